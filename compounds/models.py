@@ -1,0 +1,533 @@
+"""The community registry: where everything else stands.
+
+District → Street → Community → Grid, and Community → Compound → Building → Unit → Dwelling, with
+owners (who hold dwellings) and households (who live in them) kept apart, because the law counts
+owners and the community counts residents. Property companies serve compounds through dated
+service contracts so that history survives a change of company.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class District(models.Model):
+    """区/县: e.g. 肃州区."""
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Street(models.Model):
+    """街道: the street office above communities."""
+
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="streets", verbose_name=_("district")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=50)
+
+    class Meta:
+        ordering = ["district__name", "name"]
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "code"], name="street_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Community(models.Model):
+    """社区: the unit one team of staff runs; one instance may hold many."""
+
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    area_km2 = models.DecimalField(
+        _("area (km²)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(area_km2__isnull=True) | Q(area_km2__gt=0),
+                name="community_area_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("compounds:community_detail", args=[self.slug])
+
+
+class PropertyCompany(models.Model):
+    """物业服务企业."""
+
+    name = models.CharField(_("name"), max_length=150)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        help_text=_("The 18-character code on the business licence."),
+    )
+    contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("property company")
+        verbose_name_plural = _("property companies")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("compounds:company_detail", args=[self.pk])
+
+
+class Compound(models.Model):
+    """小区: a managed compound (物管小区) or a self-managed courtyard (散居楼院)."""
+
+    class Kind(models.TextChoices):
+        MANAGED = "managed", _("managed compound")
+        COURTYARD = "courtyard", _("self-managed courtyard")
+
+    class AccessControl(models.TextChoices):
+        NONE = "none", _("none")
+        CARD = "card", _("card")
+        FACE = "face", _("face recognition")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="compounds", verbose_name=_("community")
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    access_control = models.CharField(
+        _("access control"),
+        max_length=10,
+        choices=AccessControl.choices,
+        default=AccessControl.NONE,
+    )
+    parking_spaces = models.PositiveIntegerField(_("parking spaces"), default=0)
+    fire_lanes = models.PositiveIntegerField(_("fire lanes"), default=0)
+    cameras = models.PositiveIntegerField(_("cameras"), default=0)
+    registered_on = models.DateField(_("registered on"), default=dt.date(2020, 1, 1))
+    is_archived = models.BooleanField(_("archived"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["community__name", "kind", "code"]
+        verbose_name = _("compound")
+        verbose_name_plural = _("compounds")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "code"], name="compound_code_unique"),
+            models.UniqueConstraint(fields=["community", "name"], name="compound_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("compounds:compound_detail", args=[self.pk])
+
+    @property
+    def has_access_control(self) -> bool:
+        return self.access_control != self.AccessControl.NONE
+
+
+class ServiceContractQuerySet(models.QuerySet):
+    def current(self, on: dt.date | None = None) -> ServiceContractQuerySet:
+        """Contracts in force on ``on`` (today in Asia/Shanghai by default)."""
+        on = on or timezone.localdate()
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on), starts_on__lte=on)
+
+
+class ServiceContract(models.Model):
+    """A property company serving a managed compound from one date to another.
+
+    Never edited to switch companies: the old contract gets an end date and a new one starts, so
+    the scores and reports of past months stay tied to the company that served then.
+    """
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("compound")
+    )
+    company = models.ForeignKey(
+        PropertyCompany,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("property company"),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    objects = ServiceContractQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["compound", "-starts_on"]
+        verbose_name = _("service contract")
+        verbose_name_plural = _("service contracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="contract_dates_ordered",
+            ),
+            models.UniqueConstraint(fields=["compound", "starts_on"], name="contract_start_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.compound} · {self.company} ({self.starts_on:%Y-%m-%d})"
+
+
+class Grid(models.Model):
+    """网格. Level 3 patrols and supervises; levels 4 and 5 are assigned buildings and see that
+    fixes happen."""
+
+    class Level(models.IntegerChoices):
+        THREE = 3, _("level 3")
+        FOUR = 4, _("level 4")
+        FIVE = 5, _("level 5")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="grids", verbose_name=_("community")
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent grid"),
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grids",
+        verbose_name=_("grid worker"),
+    )
+    compounds = models.ManyToManyField(
+        Compound, blank=True, related_name="grids", verbose_name=_("compounds")
+    )
+    buildings = models.ManyToManyField(
+        "Building", blank=True, related_name="grids", verbose_name=_("buildings")
+    )
+
+    class Meta:
+        ordering = ["community__name", "level", "code"]
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "code"], name="grid_code_unique"),
+            models.CheckConstraint(condition=Q(level__in=[3, 4, 5]), name="grid_level_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_level_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("compounds:grid_detail", args=[self.pk])
+
+
+class Building(models.Model):
+    """楼栋."""
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("compound")
+    )
+    code = models.CharField(_("code"), max_length=30)
+    floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
+    built_year = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["compound", "code"]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        constraints = [
+            models.UniqueConstraint(fields=["compound", "code"], name="building_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.compound.name} {self.code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("compounds:building_detail", args=[self.pk])
+
+
+class Unit(models.Model):
+    """单元: a stairwell of a building."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("building")
+    )
+    code = models.CharField(_("code"), max_length=30)
+
+    class Meta:
+        ordering = ["building", "code"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [
+            models.UniqueConstraint(fields=["building", "code"], name="unit_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.building} {self.code}"
+
+
+class Owner(models.Model):
+    """业主: a person or an organisation, identified by the community's own ``owner_ref``.
+
+    One owner may hold several dwellings; under Art. 278 such an owner counts once by head.
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("person")
+        ORGANISATION = "organisation", _("organisation")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="owners", verbose_name=_("community")
+    )
+    owner_ref = models.CharField(_("owner reference"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["community", "owner_ref"]
+        verbose_name = _("owner")
+        verbose_name_plural = _("owners")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "owner_ref"], name="owner_ref_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_ref} {self.name}"
+
+
+class Dwelling(models.Model):
+    """户 / 专有部分: the exclusive part whose registered area counts in owners' votes."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="dwellings", verbose_name=_("unit")
+    )
+    code = models.CharField(_("code"), max_length=30)
+    area_m2 = models.DecimalField(_("registered area (m²)"), max_digits=9, decimal_places=2)
+    owner = models.ForeignKey(
+        Owner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dwellings",
+        verbose_name=_("owner"),
+    )
+    is_developer_held = models.BooleanField(_("held by the developer"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["unit", "code"]
+        verbose_name = _("dwelling")
+        verbose_name_plural = _("dwellings")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "code"], name="dwelling_code_unique"),
+            models.CheckConstraint(condition=Q(area_m2__gt=0), name="dwelling_area_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.code}"
+
+
+class Household(models.Model):
+    """住户: the people living in a dwelling, who may not be its owners.
+
+    A household that moves out gets ``moved_out_on`` instead of being deleted, so past counts
+    stay true.
+    """
+
+    dwelling = models.ForeignKey(
+        Dwelling, on_delete=models.PROTECT, related_name="households", verbose_name=_("dwelling")
+    )
+    residents = models.PositiveSmallIntegerField(_("residents"))
+    head_name = models.CharField(_("head of household"), max_length=100, blank=True)
+    is_owner_occupied = models.BooleanField(_("owner lives here"), default=True)
+    moved_in_on = models.DateField(_("moved in on"), default=dt.date(2020, 1, 1))
+    moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["dwelling"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        constraints = [
+            models.CheckConstraint(condition=Q(residents__gte=1), name="household_has_residents"),
+            models.CheckConstraint(
+                condition=Q(moved_out_on__isnull=True) | Q(moved_out_on__gte=F("moved_in_on")),
+                name="household_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dwelling} ({self.residents})"
+
+
+class Membership(models.Model):
+    """What a user may do, and where.
+
+    Staff and grid workers belong to a community; a company user to a property company (and so
+    sees only the compounds that company serves); a committee member to the committee of one
+    compound. A user may hold several memberships. The public needs none.
+    """
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("community staff")
+        GRID_WORKER = "grid_worker", _("grid worker")
+        COMPANY = "company", _("property company user")
+        COMMITTEE = "committee", _("committee member")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("community"),
+    )
+    company = models.ForeignKey(
+        PropertyCompany,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("property company"),
+    )
+    compound = models.ForeignKey(
+        Compound,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("compound"),
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        role__in=["staff", "grid_worker"],
+                        community__isnull=False,
+                        company__isnull=True,
+                        compound__isnull=True,
+                    )
+                    | Q(
+                        role="company",
+                        company__isnull=False,
+                        community__isnull=True,
+                        compound__isnull=True,
+                    )
+                    | Q(
+                        role="committee",
+                        compound__isnull=False,
+                        community__isnull=True,
+                        company__isnull=True,
+                    )
+                ),
+                name="membership_scope_matches_role",
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=["user", "role", scope],
+                    condition=Q(**{f"{scope}__isnull": False}),
+                    name=f"membership_{scope}_unique",
+                )
+                for scope in ("community", "company", "compound")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.community or self.company or self.compound
+        return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+class RegistryImport(models.Model):
+    """One uploaded registry file, kept for the audit trail whether or not it was applied."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting confirmation")
+        INVALID = "invalid", _("rejected: errors found")
+        APPLIED = "applied", _("applied")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="imports", verbose_name=_("community")
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="registry_imports",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("registry import")
+        verbose_name_plural = _("registry imports")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"

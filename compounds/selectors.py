@@ -1,0 +1,192 @@
+"""Reads and visibility for the registry.
+
+Every ``<entity>_list(*, user)`` returns only what ``user`` may see, so a view that fetches an
+object through it answers 404 for somebody else's id. Staff and grid workers see their
+communities; a company user sees the compounds its company serves today; a committee member sees
+the committee's compound; the public sees nothing here (open data goes through ``opendata``).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Q, QuerySet, Sum
+
+from .models import (
+    Building,
+    Community,
+    Compound,
+    Dwelling,
+    Grid,
+    Household,
+    Membership,
+    Owner,
+    PropertyCompany,
+    ServiceContract,
+    Unit,
+)
+
+AnyUser = User | AnonymousUser
+
+
+def _memberships(user: AnyUser) -> list[Membership]:
+    # Cached on the user object: several selectors run per request.
+    if not user.is_authenticated:
+        return []
+    if not hasattr(user, "_tongde_memberships"):
+        user._tongde_memberships = list(user.memberships.all())
+    return user._tongde_memberships
+
+
+def staff_community_ids(user: AnyUser, *, include_grid_workers: bool = True) -> set[int]:
+    roles = {Membership.Role.STAFF}
+    if include_grid_workers:
+        roles.add(Membership.Role.GRID_WORKER)
+    return {m.community_id for m in _memberships(user) if m.role in roles}
+
+
+def company_ids(user: AnyUser) -> set[int]:
+    return {m.company_id for m in _memberships(user) if m.role == Membership.Role.COMPANY}
+
+
+def committee_compound_ids(user: AnyUser) -> set[int]:
+    return {m.compound_id for m in _memberships(user) if m.role == Membership.Role.COMMITTEE}
+
+
+def is_registry_reader(user: AnyUser) -> bool:
+    """Anyone with a role sees some of the registry; the public sees none of it."""
+    return bool(user.is_authenticated and (user.is_superuser or _memberships(user)))
+
+
+def can_edit_community(user: AnyUser, community_id: int) -> bool:
+    """Only community staff (not grid workers, not companies) edit the registry."""
+    return bool(
+        user.is_authenticated
+        and (
+            user.is_superuser
+            or community_id in staff_community_ids(user, include_grid_workers=False)
+        )
+    )
+
+
+def is_staff_anywhere(user: AnyUser) -> bool:
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or staff_community_ids(user, include_grid_workers=False))
+    )
+
+
+def community_list(*, user: AnyUser) -> QuerySet[Community]:
+    qs = Community.objects.select_related("street__district")
+    if user.is_authenticated and user.is_superuser:
+        return qs
+    ids = set(staff_community_ids(user))
+    ids |= set(compound_list(user=user).values_list("community_id", flat=True))
+    return qs.filter(pk__in=ids)
+
+
+def compound_list(*, user: AnyUser) -> QuerySet[Compound]:
+    qs = Compound.objects.select_related("community")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    served = ServiceContract.objects.current().filter(company_id__in=company_ids(user))
+    return qs.filter(
+        Q(community_id__in=staff_community_ids(user))
+        | Q(pk__in=served.values("compound_id"))
+        | Q(pk__in=committee_compound_ids(user))
+    )
+
+
+def building_list(*, user: AnyUser) -> QuerySet[Building]:
+    return Building.objects.select_related("compound__community").filter(
+        compound__in=compound_list(user=user)
+    )
+
+
+def unit_list(*, user: AnyUser) -> QuerySet[Unit]:
+    return Unit.objects.select_related("building__compound__community").filter(
+        building__compound__in=compound_list(user=user)
+    )
+
+
+def dwelling_list(*, user: AnyUser) -> QuerySet[Dwelling]:
+    return Dwelling.objects.select_related("unit__building__compound__community", "owner").filter(
+        unit__building__compound__in=compound_list(user=user)
+    )
+
+
+def household_list(*, user: AnyUser) -> QuerySet[Household]:
+    return Household.objects.select_related("dwelling__unit__building__compound").filter(
+        dwelling__unit__building__compound__in=compound_list(user=user)
+    )
+
+
+def owner_list(*, user: AnyUser) -> QuerySet[Owner]:
+    """Owners are personal data: staff and grid workers of the community only."""
+    qs = Owner.objects.select_related("community")
+    if user.is_authenticated and user.is_superuser:
+        return qs
+    return qs.filter(community_id__in=staff_community_ids(user))
+
+
+def company_list(*, user: AnyUser) -> QuerySet[PropertyCompany]:
+    """Staff see every company serving their communities; a company user sees its own."""
+    qs = PropertyCompany.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    serving = ServiceContract.objects.filter(
+        compound__community_id__in=staff_community_ids(user)
+    ).values("company_id")
+    return qs.filter(Q(pk__in=serving) | Q(pk__in=company_ids(user)))
+
+
+def grid_list(*, user: AnyUser) -> QuerySet[Grid]:
+    qs = Grid.objects.select_related("community", "parent", "worker")
+    if user.is_authenticated and user.is_superuser:
+        return qs
+    return qs.filter(community_id__in=staff_community_ids(user))
+
+
+def current_companies(compound_ids: list[int]) -> dict[int, PropertyCompany]:
+    """The company serving each compound today, in one query."""
+    contracts = (
+        ServiceContract.objects.current()
+        .filter(compound_id__in=compound_ids)
+        .select_related("company")
+    )
+    return {c.compound_id: c.company for c in contracts}
+
+
+def registry_counts(*, compounds: QuerySet[Compound]) -> dict[str, int]:
+    """Counts of every level below a set of compounds, aggregated in SQL (five queries)."""
+    compound_ids = compounds.values("pk")
+    by_kind = dict(
+        compounds.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    )
+    access = compounds.aggregate(
+        access=Count("pk", filter=~Q(access_control=Compound.AccessControl.NONE)),
+        face=Count("pk", filter=Q(access_control=Compound.AccessControl.FACE)),
+    )
+    buildings = Building.objects.filter(compound_id__in=compound_ids).count()
+    units = Unit.objects.filter(building__compound_id__in=compound_ids).count()
+    dwellings = Dwelling.objects.filter(unit__building__compound_id__in=compound_ids).aggregate(
+        n=Count("pk"), owners=Count("owner_id", distinct=True)
+    )
+    households = Household.objects.filter(
+        dwelling__unit__building__compound_id__in=compound_ids, moved_out_on__isnull=True
+    ).aggregate(n=Count("pk"), residents=Sum("residents"))
+    return {
+        "managed_compounds": by_kind.get(Compound.Kind.MANAGED, 0),
+        "courtyards": by_kind.get(Compound.Kind.COURTYARD, 0),
+        "buildings": buildings,
+        "units": units,
+        "dwellings": dwellings["n"],
+        "owners": dwellings["owners"],
+        "households": households["n"],
+        "residents": households["residents"] or 0,
+        "access_controlled_compounds": access["access"],
+        "face_recognition_compounds": access["face"],
+    }

@@ -1,0 +1,135 @@
+"""The rollup engine, after zulip's ``analytics/lib/counts.py``.
+
+A statistic names a queryset that, for one period, yields ``subject_id``, ``value`` (and
+optionally ``dimension``) rows aggregated in SQL. Filling a period is one
+``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` on the unique key, so a re-run updates rows in
+place, followed by the removal of rows the new run no longer produced. A run first redoes a period
+left STARTED, then fills every missing period up to the last complete one, so runs are idempotent
+and catch up by themselves. Apps register statistics in their own ``rollups.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import FillState, Rollup
+from .periods import Period, PeriodKind, last_complete, period_containing, periods_between
+
+logger = logging.getLogger(__name__)
+
+ALL_KINDS = tuple(PeriodKind)
+
+
+@dataclass(frozen=True)
+class Stat:
+    name: str
+    subject_kind: str
+    query: Callable[[Period], QuerySet]
+    kinds: tuple[PeriodKind, ...] = ALL_KINDS
+    has_dimension: bool = False
+
+
+STATS: dict[str, Stat] = {}
+
+
+def register(stat: Stat) -> Stat:
+    if stat.name in STATS and STATS[stat.name] != stat:
+        raise ValueError(f"statistic {stat.name} registered twice")
+    STATS[stat.name] = stat
+    return stat
+
+
+def stats_for(kind: PeriodKind | str) -> list[Stat]:
+    kind = PeriodKind(kind)
+    return [s for s in STATS.values() if kind in s.kinds]
+
+
+def fill_period(stat: Stat, period: Period) -> int:
+    """Compute one statistic for one period in SQL; returns the number of rows it holds."""
+    computed_at = timezone.now()
+    sql, params = stat.query(period).query.sql_with_params()
+    dimension = "COALESCE(q.dimension, '')" if stat.has_dimension else "''"
+    table = connection.ops.quote_name(Rollup._meta.db_table)
+    # "WHERE true" lets SQLite tell the SELECT from the upsert clause (its documented quirk).
+    insert = f"""
+        INSERT INTO {table}
+            (stat, period_kind, period_start, subject_kind, subject_id, dimension, value,
+             computed_at)
+        SELECT %s, %s, %s, %s, q.subject_id, {dimension}, q.value, %s
+        FROM ({sql}) q
+        WHERE true
+        ON CONFLICT (stat, period_kind, period_start, subject_kind, subject_id, dimension)
+        DO UPDATE SET value = excluded.value, computed_at = excluded.computed_at
+    """  # noqa: S608 -- identifiers come from code, values are parameters
+    head = [stat.name, str(period.kind), period.start, stat.subject_kind]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(insert, [*head, computed_at, *params])
+        Rollup.objects.filter(
+            stat=stat.name, period_kind=period.kind, period_start=period.start
+        ).exclude(computed_at=computed_at).delete()
+    return Rollup.objects.filter(
+        stat=stat.name, period_kind=period.kind, period_start=period.start
+    ).count()
+
+
+def _first_period(stat: Stat, kind: PeriodKind) -> Period:
+    return period_containing(kind, settings.ROLLUP_START)
+
+
+def run_stat(stat: Stat, kind: PeriodKind | str, *, now: dt.datetime | None = None) -> int:
+    """Redo a STARTED period, then fill each missing period up to the last complete one.
+
+    Returns how many periods were filled.
+    """
+    kind = PeriodKind(kind)
+    until = last_complete(kind, now or timezone.now())
+    state = FillState.objects.filter(stat=stat.name, period_kind=kind).first()
+    if state is None:
+        first = _first_period(stat, kind)
+    elif state.state == FillState.State.STARTED:
+        first = Period(kind, state.period_start)
+    else:
+        first = Period(kind, state.period_start).next()
+    filled = 0
+    for period in periods_between(first, until) if first <= until else []:
+        FillState.objects.update_or_create(
+            stat=stat.name,
+            period_kind=kind,
+            defaults={"period_start": period.start, "state": FillState.State.STARTED},
+        )
+        fill_period(stat, period)
+        FillState.objects.filter(stat=stat.name, period_kind=kind).update(
+            state=FillState.State.DONE
+        )
+        filled += 1
+    return filled
+
+
+def run_all(kind: PeriodKind | str, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Bring every statistic of ``kind`` up to date; returns periods filled per statistic."""
+    result = {stat.name: run_stat(stat, kind, now=now) for stat in stats_for(kind)}
+    logger.info("rollups %s: %s", kind, result)
+    return result
+
+
+def backfill(period: Period) -> dict[str, int]:
+    """Recompute one period for every statistic of its kind (fill states are left alone)."""
+    return {stat.name: fill_period(stat, period) for stat in stats_for(period.kind)}
+
+
+def rollup_values(
+    stat: str, kind: PeriodKind | str, *, subject_kind: str, subject_id: int
+) -> list[Rollup]:
+    return list(
+        Rollup.objects.filter(
+            stat=stat, period_kind=kind, subject_kind=subject_kind, subject_id=subject_id
+        ).order_by("period_start", "dimension")
+    )

@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+# Language-neutral: machines read these.
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("api/v1/communities/<slug:slug>/", views.community_api, name="community_api"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("_bench/hello", views.hello, name="bench_hello"),
+]
+
+# People read these: "/" is Chinese, "/en/" English.
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("registry/", include("compounds.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,113 @@
+"""Project-wide views: the public home page, open data, health."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from compounds.models import Community
+
+from .opendata import community_document
+from .periods import PeriodKind, parse_period
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Public: the communities on this instance, with their open figures."""
+    communities = Community.objects.select_related("street__district").order_by("name")
+    documents = [community_document(c) for c in communities]
+    return render(request, "home.html", {"documents": documents})
+
+
+@require_GET
+def community_api(request: HttpRequest, slug: str) -> JsonResponse:
+    """Public, no login: the open-data document of one community.
+
+    ``?period=2020`` (or ``2020-Q3``, ``2020-08``) limits period-based sections to that period.
+    """
+    community = get_object_or_404(Community, slug=slug)
+    period = None
+    if label := request.GET.get("period"):
+        period = _parse_any_period(label)
+        if period is None:
+            return JsonResponse(
+                {"error": "period must look like 2020, 2020-Q3, 2020-08 or 2020-W33"}, status=400
+            )
+    response = JsonResponse(
+        community_document(community, period), json_dumps_params={"ensure_ascii": False}
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _parse_any_period(label: str):
+    for kind in (PeriodKind.YEAR, PeriodKind.QUARTER, PeriodKind.MONTH, PeriodKind.WEEK):
+        try:
+            return parse_period(kind, label)
+        except ValueError:
+            continue
+    return None
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Public: database, cache and broker checked separately. 503 when the database is down,
+    because nothing works without it; a cache or broker outage degrades and answers 200."""
+    checks = {
+        "database": _check(_database),
+        "cache": _check(_cache),
+        "broker": _check(_broker),
+    }
+    status = 200 if checks["database"]["ok"] else 503
+    return JsonResponse({"ok": status == 200, "checks": checks}, status=status)
+
+
+def _check(fn) -> dict:
+    try:
+        detail = fn()
+    except Exception as exc:  # a health check reports every failure instead of raising
+        logger.warning("health check %s failed: %s", fn.__name__, exc)
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "detail": detail}
+
+
+def _database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return connection.vendor
+
+
+def _cache() -> str:
+    cache.set("healthz", "1", 10)
+    if cache.get("healthz") != "1":
+        raise RuntimeError("cache did not return what was stored")
+    return settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+
+
+def _broker() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    from tongde.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return conn.transport_cls if isinstance(conn.transport_cls, str) else "connected"
+
+
+@require_GET
+def hello(request: HttpRequest) -> JsonResponse:
+    """The bench's baseline: the cheapest JSON view, behind the same middleware."""
+    if not settings.BENCH_HELLO:
+        raise Http404
+    return JsonResponse({"hello": "world"})
