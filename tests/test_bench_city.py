@@ -1,0 +1,129 @@
+"""The bench's city generator: the shape of Tongde Lane, deterministic, skip-if-exists.
+
+Timings never go here: ``make bench`` measures, the tests only check what is generated.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from bench.city import (
+    REGISTRY_COLUMNS,
+    apportion,
+    community_slug,
+    generate_city,
+    plan_community,
+    registry_csv,
+)
+from compounds.models import Community, Dwelling, Grid, Household, Owner, ServiceContract
+from compounds.selectors import registry_counts
+
+SMALL = 0.1
+
+
+@pytest.mark.parametrize(
+    ("total", "weights", "expected"),
+    [
+        (3, [1, 1, 1], [1, 1, 1]),  # exactly one each: the minimum
+        (4, [1, 1, 1], [2, 1, 1]),  # one above: the tie goes to the first
+        (10, [3, 1], [7, 3]),
+        (11, [1, 1, 1, 1, 1], [3, 2, 2, 2, 2]),
+    ],
+)
+def test_apportion_adds_up_and_gives_each_part_at_least_one(total, weights, expected):
+    # when
+    parts = apportion(total, weights)
+
+    # then
+    assert parts == expected
+    assert sum(parts) == total
+
+
+def test_apportion_refuses_fewer_than_one_per_part():
+    with pytest.raises(ValueError, match="cannot split 2 into 3"):
+        apportion(2, [1, 1, 1])
+
+
+def test_plan_at_scale_one_has_the_figures_of_the_article():
+    # when
+    plan = plan_community(7, seed=1)
+
+    # then
+    compounds = plan.compounds
+    buildings = [b for c in compounds for b in c.buildings]
+    units = [u for b in buildings for u in b.units]
+    dwellings = [d for u in units for d in u.dwellings]
+    lived = [d for d in dwellings if d.residents]
+    assert plan.slug == "city-0007"
+    assert [c.kind for c in compounds].count("managed") == 5
+    assert [c.kind for c in compounds].count("courtyard") == 16
+    assert (len(buildings), len(units)) == (110, 411)
+    assert (len(lived), sum(d.residents for d in lived)) == (5180, 18519)
+    assert all(c.access_control != "none" for c in compounds)
+    assert sum(c.access_control == "face" for c in compounds) == 2
+    assert sorted({g.level for g in plan.grids}) == [3, 4, 5]
+    held = {}
+    for d in dwellings:
+        held[d.owner_ref] = held.get(d.owner_ref, 0) + 1
+    assert any(d.is_developer_held for d in dwellings)
+    assert any(n > 1 for ref, n in held.items() if not ref.startswith("DEV-"))
+
+
+def test_plan_depends_only_on_seed_number_and_scale():
+    # given
+    first = registry_csv(plan_community(1, seed=1, scale=SMALL))
+
+    # when
+    again = registry_csv(plan_community(1, seed=1, scale=SMALL))
+    other_seed = registry_csv(plan_community(1, seed=2, scale=SMALL))
+
+    # then
+    assert first == again
+    assert first != other_seed
+
+
+def test_registry_csv_has_the_import_columns_and_one_row_per_dwelling():
+    # given
+    plan = plan_community(1, seed=1, scale=SMALL)
+
+    # when
+    rows = list(csv.reader(io.StringIO(registry_csv(plan).decode("utf-8"))))
+
+    # then
+    assert tuple(rows[0]) == REGISTRY_COLUMNS
+    assert len(rows) - 1 == sum(1 for _ in plan.dwellings())
+    assert {row[1] for row in rows[1:]} == {"managed", "courtyard"}
+
+
+@pytest.mark.django_db
+def test_generate_city_writes_the_plan_and_skips_what_exists():
+    # given
+    plan = plan_community(1, seed=1, scale=SMALL)
+    dwellings = [d for *_, d in plan.dwellings()]
+
+    # when
+    first = generate_city(communities=1, seed=1, scale=SMALL)
+    second = generate_city(communities=1, seed=1, scale=SMALL)
+
+    # then
+    assert first == [(community_slug(1), True)]
+    assert second == [(community_slug(1), False)]
+    community = Community.objects.get(slug="city-0001")
+    counts = registry_counts(compounds=community.compounds.all())
+    assert counts["managed_compounds"] == 1
+    assert counts["courtyards"] == 2
+    assert (counts["buildings"], counts["units"]) == (11, 41)
+    assert (counts["households"], counts["residents"]) == (518, 1852)
+    assert counts["dwellings"] == len(dwellings)
+    assert Dwelling.objects.filter(is_developer_held=True).count() == sum(
+        d.is_developer_held for d in dwellings
+    )
+    assert Owner.objects.filter(community=community).count() == len(plan.owners)
+    assert Household.objects.count() == 518
+    assert ServiceContract.objects.current().filter(compound__community=community).count() == 1
+    assert ServiceContract.objects.filter(ends_on__isnull=False).count() == 1
+    assert set(Grid.objects.values_list("level", flat=True)) == {3, 4, 5}
+    assert not Grid.objects.filter(level__in=[4, 5], parent__isnull=True).exists()
