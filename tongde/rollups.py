@@ -69,9 +69,18 @@ def fill_period(stat: Stat, period: Period) -> int:
         ON CONFLICT (stat, period_kind, period_start, subject_kind, subject_id, dimension)
         DO UPDATE SET value = excluded.value, computed_at = excluded.computed_at
     """  # noqa: S608 -- identifiers come from code, values are parameters
-    head = [stat.name, str(period.kind), period.start, stat.subject_kind]
+    # Raw SQL bypasses field adaptation: adapt the values as the ORM would, so that the
+    # stale-row filter below compares like with like on every backend.
+    ops = connection.ops
+    head = [
+        stat.name,
+        str(period.kind),
+        ops.adapt_datefield_value(period.start),
+        stat.subject_kind,
+        ops.adapt_datetimefield_value(computed_at),
+    ]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(insert, [*head, computed_at, *params])
+        cursor.execute(insert, [*head, *params])
         Rollup.objects.filter(
             stat=stat.name, period_kind=period.kind, period_start=period.start
         ).exclude(computed_at=computed_at).delete()

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db.utils import OperationalError
+from django.urls import reverse
+
+from compounds.models import Compound
+from tests import factories
+
+
+@pytest.mark.django_db
+def test_healthz_reports_each_service(client):
+    response = client.get("/healthz")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["ok"] is True
+    assert set(body["checks"]) == {"database", "cache", "broker"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
+    def broken_cursor(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("tongde.views.connection.cursor", broken_cursor)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["database"] == {"ok": False, "error": "OperationalError"}
+    assert body["checks"]["cache"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_healthz_stays_200_when_only_the_cache_fails(client, monkeypatch):
+    def broken_set(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr("tongde.views.cache.set", broken_set)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["cache"]["ok"] is False
+
+
+@pytest.mark.django_db
+def test_community_api_counts_from_the_rows(client, community):
+    # given two compounds of each kind, one with face recognition
+    face = factories.CompoundFactory(
+        community=community,
+        kind=Compound.Kind.COURTYARD,
+        access_control=Compound.AccessControl.FACE,
+    )
+    factories.CompoundFactory(community=community, kind=Compound.Kind.MANAGED)
+    unit = factories.UnitFactory(building__compound=face)
+    owner = factories.OwnerFactory(community=community, name="张三")
+    factories.HouseholdFactory(dwelling__unit=unit, dwelling__owner=owner, residents=3)
+    factories.HouseholdFactory(dwelling__unit=unit, residents=2)
+
+    response = client.get(reverse("community_api", args=[community.slug]))
+
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["slug"] == "tongde-lane"
+    assert doc["name"] == "同德巷社区"
+    registry = doc["registry"]
+    assert registry["managed_compounds"] == 1
+    assert registry["courtyards"] == 1
+    assert registry["buildings"] == 1
+    assert registry["units"] == 1
+    assert registry["households"] == 2
+    assert registry["residents"] == 5
+    assert registry["access_controlled_compounds"] == 1
+    assert registry["face_recognition_compounds"] == 1
+    # no personal data in public output
+    assert "张三" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_community_api_is_public_and_refuses_a_bad_period(client, community):
+    assert client.get(f"/api/v1/communities/{community.slug}/?period=2020").status_code == 200
+    bad = client.get(f"/api/v1/communities/{community.slug}/?period=last-year")
+    assert bad.status_code == 400
+    assert client.get("/api/v1/communities/nowhere/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_community_api_query_count_does_not_grow_with_the_registry(
+    client, community, django_assert_max_num_queries
+):
+    for _ in range(3):
+        factories.HouseholdFactory(dwelling__unit__building__compound__community=community)
+    with django_assert_max_num_queries(8) as small:
+        client.get(reverse("community_api", args=[community.slug]))
+    for _ in range(30):
+        factories.HouseholdFactory(dwelling__unit__building__compound__community=community)
+    with django_assert_max_num_queries(8) as large:
+        client.get(reverse("community_api", args=[community.slug]))
+
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "lang", "text"),
+    [("/", "zh-hans", "物业"), ("/en/", "en", "property management")],
+)
+def test_home_is_chinese_first_with_english_second(client, community, path, lang, text):
+    response = client.get(path)
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert f'lang="{lang}"' in content
+    assert text in content
+    assert community.name in content
+
+
+@pytest.mark.django_db
+def test_language_switcher_sets_english(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/en/"
+
+
+@pytest.mark.django_db
+def test_bench_hello_is_off_unless_enabled(client, settings):
+    assert client.get("/_bench/hello").status_code == 404
+    settings.BENCH_HELLO = True
+    assert json.loads(client.get("/_bench/hello").content) == {"hello": "world"}
+
+
+@pytest.mark.django_db
+def test_repeated_failed_logins_lock_the_account(client, settings):
+    # given a real account and django-axes with its default limit
+    user = factories.UserFactory(username="wang")
+    settings.AXES_FAILURE_LIMIT = 3
+
+    # when the wrong password is tried three times
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "wang", "password": "wrong"})
+
+    # then even the right password is refused for now
+    response = client.post(
+        reverse("login"), {"username": "wang", "password": factories.PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert user.is_active
+
+
+@pytest.mark.django_db
+def test_login_with_the_right_password_works(client):
+    factories.UserFactory(username="li")
+
+    response = client.post(reverse("login"), {"username": "li", "password": factories.PASSWORD})
+
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
