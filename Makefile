@@ -46,7 +46,9 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 messages: install ## Extract and compile translations (zh_Hans, en)
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*' --no-obsolete
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*' --ignore 'bench/*' --no-obsolete --no-wrap
+	@# English msgids are their own English translation: fill the ones still empty.
+	msgen --no-wrap -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	$(PY) manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
 
 bench: install ## Measure import and API throughput as ratios (needs PostgreSQL and wrk)
