@@ -46,7 +46,7 @@ def test_compiled_catalog_is_not_older_than_its_source(lang):
     assert _entries(lang)
     with translation.override("zh-hans" if lang == "zh_Hans" else "en"):
         sample = next(msgid for msgid, _, _ in _entries(lang) if "%" not in msgid)
-        expected = dict((m, s) for m, s, _ in _entries(lang))[sample]
+        expected = {m: s for m, s, _ in _entries(lang)}[sample]
         assert translation.gettext(sample) == expected, f"{mo} is stale: run make messages"
     assert po.stat().st_size > 0
 
