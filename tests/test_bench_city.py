@@ -18,6 +18,7 @@ from bench.city import (
     plan_community,
     registry_csv,
 )
+from bench.measure_api import parse_wrk
 from compounds.models import Community, Dwelling, Grid, Household, Owner, ServiceContract
 from compounds.selectors import registry_counts
 
@@ -127,3 +128,28 @@ def test_generate_city_writes_the_plan_and_skips_what_exists():
     assert ServiceContract.objects.filter(ends_on__isnull=False).count() == 1
     assert set(Grid.objects.values_list("level", flat=True)) == {3, 4, 5}
     assert not Grid.objects.filter(level__in=[4, 5], parent__isnull=True).exists()
+
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8765/_bench/hello
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     5.61ms    1.20ms  30.11ms   90.00%
+  Latency Distribution
+     50%    5.40ms
+     99%   10.02ms
+  28911 requests in 10.00s, 7.03MB read
+  Non-2xx or 3xx responses: 12
+Requests/sec:   2890.54
+Transfer/sec:    719.88KB
+"""
+
+
+def test_parse_wrk_reads_rate_latency_and_failures():
+    # when
+    figures = parse_wrk(WRK_OUTPUT)
+
+    # then
+    assert figures["requests_per_second"] == 2890.54
+    assert figures["requests"] == 28911
+    assert figures["non_2xx"] == 12
+    assert (figures["latency_p50"], figures["latency_p99"]) == ("5.40ms", "10.02ms")
