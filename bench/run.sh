@@ -80,6 +80,9 @@ if ! $PY manage.py help load_demo >/dev/null 2>&1 || ! $PY manage.py load_demo >
   SLUG="city-0001"
 fi
 $PY manage.py generate_city --communities "$COMMUNITIES" 2>&1 | grep -v 'AXES: BEGIN' || true
+# Fresh bulk loads have no planner statistics (a production database has had autovacuum), and
+# earlier bench runs leave dead rows behind their rollbacks: both would skew the plans.
+psql -h "$PGH" -p "$PGP" -U "$PGU" -d "$PGD" -qc "VACUUM (ANALYZE)"
 
 step "collectstatic (production storage, into $WORK/static)"
 DEBUG=false SECRET_KEY="bench-only-collectstatic-key-0123456789-abcdefghijklmnopqrstuvwxyz" \
