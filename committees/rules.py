@@ -685,7 +685,8 @@ def votes_needed(
         quorum=Shortfall(
             area_m2=quorum_area,
             headcount=quorum_heads,
-            is_reachable=quorum_area <= counts.remaining_area
+            is_reachable=counts.headcount_total > 0
+            and quorum_area <= counts.remaining_area
             and quorum_heads <= counts.remaining_heads,
         ),
         choices=choices,
