@@ -26,6 +26,7 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from django.db import transaction
 
@@ -672,3 +673,12 @@ def scale_for_rows(rows: int) -> float:
     probe = plan_community(1, seed=0, scale=1.0)
     per_scale = sum(1 for _ in probe.dwellings())
     return rows / per_scale
+
+
+def write_registry_csv(
+    path: str | Path, *, number: int = 1, seed: int = 1, scale: float = 1.0
+) -> int:
+    """Write community ``number``'s plan as a registry CSV at ``path``; returns the row count."""
+    plan = plan_community(number, seed=seed, scale=scale)
+    Path(path).write_bytes(registry_csv(plan))
+    return sum(1 for _ in plan.dwellings())

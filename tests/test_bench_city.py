@@ -17,6 +17,7 @@ from bench.city import (
     generate_city,
     plan_community,
     registry_csv,
+    write_registry_csv,
 )
 from bench.measure_api import parse_wrk
 from compounds.models import Community, Dwelling, Grid, Household, Owner, ServiceContract
@@ -153,3 +154,15 @@ def test_parse_wrk_reads_rate_latency_and_failures():
     assert figures["requests"] == 28911
     assert figures["non_2xx"] == 12
     assert (figures["latency_p50"], figures["latency_p99"]) == ("5.40ms", "10.02ms")
+
+
+def test_write_registry_csv_writes_the_plan(tmp_path):
+    # given
+    path = tmp_path / "registry.csv"
+
+    # when
+    rows = write_registry_csv(path, number=3, seed=1, scale=SMALL)
+
+    # then
+    assert path.read_bytes() == registry_csv(plan_community(3, seed=1, scale=SMALL))
+    assert rows == path.read_bytes().count(b"\n") - 1
