@@ -318,6 +318,22 @@ def test_a_second_file_updates_what_changed(community):
 
 
 @pytest.mark.django_db
+def test_awkward_text_survives_the_bulk_write(community):
+    # given: the characters that CSV and PostgreSQL COPY treat specially
+    name = 'O"Brien, \\N\tJr'
+    data = make_csv([row(owner_name=name, compound="花园, 一期")])
+
+    # when
+    registry_import(community=community, rows=parse_registry_file(data=data, filename="r").rows)
+
+    # then
+    assert Owner.objects.get().name == name
+    assert Owner.objects.get().phone == ""
+    assert Owner.history.get().name == name
+    assert Compound.objects.get().name == "花园, 一期"
+
+
+@pytest.mark.django_db
 def test_import_queries_do_not_grow_with_rows(community, django_assert_max_num_queries):
     # given: 300 dwellings over 3 compounds
     rows = [
