@@ -122,7 +122,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             "record": record,
             "columns": imports.COLUMNS,
             "sample": record.summary.get("sample", []),
-            "counts": [(_summary_label(k), v) for k, v in summary.items() if k != "rows"],
+            "counts": [(k, _summary_label(k), v) for k, v in summary.items() if k != "rows"],
             "errors": record.errors,
             "can_apply": record.status == RegistryImport.Status.PENDING,
         },

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from compounds import imports
 from compounds.models import Community, RegistryImport
@@ -63,10 +64,16 @@ class Command(BaseCommand):
         return _("row %(row)d, column %(column)s: %(message)s") % error
 
     def _print_summary(self, summary: dict, *, applied: bool) -> None:
-        title = (
-            _("Imported %(rows)d rows:") if applied else _("Checked %(rows)d rows, nothing saved:")
-        )
-        self.stdout.write(self.style.SUCCESS(title % {"rows": summary.get("rows", 0)}))
+        rows = summary.get("rows", 0)
+        if applied:
+            title = ngettext("Imported %(rows)d row:", "Imported %(rows)d rows:", rows)
+        else:
+            title = ngettext(
+                "Checked %(rows)d row, nothing saved:",
+                "Checked %(rows)d rows, nothing saved:",
+                rows,
+            )
+        self.stdout.write(self.style.SUCCESS(title % {"rows": rows}))
         for key, value in summary.items():
             if key not in ("rows", "sample"):
                 self.stdout.write(f"  {key}: {value}")
