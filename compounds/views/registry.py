@@ -412,20 +412,24 @@ def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .distinct()
         .order_by("level", "code")
     )
-    compound_history = compound.history.select_related("history_user").order_by("-history_date")[
-        :11
-    ]
-    contract_history = (
-        ServiceContract.history.filter(compound_id=compound.pk)
-        .select_related("history_user", "company")
-        .order_by("-history_date")[:30]
-    )
-    history = _history(compound_history, lambda r: _("compound"))
-    history += _history(
-        contract_history,
-        lambda r: _("contract with %(company)s") % {"company": r.company.name},
-    )
-    history.sort(key=lambda e: e["at"], reverse=True)
+    internal = _is_internal(user)
+    history: list[dict[str, Any]] = []
+    if internal:
+        # The history names staff accounts, so it is for the community's own people.
+        compound_history = compound.history.select_related("history_user").order_by(
+            "-history_date"
+        )[:11]
+        contract_history = (
+            ServiceContract.history.filter(compound_id=compound.pk)
+            .select_related("history_user", "company")
+            .order_by("-history_date")[:30]
+        )
+        history = _history(compound_history, lambda r: _("compound"))
+        history += _history(
+            contract_history,
+            lambda r: _("contract with %(company)s") % {"company": r.company.name},
+        )
+        history.sort(key=lambda e: e["at"], reverse=True)
     return _render(
         request,
         "compounds/compound_detail.html",
@@ -438,7 +442,7 @@ def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "grids": grids,
             "history": history[:10],
             "can_edit": can_edit_community(user, compound.community_id),
-            "is_internal": _is_internal(user),
+            "is_internal": internal,
         },
     )
 

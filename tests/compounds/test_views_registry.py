@@ -659,3 +659,19 @@ def test_list_pages_run_the_same_queries_for_10_and_1000_rows(
     # then
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(rows, 50)
+
+
+@pytest.mark.django_db
+def test_history_is_for_the_communitys_own_people(world, staff, company_user_a, client):
+    # given: a change by staff, which names the staff account
+    services.compound_update(compound=world.compound_a, data={"cameras": 3}, user=staff)
+    url = reverse("compounds:compound_detail", args=[world.compound_a.pk])
+    # when
+    client.force_login(company_user_a)
+    company_view = client.get(url)
+    client.force_login(staff)
+    staff_view = client.get(url)
+    # then
+    assert company_view.context["history"] == []
+    assert staff.username not in company_view.content.decode()
+    assert staff_view.context["history"][0]["user"] == staff
