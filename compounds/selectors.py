@@ -131,16 +131,22 @@ def owner_list(*, user: AnyUser) -> QuerySet[Owner]:
 
 
 def company_list(*, user: AnyUser) -> QuerySet[PropertyCompany]:
-    """Staff see every company serving their communities; a company user sees its own."""
+    """Staff see every company serving their communities and those under no contract yet;
+    a company user sees its own."""
     qs = PropertyCompany.objects.all()
     if not user.is_authenticated:
         return qs.none()
     if user.is_superuser:
         return qs
-    serving = ServiceContract.objects.filter(
-        compound__community_id__in=staff_community_ids(user)
-    ).values("company_id")
-    return qs.filter(Q(pk__in=serving) | Q(pk__in=company_ids(user)))
+    staff_of = staff_community_ids(user)
+    serving = ServiceContract.objects.filter(compound__community_id__in=staff_of).values(
+        "company_id"
+    )
+    visible = Q(pk__in=serving) | Q(pk__in=company_ids(user))
+    if staff_of:
+        # A company registered but not yet under contract anywhere is staff's to complete.
+        visible |= ~Q(pk__in=ServiceContract.objects.values("company_id"))
+    return qs.filter(visible)
 
 
 def grid_list(*, user: AnyUser) -> QuerySet[Grid]:

@@ -40,6 +40,18 @@ def pytest_runtest_makereport(item, call):
         pytest.fail("REQUIRE_SERVICES=1 but a live-Redis test would be skipped")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher() -> None:
+    # The real hasher costs about 0.5 s per user and tests create hundreds. Session-wide, so
+    # users made by module-scoped fixtures (the demo) are hashed the same way as the rest.
+    from django.conf import settings as django_settings
+    from django.contrib.auth import hashers
+
+    django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    hashers.get_hashers.cache_clear()
+    hashers.get_hashers_by_algorithm.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -146,9 +146,7 @@ def test_repeated_failed_logins_lock_the_account(client, settings):
         client.post(reverse("login"), {"username": "wang", "password": "wrong"})
 
     # then even the right password is refused for now
-    response = client.post(
-        reverse("login"), {"username": "wang", "password": factories.PASSWORD}
-    )
+    response = client.post(reverse("login"), {"username": "wang", "password": factories.PASSWORD})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
     assert user.is_active
