@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "simple_history",
     "tongde",
     "compounds",
+    "committees",
 ]
 
 MIDDLEWARE = [
@@ -241,3 +242,17 @@ LOGGING = {
 
 # The bench's hello-world baseline view; off unless the bench turns it on.
 BENCH_HELLO = env.bool("BENCH_HELLO", default=False)
+
+# Committee and election rules (MOHURD 2009 guidance and the Civil Code; local rules differ).
+COMMITTEE_RULES = {
+    "min_members": env.int("COMMITTEE_MIN_MEMBERS", default=5),
+    "max_members": env.int("COMMITTEE_MAX_MEMBERS", default=11),
+    "max_term_years": env.int("COMMITTEE_MAX_TERM_YEARS", default=5),
+    "publicity_days": env.int("ELECTION_PUBLICITY_DAYS", default=15),
+    "first_meeting_days": env.int("ELECTION_FIRST_MEETING_DAYS", default=7),
+    "filing_days": env.int("ELECTION_FILING_DAYS", default=30),
+    "term_reminder_months": env.int("COMMITTEE_TERM_REMINDER_MONTHS", default=3),
+    # Voting-code entry: attempts per address per window before refusal.
+    "code_attempts": env.int("VOTING_CODE_ATTEMPTS", default=10),
+    "code_window_seconds": env.int("VOTING_CODE_WINDOW_SECONDS", default=900),
+}

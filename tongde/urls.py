@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
         name="password_change_done",
     ),
     path("registry/", include("compounds.urls")),
+    path("committees/", include("committees.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.urls import reverse
+from django.utils import translation
 
 from compounds.demo import DEMO_PASSWORD, DEMO_USERS, largest_remainder
 from compounds.models import (
@@ -142,8 +143,9 @@ def test_second_run_changes_nothing(demo):
     staff.save()
     out = io.StringIO()
 
-    # when
-    call_command("load_demo", stdout=out)
+    # when (in English, so the message can be read back)
+    with translation.override("en"):
+        call_command("load_demo", stdout=out)
 
     # then not a row more, and the changed password stands
     assert _row_counts() == before
