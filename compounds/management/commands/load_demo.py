@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -62,6 +66,8 @@ class Command(BaseCommand):
             }
         )
 
+        self._load_app_demos()
+
         self.stdout.write("")
         self.stdout.write(_("Demo accounts:"))
         for account in result.accounts:
@@ -76,3 +82,19 @@ class Command(BaseCommand):
             _("Grid workers grid-2 … grid-%(last)s got the same password when they were created.")
             % {"last": result.grid_workers}
         )
+
+    def _load_app_demos(self) -> None:
+        """Every other installed app with a ``demo`` module adds its part with ``load(stdout=)``.
+
+        Discovered rather than imported by name, so that the registry never imports the apps
+        that stand on it; each ``load`` is idempotent like the registry's.
+        """
+        for config in apps.get_app_configs():
+            if config.name == "compounds":
+                continue
+            module_name = f"{config.name}.demo"
+            if importlib.util.find_spec(module_name) is None:
+                continue
+            module = importlib.import_module(module_name)
+            if callable(getattr(module, "load", None)):
+                module.load(stdout=self.stdout)
