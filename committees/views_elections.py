@@ -1,5 +1,472 @@
-"""Staff pages for the election lifecycle: steps, candidates, vetting, objections, log."""
+"""Staff pages for the election lifecycle: steps, candidates, vetting, objections, log.
+
+Who sees what:
+
+- community staff of the compound's community read and edit;
+- grid workers of that community and members of the compound's committee read only (403 on any
+  edit page);
+- company users get 404 everywhere here: committee internals are not theirs to see, and a 404
+  does not even confirm that an election exists; accounts with no role get 403, the anonymous
+  are sent to log in;
+- staff of another community get 404 (objects are fetched through ``election_list``);
+- the public sees the candidate list while it is posted (``election_public_candidates``), and the
+  result pages of ``views_voting``.
+"""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from compounds.models import Owner
+from compounds.permissions import staff_required
+from compounds.selectors import can_edit_community, community_list, is_registry_reader
+
+from . import elections
+from .elections import (
+    LOG_ACTIONS,
+    advance_check,
+    can_edit_election,
+    candidates_with_vetting,
+    editable_committees,
+    election_list,
+    election_overdue,
+    has_election_scope,
+)
+from .forms_elections import (
+    CandidateForm,
+    ElectionForm,
+    ObjectionAnswerForm,
+    ObjectionForm,
+    VettingForm,
+    VotingWindowForm,
+)
+from .models import Candidate, Election, Objection
+from .rules import Matter
+
+PAGE_SIZE = 50
+# One entry per ballot would drown the history; the page shows their number instead.
+LOG_HIDDEN_ACTIONS = ("ballot_cast",)
+
+
+def election_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_registry_reader(user):
+            raise PermissionDenied
+        if not has_election_scope(user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _election(request: HttpRequest, pk: int) -> Election:
+    return get_object_or_404(election_list(user=request.user), pk=pk)
+
+
+def _editable_election(request: HttpRequest, pk: int) -> Election:
+    election = _election(request, pk)
+    if not can_edit_election(request.user, election):
+        raise PermissionDenied
+    return election
+
+
+def _add_errors(form: BaseForm, exc: ValidationError) -> None:
+    """Show a service's refusal on the form, on the field it names when the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _form_page(
+    request: HttpRequest,
+    form: BaseForm,
+    *,
+    save: Callable[[BaseForm], str],
+    title: str,
+    cancel_url: str,
+    election: Election | None = None,
+    template: str = "committees/election_form.html",
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """GET shows the form; a valid POST calls the service and redirects; a refusal is shown on
+    the form and nothing is saved (services are atomic)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            url = save(form)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(url)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "title": title,
+            "cancel_url": cancel_url,
+            "election": election,
+            **(context or {}),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _post(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+# List and detail ---------------------------------------------------------------------------------
+
+
+@election_reader_required
+def election_list_view(request: HttpRequest) -> HttpResponse:
+    """Every election the user may read, with its stage, dates and what is overdue."""
+    user = request.user
+    communities = list(community_list(user=user))
+    qs = election_list(user=user).order_by(
+        "committee__compound__community__name", "-stage_started_at", "-pk"
+    )
+    community_id = request.GET.get("community", "")
+    if community_id.isdigit():
+        qs = qs.filter(committee__compound__community_id=int(community_id))
+    stage = request.GET.get("stage", "")
+    if stage in Election.Stage.values:
+        qs = qs.filter(stage=stage)
+    kind = request.GET.get("kind", "")
+    if kind in Election.Kind.values:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [{"election": e, "overdue": election_overdue(e, today)} for e in page.object_list]
+    return render(
+        request,
+        "committees/election_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "communities": communities,
+            "stages": Election.Stage.choices,
+            "kinds": Election.Kind.choices,
+            "selected": {"community": community_id, "stage": stage, "kind": kind},
+            "can_create": bool(
+                user.is_superuser or any(can_edit_community(user, c.pk) for c in communities)
+            ),
+        },
+    )
+
+
+def _log_rows(election: Election) -> list[dict[str, Any]]:
+    entries = (
+        election.log.exclude(action__in=LOG_HIDDEN_ACTIONS).select_related("actor").order_by("pk")
+    )
+    return [
+        {
+            "entry": entry,
+            "label": LOG_ACTIONS.get(entry.action, entry.action),
+            "detail": entry.detail,
+        }
+        for entry in entries
+    ]
+
+
+def _timeline(election: Election) -> list[dict[str, Any]]:
+    steps = {s.stage: s for s in election.steps.all()}
+    labels = dict(Election.Stage.choices)
+    return [
+        {
+            "stage": stage,
+            "label": labels[stage],
+            "step": steps.get(stage),
+            "is_current": stage == election.stage,
+        }
+        for stage in elections.flow(election)
+    ]
+
+
+@election_reader_required
+def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    election = _election(request, pk)
+    can_edit = can_edit_election(request.user, election)
+    check = advance_check(election)
+    ballots_logged = election.log.filter(action__in=LOG_HIDDEN_ACTIONS).count()
+    stage = election.stage
+    return render(
+        request,
+        "committees/election_detail.html",
+        {
+            "election": election,
+            "matter": Matter(election.matter),
+            "timeline": _timeline(election),
+            "candidates": candidates_with_vetting(election),
+            "objections": election.objections.select_related("answered_by"),
+            "log": _log_rows(election),
+            "ballots_logged": ballots_logged,
+            "check": check,
+            "next_label": dict(Election.Stage.choices).get(check.target or ""),
+            "earliest_end": elections.earliest_end(election),
+            "overdue": election_overdue(election, timezone.localdate()),
+            "can_edit": can_edit,
+            "can_nominate": can_edit and stage in elections.NOMINATION_STAGES,
+            "can_vet": can_edit and stage in elections.VETTING_STAGES,
+            "can_object": can_edit and stage in elections.OBJECTION_STAGES,
+            "can_set_window": can_edit and stage in elections.WINDOW_STAGES,
+            "is_election": election.kind == Election.Kind.ELECTION,
+        },
+    )
+
+
+# Writes ---------------------------------------------------------------------------------------------
+
+
+@staff_required
+def election_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ElectionForm(_post(request), committees=editable_committees(user=user))
+
+    def save(form: BaseForm) -> str:
+        data = form.cleaned_data
+        election = elections.election_create(
+            committee=data["committee"],
+            user=user,
+            kind=data["kind"],
+            matter=data["matter"],
+            title=data["title"],
+            seats=data["seats"],
+        )
+        return election.get_absolute_url()
+
+    return _form_page(
+        request,
+        form,
+        save=save,
+        title=_("New election or motion"),
+        cancel_url=reverse("committees:election_list"),
+    )
+
+
+@election_reader_required
+def election_advance(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET explains what advancing would do (or why not); POST does it."""
+    election = _editable_election(request, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            elections.election_advance(election=election, user=request.user)
+        except ValidationError as exc:
+            error = exc.messages
+        else:
+            messages.success(
+                request,
+                _("Moved to: %(stage)s.")
+                % {"stage": Election.objects.get(pk=election.pk).get_stage_display()},
+            )
+            return redirect(election.get_absolute_url())
+    check = advance_check(election)
+    return render(
+        request,
+        "committees/election_advance.html",
+        {
+            "election": election,
+            "check": check,
+            "errors": error,
+            "next_label": dict(Election.Stage.choices).get(check.target or ""),
+        },
+        status=400 if error else 200,
+    )
+
+
+@election_reader_required
+def election_window(request: HttpRequest, pk: int) -> HttpResponse:
+    election = _editable_election(request, pk)
+    form = VotingWindowForm(
+        _post(request),
+        initial={
+            "voting_opens_at": election.voting_opens_at
+            and timezone.localtime(election.voting_opens_at),
+            "voting_closes_at": election.voting_closes_at
+            and timezone.localtime(election.voting_closes_at),
+        },
+    )
+
+    def save(form: BaseForm) -> str:
+        elections.election_set_voting_window(
+            election=election,
+            user=request.user,
+            opens_at=form.cleaned_data["voting_opens_at"],
+            closes_at=form.cleaned_data["voting_closes_at"],
+        )
+        return election.get_absolute_url()
+
+    return _form_page(
+        request,
+        form,
+        save=save,
+        title=_("Voting window"),
+        cancel_url=election.get_absolute_url(),
+        election=election,
+    )
+
+
+@election_reader_required
+def candidate_create(request: HttpRequest, pk: int) -> HttpResponse:
+    election = _editable_election(request, pk)
+    owners = (
+        Owner.objects.filter(dwellings__unit__building__compound=election.committee.compound_id)
+        .distinct()
+        .order_by("name")
+    )
+    form = CandidateForm(_post(request), owners=owners)
+
+    def save(form: BaseForm) -> str:
+        elections.candidate_add(election=election, user=request.user, **form.cleaned_data)
+        return election.get_absolute_url()
+
+    return _form_page(
+        request,
+        form,
+        save=save,
+        title=_("Nominate a candidate"),
+        cancel_url=election.get_absolute_url(),
+        election=election,
+    )
+
+
+@election_reader_required
+def vetting_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = get_object_or_404(
+        Candidate.objects.select_related("vetting").filter(
+            election__in=election_list(user=request.user)
+        ),
+        pk=pk,
+    )
+    election = _editable_election(request, candidate.election_id)
+    form = VettingForm(_post(request), vetting=candidate.vetting)
+
+    def save(form: BaseForm) -> str:
+        elections.vetting_decide(
+            candidate=candidate,
+            user=request.user,
+            items=form.items(),
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        )
+        return election.get_absolute_url()
+
+    return _form_page(
+        request,
+        form,
+        save=save,
+        title=_("Vetting of %(name)s") % {"name": candidate.name},
+        cancel_url=election.get_absolute_url(),
+        election=election,
+        template="committees/vetting_form.html",
+        context={"candidate": candidate},
+    )
+
+
+@election_reader_required
+def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
+    election = _editable_election(request, pk)
+    form = ObjectionForm(_post(request), initial={"raised_on": timezone.localdate()})
+
+    def save(form: BaseForm) -> str:
+        elections.objection_record(election=election, user=request.user, **form.cleaned_data)
+        return election.get_absolute_url() + "#objections"
+
+    return _form_page(
+        request,
+        form,
+        save=save,
+        title=_("Record an objection"),
+        cancel_url=election.get_absolute_url(),
+        election=election,
+    )
+
+
+@election_reader_required
+def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = get_object_or_404(
+        Objection.objects.filter(election__in=election_list(user=request.user)), pk=pk
+    )
+    election = _editable_election(request, objection.election_id)
+    form = ObjectionAnswerForm(_post(request), initial={"answered_on": timezone.localdate()})
+
+    def save(form: BaseForm) -> str:
+        elections.objection_answer(objection=objection, user=request.user, **form.cleaned_data)
+        return election.get_absolute_url() + "#objections"
+
+    return _form_page(
+        request,
+        form,
+        save=save,
+        title=_("Answer the objection"),
+        cancel_url=election.get_absolute_url(),
+        election=election,
+        context={"objection": objection},
+    )
+
+
+# Public -------------------------------------------------------------------------------------------
+
+
+def election_public_candidates(request: HttpRequest, pk: int) -> HttpResponse:
+    """The posted candidate list (or motion) while its publicity lasts: no login, no personal data
+    beyond the names and the profile flags the community publishes."""
+    election = elections.public_publicity_list(pk=pk)
+    if election is None:
+        raise Http404
+    candidates = (
+        elections.ballot_candidates(election).only(
+            "name", "is_party_member", "is_veteran", "election_id"
+        )
+        if election.kind == Election.Kind.ELECTION
+        else []
+    )
+    return render(
+        request,
+        "committees/election_public_candidates.html",
+        {
+            "election": election,
+            "matter": Matter(election.matter),
+            "candidates": candidates,
+            "earliest_end": elections.earliest_end(election),
+        },
+    )
+
+
+urlpatterns = [
+    path("elections/", election_list_view, name="election_list"),
+    path("elections/new/", election_create, name="election_create"),
+    path("elections/<int:pk>/", election_detail, name="election_detail"),
+    path("elections/<int:pk>/advance/", election_advance, name="election_advance"),
+    path("elections/<int:pk>/window/", election_window, name="election_window"),
+    path("elections/<int:pk>/candidates/new/", candidate_create, name="candidate_create"),
+    path("elections/<int:pk>/objections/new/", objection_create, name="objection_create"),
+    path("candidates/<int:pk>/vetting/", vetting_decide, name="vetting_decide"),
+    path("objections/<int:pk>/answer/", objection_answer, name="objection_answer"),
+    path(
+        "public/elections/<int:pk>/candidates/",
+        election_public_candidates,
+        name="election_public_candidates",
+    ),
+]
