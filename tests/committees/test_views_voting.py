@@ -1,0 +1,433 @@
+"""Voting pages: permissions per role, online voting with codes and its rate limit, paper entry,
+import, tally pages, public results, and the secrecy of the ballot on every public page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from committees import voting
+from committees.models import Ballot, Election, RollEntry
+from compounds.models import Dwelling, Owner
+from tests import factories
+from tests.committees.test_voting import NOW, build_compound, voting_election
+
+CODE_RE = re.compile(r"\b[3-9A-HJ-NP-Y]{5}-[3-9A-HJ-NP-Y]{5}\b")
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def dwellings(compound_a):
+    return build_compound(compound_a)
+
+
+@pytest.fixture
+def election(compound_a, dwellings, staff):
+    return voting_election(compound_a, staff)
+
+
+@pytest.fixture
+def tallied(election, dwellings, staff):
+    for dwelling, choices in zip(dwellings[:4], [["甲"], ["甲"], ["乙"], []], strict=True):
+        voting.ballot_cast(
+            election=election,
+            roll_entry=RollEntry.objects.get(election=election, dwelling=dwelling),
+            choices=choices,
+            channel="on_site",
+            now=NOW,
+        )
+    Election.objects.filter(pk=election.pk).update(stage=Election.Stage.TALLY)
+    election.refresh_from_db()
+    voting.election_tally(election=election, user=staff)
+    election.refresh_from_db()
+    return election
+
+
+@pytest.fixture
+def other_staff(other_community):
+    return factories.membership_user("staff", community=other_community)
+
+
+def login(client, user):
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+# --- permissions ------------------------------------------------------------------------------
+
+READ = ["voting_detail", "voting_tracker", "tally_detail", "tally_sheet"]
+BALLOTS = ["ballot_list"]
+WRITE = ["voting_codes", "ballot_entry", "ballot_import", "ballot_dwelling_search"]
+EXPECTED = {
+    #  role:          (read, ballot list, write)
+    "anonymous": (302, 302, 302),
+    "resident": (403, 403, 403),
+    "company_user_a": (404, 404, 404),
+    "company_user_b": (404, 404, 404),
+    "other_staff": (404, 404, 404),
+    "committee_member_a": (200, 403, 403),
+    "grid_worker": (200, 200, 403),
+    "staff": (200, 200, 200),
+    "superuser": (200, 200, 200),
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+@pytest.mark.parametrize("name", READ + BALLOTS + WRITE)
+def test_every_staff_page_for_every_role(client, request, tallied, role, name):
+    # given (the tallied election also serves the write pages: they answer GET in any stage)
+    user = None if role == "anonymous" else request.getfixturevalue(role)
+    login(client, user)
+    read, ballots, write = EXPECTED[role]
+    expected = read if name in READ else ballots if name in BALLOTS else write
+
+    # when
+    response = client.get(reverse(f"committees:{name}", args=[tallied.pk]))
+
+    # then
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("name", ["vote", "receipt_check", "result_list"])
+def test_public_pages_need_no_login(client, election, name):
+    assert client.get(reverse(f"committees:{name}")).status_code == 200
+
+
+def test_result_page_only_once_tallied(client, election):
+    assert client.get(reverse("committees:result_detail", args=[election.pk])).status_code == 404
+
+
+def test_tally_sheet_only_once_tallied(client, staff, election):
+    login(client, staff)
+    assert client.get(reverse("committees:tally_sheet", args=[election.pk])).status_code == 404
+
+
+def test_staff_post_pages_refuse_grid_workers(client, grid_worker, election):
+    login(client, grid_worker)
+    for name in ("voting_codes", "ballot_entry"):
+        response = client.post(reverse(f"committees:{name}", args=[election.pk]))
+        assert response.status_code == 403
+    assert not RollEntry.objects.exclude(voting_code_hash="").exists()
+
+
+# --- voting codes -----------------------------------------------------------------------------
+
+
+def test_codes_are_shown_once_right_after_issuing(client, staff, election):
+    # given
+    login(client, staff)
+
+    # when
+    response = client.post(reverse("committees:voting_codes", args=[election.pk]))
+
+    # then five codes are printed, and the page may not be cached
+    codes = set(CODE_RE.findall(response.content.decode()))
+    assert len(codes) == 5
+    assert "no-store" in response["Cache-Control"]
+    assert all(voting.voting_code_entry(election=election, code=c) for c in codes)
+
+    # and no later page shows them again
+    for url in (
+        reverse("committees:voting_codes", args=[election.pk]),
+        reverse("committees:voting_detail", args=[election.pk]),
+    ):
+        assert not codes & set(CODE_RE.findall(client.get(url).content.decode()))
+
+
+# --- online voting ----------------------------------------------------------------------------
+
+
+def post_code(client, election, code, ip="203.0.113.7"):
+    return client.post(
+        reverse("committees:vote"),
+        {"step": "code", "election": election.pk, "code": code},
+        REMOTE_ADDR=ip,
+    )
+
+
+def post_ballot(client, election, code, choices, ip="203.0.113.7"):
+    return client.post(
+        reverse("committees:vote"),
+        {"step": "ballot", "election": election.pk, "code": code, "choices": choices},
+        REMOTE_ADDR=ip,
+    )
+
+
+def test_a_resident_votes_with_a_code_once(client, staff, election):
+    # given
+    code = voting.voting_codes_issue(election=election, user=staff)[0][1]
+
+    # when the code is entered, the ballot shows the qualified candidates only
+    page = post_code(client, election, code).content.decode()
+    assert "甲" in page
+    assert "丙" in page
+    assert "未审" not in page
+
+    # and the ballot is cast
+    response = post_ballot(client, election, code, ["甲", "乙"])
+
+    # then the receipt is shown and the ballot stored
+    ballot = Ballot.objects.get()
+    assert ballot.receipt_code in response.content.decode()
+    assert ballot.choices == ["甲", "乙"]
+    assert ballot.channel == Ballot.Channel.ONLINE
+
+    # and the code cannot vote again
+    again = post_code(client, election, code)
+    assert str(voting.CODE_USED) in again.content.decode()
+    post_ballot(client, election, code, ["丙"])
+    assert Ballot.objects.count() == 1
+
+
+def test_too_many_choices_online_are_refused_and_the_code_stays_usable(client, staff, election):
+    code = voting.voting_codes_issue(election=election, user=staff)[0][1]
+    response = post_ballot(client, election, code, ["甲", "乙", "丙"])
+    assert response.status_code == 200
+    assert not Ballot.objects.exists()
+    assert post_ballot(client, election, code, ["甲"]).status_code == 200
+    assert Ballot.objects.count() == 1
+
+
+def test_code_entry_is_rate_limited_per_address_and_election(client, settings, staff, election):
+    # given at most 3 wrong codes per 60 s
+    settings.COMMITTEE_RULES = {
+        **settings.COMMITTEE_RULES,
+        "code_attempts": 3,
+        "code_window_seconds": 60,
+    }
+    code = voting.voting_codes_issue(election=election, user=staff)[0][1]
+
+    # when three wrong codes come from one address
+    for wrong in ("AAAAA-AAAAA", "BBBBB-BBBBB", "CCCCC-CCCCC"):
+        assert post_code(client, election, wrong).status_code == 200
+
+    # then even the right code is refused from that address, with a clear message
+    refused = post_code(client, election, code)
+    assert refused.status_code == 429
+    assert str(voting.CODE_RATE_LIMITED % {"minutes": 1}) in refused.content.decode()
+    assert post_ballot(client, election, code, ["甲"]).status_code == 429
+    assert not Ballot.objects.exists()
+
+    # but another address is not blocked
+    assert "甲" in post_code(client, election, code, ip="198.51.100.9").content.decode()
+
+    # and once the window has passed, the first address may try again
+    with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
+        again = post_code(client, election, code)
+    assert again.status_code == 200
+    assert 'name="step" value="ballot"' in again.content.decode()
+
+
+def test_right_codes_do_not_use_up_the_budget(client, settings, staff, election):
+    settings.COMMITTEE_RULES = {**settings.COMMITTEE_RULES, "code_attempts": 2}
+    code = voting.voting_codes_issue(election=election, user=staff)[0][1]
+    for _ in range(5):
+        assert post_code(client, election, code).status_code == 200
+
+
+def test_receipt_check_says_counted_without_choices_or_dwelling(client, election, dwellings):
+    # given
+    ballot = voting.ballot_cast(
+        election=election,
+        roll_entry=RollEntry.objects.get(election=election, dwelling=dwellings[0]),
+        choices=["乙"],
+        channel="on_site",
+        now=NOW,
+    )
+
+    # when
+    page = client.get(reverse("committees:receipt_check"), {"code": ballot.receipt_code})
+
+    # then
+    html = page.content.decode()
+    assert election.title in html
+    assert "乙" not in html
+    assert dwellings[0].code not in html
+    missing = client.get(reverse("committees:receipt_check"), {"code": "AAAA-AAAA-AAAA"})
+    assert election.title not in missing.content.decode()
+
+
+# --- paper ballots ----------------------------------------------------------------------------
+
+
+def test_staff_enter_paper_ballots_one_by_one(client, staff, election):
+    # given
+    login(client, staff)
+    url = reverse("committees:ballot_entry", args=[election.pk])
+
+    # when
+    first = client.post(url, {"dwelling": "101", "choices": ["甲"], "channel": "door_to_door"})
+    second = client.post(url, {"dwelling": "101", "choices": ["乙"], "channel": "on_site"})
+
+    # then
+    assert first.status_code == 302
+    assert second.status_code == 200
+    assert str(voting.ALREADY_VOTED) in second.content.decode()
+    ballot = Ballot.objects.get()
+    assert (ballot.choices, ballot.entered_by) == (["甲"], staff)
+
+
+def test_dwelling_search_finds_the_roll(client, staff, election):
+    login(client, staff)
+    url = reverse("committees:ballot_dwelling_search", args=[election.pk])
+    html = client.get(url, {"dwelling": "10"}).content.decode()
+    assert "1/" in html
+    assert "101" in html
+    assert "105" in html
+
+
+def test_upload_reports_every_bad_row_and_saves_nothing(client, staff, election):
+    # given
+    login(client, staff)
+    url = reverse("committees:ballot_import", args=[election.pk])
+    data = "dwelling,choices,channel,proxy_for\n999,甲,on_site,\n101,丁,on_site,\n".encode("gbk")
+
+    # when
+    upload = io.BytesIO(data)
+    upload.name = "ballots.csv"
+    response = client.post(url, {"file": upload})
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<tr><td>2</td><td>dwelling</td>") == 1
+    assert html.count("<tr><td>3</td><td>choices</td>") == 1
+    assert not Ballot.objects.exists()
+
+
+def test_upload_of_a_good_file_saves_all(client, staff, election):
+    login(client, staff)
+    upload = io.BytesIO(b"dwelling,choices,channel,proxy_for\n101,\xe7\x94\xb2,on_site,\n")
+    upload.name = "ballots.csv"
+    response = client.post(
+        reverse("committees:ballot_import", args=[election.pk]), {"file": upload}
+    )
+    assert response.status_code == 302
+    assert Ballot.objects.get().choices == ["甲"]
+
+
+def test_ballot_list_shows_who_voted_never_what(client, staff, tallied):
+    login(client, staff)
+    html = client.get(reverse("committees:ballot_list", args=[tallied.pk])).content.decode()
+    assert "1/" in html
+    assert "甲" not in html.split("<table", 1)[1]
+
+
+def test_ballot_list_queries_do_not_grow_with_ballots(client, staff, compound_a):
+    # given an election with 200 dwellings on the roll
+    unit = factories.UnitFactory(building=factories.BuildingFactory(compound=compound_a))
+    Dwelling.objects.bulk_create(
+        Dwelling(unit=unit, code=f"{i:04d}", area_m2=Decimal("80.00")) for i in range(200)
+    )
+    election = voting_election(compound_a, staff)
+    entries = list(RollEntry.objects.filter(election=election))
+    login(client, staff)
+    url = reverse("committees:ballot_list", args=[election.pk])
+
+    def add_ballots(batch):
+        Ballot.objects.bulk_create(
+            Ballot(
+                election=election,
+                roll_entry=e,
+                choices=["甲"],
+                channel="on_site",
+                receipt_code=voting.new_receipt_code(),
+                cast_at=NOW,
+                entered_by=staff,
+            )
+            for e in batch
+        )
+
+    def queries() -> int:
+        client.get(url)  # warm the session and memberships
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    # when
+    add_ballots(entries[:10])
+    at_10 = queries()
+    add_ballots(entries[10:])
+    at_200 = queries()
+
+    # then
+    assert at_10 == at_200
+
+
+# --- tally pages ------------------------------------------------------------------------------
+
+
+def test_tally_page_says_recomputed_unchanged(client, committee_member_a, tallied):
+    login(client, committee_member_a)
+    html = client.get(reverse("committees:tally_detail", args=[tallied.pk])).content.decode()
+    assert '<span class="badge text-bg-success" id="verify">' in html
+
+
+def test_tracker_refreshes_every_30_seconds_while_voting(client, staff, election):
+    login(client, staff)
+    html = client.get(reverse("committees:voting_tracker", args=[election.pk])).content.decode()
+    assert 'hx-trigger="every 30s"' in html
+
+
+# --- secrecy ----------------------------------------------------------------------------------
+
+
+def test_no_public_page_names_a_dwelling_or_an_owner(client, staff, compound_a, tallied):
+    # given distinctive dwelling codes and owner names, a receipt, and a second election open
+    dwelling_ids = list(
+        Dwelling.objects.filter(unit__building__compound=compound_a).values_list("pk", flat=True)
+    )
+    for pk in dwelling_ids:
+        Dwelling.objects.filter(pk=pk).update(code=f"QZ{pk}Q")
+    for owner in Owner.objects.all():
+        Owner.objects.filter(pk=owner.pk).update(name=f"Xowner{owner.pk}Y")
+    secrets_ = {
+        *(f"QZ{pk}Q" for pk in dwelling_ids),
+        *(f"Xowner{pk}Y" for pk in Owner.objects.values_list("pk", flat=True)),
+    }
+    receipt = Ballot.objects.filter(election=tallied).first().receipt_code
+    open_election = voting_election(compound_a, staff, names=("丁", "戊"))
+    code = voting.voting_codes_issue(election=open_election, user=staff)[0][1]
+
+    # when every public page is fetched, in both languages
+    pages = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for url in (
+                reverse("committees:vote"),
+                reverse("committees:receipt_check") + f"?code={receipt}",
+                reverse("committees:result_list"),
+                reverse("committees:result_detail", args=[tallied.pk]),
+            ):
+                pages.append(client.get(url))
+            pages.append(post_code(client, open_election, code))
+    pages.append(post_ballot(client, open_election, code, ["丁"]))
+
+    # then none of them shows a dwelling code or an owner's name
+    for response in pages:
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert not [s for s in secrets_ if s in html], response.request["PATH_INFO"]
