@@ -107,14 +107,24 @@ class VettingForm(forms.Form):
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         for condition, label in Vetting.Condition.choices:
+            # Rendered bare in a table row (the row names the condition), hence the classes.
             self.fields[f"{condition}_met"] = forms.ChoiceField(
-                choices=MET_CHOICES, required=False, label=label
+                choices=MET_CHOICES,
+                required=False,
+                label=label,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
             self.fields[f"{condition}_evidence"] = forms.CharField(
-                max_length=200, required=False, label=_("evidence")
+                max_length=200,
+                required=False,
+                label=_("evidence"),
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
             )
             self.fields[f"{condition}_note"] = forms.CharField(
-                max_length=200, required=False, label=_("note")
+                max_length=200,
+                required=False,
+                label=_("note"),
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
             )
 
     def condition_rows(self) -> list[tuple[Any, Any, Any]]:

@@ -380,7 +380,10 @@ def vetting_decide(request: HttpRequest, pk: int) -> HttpResponse:
         cancel_url=election.get_absolute_url(),
         election=election,
         template="committees/vetting_form.html",
-        context={"candidate": candidate},
+        context={
+            "candidate": candidate,
+            "can_vet": election.stage in elections.VETTING_STAGES,
+        },
     )
 
 
