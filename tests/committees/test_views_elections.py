@@ -489,3 +489,19 @@ def test_the_list_runs_the_same_queries_for_10_and_100_elections(
     assert response.status_code == 200
     assert len(response.context["rows"]) == min(rows, 50)
     assert all(row["overdue"] for row in response.context["rows"])
+
+
+@pytest.mark.django_db
+def test_the_detail_links_to_voting_and_tally_once_they_exist(client, election, staff):
+    # given
+    client.force_login(staff)
+    before = client.get(en_url("election_detail", election.pk)).content.decode()
+    Election.objects.filter(pk=election.pk).update(
+        stage=Stage.TALLY, roll_frozen_at=timezone.now(), tallied_at=timezone.now()
+    )
+    # when
+    after = client.get(en_url("election_detail", election.pk)).content.decode()
+    # then
+    for name in ("voting_detail", "tally_detail"):
+        assert en_url(name, election.pk) not in before
+        assert en_url(name, election.pk) in after
