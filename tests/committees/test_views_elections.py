@@ -199,11 +199,15 @@ def test_the_log_is_shown_read_only_without_ballot_entries(client, election, sta
         answered_on=timezone.localdate(),
     )
     election.log.create(action="ballot_cast", detail={"channel": "online"})
+    election.log.create(action="roll_frozen", detail={"dwellings": 0})  # by a command: no actor
     client.force_login(staff)
     # when
     response = client.get(en_url("election_detail", election.pk))
     # then
-    assert [row["entry"].action for row in response.context["log"]] == ["objection.answered"]
+    assert [row["entry"].action for row in response.context["log"]] == [
+        "objection.answered",
+        "roll_frozen",
+    ]
     assert response.context["ballots_logged"] == 1
     assert "经核实, 张三符合条件" in response.content.decode()
 
