@@ -13,4 +13,6 @@ def committees_section(community, period: Period | None) -> dict:
     """Committees, their current members (with Party members and veterans) and current building
     and unit heads: counts only, never names. With a period, as they stood on its last day."""
     on = period.last_day if period is not None else timezone.localdate()
-    return committee_figures(compounds=community.compounds.filter(is_archived=False), on=on)
+    # One query, so the public document's cost does not grow with the registry.
+    communities = type(community).objects.filter(pk=community.pk)
+    return committee_figures(communities=communities, on=on)[community.pk]

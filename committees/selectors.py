@@ -35,7 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Mod
 from django.utils import timezone
 
-from compounds.models import Building, Compound, Unit
+from compounds.models import Building, Community, Compound, Unit
 from compounds.selectors import AnyUser, committee_compound_ids, staff_community_ids
 
 from .models import BuildingHead, Committee, CommitteeMember, Consultation, UnitHead
@@ -309,26 +309,37 @@ def coverage(*, compounds: QuerySet[Compound], on: dt.date | None = None) -> dic
     return {"rows": rows, "totals": totals, "on": on}
 
 
-def committee_figures(*, compounds: QuerySet[Compound], on: dt.date | None = None) -> dict:
-    """Public figures (no personal data): committees, current members and current heads."""
+FIGURES = ["committees", "members", "party_members", "veterans", "building_heads", "unit_heads"]
+
+
+def committee_figures(
+    *, communities: QuerySet[Community], on: dt.date | None = None
+) -> dict[int, dict[str, int]]:
+    """Public figures per community (no personal data), in one query: committees of compounds
+    in use, members serving on ``on`` (with Party members and veterans), heads serving then."""
     on = _today(on)
+    in_use = {"compound__is_archived": False}
     members = CommitteeMember.objects.filter(
-        current_member_q(on), committee__compound__in=compounds
-    ).aggregate(
-        members=Count("pk"),
-        party_members=Count("pk", filter=Q(is_party_member=True)),
-        veterans=Count("pk", filter=Q(is_veteran=True)),
+        current_member_q(on), committee__compound__is_archived=False
     )
-    return {
-        "committees": Committee.objects.filter(compound__in=compounds).count(),
-        **members,
-        "building_heads": BuildingHead.objects.filter(
-            current_head_q(on), building__compound__in=compounds
-        ).count(),
-        "unit_heads": UnitHead.objects.filter(
-            current_head_q(on), unit__building__compound__in=compounds
-        ).count(),
-    }
+    member_outer = "committee__compound__community"
+    rows = communities.order_by().annotate(
+        committees=_count(Committee.objects.filter(**in_use), "compound__community"),
+        members=_count(members, member_outer),
+        party_members=_count(members.filter(is_party_member=True), member_outer),
+        veterans=_count(members.filter(is_veteran=True), member_outer),
+        building_heads=_count(
+            BuildingHead.objects.filter(current_head_q(on), building__compound__is_archived=False),
+            "building__compound__community",
+        ),
+        unit_heads=_count(
+            UnitHead.objects.filter(
+                current_head_q(on), unit__building__compound__is_archived=False
+            ),
+            "unit__building__compound__community",
+        ),
+    )
+    return {row["pk"]: {k: row[k] for k in FIGURES} for row in rows.values("pk", *FIGURES)}
 
 
 def consultation_counts(qs: QuerySet[Consultation]) -> list[dict[str, Any]]:
