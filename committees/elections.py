@@ -107,6 +107,7 @@ WINDOW_STAGES = frozenset({Stage.PREPARATION, Stage.NOMINATION, Stage.VETTING, S
 
 # Refusals. Tests compare against these, so keep them as the single source of each message.
 ALREADY_CLOSED = _("The election is closed.")
+STAGE_CHANGED = _("Somebody has moved this election on meanwhile: check its stage again.")
 TOO_EARLY = _("This stage must last at least %(days)s days: it can end on %(earliest)s.")
 NO_CANDIDATE = _("Nominate at least one candidate first.")
 VETTING_PENDING = _("Every candidate must be vetted first: %(names)s.")
@@ -331,10 +332,24 @@ def election_create(
 
 
 @transaction.atomic
-def election_advance(*, election: Election, user: Any, now: dt.datetime | None = None) -> Election:
-    """Move ``election`` to its next stage, or refuse with every reason (``ValidationError``)."""
+def election_advance(
+    *,
+    election: Election,
+    user: Any,
+    now: dt.datetime | None = None,
+    from_stage: str | None = None,
+) -> Election:
+    """Move ``election`` to its next stage, or refuse with every reason (``ValidationError``).
+
+    ``from_stage`` (default: the stage of the ``election`` passed in) is the stage the user saw:
+    if somebody moved the election meanwhile, the call is refused rather than skipping a stage
+    on a double click.
+    """
     now = now or timezone.now()
+    from_stage = from_stage or election.stage
     election = _lock(election)
+    if election.stage != from_stage:
+        raise ValidationError(STAGE_CHANGED)
     check = advance_check(election, now)
     if not check.allowed:
         raise ValidationError(check.reasons)

@@ -271,7 +271,9 @@ def election_advance(request: HttpRequest, pk: int) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            elections.election_advance(election=election, user=request.user)
+            elections.election_advance(
+                election=election, user=request.user, from_stage=request.POST.get("stage")
+            )
         except ValidationError as exc:
             error = exc.messages
         else:

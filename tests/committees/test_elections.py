@@ -4,10 +4,12 @@ at the boundary, vetting rules, objections, the append-only log and the overdue 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from committees import elections
@@ -703,13 +705,13 @@ def test_a_whole_election_leaves_its_history_in_the_log(staff, compound_a):
     election = election_create(
         committee=committee, user=staff, kind="election", title="换届", seats=5, now=T0
     )
-    election_advance(election=election, user=staff, now=T0 + day)
+    election = election_advance(election=election, user=staff, now=T0 + day)
     candidate = candidate_add(
         election=election, user=staff, name="赵六", nominated_on=dt.date(2026, 3, 2)
     )
-    election_advance(election=election, user=staff, now=T0 + 2 * day)
+    election = election_advance(election=election, user=staff, now=T0 + 2 * day)
     vetting_decide(candidate=candidate, user=staff, items=ALL_MET, decision="qualified")
-    election_advance(election=election, user=staff, now=T0 + 3 * day)
+    election = election_advance(election=election, user=staff, now=T0 + 3 * day)
     objection = objection_record(
         election=election, user=staff, raised_by="业主", raised_on=dt.date(2026, 3, 5), content="?"
     )
@@ -720,7 +722,7 @@ def test_a_whole_election_leaves_its_history_in_the_log(staff, compound_a):
         election=election, user=staff, opens_at=T0 + 18 * day, closes_at=T0 + 19 * day
     )
     # when
-    election_advance(election=election, user=staff, now=T0 + 18 * day)
+    election = election_advance(election=election, user=staff, now=T0 + 18 * day)
     # then
     assert actions(election) == [
         "election.created",
@@ -809,3 +811,51 @@ def test_a_motion_has_no_meeting_or_filing_deadline():
     election = _after_result(Stage.CLOSED, FINAL, kind="motion")
     # then
     assert election_overdue(election, dt.date(2027, 1, 1)) == []
+
+
+@pytest.mark.django_db
+def test_a_stale_advance_is_refused_instead_of_skipping_a_stage(staff):
+    # given: two clerks loaded the election in its tally stage; one moved it on
+    election = ElectionFactory(stage=Stage.TALLY, stage_started_at=T0)
+    seen_by_second = Election.objects.get(pk=election.pk)
+    election_advance(election=election, user=staff, now=LATER)
+    # when
+    with pytest.raises(ValidationError) as exc_info:
+        election_advance(election=seen_by_second, user=staff, now=LATER)
+    # then
+    assert messages_of(exc_info) == [str(elections.STAGE_CHANGED)]
+    election.refresh_from_db()
+    assert election.stage == Stage.RESULT_PUBLICITY
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clerks_advancing_at_once_move_the_election_one_stage(staff):
+    # given
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    election = ElectionFactory(stage=Stage.FIRST_MEETING, stage_started_at=T0)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def click() -> None:
+        mine = Election.objects.get(pk=election.pk)
+        barrier.wait()
+        try:
+            election_advance(election=mine, user=staff, now=LATER)
+            outcomes.append("moved")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # then
+    election.refresh_from_db()
+    assert sorted(outcomes) == ["moved", "refused"]
+    assert election.stage == Stage.FILING
+    assert election.log.filter(action="election.advanced").count() == 1

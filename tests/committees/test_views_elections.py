@@ -509,3 +509,19 @@ def test_the_detail_links_to_voting_and_tally_once_they_exist(client, election, 
     for name in ("voting_detail", "tally_detail"):
         assert en_url(name, election.pk) not in before
         assert en_url(name, election.pk) in after
+
+
+@pytest.mark.django_db
+def test_a_double_click_on_advance_moves_one_stage(client, committee_a, staff):
+    # given: the confirm page was loaded in preparation
+    election = ElectionFactory(committee=committee_a, stage=Stage.PREPARATION)
+    client.force_login(staff)
+    url = en_url("election_advance", election.pk)
+    # when
+    first = client.post(url, {"stage": "preparation"})
+    second = client.post(url, {"stage": "preparation"})
+    # then
+    assert (first.status_code, second.status_code) == (302, 400)
+    assert en(elections.STAGE_CHANGED) in second.content.decode()
+    election.refresh_from_db()
+    assert election.stage == Stage.NOMINATION
