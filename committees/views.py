@@ -21,7 +21,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -45,7 +55,7 @@ from .forms import (
     LeaveForm,
     MemberForm,
 )
-from .models import BuildingHead, Committee, UnitHead
+from .models import BuildingHead, Committee, CommitteeMember, UnitHead
 
 PAGE_SIZE = 50
 
@@ -186,11 +196,23 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     committee.flags = selectors.flags(committee)
     today = timezone.localdate()
-    members = list(committee.members.select_related("owner").order_by("left_on", "role", "name"))
-    current_q = selectors.current_member_q(today)
-    current_ids = set(committee.members.filter(current_q).values_list("pk", flat=True))
-    for member in members:
-        member.is_current = member.pk in current_ids
+    # Chair, vice-chairs, members; those who left last.
+    rank = Case(
+        *(When(role=role, then=Value(i)) for i, role in enumerate(CommitteeMember.Role.values)),
+        output_field=IntegerField(),
+    )
+    members = list(
+        committee.members.select_related("owner")
+        .annotate(
+            rank=rank,
+            is_current=Case(
+                When(selectors.current_member_q(today), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by(F("left_on").asc(nulls_first=True), "rank", "name")
+    )
     buildings = _heads_by_building(committee.compound)
     units = [u for b in buildings for u in b.unit_rows]
     return _render(

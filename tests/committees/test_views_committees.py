@@ -470,3 +470,24 @@ def test_the_detail_page_runs_the_same_queries_for_few_and_many_buildings(world,
     # then
     assert len(response.context["buildings"]) == 21
     assert len(few) == len(many)
+
+
+def test_members_read_chair_first_and_those_who_left_last(world, grid_worker, client):
+    # given
+    term = {"term_starts_on": dt.date(2025, 5, 1), "term_ends_on": dt.date(2030, 4, 30)}
+    CommitteeMember.objects.create(committee=world.committee_a, name="甲委员", **term)
+    CommitteeMember.objects.create(
+        committee=world.committee_a, name="乙副主任", role=CommitteeMember.Role.VICE_CHAIR, **term
+    )
+    CommitteeMember.objects.create(
+        committee=world.committee_a, name="丙", left_on=dt.date(2026, 1, 1), **term
+    )
+    client.force_login(grid_worker)
+
+    # when
+    response = client.get(en_url("committee_detail", world.committee_a.pk))
+
+    # then
+    members = response.context["members"]
+    assert [m.name for m in members] == ["张主任", "乙副主任", "甲委员", "丙"]
+    assert [m.is_current for m in members] == [True, True, True, False]
