@@ -152,6 +152,7 @@ LOG_ACTIONS: dict[str, Any] = {
     "codes_issued": _("voting codes issued"),
     "codes_reissued": _("voting codes reissued"),
     "ballot_cast": _("ballot recorded"),
+    "ballots_imported": _("paper ballots imported"),
     "tallied": _("tallied"),
 }
 

@@ -181,7 +181,7 @@ class Election(models.Model):
         MOTION = "motion", _("motion")
 
     class Stage(models.TextChoices):
-        # In order; services.py holds the minimum durations and the transition rules.
+        # In order; committees/elections.py holds the minimum durations and the transitions.
         PREPARATION = "preparation", _("preparation group")
         NOMINATION = "nomination", _("nomination")
         VETTING = "vetting", _("candidate vetting")
