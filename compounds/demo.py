@@ -790,6 +790,9 @@ def _load_users(
             user = User(
                 username=username,
                 first_name=name,
+                # A local address, so that mail such as term reminders has somewhere to go
+                # (the console backend prints it).
+                email=f"{username}@tongde-lane.example",
                 is_staff=superuser,
                 is_superuser=superuser,
             )

@@ -154,6 +154,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=3, day_of_month=1, month_of_year=1),
         "args": ("year",),
     },
+    # Every day at 08:00: remind community staff of committee terms ending within
+    # COMMITTEE_TERM_REMINDER_MONTHS (once per term; safe to run twice).
+    "committee-term-reminders": {
+        "task": "committees.tasks.remind_term_endings_task",
+        "schedule": crontab(minute=0, hour=8),
+    },
 }
 # The first period that rollups fill when a statistic has never run.
 ROLLUP_START = datetime.date.fromisoformat(env.str("ROLLUP_START", default="2020-01-01"))
