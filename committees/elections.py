@@ -154,6 +154,8 @@ LOG_ACTIONS: dict[str, Any] = {
     "ballot_cast": _("ballot recorded"),
     "ballots_imported": _("paper ballots imported"),
     "tallied": _("tallied"),
+    # Written by committees.proxies.
+    "proxy.recorded": _("proxy authorisation recorded"),
 }
 
 
@@ -275,9 +277,11 @@ def election_create(
     title: str,
     matter: int = Matter.ELECT_COMMITTEE,
     seats: int | None = None,
+    text: str = "",
     now: dt.datetime | None = None,
 ) -> Election:
-    """Start an election or motion in its preparation stage."""
+    """Start an election or motion in its preparation stage; ``text`` is the motion put to the
+    vote or the election notice, as owners will read it."""
     now = now or timezone.now()
     rules = settings.COMMITTEE_RULES
     errors: dict[str, list[Any]] = {}
@@ -312,6 +316,7 @@ def election_create(
         kind=kind,
         matter=matter,
         title=title,
+        text=text.strip(),
         seats=seats,
         stage=Stage.PREPARATION,
         stage_started_at=now,
@@ -373,9 +378,11 @@ def election_advance(
 
     try:
         if target == Stage.VOTING:
-            detail["roll_entries"] = roll_freeze(election=election, user=user)
+            detail["roll_entries"] = roll_freeze(election=election, user=user, now=now)
         elif target == Stage.TALLY:
-            detail["quorum_met"] = election_tally(election=election, user=user)["quorum_met"]
+            detail["quorum_met"] = election_tally(election=election, user=user, now=now)[
+                "quorum_met"
+            ]
     except VotingError as exc:
         raise ValidationError(exc.message) from exc
     _log(election, user, "election.advanced", **detail)

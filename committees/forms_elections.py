@@ -51,6 +51,15 @@ class ElectionForm(forms.Form):
         help_text=_("A committee election decides matter 3; a motion any of the nine."),
     )
     title = forms.CharField(max_length=200, label=_("title"))
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        label=_("motion text / notice"),
+        help_text=_(
+            "What owners read on the publicity board and the result page: for a motion, the "
+            "text put to the vote."
+        ),
+    )
     seats = forms.IntegerField(
         min_value=1,
         required=False,

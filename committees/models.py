@@ -203,6 +203,8 @@ class Election(models.Model):
         default=Matter.ELECT_COMMITTEE,
     )
     title = models.CharField(_("title"), max_length=200)
+    # What owners read: the motion put to the vote, or the election notice.
+    text = models.TextField(_("motion text / notice"), blank=True)
     seats = models.PositiveSmallIntegerField(_("seats"), null=True, blank=True)
     stage = models.CharField(
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.PREPARATION

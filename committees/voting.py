@@ -133,11 +133,14 @@ def _locked(election: Election) -> Election:
 
 
 @transaction.atomic
-def roll_freeze(*, election: Election, user: AbstractBaseUser | None) -> int:
+def roll_freeze(
+    *, election: Election, user: AbstractBaseUser | None, now: dt.datetime | None = None
+) -> int:
     """Copy every dwelling of the committee's compound onto the roll, once; return how many.
 
     Area, owner and developer flag are taken as the registry holds them now; later registry
-    edits do not reach the roll. A second freeze is refused.
+    edits do not reach the roll. A second freeze is refused. ``now`` stamps the freeze (default:
+    the clock), so that an election recorded after the fact keeps its own dates.
     """
     given, election = election, _locked(election)
     if election.roll_frozen_at is not None:
@@ -156,7 +159,7 @@ def roll_freeze(*, election: Election, user: AbstractBaseUser | None) -> int:
         for pk, area, owner_id, developer in dwellings
     ]
     RollEntry.objects.bulk_create(entries, batch_size=2000)
-    election.roll_frozen_at = given.roll_frozen_at = timezone.now()
+    election.roll_frozen_at = given.roll_frozen_at = now or timezone.now()
     election.save(update_fields=["roll_frozen_at"])
     area = sum((e.area_m2 for e in entries), start=Decimal(0))
     _log(election, user, "roll_frozen", dwellings=len(entries), area_m2=str(area))
@@ -484,8 +487,11 @@ def tally_compute(*, election: Election) -> rules.TallyResult:
 
 
 @transaction.atomic
-def election_tally(*, election: Election, user: AbstractBaseUser | None) -> dict[str, Any]:
-    """Compute the tally once, store its public JSON stamped with who and when, and log it."""
+def election_tally(
+    *, election: Election, user: AbstractBaseUser | None, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Compute the tally once, store its public JSON stamped with who and when (``now``, default
+    the clock), and log it."""
     given, election = election, _locked(election)
     if election.tallied_at is not None:
         raise VotingError(ALREADY_TALLIED)
@@ -494,7 +500,7 @@ def election_tally(*, election: Election, user: AbstractBaseUser | None) -> dict
     result = tally_compute(election=election)
     data = result.to_json()
     election.tally = data
-    election.tallied_at = timezone.now()
+    election.tallied_at = now or timezone.now()
     election.tallied_by = user if user is not None and user.is_authenticated else None
     election.save(update_fields=["tally", "tallied_at", "tallied_by"])
     # The caller's instance (the lifecycle's) sees the stamp without a reload.
