@@ -18,8 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
@@ -42,6 +41,7 @@ from django.utils.translation import gettext as _
 from compounds.models import Building, Compound, Unit
 from compounds.permissions import registry_reader_required
 from compounds.selectors import can_edit_community, staff_community_ids
+from tongde.pages import form_page, post_data
 
 from . import selectors, services
 from .forms import (
@@ -95,19 +95,6 @@ def _paginate(request: HttpRequest, qs: QuerySet) -> Page:
     return page
 
 
-def _post_data(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-def _add_errors(form: BaseForm, exc: ValidationError) -> None:
-    """Show a service's refusal on the field it names when the form has that field."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _form_page(
     request: HttpRequest,
     form: BaseForm,
@@ -118,21 +105,13 @@ def _form_page(
     template: str = "committees/committee_form.html",
     context: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """GET shows the form; a valid POST calls the service and redirects; a refusal by the
-    service is shown on the form and nothing is saved (services are atomic)."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            url = save(form)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(url)
-    return _render(
+    return form_page(
         request,
-        template,
-        {"form": form, "title": title, "cancel_url": cancel_url, **(context or {})},
-        status=400 if request.method == "POST" else 200,
+        form,
+        save=save,
+        template=template,
+        context={"title": title, "cancel_url": cancel_url, **(context or {})},
+        render_page=_render,
     )
 
 
@@ -247,7 +226,7 @@ def committee_create(request: HttpRequest, compound_pk: int) -> HttpResponse:
     existing = Committee.objects.filter(compound=compound).first()
     if existing is not None:
         return redirect(existing)
-    form = CommitteeForm(_post_data(request))
+    form = CommitteeForm(post_data(request))
 
     def save(form: CommitteeForm) -> str:
         return services.committee_create(
@@ -267,7 +246,7 @@ def committee_create(request: HttpRequest, compound_pk: int) -> HttpResponse:
 def committee_update(request: HttpRequest, pk: int) -> HttpResponse:
     committee = get_object_or_404(selectors.committee_list(user=request.user), pk=pk)
     _require_edit(request.user, committee.compound.community_id)
-    form = CommitteeForm(_post_data(request), instance=committee)
+    form = CommitteeForm(post_data(request), instance=committee)
 
     def save(form: CommitteeForm) -> str:
         data = dict(form.cleaned_data)
@@ -293,7 +272,7 @@ def committee_update(request: HttpRequest, pk: int) -> HttpResponse:
 def member_create(request: HttpRequest, pk: int) -> HttpResponse:
     committee = get_object_or_404(selectors.committee_list(user=request.user), pk=pk)
     _require_edit(request.user, committee.compound.community_id)
-    form = MemberForm(_post_data(request), committee=committee)
+    form = MemberForm(post_data(request), committee=committee)
 
     def save(form: MemberForm) -> str:
         services.member_add(committee=committee, data=form.service_data(), user=request.user)
@@ -313,7 +292,7 @@ def member_update(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_object_or_404(selectors.member_list(user=request.user), pk=pk)
     committee = member.committee
     _require_edit(request.user, committee.compound.community_id)
-    form = MemberForm(_post_data(request), instance=member, committee=committee)
+    form = MemberForm(post_data(request), instance=member, committee=committee)
 
     def save(form: MemberForm) -> str:
         services.member_update(member=member, data=form.service_data(), user=request.user)
@@ -333,7 +312,7 @@ def member_end(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_object_or_404(selectors.member_list(user=request.user), pk=pk)
     committee = member.committee
     _require_edit(request.user, committee.compound.community_id)
-    form = LeaveForm(_post_data(request), initial={"left_on": timezone.localdate()})
+    form = LeaveForm(post_data(request), initial={"left_on": timezone.localdate()})
 
     def save(form: LeaveForm) -> str:
         services.member_end(member=member, user=request.user, **form.cleaned_data)
@@ -361,7 +340,7 @@ def building_head_appoint(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_object_or_404(selectors.building_list(user=request.user), pk=pk)
     _require_edit(request.user, building.compound.community_id)
     form = HeadForm(
-        _post_data(request),
+        post_data(request),
         community=building.compound.community,
         initial={"starts_on": timezone.localdate()},
     )
@@ -387,7 +366,7 @@ def building_head_end(request: HttpRequest, pk: int) -> HttpResponse:
     head = get_object_or_404(selectors.building_head_list(user=request.user), pk=pk)
     compound = head.building.compound
     _require_edit(request.user, compound.community_id)
-    form = HeadEndForm(_post_data(request), initial={"ends_on": timezone.localdate()})
+    form = HeadEndForm(post_data(request), initial={"ends_on": timezone.localdate()})
     url = _committee_url(compound)
 
     def save(form: HeadEndForm) -> str:
@@ -409,7 +388,7 @@ def unit_head_appoint(request: HttpRequest, pk: int) -> HttpResponse:
     compound = unit.building.compound
     _require_edit(request.user, compound.community_id)
     form = HeadForm(
-        _post_data(request),
+        post_data(request),
         community=compound.community,
         initial={"starts_on": timezone.localdate()},
     )
@@ -433,7 +412,7 @@ def unit_head_end(request: HttpRequest, pk: int) -> HttpResponse:
     head = get_object_or_404(selectors.unit_head_list(user=request.user), pk=pk)
     compound = head.unit.building.compound
     _require_edit(request.user, compound.community_id)
-    form = HeadEndForm(_post_data(request), initial={"ends_on": timezone.localdate()})
+    form = HeadEndForm(post_data(request), initial={"ends_on": timezone.localdate()})
     url = _committee_url(compound)
 
     def save(form: HeadEndForm) -> str:
@@ -499,7 +478,7 @@ def consultation_create(request: HttpRequest) -> HttpResponse:
             community_id__in=staff_community_ids(user, include_grid_workers=False)
         )
     form = ConsultationForm(
-        _post_data(request),
+        post_data(request),
         compounds=compounds.order_by("name"),
         initial={"received_on": timezone.localdate()},
     )
@@ -526,7 +505,7 @@ def consultation_answer(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = get_object_or_404(selectors.consultation_list(user=request.user), pk=pk)
     _require_edit(request.user, consultation.compound.community_id)
     form = AnswerForm(
-        _post_data(request),
+        post_data(request),
         initial={
             "answer": consultation.answer,
             "answered_on": consultation.answered_on or timezone.localdate(),

@@ -16,11 +16,9 @@ Who sees what:
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
@@ -32,7 +30,8 @@ from django.utils.translation import gettext as _
 
 from compounds.models import Owner
 from compounds.permissions import staff_required
-from compounds.selectors import can_edit_community, community_list, is_registry_reader
+from compounds.selectors import can_edit_community, community_list
+from tongde.pages import form_page, post_data
 
 from . import elections
 from .elections import (
@@ -43,7 +42,6 @@ from .elections import (
     editable_committees,
     election_list,
     election_overdue,
-    has_election_scope,
 )
 from .forms_elections import (
     CandidateForm,
@@ -54,26 +52,12 @@ from .forms_elections import (
     VotingWindowForm,
 )
 from .models import Candidate, Election, Objection
+from .permissions import election_reader_required
 from .rules import Matter
 
 PAGE_SIZE = 50
 # One entry per ballot would drown the history; the page shows their number instead.
 LOG_HIDDEN_ACTIONS = ("ballot_cast",)
-
-
-def election_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_registry_reader(user):
-            raise PermissionDenied
-        if not has_election_scope(user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _election(request: HttpRequest, pk: int) -> Election:
@@ -87,15 +71,6 @@ def _editable_election(request: HttpRequest, pk: int) -> Election:
     return election
 
 
-def _add_errors(form: BaseForm, exc: ValidationError) -> None:
-    """Show a service's refusal on the form, on the field it names when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _form_page(
     request: HttpRequest,
     form: BaseForm,
@@ -107,32 +82,18 @@ def _form_page(
     template: str = "committees/election_form.html",
     context: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """GET shows the form; a valid POST calls the service and redirects; a refusal is shown on
-    the form and nothing is saved (services are atomic)."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            url = save(form)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(url)
-    return render(
+    return form_page(
         request,
-        template,
-        {
-            "form": form,
+        form,
+        save=save,
+        template=template,
+        context={
             "title": title,
             "cancel_url": cancel_url,
             "election": election,
             **(context or {}),
         },
-        status=400 if request.method == "POST" else 200,
     )
-
-
-def _post(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 # List and detail ---------------------------------------------------------------------------------
@@ -241,7 +202,7 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def election_create(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = ElectionForm(_post(request), committees=editable_committees(user=user))
+    form = ElectionForm(post_data(request), committees=editable_committees(user=user))
 
     def save(form: BaseForm) -> str:
         data = form.cleaned_data
@@ -301,7 +262,7 @@ def election_advance(request: HttpRequest, pk: int) -> HttpResponse:
 def election_window(request: HttpRequest, pk: int) -> HttpResponse:
     election = _editable_election(request, pk)
     form = VotingWindowForm(
-        _post(request),
+        post_data(request),
         initial={
             "voting_opens_at": election.voting_opens_at
             and timezone.localtime(election.voting_opens_at),
@@ -337,7 +298,7 @@ def candidate_create(request: HttpRequest, pk: int) -> HttpResponse:
         .distinct()
         .order_by("name")
     )
-    form = CandidateForm(_post(request), owners=owners)
+    form = CandidateForm(post_data(request), owners=owners)
 
     def save(form: BaseForm) -> str:
         elections.candidate_add(election=election, user=request.user, **form.cleaned_data)
@@ -362,7 +323,7 @@ def vetting_decide(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     election = _editable_election(request, candidate.election_id)
-    form = VettingForm(_post(request), vetting=candidate.vetting)
+    form = VettingForm(post_data(request), vetting=candidate.vetting)
 
     def save(form: BaseForm) -> str:
         elections.vetting_decide(
@@ -392,7 +353,7 @@ def vetting_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @election_reader_required
 def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
     election = _editable_election(request, pk)
-    form = ObjectionForm(_post(request), initial={"raised_on": timezone.localdate()})
+    form = ObjectionForm(post_data(request), initial={"raised_on": timezone.localdate()})
 
     def save(form: BaseForm) -> str:
         elections.objection_record(election=election, user=request.user, **form.cleaned_data)
@@ -414,7 +375,7 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
         Objection.objects.filter(election__in=election_list(user=request.user)), pk=pk
     )
     election = _editable_election(request, objection.election_id)
-    form = ObjectionAnswerForm(_post(request), initial={"answered_on": timezone.localdate()})
+    form = ObjectionAnswerForm(post_data(request), initial={"answered_on": timezone.localdate()})
 
     def save(form: BaseForm) -> str:
         elections.objection_answer(objection=objection, user=request.user, **form.cleaned_data)

@@ -22,12 +22,9 @@ voter shares one budget.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
@@ -37,10 +34,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from compounds.selectors import is_registry_reader, staff_community_ids
+from compounds.selectors import staff_community_ids
 
 from . import ballot_import, voting
-from .elections import can_edit_election, election_list, has_election_scope
+from .elections import can_edit_election, election_list
 from .forms_voting import (
     MOTION_LABELS,
     BallotEntryForm,
@@ -51,27 +48,13 @@ from .forms_voting import (
     open_elections,
 )
 from .models import Ballot, Election, RollEntry
+from .permissions import election_reader_required
 
 BALLOT_PAGE_SIZE = 100
 TRACKER_SECONDS = 30
 
 
 # --- access -------------------------------------------------------------------------------------
-
-
-def _reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_registry_reader(user):
-            raise PermissionDenied
-        if not has_election_scope(user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _election(request: HttpRequest, pk: int) -> Election:
@@ -103,7 +86,7 @@ def _choice_label(name: str) -> str:
 # --- staff: voting page, tracker, codes ---------------------------------------------------------
 
 
-@_reader_required
+@election_reader_required
 def voting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election(request, pk)
     roll = RollEntry.objects.filter(election=election).aggregate(
@@ -154,7 +137,7 @@ def _tracker_context(election: Election) -> dict[str, Any]:
     }
 
 
-@_reader_required
+@election_reader_required
 def voting_tracker(request: HttpRequest, pk: int) -> HttpResponse:
     """The live tracker alone, for htmx to refresh every 30 seconds."""
     election = _election(request, pk)
@@ -166,7 +149,7 @@ def voting_tracker(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
-@_reader_required
+@election_reader_required
 def voting_codes(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: what issuing does. POST: issue, and show the codes this once for printing."""
     election = _editable(request, pk)
@@ -193,7 +176,7 @@ def voting_codes(request: HttpRequest, pk: int) -> HttpResponse:
 # --- staff: ballots -----------------------------------------------------------------------------
 
 
-@_reader_required
+@election_reader_required
 def ballot_list(request: HttpRequest, pk: int) -> HttpResponse:
     """Who voted and how (never what): for staff and grid workers checking turnout."""
     election = _election(request, pk)
@@ -225,7 +208,7 @@ def ballot_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@_reader_required
+@election_reader_required
 def ballot_entry(request: HttpRequest, pk: int) -> HttpResponse:
     """Paper ballots one by one: after each, the form is ready for the next."""
     election = _editable(request, pk)
@@ -259,7 +242,7 @@ def ballot_entry(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "committees/ballot_entry.html", {"election": election, "form": form})
 
 
-@_reader_required
+@election_reader_required
 def ballot_dwelling_search(request: HttpRequest, pk: int) -> HttpResponse:
     """Dwellings of the roll whose code starts with what staff typed (htmx), up to 10."""
     election = _editable(request, pk)
@@ -277,7 +260,7 @@ def ballot_dwelling_search(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "committees/ballot_dwelling_matches.html", {"entries": entries})
 
 
-@_reader_required
+@election_reader_required
 def ballot_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload a ballot file: every bad row is listed and nothing is saved, or all are saved."""
     election = _editable(request, pk)
@@ -310,7 +293,7 @@ def ballot_upload(request: HttpRequest, pk: int) -> HttpResponse:
 # --- staff: tally -------------------------------------------------------------------------------
 
 
-@_reader_required
+@election_reader_required
 def tally_detail(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election(request, pk)
     context: dict[str, Any] = {"election": election, "tally": election.tally}
@@ -343,7 +326,7 @@ def _dwelling_labels(ids: set, *, election: Election) -> dict[Any, str]:
     }
 
 
-@_reader_required
+@election_reader_required
 def tally_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable sheet for the publicity board: totals only."""
     election = _election(request, pk)

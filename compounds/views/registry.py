@@ -36,6 +36,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongde.pages import form_page, post_data
+
 from .. import services
 from ..filters import (
     BuildingFilter,
@@ -244,15 +246,6 @@ def _list_page(
     return _render(request, template, context)
 
 
-def _add_errors(form: BaseForm, exc: ValidationError) -> None:
-    """Show a service's refusal on the form, on the field it names when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _form_page(
     request: HttpRequest,
     form: BaseForm,
@@ -263,27 +256,14 @@ def _form_page(
     context: dict[str, Any] | None = None,
     template: str = "compounds/form.html",
 ) -> HttpResponse:
-    """GET shows the form; a valid POST calls the service and redirects to its URL; a refusal
-    by the service is shown on the form and nothing is saved (the service is atomic)."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            url = save(form)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(url)
-    status = 400 if request.method == "POST" else 200
-    return _render(
+    return form_page(
         request,
-        template,
-        {"form": form, "title": title, "cancel_url": cancel_url, **(context or {})},
-        status=status,
+        form,
+        save=save,
+        template=template,
+        context={"title": title, "cancel_url": cancel_url, **(context or {})},
+        render_page=_render,
     )
-
-
-def _post_data(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 def _history(records: Iterable[Any], label: Callable[[Any], str]) -> list[dict[str, Any]]:
@@ -450,7 +430,7 @@ def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def compound_create(request: HttpRequest) -> HttpResponse:
     communities = _editable_communities(request.user)
-    form = CompoundForm(_post_data(request), communities=communities)
+    form = CompoundForm(post_data(request), communities=communities)
 
     def save(form: CompoundForm) -> str:
         data = dict(form.cleaned_data)
@@ -472,9 +452,7 @@ def compound_create(request: HttpRequest) -> HttpResponse:
 def compound_update(request: HttpRequest, pk: int) -> HttpResponse:
     compound = get_object_or_404(compound_list(user=request.user), pk=pk)
     _require_edit(request.user, compound.community_id)
-    form = CompoundForm(
-        _post_data(request), instance=compound, communities=Community.objects.none()
-    )
+    form = CompoundForm(post_data(request), instance=compound, communities=Community.objects.none())
 
     def save(form: CompoundForm) -> str:
         return services.compound_update(
@@ -556,7 +534,7 @@ def compound_restore(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_create(request: HttpRequest, pk: int) -> HttpResponse:
     compound = get_object_or_404(compound_list(user=request.user), pk=pk)
     _require_edit(request.user, compound.community_id)
-    form = ContractForm(_post_data(request))
+    form = ContractForm(post_data(request))
 
     def save(form: ContractForm) -> str:
         services.contract_create(compound=compound, user=request.user, **form.cleaned_data)
@@ -582,7 +560,7 @@ def contract_end(request: HttpRequest, pk: int) -> HttpResponse:
     )
     _require_edit(request.user, contract.compound.community_id)
     form = ContractEndForm(
-        _post_data(request), initial={"ends_on": contract.ends_on, "note": contract.note}
+        post_data(request), initial={"ends_on": contract.ends_on, "note": contract.note}
     )
 
     def save(form: ContractEndForm) -> str:
@@ -653,7 +631,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def building_create(request: HttpRequest, pk: int) -> HttpResponse:
     compound = get_object_or_404(compound_list(user=request.user), pk=pk)
     _require_edit(request.user, compound.community_id)
-    form = BuildingForm(_post_data(request))
+    form = BuildingForm(post_data(request))
 
     def save(form: BuildingForm) -> str:
         return services.building_create(
@@ -673,7 +651,7 @@ def building_create(request: HttpRequest, pk: int) -> HttpResponse:
 def building_update(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_object_or_404(building_list(user=request.user), pk=pk)
     _require_edit(request.user, building.compound.community_id)
-    form = BuildingForm(_post_data(request), instance=building)
+    form = BuildingForm(post_data(request), instance=building)
 
     def save(form: BuildingForm) -> str:
         return services.building_update(
@@ -693,7 +671,7 @@ def building_update(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_object_or_404(building_list(user=request.user), pk=pk)
     _require_edit(request.user, building.compound.community_id)
-    form = UnitForm(_post_data(request))
+    form = UnitForm(post_data(request))
 
     def save(form: UnitForm) -> str:
         services.unit_create(building=building, data=form.cleaned_data, user=request.user)
@@ -712,7 +690,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_update(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(unit_list(user=request.user), pk=pk)
     _require_edit(request.user, unit.building.compound.community_id)
-    form = UnitForm(_post_data(request), instance=unit)
+    form = UnitForm(post_data(request), instance=unit)
 
     def save(form: UnitForm) -> str:
         services.unit_update(unit=unit, data=form.cleaned_data, user=request.user)
@@ -802,7 +780,7 @@ def dwelling_create(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(unit_list(user=request.user), pk=pk)
     community = unit.building.compound.community
     _require_edit(request.user, community.pk)
-    form = DwellingForm(_post_data(request), community=community)
+    form = DwellingForm(post_data(request), community=community)
 
     def save(form: DwellingForm) -> str:
         services.dwelling_create(unit=unit, data=form.service_data(), user=request.user)
@@ -822,7 +800,7 @@ def dwelling_update(request: HttpRequest, pk: int) -> HttpResponse:
     dwelling = get_object_or_404(dwelling_list(user=request.user), pk=pk)
     community = dwelling.unit.building.compound.community
     _require_edit(request.user, community.pk)
-    form = DwellingForm(_post_data(request), instance=dwelling, community=community)
+    form = DwellingForm(post_data(request), instance=dwelling, community=community)
 
     def save(form: DwellingForm) -> str:
         services.dwelling_update(dwelling=dwelling, data=form.service_data(), user=request.user)
@@ -880,7 +858,7 @@ def _visible_households(user) -> QuerySet[Household]:
 def household_create(request: HttpRequest, pk: int) -> HttpResponse:
     dwelling = get_object_or_404(dwelling_list(user=request.user), pk=pk)
     _require_edit(request.user, dwelling.unit.building.compound.community_id)
-    form = HouseholdForm(_post_data(request))
+    form = HouseholdForm(post_data(request))
 
     def save(form: HouseholdForm) -> str:
         services.household_create(dwelling=dwelling, data=form.cleaned_data, user=request.user)
@@ -907,7 +885,7 @@ def _household(request: HttpRequest, pk: int) -> Household:
 @registry_reader_required
 def household_update(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
-    form = HouseholdForm(_post_data(request), instance=household)
+    form = HouseholdForm(post_data(request), instance=household)
 
     def save(form: HouseholdForm) -> str:
         services.household_update(household=household, data=form.cleaned_data, user=request.user)
@@ -925,7 +903,7 @@ def household_update(request: HttpRequest, pk: int) -> HttpResponse:
 @registry_reader_required
 def household_move_out(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
-    form = MoveOutForm(_post_data(request))
+    form = MoveOutForm(post_data(request))
 
     def save(form: MoveOutForm) -> str:
         services.household_move_out(
@@ -987,7 +965,7 @@ def owner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def owner_create(request: HttpRequest) -> HttpResponse:
-    form = OwnerForm(_post_data(request), communities=_editable_communities(request.user))
+    form = OwnerForm(post_data(request), communities=_editable_communities(request.user))
 
     def save(form: OwnerForm) -> str:
         data = dict(form.cleaned_data)
@@ -1010,7 +988,7 @@ def owner_update(request: HttpRequest, pk: int) -> HttpResponse:
     _require_internal(request.user)
     owner = get_object_or_404(owner_list(user=request.user), pk=pk)
     _require_edit(request.user, owner.community_id)
-    form = OwnerForm(_post_data(request), instance=owner, communities=Community.objects.none())
+    form = OwnerForm(post_data(request), instance=owner, communities=Community.objects.none())
     url = reverse("compounds:owner_detail", args=[owner.pk])
 
     def save(form: OwnerForm) -> str:
@@ -1079,7 +1057,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def company_create(request: HttpRequest) -> HttpResponse:
-    form = CompanyForm(_post_data(request))
+    form = CompanyForm(post_data(request))
 
     def save(form: CompanyForm) -> str:
         company = services.company_create(data=form.cleaned_data, user=request.user)
@@ -1107,7 +1085,7 @@ def company_update(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(company_list(user=request.user), pk=pk)
     if not _can_edit_company(request.user, company):
         raise PermissionDenied
-    form = CompanyForm(_post_data(request), instance=company)
+    form = CompanyForm(post_data(request), instance=company)
 
     def save(form: CompanyForm) -> str:
         return services.company_update(
@@ -1200,7 +1178,7 @@ def _grid_save(request: HttpRequest, grid: Grid | None) -> Callable[[GridForm], 
 
 @staff_required
 def grid_create(request: HttpRequest) -> HttpResponse:
-    form = GridForm(_post_data(request), communities=_editable_communities(request.user))
+    form = GridForm(post_data(request), communities=_editable_communities(request.user))
     return _form_page(
         request,
         form,
@@ -1215,7 +1193,7 @@ def grid_update(request: HttpRequest, pk: int) -> HttpResponse:
     _require_internal(request.user)
     grid = get_object_or_404(grid_list(user=request.user), pk=pk)
     _require_edit(request.user, grid.community_id)
-    form = GridForm(_post_data(request), instance=grid, communities=Community.objects.none())
+    form = GridForm(post_data(request), instance=grid, communities=Community.objects.none())
     return _form_page(
         request,
         form,
