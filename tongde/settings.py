@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "tongde",
     "compounds",
     "committees",
+    "campaigns",
 ]
 
 MIDDLEWARE = [

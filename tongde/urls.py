@@ -32,6 +32,7 @@ urlpatterns += i18n_patterns(
     ),
     path("registry/", include("compounds.urls")),
     path("committees/", include("committees.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
