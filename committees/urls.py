@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_elections, views_voting
+from . import views, views_elections, views_proxies, views_voting
 
 app_name = "committees"
 
@@ -25,4 +25,5 @@ urlpatterns = [
     # voting codes, receipts, tally and results (views_voting.py) each declare their own routes.
     *views_elections.urlpatterns,
     *views_voting.urlpatterns,
+    *views_proxies.urlpatterns,
 ]
