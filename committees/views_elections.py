@@ -213,6 +213,7 @@ def election_create(request: HttpRequest) -> HttpResponse:
             matter=data["matter"],
             title=data["title"],
             seats=data["seats"],
+            text=data["text"],
         )
         return election.get_absolute_url()
 

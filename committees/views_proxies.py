@@ -12,47 +12,30 @@ Who sees what (as for the ballot list, which names dwellings too):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from compounds.selectors import is_registry_reader, staff_community_ids
+from compounds.selectors import staff_community_ids
 
 from . import proxies
-from .elections import can_edit_election, election_list, has_election_scope
+from .elections import can_edit_election, election_list
 from .forms_voting import roll_entry_find
 from .models import Election, ProxyAuthorisation, RollEntry
+from .permissions import election_reader_required
 
 MATCHES = 10
 
 
 # --- access -------------------------------------------------------------------------------------
-
-
-def _reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_registry_reader(user):
-            raise PermissionDenied
-        if not has_election_scope(user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _readable(request: HttpRequest, pk: int) -> Election:
@@ -124,7 +107,7 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
 # --- views --------------------------------------------------------------------------------------
 
 
-@_reader_required
+@election_reader_required
 def proxy_list(request: HttpRequest, pk: int) -> HttpResponse:
     election = _readable(request, pk)
     return render(
@@ -139,7 +122,7 @@ def proxy_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@_reader_required
+@election_reader_required
 def proxy_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a proxy: the dwelling, the proxy's name and the signed authorisation."""
     election = _editable(request, pk)
@@ -181,7 +164,7 @@ def proxy_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@_reader_required
+@election_reader_required
 def proxy_dwelling_search(request: HttpRequest, pk: int) -> HttpResponse:
     """Dwellings of the roll whose code starts with what staff typed (htmx), with whether they
     voted already and how many proxies they have."""
@@ -200,7 +183,7 @@ def proxy_dwelling_search(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "committees/proxy_dwelling_matches.html", {"entries": entries})
 
 
-@_reader_required
+@election_reader_required
 def proxy_document(request: HttpRequest, pk: int) -> FileResponse:
     """The signed authorisation, to staff and grid workers of the election's community only."""
     proxy = get_object_or_404(
