@@ -481,3 +481,43 @@ class RegulationOpinion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.received_on}"
+
+
+class ProblemEvent(models.Model):
+    """One step in a patrol problem's life: found, answered, closed or reopened.
+
+    The problem row holds only its current state; a reopening overwrites the deadline and the
+    company's answer, so the earlier deadline, answer and the reason for sending it back are kept
+    here, in order.
+    """
+
+    class Action(models.TextChoices):
+        FOUND = "found", _("found")
+        ANSWERED = "answered", _("answered")
+        CLOSED = "closed", _("verified and closed")
+        REOPENED = "reopened", _("reopened")
+
+    problem = models.ForeignKey(
+        Problem, on_delete=models.CASCADE, related_name="events", verbose_name=_("problem")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    status = models.CharField(_("status after"), max_length=15, choices=Problem.Status.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    deadline_on = models.DateField(_("deadline"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["problem", "at", "pk"]
+        verbose_name = _("problem event")
+        verbose_name_plural = _("problem events")
+
+    def __str__(self) -> str:
+        return f"{self.problem_id} {self.get_action_display()}"
