@@ -1,14 +1,45 @@
-"""Django admin for superusers: committees, members, heads and consultations.
+"""Django admin for superusers: committees, members, heads, consultations and elections.
 
 Staff use the committee pages (which go through services and selectors); the admin is the
-superuser's repair tool, with raw ids for the large foreign keys.
+superuser's repair tool, with raw ids for the large foreign keys. Election records that are
+evidence are read-only here: the log, the frozen roll and the ballots. A ballot is shown without
+its choices, so that not even the admin joins a dwelling to what it voted.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import BuildingHead, Committee, CommitteeMember, Consultation, UnitHead
+from .models import (
+    Ballot,
+    BuildingHead,
+    Candidate,
+    Committee,
+    CommitteeMember,
+    Consultation,
+    Election,
+    ElectionLogEntry,
+    ElectionStep,
+    Objection,
+    ProxyAuthorisation,
+    RollEntry,
+    UnitHead,
+    Vetting,
+    VettingItem,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence: listed and opened, never added, changed or deleted through the admin."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class CommitteeMemberInline(admin.TabularInline):
@@ -66,3 +97,87 @@ class ConsultationAdmin(admin.ModelAdmin):
     search_fields = ["topic", "opinion", "answer"]
     raw_id_fields = ["compound", "recorded_by"]
     date_hierarchy = "received_on"
+
+
+class ElectionStepInline(admin.TabularInline):
+    model = ElectionStep
+    extra = 0
+
+
+@admin.register(Election)
+class ElectionAdmin(admin.ModelAdmin):
+    list_display = ["title", "committee", "kind", "matter", "stage", "stage_started_at"]
+    list_filter = ["kind", "stage", "matter", "committee__compound__community"]
+    search_fields = ["title", "committee__name"]
+    raw_id_fields = ["committee", "tallied_by"]
+    # The tally and the roll are written by the voting services once; the admin shows them.
+    readonly_fields = ["roll_frozen_at", "tally", "tallied_at", "tallied_by", "created_at"]
+    inlines = [ElectionStepInline]
+
+
+@admin.register(ElectionStep)
+class ElectionStepAdmin(admin.ModelAdmin):
+    list_display = ["election", "stage", "started_at", "ended_at"]
+    list_filter = ["stage"]
+    raw_id_fields = ["election"]
+
+
+@admin.register(ElectionLogEntry)
+class ElectionLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "election", "action", "actor"]
+    list_filter = ["action"]
+    search_fields = ["election__title", "action"]
+    date_hierarchy = "at"
+
+
+@admin.register(Objection)
+class ObjectionAdmin(admin.ModelAdmin):
+    list_display = ["raised_on", "election", "raised_by", "answered_on"]
+    search_fields = ["election__title", "raised_by", "content", "answer"]
+    raw_id_fields = ["election", "answered_by"]
+
+
+@admin.register(Candidate)
+class CandidateAdmin(admin.ModelAdmin):
+    list_display = ["name", "election", "nominated_on", "is_party_member", "is_veteran"]
+    search_fields = ["name", "election__title"]
+    raw_id_fields = ["election", "owner"]
+
+
+class VettingItemInline(admin.TabularInline):
+    model = VettingItem
+    extra = 0
+
+
+@admin.register(Vetting)
+class VettingAdmin(admin.ModelAdmin):
+    list_display = ["candidate", "decision", "reviewer", "decided_at"]
+    list_filter = ["decision"]
+    search_fields = ["candidate__name", "candidate__election__title"]
+    raw_id_fields = ["candidate", "reviewer"]
+    inlines = [VettingItemInline]
+
+
+@admin.register(RollEntry)
+class RollEntryAdmin(ReadOnlyAdmin):
+    list_display = ["election", "dwelling", "area_m2", "owner", "is_developer_held"]
+    list_filter = ["is_developer_held"]
+    search_fields = ["election__title", "dwelling__code"]
+    # The code hash is useless to read and the kind of thing not to put on screens.
+    exclude = ["voting_code_hash"]
+
+
+@admin.register(ProxyAuthorisation)
+class ProxyAuthorisationAdmin(admin.ModelAdmin):
+    list_display = ["roll_entry", "proxy_name", "recorded_by", "recorded_at"]
+    search_fields = ["proxy_name", "roll_entry__election__title"]
+    raw_id_fields = ["roll_entry", "recorded_by"]
+
+
+@admin.register(Ballot)
+class BallotAdmin(ReadOnlyAdmin):
+    # Never ``choices``: the admin must not be the one page that joins a dwelling to its vote.
+    list_display = ["receipt_code", "election", "channel", "cast_at"]
+    list_filter = ["channel"]
+    search_fields = ["receipt_code", "election__title"]
+    exclude = ["choices"]
