@@ -53,6 +53,16 @@ def _fast_password_hasher() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # The local-memory cache outlives a test; cached open data must not leak into the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -250,6 +250,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# How long the public community document may be served from the cache (0: never cached).
+OPENDATA_CACHE_SECONDS = env.int("OPENDATA_CACHE_SECONDS", default=60)
+
 # The bench's hello-world baseline view; off unless the bench turns it on.
 BENCH_HELLO = env.bool("BENCH_HELLO", default=False)
 

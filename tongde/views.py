@@ -43,10 +43,20 @@ def community_api(request: HttpRequest, slug: str) -> JsonResponse:
                 {"error": "period must look like 2020, 2020-Q3, 2020-08 or 2020-W33"}, status=400
             )
     response = JsonResponse(
-        community_document(community, period), json_dumps_params={"ensure_ascii": False}
+        _cached_document(community, period), json_dumps_params={"ensure_ascii": False}
     )
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _cached_document(community: Community, period) -> dict:
+    """The document, computed at most once per OPENDATA_CACHE_SECONDS per community and period:
+    it aggregates tens of thousands of rows, and open data a minute old is fresh enough."""
+    seconds = settings.OPENDATA_CACHE_SECONDS
+    if not seconds:
+        return community_document(community, period)
+    key = f"opendata:community:{community.pk}:{period.label if period else 'now'}"
+    return cache.get_or_set(key, lambda: community_document(community, period), seconds)
 
 
 def _parse_any_period(label: str):

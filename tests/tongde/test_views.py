@@ -92,8 +92,9 @@ def test_community_api_is_public_and_refuses_a_bad_period(client, community):
 
 @pytest.mark.django_db
 def test_community_api_query_count_does_not_grow_with_the_registry(
-    client, community, django_assert_max_num_queries
+    client, community, django_assert_max_num_queries, settings
 ):
+    settings.OPENDATA_CACHE_SECONDS = 0  # measure the computation, not the cache
     for _ in range(3):
         factories.HouseholdFactory(dwelling__unit__building__compound__community=community)
     with django_assert_max_num_queries(20) as small:
@@ -160,3 +161,21 @@ def test_login_with_the_right_password_works(client):
 
     assert response.status_code == 302
     assert "_auth_user_id" in client.session
+
+
+@pytest.mark.django_db
+def test_community_api_is_cached_for_a_minute(client, community, settings):
+    # given a fetched document
+    url = reverse("community_api", args=[community.slug])
+    assert client.get(url).json()["registry"]["managed_compounds"] == 0
+    factories.CompoundFactory(community=community, kind=Compound.Kind.MANAGED)
+
+    # then within the cache period the same document is served, and a new one after it
+    assert client.get(url).json()["registry"]["managed_compounds"] == 0
+    from django.core.cache import cache
+
+    cache.clear()
+    assert client.get(url).json()["registry"]["managed_compounds"] == 1
+    settings.OPENDATA_CACHE_SECONDS = 0
+    factories.CompoundFactory(community=community, kind=Compound.Kind.MANAGED)
+    assert client.get(url).json()["registry"]["managed_compounds"] == 2
