@@ -1,5 +1,532 @@
-"""Stub: replaced by its owner."""
+"""Clean-up operations, their photos, totals and the disorder list.
+
+Who may do what (the selectors decide, the views ask):
+- list, detail and totals: anyone with a role, each within their scope (a company user sees the
+  operations covering its compounds, read only); another community's operation answers 404;
+- record: staff and grid workers of the community; edit and withdraw: staff, or the grid worker
+  who recorded it (403 for everybody else who can see it);
+- mark photos public and edit the disorder list: staff;
+- the public totals page: anyone, figures and public photos only, never a name.
+"""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from compounds.models import Community, Compound
+from compounds.permissions import registry_reader_required, staff_required
+from compounds.selectors import staff_community_ids
+from tongde.pages import form_page, post_data
+
+from . import services
+from .forms import CampaignFilter, CampaignForm, DisorderForm, TotalsForm
+from .models import Campaign, CampaignPhoto, Disorder
+from .selectors import (
+    campaign_grand_total,
+    campaign_list,
+    campaign_photo_list,
+    campaign_totals_by_compound,
+    campaign_totals_by_disorder,
+    campaign_totals_by_period,
+    campaign_years,
+    can_edit_campaign,
+    can_publish,
+    can_record_anywhere,
+    disorder_communities,
+    disorder_list_annotated,
+    public_photo_list,
+    recording_communities,
+    visible_compounds,
+)
+
+PAGE_SIZE = 50
+PUBLIC_PHOTOS = 24
+
+
+def recorder_required(view):
+    """Staff and grid workers (and superusers): those who record operations."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_record_anywhere(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _is_internal(user: Any) -> bool:
+    return bool(user.is_superuser or staff_community_ids(user))
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    user = request.user
+    context.setdefault("can_record", can_record_anywhere(user))
+    context.setdefault("can_edit_disorders", bool(user.is_superuser or _staff_ids(user)))
+    context.setdefault("is_internal", _is_internal(user))
+    return render(request, template, context, status=status)
+
+
+def _staff_ids(user: Any) -> set[int]:
+    return staff_community_ids(user, include_grid_workers=False)
+
+
+def _require_edit(user: Any, campaign: Campaign) -> None:
+    if not can_edit_campaign(user, campaign):
+        raise PermissionDenied
+
+
+# Operations --------------------------------------------------------------------------------------
+
+
+def _list_queryset(user: Any) -> QuerySet[Campaign]:
+    photo_count = (
+        CampaignPhoto.objects.filter(campaign=OuterRef("pk"))
+        .order_by()
+        .values("campaign")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return (
+        campaign_list(user=user)
+        .annotate(photo_count=Coalesce(Subquery(photo_count), 0, output_field=IntegerField()))
+        .prefetch_related(
+            Prefetch("compounds", queryset=Compound.objects.order_by("kind", "name")),
+            Prefetch("disorders", queryset=Disorder.objects.order_by("position", "code")),
+        )
+        .order_by("-held_on", "-pk")
+    )
+
+
+def _paginate(request: HttpRequest, qs: QuerySet) -> Page:
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    return page
+
+
+@registry_reader_required
+def campaign_list_view(request: HttpRequest) -> HttpResponse:
+    filterset = CampaignFilter(request.GET, queryset=_list_queryset(request.user), request=request)
+    context = {
+        "filter": filterset,
+        "page": _paginate(request, filterset.qs),
+        "partial": "campaigns/_campaign_rows.html",
+        "active": "operations",
+    }
+    # Live filter: htmx asks for the rows only and swaps them in place.
+    if request.htmx and not request.htmx.boosted:
+        return _render(request, context["partial"], context)
+    return _render(request, "campaigns/campaign_list.html", context)
+
+
+def _get_visible(request: HttpRequest, pk: int) -> Campaign:
+    internal = _is_internal(request.user)
+    return get_object_or_404(campaign_list(user=request.user, include_withdrawn=internal), pk=pk)
+
+
+@registry_reader_required
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    campaign = _get_visible(request, pk)
+    photos = list(campaign.photos.order_by("stage", "pk"))
+    return _render(
+        request,
+        "campaigns/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "compounds": campaign.compounds.order_by("kind", "name"),
+            "buildings": campaign.buildings.select_related("compound").order_by(
+                "compound__name", "code"
+            ),
+            "disorders": campaign.disorders.order_by("position", "code"),
+            "participations": campaign.participations.order_by("group"),
+            "before": [p for p in photos if p.stage == CampaignPhoto.Stage.BEFORE],
+            "after": [p for p in photos if p.stage == CampaignPhoto.Stage.AFTER],
+            "can_edit": can_edit_campaign(user, campaign),
+            "can_publish": can_publish(user, campaign.community_id),
+            "active": "operations",
+        },
+    )
+
+
+def _form_page(
+    request: HttpRequest, form: CampaignForm, *, save: Any, title: str, cancel_url: str
+) -> HttpResponse:
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="campaigns/campaign_form.html",
+        context={"title": title, "cancel_url": cancel_url, "active": "operations"},
+        render_page=_render,
+    )
+
+
+def _warn_if_flagged(request: HttpRequest, campaign: Campaign) -> None:
+    if campaign.is_flagged:
+        messages.warning(request, services.FLAGGED_WARNING)
+
+
+@recorder_required
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    communities = list(recording_communities(user=request.user))
+    if len(communities) == 1:
+        community = communities[0]
+    else:
+        slug = request.GET.get("community")
+        if not slug:
+            return _render(
+                request,
+                "campaigns/campaign_choose_community.html",
+                {"communities": communities, "active": "operations"},
+            )
+        community = next((c for c in communities if c.slug == slug), None)
+        if community is None:
+            raise Http404
+    form = CampaignForm(
+        post_data(request),
+        request.FILES or None,
+        community=community,
+        can_publish=can_publish(request.user, community.pk),
+    )
+
+    def save(form: CampaignForm) -> str:
+        campaign = services.campaign_record(
+            community=community, user=request.user, **form.service_kwargs()
+        )
+        _warn_if_flagged(request, campaign)
+        return campaign.get_absolute_url()
+
+    return _form_page(
+        request,
+        form,
+        save=save,
+        title=_("Record a clean-up operation"),
+        cancel_url=reverse("campaigns:campaign_list"),
+    )
+
+
+@registry_reader_required
+def campaign_update(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _get_visible(request, pk)
+    _require_edit(request.user, campaign)
+    form = CampaignForm(
+        post_data(request),
+        request.FILES or None,
+        community=campaign.community,
+        campaign=campaign,
+        can_publish=can_publish(request.user, campaign.community_id),
+    )
+
+    def save(form: CampaignForm) -> str:
+        updated = services.campaign_update(
+            campaign=campaign, user=request.user, **form.service_kwargs()
+        )
+        _warn_if_flagged(request, updated)
+        return updated.get_absolute_url()
+
+    return _form_page(
+        request,
+        form,
+        save=save,
+        title=_("Edit the operation of %(date)s") % {"date": campaign.held_on.isoformat()},
+        cancel_url=campaign.get_absolute_url(),
+    )
+
+
+def _confirm(
+    request: HttpRequest, *, act: Any, title: str, question: str, done: str, url: str
+) -> HttpResponse:
+    error = None
+    if request.method == "POST":
+        try:
+            act()
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, done)
+            return redirect(url)
+    return _render(
+        request,
+        "campaigns/campaign_confirm.html",
+        {"title": title, "question": question, "error": error, "cancel_url": url},
+        status=400 if error else 200,
+    )
+
+
+@registry_reader_required
+def campaign_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _get_visible(request, pk)
+    _require_edit(request.user, campaign)
+    return _confirm(
+        request,
+        act=lambda: services.campaign_withdraw(campaign=campaign, user=request.user),
+        title=_("Withdraw the operation of %(date)s") % {"date": campaign.held_on.isoformat()},
+        question=_(
+            "A withdrawn operation leaves the lists, the totals and the open data; it stays on "
+            "record and can be restored."
+        ),
+        done=_("The operation is withdrawn."),
+        url=campaign.get_absolute_url(),
+    )
+
+
+@registry_reader_required
+def campaign_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _get_visible(request, pk)
+    _require_edit(request.user, campaign)
+    return _confirm(
+        request,
+        act=lambda: services.campaign_restore(campaign=campaign, user=request.user),
+        title=_("Restore the operation of %(date)s") % {"date": campaign.held_on.isoformat()},
+        question=_("The operation returns to the lists, the totals and the open data."),
+        done=_("The operation is restored."),
+        url=campaign.get_absolute_url(),
+    )
+
+
+# Photos ------------------------------------------------------------------------------------------
+
+
+def campaign_photo(request: HttpRequest, pk: int, size: str) -> HttpResponse:
+    """A photo or its thumbnail: public ones for anybody, the rest within the viewer's scope.
+    Served through Django rather than MEDIA_URL so that a private photo stays private."""
+    if size not in ("full", "thumb"):
+        raise Http404
+    photo = get_object_or_404(campaign_photo_list(user=request.user), pk=pk)
+    file = photo.image if size == "full" else photo.thumbnail
+    try:
+        handle = file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_POST
+@registry_reader_required
+def campaign_photo_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = get_object_or_404(
+        CampaignPhoto.objects.select_related("campaign").filter(
+            campaign__in=campaign_list(user=request.user, include_withdrawn=True)
+        ),
+        pk=pk,
+    )
+    if not can_publish(request.user, photo.campaign.community_id):
+        raise PermissionDenied
+    is_public = request.POST.get("is_public") == "true"
+    services.campaign_photo_publish(photo=photo, is_public=is_public, user=request.user)
+    messages.success(
+        request,
+        _("The photo is shown to the public.") if is_public else _("The photo is private."),
+    )
+    return redirect(photo.campaign.get_absolute_url())
+
+
+# Totals ------------------------------------------------------------------------------------------
+
+
+def _totals_context(
+    campaigns: QuerySet[Campaign], compounds: QuerySet[Compound], params: Any
+) -> dict[str, Any]:
+    form = TotalsForm(params or None, years=campaign_years(campaigns=campaigns))
+    kind, year = form.choice()
+    in_year = campaigns.filter(held_on__year=year)
+    return {
+        "form": form,
+        "kind": kind,
+        "year": year,
+        "rows": campaign_totals_by_period(campaigns=campaigns, kind=kind, year=year),
+        "total": campaign_grand_total(campaigns=in_year),
+        "by_compound": campaign_totals_by_compound(campaigns=in_year, compounds=compounds),
+        "by_disorder": campaign_totals_by_disorder(campaigns=in_year),
+    }
+
+
+@registry_reader_required
+def campaign_totals(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = _totals_context(campaign_list(user=user), visible_compounds(user=user), request.GET)
+    return _render(request, "campaigns/totals.html", {**context, "active": "totals"})
+
+
+def public_totals(request: HttpRequest, slug: str) -> HttpResponse:
+    """For anyone: the community's figures by month and by compound, and the photos staff marked
+    public. Names of people never appear (no recorder, no notes)."""
+    community = get_object_or_404(Community, slug=slug)
+    campaigns = Campaign.objects.filter(community=community, is_withdrawn=False)
+    compounds = Compound.objects.filter(community=community, is_archived=False)
+    params = request.GET.copy()
+    params["kind"] = "month"
+    context = _totals_context(campaigns, compounds, params)
+    context["by_disorder"] = campaign_totals_by_disorder(
+        campaigns=campaigns.filter(held_on__year=context["year"])
+    )
+    photos = list(
+        public_photo_list(community=community).filter(campaign__held_on__year=context["year"])[
+            :PUBLIC_PHOTOS
+        ]
+    )
+    return render(
+        request,
+        "campaigns/totals_public.html",
+        {**context, "community": community, "photos": photos},
+    )
+
+
+# Disorders ---------------------------------------------------------------------------------------
+
+
+def _disorder_community(request: HttpRequest, slug: str) -> Community:
+    return get_object_or_404(disorder_communities(user=request.user), slug=slug)
+
+
+def _editable_disorder(request: HttpRequest, pk: int) -> Disorder:
+    return get_object_or_404(
+        Disorder.objects.select_related("community").filter(
+            community__in=disorder_communities(user=request.user)
+        ),
+        pk=pk,
+    )
+
+
+@staff_required
+def disorder_index(request: HttpRequest) -> HttpResponse:
+    community = disorder_communities(user=request.user).first()
+    if community is None:
+        raise Http404
+    return redirect("campaigns:disorder_list", slug=community.slug)
+
+
+@staff_required
+def disorder_list(request: HttpRequest, slug: str) -> HttpResponse:
+    community = _disorder_community(request, slug)
+    return _render(
+        request,
+        "campaigns/disorder_list.html",
+        {
+            "community": community,
+            "communities": disorder_communities(user=request.user),
+            "disorders": disorder_list_annotated(community=community),
+            "active": "disorders",
+        },
+    )
+
+
+@require_POST
+@staff_required
+def disorder_seed(request: HttpRequest, slug: str) -> HttpResponse:
+    community = _disorder_community(request, slug)
+    created = services.disorders_seed(community=community)
+    messages.success(request, _("%(count)s common disorders added.") % {"count": len(created)})
+    return redirect("campaigns:disorder_list", slug=community.slug)
+
+
+@staff_required
+def disorder_create(request: HttpRequest, slug: str) -> HttpResponse:
+    community = _disorder_community(request, slug)
+    url = reverse("campaigns:disorder_list", args=[community.slug])
+    form = DisorderForm(post_data(request))
+
+    def save(form: DisorderForm) -> str:
+        services.disorder_create(community=community, user=request.user, **form.cleaned_data)
+        return url
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="campaigns/disorder_form.html",
+        context={
+            "title": _("New disorder for %(community)s") % {"community": community.name},
+            "cancel_url": url,
+            "active": "disorders",
+        },
+        render_page=_render,
+    )
+
+
+@staff_required
+def disorder_update(request: HttpRequest, pk: int) -> HttpResponse:
+    disorder = _editable_disorder(request, pk)
+    url = reverse("campaigns:disorder_list", args=[disorder.community.slug])
+    form = DisorderForm(post_data(request), disorder=disorder)
+
+    def save(form: DisorderForm) -> str:
+        services.disorder_update(disorder=disorder, user=request.user, **form.cleaned_data)
+        return url
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="campaigns/disorder_form.html",
+        context={
+            "title": _("Edit %(name)s") % {"name": disorder.name},
+            "cancel_url": url,
+            "active": "disorders",
+        },
+        render_page=_render,
+    )
+
+
+@require_POST
+@staff_required
+def disorder_move(request: HttpRequest, pk: int) -> HttpResponse:
+    disorder = _editable_disorder(request, pk)
+    services.disorder_move(
+        disorder=disorder, up=request.POST.get("direction") == "up", user=request.user
+    )
+    return redirect("campaigns:disorder_list", slug=disorder.community.slug)
+
+
+@staff_required
+def disorder_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    disorder = _editable_disorder(request, pk)
+    return _confirm(
+        request,
+        act=lambda: services.disorder_delete(disorder=disorder, user=request.user),
+        title=_("Delete %(name)s") % {"name": disorder.name},
+        question=_("The disorder is not used by any operation or problem and will be deleted."),
+        done=_("The disorder is deleted."),
+        url=reverse("campaigns:disorder_list", args=[disorder.community.slug]),
+    )
+
+
+urlpatterns = [
+    path("operations/", campaign_list_view, name="campaign_list"),
+    path("operations/new/", campaign_create, name="campaign_create"),
+    path("operations/<int:pk>/", campaign_detail, name="campaign_detail"),
+    path("operations/<int:pk>/edit/", campaign_update, name="campaign_update"),
+    path("operations/<int:pk>/withdraw/", campaign_withdraw, name="campaign_withdraw"),
+    path("operations/<int:pk>/restore/", campaign_restore, name="campaign_restore"),
+    path("photos/<int:pk>/publish/", campaign_photo_publish, name="campaign_photo_publish"),
+    path("photos/<int:pk>/<str:size>/", campaign_photo, name="campaign_photo"),
+    path("totals/", campaign_totals, name="totals"),
+    path("public/<slug:slug>/totals/", public_totals, name="public_totals"),
+    path("disorders/", disorder_index, name="disorder_index"),
+    path("disorders/<slug:slug>/", disorder_list, name="disorder_list"),
+    path("disorders/<slug:slug>/seed/", disorder_seed, name="disorder_seed"),
+    path("disorders/<slug:slug>/new/", disorder_create, name="disorder_create"),
+    path("disorders/item/<int:pk>/edit/", disorder_update, name="disorder_update"),
+    path("disorders/item/<int:pk>/move/", disorder_move, name="disorder_move"),
+    path("disorders/item/<int:pk>/delete/", disorder_delete, name="disorder_delete"),
+]

@@ -1,0 +1,312 @@
+"""Forms and filters of the clean-up pages.
+
+The operation form is built for a phone in the field: plain labelled inputs, a date picker, number
+inputs that refuse negatives, and photo inputs that open the camera. It validates input and narrows
+every choice to the community's own compounds, buildings and disorders; the rules that span
+fields (future dates, flags, participation sums) are the service's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from compounds.models import Building, Community, Compound
+from tongde.periods import PeriodKind
+
+from . import photos as photo_lib
+from .models import Campaign, Disorder, Participation
+from .selectors import visible_compounds
+from .services import BAD_PHOTO, MAX_PHOTOS, TOO_MANY_PHOTOS
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+YES_NO = [("true", _("yes")), ("false", _("no"))]
+
+
+def _label(field: str) -> Any:
+    return Campaign._meta.get_field(field).verbose_name
+
+
+def _number(**attrs: Any) -> forms.NumberInput:
+    return forms.NumberInput(attrs={"min": 0, "inputmode": "numeric", **attrs})
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotoField(forms.FileField):
+    """Several photos in one input, each checked by content (``campaigns.photos``)."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(TOO_MANY_PHOTOS % {"limit": MAX_PHOTOS})
+        errors = []
+        for file in files:
+            try:
+                photo_lib.photo_check(file)
+            except ValidationError as exc:
+                errors += [BAD_PHOTO % {"file": file.name, "reason": m} for m in exc.messages]
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+class BuildingChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Building) -> str:
+        return f"{obj.compound.name} {obj.code}"
+
+
+GROUP_FIELDS = [(f"persons_{value}", value, label) for value, label in Participation.Group.choices]
+
+
+class CampaignForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_label("kind"), choices=Campaign.Kind.choices, initial=Campaign.Kind.FRIDAY
+    )
+    held_on = forms.DateField(label=_label("held_on"), widget=DATE_INPUT)
+    topic = forms.CharField(
+        label=_label("topic"),
+        max_length=100,
+        required=False,
+        help_text=_("For a special operation: e.g. zombie cars, basements."),
+    )
+    compounds = forms.ModelMultipleChoiceField(
+        label=_("Compounds and courtyards covered"),
+        queryset=Compound.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    buildings = BuildingChoiceField(
+        label=_("Buildings (optional)"),
+        queryset=Building.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    spots = forms.CharField(
+        label=_label("spots"),
+        max_length=200,
+        required=False,
+        help_text=_("Places outside a building: a lane, a corner, a basement."),
+    )
+    disorders = forms.ModelMultipleChoiceField(
+        label=_label("disorders"),
+        queryset=Disorder.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    truckloads = forms.IntegerField(
+        label=_label("truckloads"), min_value=0, initial=0, widget=_number()
+    )
+    tonnes = forms.DecimalField(
+        label=_label("tonnes"),
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        initial=0,
+        widget=_number(step="0.01", inputmode="decimal"),
+    )
+    vehicles_handled = forms.IntegerField(
+        label=_label("vehicles_handled"), min_value=0, initial=0, widget=_number()
+    )
+    notes = forms.CharField(
+        label=_label("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    is_public = forms.BooleanField(
+        label=_("Show this operation on the public totals page"), required=False, initial=True
+    )
+    photos_before = PhotoField(label=_("Photos before"))
+    photos_after = PhotoField(label=_("Photos after"))
+    publish_photos = forms.BooleanField(
+        label=_("Show the new photos to the public"),
+        required=False,
+        help_text=_("Only photos without faces or number plates."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        community: Community,
+        campaign: Campaign | None = None,
+        can_publish: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        if campaign is not None and "initial" not in kwargs:
+            kwargs["initial"] = _initial(campaign)
+        super().__init__(*args, **kwargs)
+        for name, _group, label in GROUP_FIELDS:
+            self.fields[name] = forms.IntegerField(
+                label=label, min_value=0, initial=0, required=False, widget=_number()
+            )
+        self.fields["held_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        if campaign is None:
+            self.fields["held_on"].initial = timezone.localdate()
+        self.fields["compounds"].queryset = Compound.objects.filter(
+            community=community, is_archived=False
+        ).order_by("kind", "name")
+        self.fields["buildings"].queryset = (
+            Building.objects.filter(compound__community=community, compound__is_archived=False)
+            .select_related("compound")
+            .order_by("compound__kind", "compound__name", "code")
+        )
+        # Inactive disorders drop out of new operations but stay on those that have them.
+        active = Q(is_active=True)
+        if campaign is not None:
+            active |= Q(pk__in=campaign.disorders.values("pk"))
+        self.fields["disorders"].queryset = Disorder.objects.filter(
+            active, community=community
+        ).order_by("position", "code")
+        if not can_publish:
+            del self.fields["publish_photos"]
+
+    @property
+    def group_fields(self) -> list:
+        return [self[name] for name, _group, _label in GROUP_FIELDS]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """What ``campaign_record`` / ``campaign_update`` take, from the cleaned data."""
+        data = dict(self.cleaned_data)
+        participations = {group: data.pop(name) or 0 for name, group, _label in GROUP_FIELDS}
+        uploads = [("before", f) for f in data.pop("photos_before")]
+        uploads += [("after", f) for f in data.pop("photos_after")]
+        publish = data.pop("publish_photos", False)
+        return {
+            "data": data,
+            "participations": participations,
+            "photos": uploads,
+            "publish_photos": publish,
+        }
+
+
+def _initial(campaign: Campaign) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        field: getattr(campaign, field)
+        for field in (
+            "kind",
+            "held_on",
+            "topic",
+            "spots",
+            "truckloads",
+            "tonnes",
+            "vehicles_handled",
+            "notes",
+            "is_public",
+        )
+    }
+    initial["compounds"] = list(campaign.compounds.values_list("pk", flat=True))
+    initial["buildings"] = list(campaign.buildings.values_list("pk", flat=True))
+    initial["disorders"] = list(campaign.disorders.values_list("pk", flat=True))
+    for participation in campaign.participations.all():
+        initial[f"persons_{participation.group}"] = participation.persons
+    return initial
+
+
+class DisorderForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=60)
+    code = forms.SlugField(
+        label=_("code"),
+        max_length=40,
+        required=False,
+        help_text=_("Letters, digits and dashes; left empty, one is made up."),
+    )
+    position = forms.IntegerField(label=_("position"), min_value=0, required=False)
+    is_active = forms.BooleanField(label=_("in use"), required=False, initial=True)
+
+    def __init__(self, *args: Any, disorder: Disorder | None = None, **kwargs: Any) -> None:
+        if disorder is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": disorder.name,
+                    "position": disorder.position,
+                    "is_active": disorder.is_active,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if disorder is not None:
+            # The code never changes: rollups and open data key on it.
+            del self.fields["code"]
+            self.fields["position"].required = True
+        else:
+            del self.fields["is_active"]
+
+
+class TotalsForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("by"),
+        choices=[
+            (PeriodKind.WEEK.value, _("week")),
+            (PeriodKind.MONTH.value, _("month")),
+            (PeriodKind.QUARTER.value, _("quarter")),
+            (PeriodKind.YEAR.value, _("year")),
+        ],
+        initial=PeriodKind.MONTH.value,
+        required=False,
+    )
+    year = forms.TypedChoiceField(label=_("year"), coerce=int, required=False)
+
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.years = years or [timezone.localdate().year]
+        self.fields["year"].choices = [(y, str(y)) for y in self.years]
+
+    def choice(self) -> tuple[PeriodKind, int]:
+        """The kind and year asked for, falling back to months of the latest year."""
+        kind, year = PeriodKind.MONTH, self.years[0]
+        if self.is_valid():
+            kind = PeriodKind(self.cleaned_data.get("kind") or PeriodKind.MONTH)
+            year = self.cleaned_data.get("year") or year
+        return kind, year
+
+
+class CampaignFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(label=_("kind"), choices=Campaign.Kind.choices)
+    compound = filters.ModelChoiceFilter(
+        label=_("compound"),
+        queryset=lambda request: visible_compounds(user=request.user),
+        field_name="compounds",
+    )
+    disorder = filters.ModelChoiceFilter(
+        label=_("disorder"),
+        queryset=lambda request: _visible_disorders(request),
+        field_name="disorders",
+    )
+    held_after = filters.DateFilter(
+        label=_("from"), field_name="held_on", lookup_expr="gte", widget=DATE_INPUT
+    )
+    held_before = filters.DateFilter(
+        label=_("to"), field_name="held_on", lookup_expr="lte", widget=DATE_INPUT
+    )
+    flagged = filters.ChoiceFilter(
+        label=_("flagged for review"), choices=YES_NO, method="filter_flagged"
+    )
+
+    class Meta:
+        model = Campaign
+        fields: list[str] = []
+
+    def filter_flagged(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(is_flagged=value == "true")
+
+
+def _visible_disorders(request: Any) -> QuerySet[Disorder]:
+    communities = visible_compounds(user=request.user).values("community_id")
+    return Disorder.objects.filter(community_id__in=communities).order_by(
+        "community", "position", "code"
+    )
