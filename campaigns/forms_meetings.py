@@ -49,15 +49,19 @@ class DocumentField(forms.FileField):
 class CommunityChoiceMixin:
     """A community field shown only to those who edit more than one community."""
 
+    only_community: Community | None = None
+
     def _set_communities(self, communities: QuerySet[Community] | None) -> None:
-        field = self.fields["community"]
-        if communities is None:
+        """``None``: no choice (an edit); one community: chosen without asking."""
+        if communities is not None and len(communities) == 1:
+            self.only_community = communities[0]
+        if communities is None or self.only_community is not None:
             del self.fields["community"]
             return
-        field.queryset = communities
-        if len(communities) == 1:
-            field.initial = communities[0]
-            field.widget = forms.HiddenInput()
+        self.fields["community"].queryset = communities
+
+    def chosen_community(self) -> Community:
+        return self.cleaned_data.get("community") or self.only_community
 
 
 # Meetings ----------------------------------------------------------------------------------------

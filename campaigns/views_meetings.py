@@ -190,10 +190,11 @@ def _meeting_page(request: HttpRequest, *, meeting: Meeting | None, communities)
         [form.is_valid(), attendance.is_valid(), decisions.is_valid()]
     ):
         cleaned = dict(form.cleaned_data)
+        cleaned.pop("community", None)
         minutes = cleaned.pop("minutes", None) or None
         try:
             if meeting is None:
-                community = cleaned.pop("community")
+                community = form.chosen_community()
                 _require_edit(request.user, community.pk)
                 saved = meetings.meeting_create(
                     community=community,
@@ -349,7 +350,8 @@ def regulation_create(request: HttpRequest) -> HttpResponse:
 
     def save(form: RegulationForm) -> str:
         data = dict(form.cleaned_data)
-        community = data.pop("community")
+        data.pop("community", None)
+        community = form.chosen_community()
         _require_edit(user, community.pk)
         regulation = regulations.regulation_create(community=community, data=data, user=user)
         return reverse("campaigns:regulation_detail", args=[regulation.pk])
