@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from compounds.models import Building, Community, Compound, Grid, PropertyCompany
 
@@ -200,7 +201,7 @@ class Problem(models.Model):
 
     class Status(models.TextChoices):
         FIXED_ON_SPOT = "fixed_on_spot", _("fixed on the spot")
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("problem status", "open")
         ASSIGNED = "assigned", _("assigned to the property company")
         ANSWERED = "answered", _("answered by the company")
         CLOSED = "closed", _("verified and closed")
