@@ -22,6 +22,7 @@ import datetime as dt
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Count,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -310,4 +311,17 @@ def regulations_revised(*, community: Community, period: Period | None) -> int:
         .values("regulation_id")
         .distinct()
         .count()
+    )
+
+
+def meetings_by_kind(period: Period) -> QuerySet:
+    """The rollup query (``tongde.rollups.Stat``): meetings held in ``period`` per community,
+    the meeting kind as the dimension. Register it in ``campaigns/rollups.py`` with
+    ``register(Stat("campaigns.meetings", "community", meetings_by_kind, has_dimension=True))``.
+    """
+    return (
+        Meeting.objects.filter(in_period("held_on", period))
+        .order_by()
+        .values(subject_id=F("community_id"), dimension=F("kind"))
+        .annotate(value=Count("pk"))
     )

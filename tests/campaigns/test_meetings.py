@@ -627,3 +627,32 @@ def test_regulations_revised_counts_regulations_of_the_community_only(community,
         selectors.regulations_revised(community=community, period=parse_period("month", "2020-05"))
         == 1
     )
+
+
+def test_the_meetings_rollup_query_fills_one_row_per_community_and_kind(community, other_community):
+    # given
+    from tongde.models import Rollup
+    from tongde.rollups import Stat, fill_period
+
+    _meeting(community, "joint", dt.date(2020, 3, 25))
+    _meeting(community, "joint", dt.date(2020, 8, 12))
+    _meeting(community, "training", dt.date(2020, 5, 20))
+    _meeting(community, "training", dt.date(2021, 1, 5))  # another year
+    _meeting(other_community, "joint", dt.date(2020, 4, 1))
+    stat = Stat("test.meetings", "community", selectors.meetings_by_kind, has_dimension=True)
+
+    # when: filled twice, as a re-run would
+    fill_period(stat, parse_period("year", "2020"))
+    fill_period(stat, parse_period("year", "2020"))
+
+    # then
+    rows = Rollup.objects.filter(stat="test.meetings").values_list(
+        "subject_id", "dimension", "value"
+    )
+    assert sorted(rows) == sorted(
+        [
+            (community.pk, "joint", 2),
+            (community.pk, "training", 1),
+            (other_community.pk, "joint", 1),
+        ]
+    )
