@@ -682,3 +682,171 @@ def write_registry_csv(
     plan = plan_community(number, seed=seed, scale=scale)
     Path(path).write_bytes(registry_csv(plan))
     return sum(1 for _ in plan.dwellings())
+
+
+# --- elections: one community of a few very large compounds ----------------------------------
+
+DWELLINGS_PER_UNIT = 36  # 18 floors, 2 doors
+UNITS_PER_BUILDING = 4
+
+
+def plan_election_community(
+    number: int, *, dwellings: Sequence[int], seed: int = 1
+) -> CommunityPlan:
+    """A community of ``len(dwellings)`` managed compounds of exactly ``dwellings[i]`` dwellings.
+
+    The tally bench needs one compound far larger than any real one (its roll is per compound):
+    towers of 4 units of 36 dwellings, about one owner in fifteen holding several dwellings of
+    the compound and about 3 % unsold dwellings held by the developer. Nobody is registered as
+    living there (no households): the roll does not read them, and they would only cost time.
+    """
+    rng = random.Random(f"tongde-election:{seed}:{number}:{','.join(map(str, dwellings))}")
+    owners: dict[str, OwnerPlan] = {}
+    compounds: list[CompoundPlan] = []
+    for k, total in enumerate(dwellings):
+        code = f"e{k + 1:02d}"
+        compound = CompoundPlan(
+            code=code,
+            name=f"{_ESTATE_WORDS[k % len(_ESTATE_WORDS)]}选举模拟小区{k + 1}",
+            kind=Compound.Kind.MANAGED,
+            access_control=Compound.AccessControl.CARD,
+            parking_spaces=0,
+            fire_lanes=1,
+            cameras=0,
+            address=f"{_ROADS[k % len(_ROADS)]}{k + 1}号",
+        )
+        developer = f"DEV-{code}"
+        owners[developer] = OwnerPlan(
+            ref=developer,
+            name=f"{compound.name}{_DEVELOPERS[k % len(_DEVELOPERS)]}",
+            kind=Owner.Kind.ORGANISATION,
+        )
+        pool: list[str] = []
+        per_building = DWELLINGS_PER_UNIT * UNITS_PER_BUILDING
+        for b in range(-(-total // per_building)):
+            building = BuildingPlan(
+                code=f"{b + 1}号楼", floors=DWELLINGS_PER_UNIT // 2, built_year=2015
+            )
+            compound.buildings.append(building)
+            left = total - b * per_building
+            for u in range(-(-min(left, per_building) // DWELLINGS_PER_UNIT)):
+                unit = UnitPlan(code=f"{u + 1}单元")
+                building.units.append(unit)
+                for i in range(min(left - u * DWELLINGS_PER_UNIT, DWELLINGS_PER_UNIT)):
+                    floor, door = divmod(i, 2)
+                    developer_held = rng.random() < 0.03
+                    if developer_held:
+                        owner_ref = developer
+                    elif pool and rng.random() < 0.07:
+                        owner_ref = rng.choice(pool)
+                    else:
+                        owner_ref = f"E{len(owners) + 1:07d}"
+                        owners[owner_ref] = OwnerPlan(
+                            ref=owner_ref, name=_person_name(rng), kind=Owner.Kind.PERSON
+                        )
+                        pool.append(owner_ref)
+                        del pool[:-40]
+                    unit.dwellings.append(
+                        DwellingPlan(
+                            code=f"{floor + 1}{door + 1:02d}",
+                            area_m2=Decimal(str(round(rng.uniform(55, 140), 2))),
+                            owner_ref=owner_ref,
+                            residents=0,
+                            is_developer_held=developer_held,
+                            is_owner_occupied=False,
+                        )
+                    )
+        compounds.append(compound)
+    return CommunityPlan(
+        number=number,
+        slug=community_slug(number),
+        name=f"模拟{number:04d}选举社区",
+        area_km2=Decimal("3.00"),
+        compounds=compounds,
+        owners=owners,
+        companies=[],
+        grids=[],
+    )
+
+
+# --- clean-up operations over the generated city -----------------------------------------------
+
+CAMPAIGN_TOPIC = "bench"  # marks generated operations, so that a second run skips them
+
+
+def campaigns_generate(
+    *,
+    communities: Sequence[Community],
+    count: int,
+    first_day: dt.date,
+    last_day: dt.date,
+    seed: int = 1,
+) -> int:
+    """``count`` clean-up operations spread over ``communities`` and ``first_day``..``last_day``.
+
+    Each covers one to three compounds of its community and one to three of its disorders (the
+    common list is seeded where missing), with person-times, truckloads and tonnes of the seed's
+    proportions (about 27 people, 1.1 truckloads and 2.7 t per operation, as in 2020) and one
+    operation in fifty withdrawn. One ``bulk_create`` per table; no participation rows or photos
+    (the rollups read the columns). Skipped, returning 0, when the communities already hold
+    generated operations; otherwise returns how many were written.
+    """
+    from campaigns.models import Campaign
+    from campaigns.services import disorders_seed
+
+    if Campaign.objects.filter(community__in=communities, topic=CAMPAIGN_TOPIC).exists():
+        return 0
+    rng = random.Random(f"tongde-campaigns:{seed}:{count}:{first_day}:{last_day}")
+    compounds: dict[int, list[int]] = {c.pk: [] for c in communities}
+    for pk, community_id in Compound.objects.filter(community__in=communities).values_list(
+        "pk", "community_id"
+    ):
+        compounds[community_id].append(pk)
+    disorders: dict[int, list[int]] = {}
+    for community in communities:
+        disorders_seed(community=community)
+        disorders[community.pk] = list(community.disorders.values_list("pk", flat=True))
+    days = (last_day - first_day).days + 1
+    kinds = list(Campaign.Kind.values)
+    with transaction.atomic():
+        campaigns = []
+        for _ in range(count):
+            community = rng.choice(communities)
+            truckloads = rng.choice((0, 0, 1, 1, 1, 2, 2, 3))
+            campaigns.append(
+                Campaign(
+                    community=community,
+                    kind=rng.choice(kinds),
+                    topic=CAMPAIGN_TOPIC,
+                    held_on=first_day + dt.timedelta(days=rng.randrange(days)),
+                    truckloads=truckloads,
+                    tonnes=Decimal(truckloads * rng.randint(150, 350)) / 100,
+                    vehicles_handled=rng.choice((0, 0, 0, 1, 2)),
+                    person_times=rng.randint(8, 48),
+                    is_withdrawn=rng.random() < 0.02,
+                )
+            )
+        Campaign.objects.bulk_create(campaigns, batch_size=BATCH)
+        Campaign.compounds.through.objects.bulk_create(
+            (
+                Campaign.compounds.through(campaign_id=c.pk, compound_id=pk)
+                for c in campaigns
+                for pk in rng.sample(
+                    compounds[c.community_id],
+                    min(rng.randint(1, 3), len(compounds[c.community_id])),
+                )
+            ),
+            batch_size=BATCH,
+        )
+        Campaign.disorders.through.objects.bulk_create(
+            (
+                Campaign.disorders.through(campaign_id=c.pk, disorder_id=pk)
+                for c in campaigns
+                for pk in rng.sample(
+                    disorders[c.community_id],
+                    min(rng.randint(1, 3), len(disorders[c.community_id])),
+                )
+            ),
+            batch_size=BATCH,
+        )
+    return len(campaigns)

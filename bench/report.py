@@ -1,6 +1,7 @@
-"""The closing block of ``make bench``: both ratios from one run, with the date and commit.
+"""The closing block of ``make bench``: every ratio from one run, with the date and commit.
 
-python -m bench.report --import-json FILE --api-json FILE [--database-url URL]
+python -m bench.report --import-json FILE --api-json FILE [--tally-json FILE]
+    [--campaigns-json FILE] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -105,15 +106,51 @@ def api_line(figures: dict[str, Any]) -> list[str]:
     ]
 
 
+def tally_lines(figures: dict[str, Any]) -> list[str]:
+    if "error" in figures:
+        return [f"tally: not measured ({figures['error']})"]
+    tally, imp = figures["tally"], figures["ballot_import"]
+    return [
+        f"tally: app {tally['app_seconds']:.3f} s, SQL GROUP BY {tally['sql_seconds']:.3f} s,"
+        f" ratio app/SQL = {_ratio(tally['app_seconds'], tally['sql_seconds'])} (goal <= 1.3)",
+        f"  ({tally['ballots']:,} ballots, roll of {tally['roll']:,} dwellings, 7 candidates for"
+        f" 5 seats; committees.voting.tally_compute vs 2 SQL statements, best of"
+        f" {tally['repeats']}, same numbers)",
+        f"ballot import: {imp['rows'] / imp['seconds']:,.0f} rows/s"
+        f"  ({imp['rows']:,} CSV rows, check + save, rolled back)",
+    ]
+
+
+def campaigns_lines(figures: dict[str, Any]) -> list[str]:
+    if "error" in figures:
+        return [f"campaign rollups: not measured ({figures['error']})"]
+    c, a = figures["community_stats"], figures["all_stats"]
+    return [
+        f"campaign rollups: app {c['app_seconds']:.3f} s, SQL GROUP BY {c['sql_seconds']:.3f} s,"
+        f" ratio app/SQL = {_ratio(c['app_seconds'], c['sql_seconds'])} (goal <= 1.3)",
+        f"  (4 community stats x 12 months of {figures['year']} by fill_period, over"
+        f" {figures['operations']:,} operations; all 6 campaign stats vs 3 GROUP BY:"
+        f" {_ratio(a['app_seconds'], a['sql_seconds'])}; same values)",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--import-json")
     parser.add_argument("--api-json")
+    parser.add_argument("--tally-json")
+    parser.add_argument("--campaigns-json")
     parser.add_argument("--database-url")
     args = parser.parse_args(argv)
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"== Tongde bench (one run, {when}, {git_label()}) ==")
-    for line in import_line(_load(args.import_json)) + api_line(_load(args.api_json)):
+    lines = import_line(_load(args.import_json)) + api_line(_load(args.api_json))
+    # Columns added after the first bench: printed only when their step ran.
+    if args.tally_json:
+        lines += tally_lines(_load(args.tally_json))
+    if args.campaigns_json:
+        lines += campaigns_lines(_load(args.campaigns_json))
+    for line in lines:
         print(line)
     if size := database_size(args.database_url):
         print(size)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make bench: measure, in one run, the registry import against PostgreSQL COPY and the community
-# API against a hello-world view, and print both as ratios. Absolute figures vary from machine to
+# make bench: measure, in one run, the registry import against PostgreSQL COPY, the community API
+# against a hello-world view, the Art. 278 tally and the campaign rollups against raw SQL GROUP BY
+# over the same rows, and print them as ratios. Absolute figures vary from machine to
 # machine and run to run; the ratios are what to compare. See bench/README.md.
 #
 # Environment (all optional):
@@ -11,6 +12,9 @@
 #   BENCH_COMMUNITIES  synthetic communities next to the demo (default 4)
 #   BENCH_ROWS         rows in the registry file to import (default 20000)
 #   BENCH_DURATION     seconds of wrk per URL (default 10)
+#   BENCH_BALLOTS      ballots to tally (default 100000, on a roll of BENCH_BALLOTS * 1.1)
+#   BENCH_BALLOT_ROWS  rows in the ballot file to import (default 20000)
+#   BENCH_OPERATIONS   clean-up operations over the synthetic communities (default 50000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +25,9 @@ PORT="${BENCH_PORT:-8765}"
 COMMUNITIES="${BENCH_COMMUNITIES:-4}"
 ROWS="${BENCH_ROWS:-20000}"
 DURATION="${BENCH_DURATION:-10}"
+BALLOTS="${BENCH_BALLOTS:-100000}"
+BALLOT_ROWS="${BENCH_BALLOT_ROWS:-20000}"
+OPERATIONS="${BENCH_OPERATIONS:-50000}"
 WORK="$(mktemp -d /tmp/tongde-bench.XXXXXX)"
 PIDFILE="$WORK/gunicorn.pid"
 
@@ -80,6 +87,12 @@ if ! $PY manage.py help load_demo >/dev/null 2>&1 || ! $PY manage.py load_demo >
   SLUG="city-0001"
 fi
 $PY manage.py generate_city --communities "$COMMUNITIES" 2>&1 | grep -v 'AXES: BEGIN' || true
+# Written once and kept (skipped when present): a compound of $BALLOTS ballots with its election,
+# and $OPERATIONS clean-up operations over the synthetic communities.
+TALLY_ARGS=(--ballots "$BALLOTS" --dwellings "$((BALLOTS * 11 / 10))" --import-rows "$BALLOT_ROWS")
+timeout 900 $PY -m bench.measure_tally "${TALLY_ARGS[@]}" --setup-only 2> >(grep -v 'AXES: BEGIN' >&2) || true
+CAMPAIGN_ARGS=(--communities "$COMMUNITIES" --operations "$OPERATIONS")
+timeout 600 $PY -m bench.measure_campaigns "${CAMPAIGN_ARGS[@]}" --setup-only 2> >(grep -v 'AXES: BEGIN' >&2) || true
 # Fresh bulk loads have no planner statistics (a production database has had autovacuum), and
 # earlier bench runs leave dead rows behind their rollbacks: both would skew the plans.
 psql -h "$PGH" -p "$PGP" -U "$PGU" -d "$PGD" -qc "VACUUM (ANALYZE)"
@@ -99,7 +112,16 @@ $PY -m bench.measure_api --slug "$SLUG" --port "$PORT" --duration "$DURATION" \
 step "registry import vs COPY ($ROWS rows)"
 $PY -m bench.measure_import --rows "$ROWS" --json-out "$WORK/import.json" 2> >(grep -v 'AXES: BEGIN' >&2) || STATUS=1
 
+step "tally of $BALLOTS ballots vs SQL GROUP BY, and ballot import ($BALLOT_ROWS rows)"
+timeout 600 $PY -m bench.measure_tally "${TALLY_ARGS[@]}" --json-out "$WORK/tally.json" \
+  2> >(grep -v 'AXES: BEGIN' >&2) || STATUS=1
+
+step "campaign rollups vs SQL GROUP BY ($OPERATIONS operations)"
+timeout 600 $PY -m bench.measure_campaigns "${CAMPAIGN_ARGS[@]}" --json-out "$WORK/campaigns.json" \
+  2> >(grep -v 'AXES: BEGIN' >&2) || STATUS=1
+
 echo
 $PY -m bench.report --import-json "$WORK/import.json" --api-json "$WORK/api.json" \
+  --tally-json "$WORK/tally.json" --campaigns-json "$WORK/campaigns.json" \
   --database-url "$DATABASE_URL"
 exit "$STATUS"

@@ -6,22 +6,32 @@ Timings never go here: ``make bench`` measures, the tests only check what is gen
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
+from django.db import connection
 
+from bench import measure_campaigns, measure_tally
 from bench.city import (
+    CAMPAIGN_TOPIC,
     REGISTRY_COLUMNS,
     apportion,
+    campaigns_generate,
     community_slug,
+    community_write,
     generate_city,
     plan_community,
+    plan_election_community,
     registry_csv,
     write_registry_csv,
 )
 from bench.measure_api import parse_wrk
+from campaigns.models import Campaign
+from committees.models import Ballot
 from compounds.models import Community, Dwelling, Grid, Household, Owner, ServiceContract
 from compounds.selectors import registry_counts
+from tongde.models import Rollup
 
 SMALL = 0.1
 
@@ -166,3 +176,111 @@ def test_write_registry_csv_writes_the_plan(tmp_path):
     # then
     assert path.read_bytes() == registry_csv(plan_community(3, seed=1, scale=SMALL))
     assert rows == path.read_bytes().count(b"\n") - 1
+
+
+# --- the election community and the operations (issues 4 and 5) -------------------------------
+
+
+def test_election_plan_has_exactly_the_dwellings_asked_with_shared_and_developer_owners():
+    # when
+    plan = plan_election_community(99990, dwellings=[1000, 150], seed=1)
+
+    # then
+    per_compound = [
+        sum(len(u.dwellings) for b in c.buildings for u in b.units) for c in plan.compounds
+    ]
+    assert per_compound == [1000, 150]
+    dwellings = [d for *_, d in plan.dwellings()]
+    held: dict[str, int] = {}
+    for d in dwellings:
+        held[d.owner_ref] = held.get(d.owner_ref, 0) + 1
+    assert any(n > 1 for ref, n in held.items() if not ref.startswith("DEV-"))
+    assert 0 < sum(d.is_developer_held for d in dwellings) < 100
+    assert all(
+        plan.owners[d.owner_ref].kind == "organisation" for d in dwellings if d.is_developer_held
+    )
+    paths = {(c.code, b.code, u.code, d.code) for c, b, u, d in plan.dwellings()}
+    assert len(paths) == len(dwellings)  # building/unit/dwelling finds one dwelling per compound
+
+
+@pytest.mark.django_db
+def test_election_community_is_written_like_any_plan():
+    # given
+    plan = plan_election_community(99990, dwellings=[300], seed=1)
+
+    # when
+    community = community_write(plan=plan)
+
+    # then
+    assert Dwelling.objects.filter(unit__building__compound__community=community).count() == 300
+    assert Owner.objects.filter(community=community).count() == len(plan.owners)
+
+
+@pytest.mark.django_db
+def test_campaigns_generate_spreads_operations_and_skips_a_second_time():
+    # given
+    generate_city(communities=2, seed=1, scale=SMALL)
+    communities = list(Community.objects.filter(slug__in=["city-0001", "city-0002"]))
+    first_day, last_day = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
+
+    # when
+    written = campaigns_generate(
+        communities=communities, count=300, first_day=first_day, last_day=last_day
+    )
+    again = campaigns_generate(
+        communities=communities, count=300, first_day=first_day, last_day=last_day
+    )
+
+    # then
+    assert (written, again) == (300, 0)
+    operations = Campaign.objects.filter(topic=CAMPAIGN_TOPIC)
+    assert operations.count() == 300
+    assert {c.community_id for c in operations} == {c.pk for c in communities}
+    assert all(first_day <= c.held_on <= last_day for c in operations)
+    assert all(1 <= c.compounds.count() <= 3 and c.disorders.exists() for c in operations[:20])
+    # Compounds and disorders always belong to the operation's own community.
+    for operation in operations[:50]:
+        assert set(operation.compounds.values_list("community_id", flat=True)) == {
+            operation.community_id
+        }
+        assert set(operation.disorders.values_list("community_id", flat=True)) == {
+            operation.community_id
+        }
+    assert 0 < operations.filter(is_withdrawn=True).count() < 30
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the SQL yardsticks are PostgreSQL SQL"
+)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_tally_sql_counts_what_the_application_counts():
+    # given: split owners and developer-held dwellings among 300 ballots
+    data = measure_tally.setup(dwellings=400, ballots=300, import_rows=50, seed=1)
+
+    # when: time_tally raises BenchError unless the SQL and the application agree
+    tally = measure_tally.time_tally(data["tally_election"])
+    imported = measure_tally.time_ballot_import(data["import_election"], rows=50, seed=1)
+
+    # then
+    assert (tally["ballots"], tally["roll"]) == (300, 400)
+    assert tally["anomalies"] > 0
+    assert imported["rows"] == 50
+    assert not Ballot.objects.filter(election_id=data["import_election"]).exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_campaign_sql_sums_what_the_rollups_hold():
+    # given
+    generate_city(communities=2, seed=1, scale=SMALL)
+
+    # when: measure raises BenchError unless every rollup value equals the SQL sum
+    result = measure_campaigns.measure(communities=2, operations=400, year=2025, seed=1)
+
+    # then
+    assert result["community_stats"]["rows"] > 0
+    assert result["all_stats"]["rows"] > result["community_stats"]["rows"]
+    assert not Rollup.objects.exists()  # rolled back

@@ -1,0 +1,301 @@
+"""The clean-up rollups of a generated city against one raw SQL aggregate of the same rows.
+
+    python -m bench.measure_campaigns [--communities 4] [--operations 50000] [--year 2025]
+                                      [--setup-only] [--json-out FILE]
+
+**Data** (written once, kept, skipped when present): ``--operations`` clean-up operations from
+2020-01-01 to 2026-10-31 over the generated communities ``city-0001`` … (``generate_city`` must
+have run), written by ``bench.city.campaigns_generate``: one to three compounds and disorders
+each, person-times, truckloads and tonnes, one in fifty withdrawn.
+
+**Measured**, for the twelve months of ``--year``:
+
+- *rollups*: ``tongde.rollups.fill_period`` (what ``backfill`` runs per statistic) for the four
+  community statistics of ``campaigns/rollups.py`` (operations, person-times, truckloads,
+  tonnes) and each month: 48 upserts into the rollup table;
+- *SQL*: one ``SELECT community_id, date_trunc('month', held_on), count(*), sum(...)`` ``GROUP BY``
+  over the year: the same sums read straight from the rows, the yardstick (goal <= 1.3×);
+- beside it, all six campaign statistics (per compound and per disorder too, through the M2M
+  tables) against three such ``GROUP BY`` statements.
+
+The rollups run inside a transaction rolled back afterwards, so nothing stays behind; each side
+runs three times and the best is kept. The rollup rows must equal the SQL sums (checked after the
+timing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from decimal import Decimal
+from typing import Any
+
+import django
+
+FIRST_DAY = dt.date(2020, 1, 1)
+LAST_DAY = dt.date(2026, 10, 31)
+COMMUNITY_STATS = (
+    "campaigns.operations",
+    "campaigns.person_times",
+    "campaigns.truckloads",
+    "campaigns.tonnes",
+)
+OTHER_STATS = ("campaigns.compound_operations", "campaigns.disorder_operations")
+REPEATS = 3
+
+COMMUNITY_SQL = """
+SELECT community_id, date_trunc('month', held_on)::date AS month,
+       count(*), sum(person_times), sum(truckloads), sum(tonnes)
+FROM {campaign}
+WHERE NOT is_withdrawn AND held_on >= %(start)s AND held_on < %(end)s
+GROUP BY community_id, month
+"""
+COMPOUND_SQL = """
+SELECT cc.compound_id, date_trunc('month', c.held_on)::date AS month, count(*)
+FROM {campaign_compounds} cc JOIN {campaign} c ON c.id = cc.campaign_id
+WHERE NOT c.is_withdrawn AND c.held_on >= %(start)s AND c.held_on < %(end)s
+GROUP BY cc.compound_id, month
+"""
+DISORDER_SQL = """
+SELECT c.community_id, date_trunc('month', c.held_on)::date AS month, d.code, count(*)
+FROM {campaign_disorders} cd JOIN {campaign} c ON c.id = cd.campaign_id
+JOIN {disorder} d ON d.id = cd.disorder_id
+WHERE NOT c.is_withdrawn AND c.held_on >= %(start)s AND c.held_on < %(end)s
+GROUP BY c.community_id, month, d.code
+"""
+
+
+class BenchError(Exception):
+    pass
+
+
+def _communities(count: int):
+    from bench.city import community_slug
+    from compounds.models import Community
+
+    slugs = [community_slug(n) for n in range(1, count + 1)]
+    communities = list(Community.objects.filter(slug__in=slugs).order_by("slug"))
+    if len(communities) != count:
+        raise BenchError(
+            f"{len(communities)} of the communities {slugs[0]}..{slugs[-1]} exist:"
+            f" run generate_city --communities {count} first"
+        )
+    return communities
+
+
+def setup(*, communities: int, operations: int, seed: int) -> dict[str, Any]:
+    from django.db import connection
+
+    from bench.city import CAMPAIGN_TOPIC, campaigns_generate
+    from campaigns.models import Campaign
+
+    began = time.perf_counter()
+    chosen = _communities(communities)
+    written = campaigns_generate(
+        communities=chosen, count=operations, first_day=FIRST_DAY, last_day=LAST_DAY, seed=seed
+    )
+    have = Campaign.objects.filter(community__in=chosen, topic=CAMPAIGN_TOPIC).count()
+    if have != operations:
+        raise BenchError(
+            f"the city holds {have:,} generated operations, not {operations:,}: delete them"
+            " (topic 'bench') or use another database to regenerate"
+        )
+    if written:
+        with connection.cursor() as cursor:
+            for model in (Campaign, Campaign.compounds.through, Campaign.disorders.through):
+                cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
+    return {"created": bool(written), "setup_seconds": time.perf_counter() - began}
+
+
+def _tables() -> dict[str, str]:
+    from campaigns.models import Campaign, Disorder
+
+    return {
+        "campaign": Campaign._meta.db_table,
+        "campaign_compounds": Campaign.compounds.through._meta.db_table,
+        "campaign_disorders": Campaign.disorders.through._meta.db_table,
+        "disorder": Disorder._meta.db_table,
+    }
+
+
+def _months(year: int):
+    from tongde.periods import Period, PeriodKind
+
+    return [Period(PeriodKind.MONTH, dt.date(year, m, 1)) for m in range(1, 13)]
+
+
+def rollups_run(year: int, names: tuple[str, ...]) -> tuple[float, dict]:
+    """Fill ``names`` for each month of ``year`` (timed), read the rows back (untimed), roll
+    back. Returns (seconds, {(stat, subject_id, month, dimension): value})."""
+    from bench.measure_import import rolled_back
+    from tongde.models import Rollup
+    from tongde.rollups import STATS, fill_period
+
+    stats = [STATS[name] for name in names]
+    months = _months(year)
+    with rolled_back():
+        began = time.perf_counter()
+        for period in months:
+            for stat in stats:
+                fill_period(stat, period)
+        seconds = time.perf_counter() - began
+        rows = {
+            (r.stat, r.subject_id, r.period_start, r.dimension): r.value
+            for r in Rollup.objects.filter(
+                stat__in=names,
+                period_kind="month",
+                period_start__gte=months[0].start,
+                period_start__lt=months[-1].end,
+            )
+        }
+    return seconds, rows
+
+
+def sql_run(year: int, *, everything: bool) -> tuple[float, dict]:
+    from django.db import connection
+
+    params = {"start": dt.date(year, 1, 1), "end": dt.date(year + 1, 1, 1)}
+    tables = _tables()
+    rows: dict = {}
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(COMMUNITY_SQL.format(**tables), params)
+        community = cursor.fetchall()
+        if everything:
+            cursor.execute(COMPOUND_SQL.format(**tables), params)
+            compound = cursor.fetchall()
+            cursor.execute(DISORDER_SQL.format(**tables), params)
+            disorder = cursor.fetchall()
+    seconds = time.perf_counter() - began
+    for community_id, month, ops, persons, trucks, tonnes in community:
+        for stat, value in zip(COMMUNITY_STATS, (ops, persons, trucks, tonnes), strict=True):
+            rows[stat, community_id, month, ""] = Decimal(value)
+    if everything:
+        for compound_id, month, ops in compound:
+            rows["campaigns.compound_operations", compound_id, month, ""] = Decimal(ops)
+        for community_id, month, code, ops in disorder:
+            rows["campaigns.disorder_operations", community_id, month, code] = Decimal(ops)
+    return seconds, rows
+
+
+def _best(fn) -> tuple[float, dict]:
+    runs = [fn() for _ in range(REPEATS)]
+    return min(s for s, _ in runs), runs[-1][1]
+
+
+def _compare(app: dict, sql: dict, what: str) -> None:
+    if app != sql:
+        missing = sorted(set(sql) - set(app), key=str)[:3]
+        extra = sorted(set(app) - set(sql), key=str)[:3]
+        wrong = [(k, app[k], sql[k]) for k in app.keys() & sql.keys() if app[k] != sql[k]][:3]
+        raise BenchError(
+            f"{what}: the rollups and the SQL disagree (missing {missing}, extra {extra},"
+            f" different {wrong})"
+        )
+
+
+def measure(*, communities: int, operations: int, year: int, seed: int) -> dict[str, Any]:
+    from django.db import connection
+
+    from campaigns.models import Campaign
+    from tongde.rollups import STATS
+
+    if connection.vendor != "postgresql":
+        raise BenchError("the SQL comparison needs PostgreSQL: set DATABASE_URL")
+    try:
+        import campaigns.rollups  # noqa: F401 -- registers the statistics
+    except ImportError as exc:
+        raise BenchError(f"campaigns.rollups is not available yet ({exc})") from exc
+    missing = [n for n in COMMUNITY_STATS + OTHER_STATS if n not in STATS]
+    if missing:
+        raise BenchError(f"statistics not registered: {', '.join(missing)}")
+    data = setup(communities=communities, operations=operations, seed=seed)
+    app_seconds, app_rows = _best(lambda: rollups_run(year, COMMUNITY_STATS))
+    sql_seconds, sql_rows = _best(lambda: sql_run(year, everything=False))
+    _compare(app_rows, sql_rows, "community statistics")
+    all_seconds, all_rows = _best(lambda: rollups_run(year, COMMUNITY_STATS + OTHER_STATS))
+    sql_all_seconds, sql_all_rows = _best(lambda: sql_run(year, everything=True))
+    _compare(all_rows, sql_all_rows, "all campaign statistics")
+    in_year = Campaign.objects.filter(
+        held_on__year=year, community__in=_communities(communities)
+    ).count()
+    return {
+        "setup": data,
+        "operations": operations,
+        "year": year,
+        "operations_in_year": in_year,
+        "communities": communities,
+        "repeats": REPEATS,
+        "community_stats": {
+            "app_seconds": app_seconds,
+            "sql_seconds": sql_seconds,
+            "rows": len(app_rows),
+        },
+        "all_stats": {
+            "app_seconds": all_seconds,
+            "sql_seconds": sql_all_seconds,
+            "rows": len(all_rows),
+        },
+    }
+
+
+def report_lines(result: dict[str, Any]) -> list[str]:
+    c, a = result["community_stats"], result["all_stats"]
+    return [
+        f"data: {'written' if result['setup']['created'] else 'already there'}"
+        f" ({result['setup']['setup_seconds']:.1f} s); {result['operations_in_year']:,} of"
+        f" {result['operations']:,} operations in {result['year']}",
+        f"campaign rollups, 4 community stats x 12 months of {result['year']}:"
+        f" app {c['app_seconds']:.3f} s, SQL GROUP BY {c['sql_seconds']:.3f} s"
+        f" (best of {result['repeats']}), ratio {c['app_seconds'] / c['sql_seconds']:.3g}"
+        f" (goal <= 1.3); {c['rows']:,} equal values",
+        f"all 6 campaign stats: app {a['app_seconds']:.3f} s, 3 SQL GROUP BY"
+        f" {a['sql_seconds']:.3f} s, ratio {a['app_seconds'] / a['sql_seconds']:.3g};"
+        f" {a['rows']:,} equal values",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--communities", type=int, default=4)
+    parser.add_argument("--operations", type=int, default=50000)
+    parser.add_argument("--year", type=int, default=2025)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--setup-only", action="store_true", help="write the data and stop")
+    parser.add_argument("--json-out", help="write the figures here as JSON")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongde.settings")
+    django.setup()
+    try:
+        if args.setup_only:
+            data = setup(communities=args.communities, operations=args.operations, seed=args.seed)
+            print(
+                f"  operations: {'written' if data['created'] else 'already there'}"
+                f" ({data['setup_seconds']:.1f} s)"
+            )
+            return 0
+        result = measure(
+            communities=args.communities,
+            operations=args.operations,
+            year=args.year,
+            seed=args.seed,
+        )
+    except BenchError as exc:
+        print(f"measure_campaigns: {exc}", file=sys.stderr)
+        result, status = {"error": str(exc)}, 1
+    else:
+        for line in report_lines(result):
+            print(f"  {line}")
+        status = 0
+    if args.json_out:
+        with open(args.json_out, "w", encoding="utf-8") as fh:
+            json.dump(result, fh, ensure_ascii=False, indent=2, default=str)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
