@@ -8,4 +8,4 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the campaigns' rollup statistics and open-data sections.
-        from . import opendata, rollups  # noqa: F401
+        from . import opendata, rollups, rollups_patrols  # noqa: F401
