@@ -443,6 +443,12 @@ def _count(
     approve_heads = dict.fromkeys(names, 0)
     anomalies = []
     for key, key_ballots in voted_by_key.items():
+        if len(key_ballots) == 1:
+            # One ballot, one head (nearly every head): it approves what the ballot approves
+            # and cannot be split, so there is nothing to compare.
+            for name in key_ballots[0].choices:
+                approve_heads[name] += 1
+            continue
         split = []
         for name in names:
             approving = sum(name in b.choices for b in key_ballots)

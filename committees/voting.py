@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,7 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -449,26 +450,45 @@ def receipt_lookup(*, code: str) -> Election | None:
 
 
 def _rules_roll(election: Election) -> list[rules.RollEntry]:
-    return [
-        rules.RollEntry(
-            dwelling_id=dwelling_id,
-            area_m2=area,
-            owner_key=str(owner_id) if owner_id is not None else None,
-            is_developer_held=developer,
+    # A plain cursor: on a roll of 100,000 dwellings the ORM's per-row conversion costs more
+    # than the count itself (make bench: tally against a raw GROUP BY).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT dwelling_id, area_m2, owner_id, is_developer_held"  # noqa: S608
+            f" FROM {RollEntry._meta.db_table} WHERE election_id = %s",
+            [election.pk],
         )
-        for dwelling_id, area, owner_id, developer in RollEntry.objects.filter(
-            election=election
-        ).values_list("dwelling_id", "area_m2", "owner_id", "is_developer_held")
-    ]
+        return [
+            rules.RollEntry(
+                dwelling_id=dwelling_id,
+                area_m2=_decimal(area),
+                owner_key=str(owner_id) if owner_id is not None else None,
+                is_developer_held=bool(developer),
+            )
+            for dwelling_id, area, owner_id, developer in cursor.fetchall()
+        ]
 
 
 def _rules_ballots(election: Election) -> list[rules.Ballot]:
-    return [
-        rules.Ballot(dwelling_id=dwelling_id, choices=frozenset(choices))
-        for dwelling_id, choices in Ballot.objects.filter(election=election).values_list(
-            "roll_entry__dwelling_id", "choices"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.dwelling_id, b.choices FROM {Ballot._meta.db_table} b"  # noqa: S608
+            f" JOIN {RollEntry._meta.db_table} r ON r.id = b.roll_entry_id"
+            f" WHERE b.election_id = %s",
+            [election.pk],
         )
-    ]
+        return [
+            rules.Ballot(
+                dwelling_id=dwelling_id,
+                choices=frozenset(json.loads(choices) if isinstance(choices, str) else choices),
+            )
+            for dwelling_id, choices in cursor.fetchall()
+        ]
+
+
+def _decimal(value) -> Decimal:
+    # SQLite hands back numeric columns as floats or strings; rules take exact Decimals only.
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def tally_compute(*, election: Election) -> rules.TallyResult:
