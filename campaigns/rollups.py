@@ -5,69 +5,61 @@ holds the operations whose date falls in it, whatever the hour they were recorde
 
 from __future__ import annotations
 
-from django.db.models import Count, F, QuerySet, Sum
+import datetime as dt
 
-from tongde.periods import Period
-from tongde.rollups import Stat, register
+from django.db.models import Count, QuerySet, Sum
+
+from tongde.rollups import Stat, event_stat, register
 
 from .models import Campaign
+from .selectors_meetings import meetings_by_kind
 
 
-def _held_in(period: Period) -> QuerySet[Campaign]:
-    return Campaign.objects.filter(
-        is_withdrawn=False, held_on__gte=period.start, held_on__lt=period.end
-    ).order_by()
+def _held_between(start: dt.date, end: dt.date) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(is_withdrawn=False, held_on__gte=start, held_on__lt=end)
 
 
-def operations(period: Period) -> QuerySet:
-    return _held_in(period).values(subject_id=F("community_id")).annotate(value=Count("pk"))
-
-
-def person_times(period: Period) -> QuerySet:
-    return _held_in(period).values(subject_id=F("community_id")).annotate(value=Sum("person_times"))
-
-
-def truckloads(period: Period) -> QuerySet:
-    return _held_in(period).values(subject_id=F("community_id")).annotate(value=Sum("truckloads"))
-
-
-def tonnes(period: Period) -> QuerySet:
-    return _held_in(period).values(subject_id=F("community_id")).annotate(value=Sum("tonnes"))
-
-
-def compound_operations(period: Period) -> QuerySet:
+def _compounds_between(start: dt.date, end: dt.date) -> QuerySet:
     # One row per (operation, compound) through the M2M table: an operation covering three
     # compounds counts once for each of them.
-    return (
-        Campaign.compounds.through.objects.filter(
-            campaign__is_withdrawn=False,
-            campaign__held_on__gte=period.start,
-            campaign__held_on__lt=period.end,
-        )
-        .order_by()
-        .values(subject_id=F("compound_id"))
-        .annotate(value=Count("campaign_id"))
+    return Campaign.compounds.through.objects.filter(
+        campaign__is_withdrawn=False, campaign__held_on__gte=start, campaign__held_on__lt=end
     )
 
 
-def disorder_operations(period: Period) -> QuerySet:
-    return (
-        Campaign.disorders.through.objects.filter(
-            campaign__is_withdrawn=False,
-            campaign__held_on__gte=period.start,
-            campaign__held_on__lt=period.end,
-        )
-        .order_by()
-        .values(subject_id=F("campaign__community_id"), dimension=F("disorder__code"))
-        .annotate(value=Count("campaign_id"))
+def _disorders_between(start: dt.date, end: dt.date) -> QuerySet:
+    return Campaign.disorders.through.objects.filter(
+        campaign__is_withdrawn=False, campaign__held_on__gte=start, campaign__held_on__lt=end
     )
 
 
-register(Stat("campaigns.operations", "community", operations))
-register(Stat("campaigns.person_times", "community", person_times))
-register(Stat("campaigns.truckloads", "community", truckloads))
-register(Stat("campaigns.tonnes", "community", tonnes))
-register(Stat("campaigns.compound_operations", "compound", compound_operations))
+_PER_COMMUNITY = {"rows": _held_between, "date_field": "held_on", "subject": "community_id"}
+
+register(event_stat("campaigns.operations", "community", value=Count("pk"), **_PER_COMMUNITY))
 register(
-    Stat("campaigns.disorder_operations", "community", disorder_operations, has_dimension=True)
+    event_stat("campaigns.person_times", "community", value=Sum("person_times"), **_PER_COMMUNITY)
 )
+register(event_stat("campaigns.truckloads", "community", value=Sum("truckloads"), **_PER_COMMUNITY))
+register(event_stat("campaigns.tonnes", "community", value=Sum("tonnes"), **_PER_COMMUNITY))
+register(
+    event_stat(
+        "campaigns.compound_operations",
+        "compound",
+        rows=_compounds_between,
+        date_field="campaign__held_on",
+        subject="compound_id",
+        value=Count("campaign_id"),
+    )
+)
+register(
+    event_stat(
+        "campaigns.disorder_operations",
+        "community",
+        rows=_disorders_between,
+        date_field="campaign__held_on",
+        subject="campaign__community_id",
+        dimension="disorder__code",
+        value=Count("campaign_id"),
+    )
+)
+register(Stat("campaigns.meetings", "community", meetings_by_kind, has_dimension=True))

@@ -14,10 +14,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import DateField, F, QuerySet
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek, TruncYear
 from django.utils import timezone
 
 from .models import FillState, Rollup
@@ -35,6 +37,50 @@ class Stat:
     query: Callable[[Period], QuerySet]
     kinds: tuple[PeriodKind, ...] = ALL_KINDS
     has_dimension: bool = False
+    # For statistics of dated events: the same figure for every period of a range at once, with
+    # a ``period_start`` column, so that catching up many periods is one statement, not one per
+    # period (see ``event_stat``).
+    range_query: Callable[[PeriodKind, dt.date, dt.date], QuerySet] | None = None
+
+
+_TRUNC = {
+    PeriodKind.WEEK: TruncWeek,  # Monday, as ISO weeks
+    PeriodKind.MONTH: TruncMonth,
+    PeriodKind.QUARTER: TruncQuarter,
+    PeriodKind.YEAR: TruncYear,
+}
+
+
+def event_stat(
+    name: str,
+    subject_kind: str,
+    *,
+    rows: Callable[[dt.date, dt.date], QuerySet],
+    date_field: str,
+    subject: str,
+    value: Any,
+    dimension: str | None = None,
+    kinds: tuple[PeriodKind, ...] = ALL_KINDS,
+) -> Stat:
+    """A statistic that sums or counts ``rows(start, end)`` (events dated in ``date_field``,
+    a local date) per ``subject`` and period, for one period or a whole range of them."""
+    group: dict[str, Any] = {"subject_id": F(subject)}
+    if dimension:
+        group["dimension"] = F(dimension)
+
+    def query(period: Period) -> QuerySet:
+        return rows(period.start, period.end).order_by().values(**group).annotate(value=value)
+
+    def range_query(kind: PeriodKind, start: dt.date, end: dt.date) -> QuerySet:
+        period_start = _TRUNC[kind](date_field, output_field=DateField())
+        return (
+            rows(start, end)
+            .order_by()
+            .values(period_start=period_start, **group)
+            .annotate(value=value)
+        )
+
+    return Stat(name, subject_kind, query, kinds, bool(dimension), range_query)
 
 
 STATS: dict[str, Stat] = {}
@@ -52,10 +98,17 @@ def stats_for(kind: PeriodKind | str) -> list[Stat]:
     return [s for s in STATS.values() if kind in s.kinds]
 
 
-def fill_period(stat: Stat, period: Period) -> int:
-    """Compute one statistic for one period in SQL; returns the number of rows it holds."""
+def _upsert(
+    stat: Stat,
+    kind: PeriodKind,
+    sql: str,
+    params: tuple,
+    period_start_sql: str,
+    head: list,
+    first: dt.date,
+    last: dt.date,
+) -> None:
     computed_at = timezone.now()
-    sql, params = stat.query(period).query.sql_with_params()
     dimension = "COALESCE(q.dimension, '')" if stat.has_dimension else "''"
     table = connection.ops.quote_name(Rollup._meta.db_table)
     # "WHERE true" lets SQLite tell the SELECT from the upsert clause (its documented quirk).
@@ -63,7 +116,7 @@ def fill_period(stat: Stat, period: Period) -> int:
         INSERT INTO {table}
             (stat, period_kind, period_start, subject_kind, subject_id, dimension, value,
              computed_at)
-        SELECT %s, %s, %s, %s, q.subject_id, {dimension}, q.value, %s
+        SELECT %s, %s, {period_start_sql}, %s, q.subject_id, {dimension}, q.value, %s
         FROM ({sql}) q
         WHERE true
         ON CONFLICT (stat, period_kind, period_start, subject_kind, subject_id, dimension)
@@ -72,21 +125,36 @@ def fill_period(stat: Stat, period: Period) -> int:
     # Raw SQL bypasses field adaptation: adapt the values as the ORM would, so that the
     # stale-row filter below compares like with like on every backend.
     ops = connection.ops
-    head = [
+    values = [
         stat.name,
-        str(period.kind),
-        ops.adapt_datefield_value(period.start),
+        str(kind),
+        *head,
         stat.subject_kind,
         ops.adapt_datetimefield_value(computed_at),
     ]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(insert, [*head, *params])
+        cursor.execute(insert, [*values, *params])
         Rollup.objects.filter(
-            stat=stat.name, period_kind=period.kind, period_start=period.start
+            stat=stat.name, period_kind=kind, period_start__gte=first, period_start__lte=last
         ).exclude(computed_at=computed_at).delete()
+
+
+def fill_period(stat: Stat, period: Period) -> int:
+    """Compute one statistic for one period in SQL; returns the number of rows it holds."""
+    sql, params = stat.query(period).query.sql_with_params()
+    head = [connection.ops.adapt_datefield_value(period.start)]
+    _upsert(stat, period.kind, sql, params, "%s", head, period.start, period.start)
     return Rollup.objects.filter(
         stat=stat.name, period_kind=period.kind, period_start=period.start
     ).count()
+
+
+def fill_range(stat: Stat, first: Period, last: Period) -> None:
+    """Compute every period from ``first`` to ``last`` in one statement (event statistics)."""
+    if stat.range_query is None:
+        raise ValueError(f"{stat.name} has no range query")
+    sql, params = stat.range_query(first.kind, first.start, last.end).query.sql_with_params()
+    _upsert(stat, first.kind, sql, params, "q.period_start", [], first.start, last.start)
 
 
 def _first_period(stat: Stat, kind: PeriodKind) -> Period:
@@ -107,19 +175,27 @@ def run_stat(stat: Stat, kind: PeriodKind | str, *, now: dt.datetime | None = No
         first = Period(kind, state.period_start)
     else:
         first = Period(kind, state.period_start).next()
-    filled = 0
-    for period in periods_between(first, until) if first <= until else []:
-        FillState.objects.update_or_create(
-            stat=stat.name,
-            period_kind=kind,
-            defaults={"period_start": period.start, "state": FillState.State.STARTED},
-        )
+    periods = periods_between(first, until) if first <= until else []
+    if len(periods) > 1 and stat.range_query is not None:
+        # STARTED at the first period of the range: the range is one transaction, so after a
+        # failure the next run starts again from there.
+        _mark(stat, kind, periods[0], FillState.State.STARTED)
+        fill_range(stat, periods[0], periods[-1])
+        _mark(stat, kind, periods[-1], FillState.State.DONE)
+        return len(periods)
+    for period in periods:
+        _mark(stat, kind, period, FillState.State.STARTED)
         fill_period(stat, period)
-        FillState.objects.filter(stat=stat.name, period_kind=kind).update(
-            state=FillState.State.DONE
-        )
-        filled += 1
-    return filled
+        _mark(stat, kind, period, FillState.State.DONE)
+    return len(periods)
+
+
+def _mark(stat: Stat, kind: PeriodKind, period: Period, state: str) -> None:
+    FillState.objects.update_or_create(
+        stat=stat.name,
+        period_kind=kind,
+        defaults={"period_start": period.start, "state": state},
+    )
 
 
 def run_all(kind: PeriodKind | str, *, now: dt.datetime | None = None) -> dict[str, int]:

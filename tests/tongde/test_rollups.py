@@ -11,7 +11,7 @@ from compounds.models import Compound
 from tests import factories
 from tongde import rollups
 from tongde.models import FillState, Rollup
-from tongde.periods import parse_period
+from tongde.periods import last_complete, parse_period, period_containing, periods_between
 
 NOW = dt.datetime(2026, 4, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -164,3 +164,50 @@ def test_rollup_command_refuses_a_bad_period():
 
     with pytest.raises(CommandError, match="not a month"):
         call_command("rollup", "--kind", "month", "--period", "2026-W10")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["week", "month", "quarter", "year"])
+def test_catching_up_a_range_in_one_statement_equals_filling_each_period(community, kind, settings):
+    # given clean-up operations spread over two years, one of them withdrawn
+    settings.ROLLUP_START = dt.date(2024, 1, 1)
+    from campaigns.models import Campaign
+
+    for day, tonnes in [
+        (dt.date(2024, 12, 30), "1.50"),  # ISO week 1 of 2025, December of 2024
+        (dt.date(2025, 1, 5), "2.00"),
+        (dt.date(2025, 3, 31), "0.25"),
+        (dt.date(2025, 4, 1), "4.00"),
+        (dt.date(2025, 12, 31), "3.00"),
+    ]:
+        Campaign.objects.create(
+            community=community, kind="routine", held_on=day, tonnes=Decimal(tonnes)
+        )
+    Campaign.objects.create(
+        community=community,
+        kind="routine",
+        held_on=dt.date(2025, 6, 1),
+        is_withdrawn=True,
+        tonnes=Decimal("9"),
+    )
+    stat = rollups.STATS["campaigns.tonnes"]
+    now = dt.datetime(2026, 1, 2, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    # when the engine catches up the whole range at once
+    filled = rollups.run_stat(stat, kind, now=now)
+    by_range = _rows()
+    # and when each period is filled on its own
+    Rollup.objects.all().delete()
+    first = period_containing(kind, dt.date(2024, 1, 1))
+    for period in periods_between(first, last_complete(kind, now)):
+        rollups.fill_period(stat, period)
+
+    # then both give the same rows, and the fill state ends DONE on the last period
+    assert filled > 1
+    assert _rows() == by_range
+    # (the week of 31 December 2025 has not ended on Friday 2 January 2026)
+    expected = Decimal("7.75") if kind == "week" else Decimal("10.75")
+    assert sum(row[-1] for row in by_range) == expected
+    state = FillState.objects.get(stat="campaigns.tonnes", period_kind=kind)
+    assert state.state == FillState.State.DONE
+    assert state.period_start == last_complete(kind, now).start
