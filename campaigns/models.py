@@ -111,7 +111,7 @@ class Participation(models.Model):
         GRID_WORKERS = "grid_workers", _("grid workers")
         COMPANY = "company", _("property company")
         COMMITTEE = "committee", _("committee members and unit heads")
-        RESIDENTS = "residents", _("residents")
+        RESIDENTS = "residents", pgettext_lazy("participation group", "residents")
         VOLUNTEERS = "volunteers", _("urban-management volunteers")
 
     campaign = models.ForeignKey(
