@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
+from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -82,10 +84,48 @@ def base_url(live_server) -> str:
     return live_server.url
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+# Playwright's sync API marks its event loop as running in the main thread for as long as
+# Playwright is started. pytest-playwright starts it once per session, so every test after the
+# browser tests (pytest-django runs transactional tests late, plain ones after them) would run
+# beside a "running" loop. Django's connections are then kept per async context (asgiref's
+# ``Local``): a second connection opens, is never closed, and the test database cannot be dropped
+# at the end ("being accessed by other users"). So Playwright and its browser live for this
+# package only, and the connections opened meanwhile are closed before the loop stops. These
+# replace the plugin's session fixtures of the same names (``--device``, ``--video`` and
+# ``connect_options`` are not supported here).
+
+
+@pytest.fixture(scope="package")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+        connections.close_all()
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="package")
+def launch_browser(browser_type_launch_args: dict[str, Any], browser_type: BrowserType):
+    def launch(**kwargs: Any) -> Browser:
+        return browser_type.launch(**{**browser_type_launch_args, **kwargs})
+
+    return launch
+
+
+@pytest.fixture(scope="package")
+def browser(launch_browser) -> Iterator[Browser]:
+    browser = launch_browser()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="package")
+def browser_context_args(base_url: str) -> dict[str, Any]:
     # The ``page`` fixture is a resident's phone unless a test opens another context.
-    return {**browser_context_args, **PHONE}
+    return {**PHONE, "base_url": base_url}
 
 
 @pytest.fixture
