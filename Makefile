@@ -47,8 +47,8 @@ format: install ## Apply ruff's fixes and formatting
 
 messages: install ## Extract and compile translations (zh_Hans, en)
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*' --ignore 'bench/*' --no-obsolete --no-wrap
-	@# English msgids are their own English translation: fill the ones still empty.
-	msgen --no-wrap -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
+	@# English msgids are their own English translation (stale and fuzzy ones included).
+	$(PY) scripts/english_catalog.py locale/en/LC_MESSAGES/django.po
 	$(PY) manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
 
 bench: install ## Measure import and API throughput as ratios (needs PostgreSQL and wrk)

@@ -305,7 +305,7 @@ class Designation(models.Model):
     """精品小区 (managed compound) or 自管示范小区 (courtyard), by year."""
 
     class Status(models.TextChoices):
-        CANDIDATE = "candidate", _("candidate")
+        CANDIDATE = "candidate", pgettext_lazy("designation status", "candidate")
         CREATED = "created", _("created")
         KEPT = "kept", _("kept")
         WITHDRAWN = "withdrawn", _("withdrawn")

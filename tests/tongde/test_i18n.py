@@ -11,7 +11,7 @@ from django.utils import translation
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 ENTRY = re.compile(
-    r'^(#, .*\n)?(msgctxt .*\n(?:".*"\n)*)?msgid (".*"\n(?:".*"\n)*)'
+    r'^(#, .*\n)?(?:#\|.*\n)*(msgctxt .*\n(?:".*"\n)*)?msgid (".*"\n(?:".*"\n)*)'
     r'(?:msgid_plural .*\n(?:".*"\n)*)?msgstr(?:\[0\])? (".*"\n(?:".*"\n)*)',
     re.M,
 )
