@@ -10,43 +10,33 @@ import re
 import sys
 from pathlib import Path
 
-BLOCK = re.compile(r'((?:"[^\n]*"\n)+)')
+STRING_BLOCK = r'(?:"[^\n]*"\n?)+'
+
+
+def _set(entry: str, keyword: str, text: str) -> str:
+    """Replace the quoted block after ``keyword`` (msgstr, msgstr[0]...) with ``text``."""
+    pattern = r"^" + re.escape(keyword) + " " + STRING_BLOCK
+    return re.sub(pattern, lambda _match: f"{keyword} {text}", entry, flags=re.M)
+
+
+def _identity(entry: str) -> str:
+    lines = [line for line in entry.split("\n") if not line.startswith("#|")]
+    entry = "\n".join(line for line in lines if line != "#, fuzzy")
+    entry = re.sub(r"^(#,.*), fuzzy", r"\1", entry, flags=re.M)
+    entry = re.sub(r"^#, fuzzy, ", "#, ", entry, flags=re.M)
+    singular = re.search(r"^msgid (" + STRING_BLOCK + ")", entry, re.M)
+    plural = re.search(r"^msgid_plural (" + STRING_BLOCK + ")", entry, re.M)
+    if singular and plural:
+        entry = _set(entry, "msgstr[0]", singular.group(1))
+        return _set(entry, "msgstr[1]", plural.group(1))
+    if singular:
+        return _set(entry, "msgstr", singular.group(1))
+    return entry
 
 
 def rewrite(text: str) -> str:
-    entries = text.split("\n\n")
-    out = [entries[0].replace("#, fuzzy\n", "")]
-    for entry in entries[1:]:
-        lines = [
-            line for line in entry.split("\n") if not line.startswith("#|") and line != "#, fuzzy"
-        ]
-        entry = "\n".join(lines)
-        entry = re.sub(r"^#, fuzzy, ", "#, ", entry, flags=re.M)
-        entry = entry.replace(", fuzzy", "")
-        singular = re.search(r'^msgid ((?:"[^\n]*"\n?)+)', entry, re.M)
-        plural = re.search(r'^msgid_plural ((?:"[^\n]*"\n?)+)', entry, re.M)
-        if singular and plural:
-            entry = re.sub(
-                r'^msgstr\[0\] (?:"[^\n]*"\n?)+',
-                lambda _: "msgstr[0] " + singular.group(1),
-                entry,
-                flags=re.M,
-            )
-            entry = re.sub(
-                r'^msgstr\[1\] (?:"[^\n]*"\n?)+',
-                lambda _: "msgstr[1] " + plural.group(1),
-                entry,
-                flags=re.M,
-            )
-        elif singular:
-            entry = re.sub(
-                r'^msgstr (?:"[^\n]*"\n?)+',
-                lambda _: "msgstr " + singular.group(1),
-                entry,
-                flags=re.M,
-            )
-        out.append(entry)
-    return "\n\n".join(out)
+    header, *entries = text.split("\n\n")
+    return "\n\n".join([header.replace("#, fuzzy\n", ""), *map(_identity, entries)])
 
 
 if __name__ == "__main__":
