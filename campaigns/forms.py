@@ -129,7 +129,9 @@ class CampaignForm(forms.Form):
         label=_label("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     is_public = forms.BooleanField(
-        label=_("Show this operation's public photos on the public pages"), required=False, initial=True
+        label=_("Show this operation's public photos on the public pages"),
+        required=False,
+        initial=True,
     )
     photos_before = PhotoField(label=_("Photos before"))
     photos_after = PhotoField(label=_("Photos after"))
