@@ -4,6 +4,7 @@ the pages."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -363,3 +364,30 @@ def test_another_communitys_compound_answers_404(client, community, other_commun
     )
     # then
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_designation_rate_rollup_matches_the_demo_year():
+    # given the Tongde Lane demo (2020: premium 5 of 5, model courtyards 5 of 16)
+    from decimal import Decimal
+
+    from django.core.management import call_command
+
+    from compounds.models import Community
+    from tongde import rollups
+    from tongde.models import Rollup
+    from tongde.periods import parse_period
+
+    call_command("load_demo", stdout=io.StringIO())
+    community = Community.objects.get(slug="tongde-lane")
+
+    # when the year's rollup is computed
+    rollups.fill_period(rollups.STATS["campaigns.designation_rate"], parse_period("year", "2020"))
+
+    # then
+    rates = dict(
+        Rollup.objects.filter(
+            stat="campaigns.designation_rate", subject_id=community.pk
+        ).values_list("dimension", "value")
+    )
+    assert rates == {"premium": Decimal("1.0000"), "model_courtyard": Decimal("0.3125")}
