@@ -34,16 +34,16 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.skip(reason="needs a live Redis: set REDIS_URL"))
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     # A skip for a missing service is a failure when CI demands the services. The report is
     # turned into a failed one: raising from this hook would be an INTERNALERROR instead.
-    outcome = yield
-    report = outcome.get_result()
+    report = yield
     demanded = REQUIRE_SERVICES and "needs_redis" in item.keywords
     if demanded and report.skipped and not settings.REDIS_URL:
         report.outcome = "failed"
         report.longrepr = "REQUIRE_SERVICES=1 but a live-Redis test would be skipped"
+    return report
 
 
 @pytest.fixture(scope="session", autouse=True)
