@@ -477,13 +477,16 @@ def _rules_ballots(election: Election) -> list[rules.Ballot]:
             f" WHERE b.election_id = %s",
             [election.pk],
         )
-        return [
-            rules.Ballot(
-                dwelling_id=dwelling_id,
-                choices=frozenset(json.loads(choices) if isinstance(choices, str) else choices),
-            )
-            for dwelling_id, choices in cursor.fetchall()
-        ]
+        rows = cursor.fetchall()
+    # Thousands of ballots share a few choice sets: parse each distinct text once.
+    parsed: dict[str, frozenset[str]] = {}
+    ballots = []
+    for dwelling_id, choices in rows:
+        text = choices if isinstance(choices, str) else json.dumps(choices)
+        if text not in parsed:
+            parsed[text] = frozenset(json.loads(text))
+        ballots.append(rules.Ballot(dwelling_id=dwelling_id, choices=parsed[text]))
+    return ballots
 
 
 def _decimal(value) -> Decimal:
