@@ -59,6 +59,17 @@ def _fast_password_hasher() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request to /en/ leaves English active in the thread; every test starts in Chinese, the
+    # language the messages of parametrised expectations were rendered in at collection.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # The local-memory cache outlives a test; cached open data must not leak into the next.
     from django.core.cache import cache

@@ -531,8 +531,9 @@ def test_staff_edit_the_disorder_list(world, staff, community, client):
 @pytest.mark.django_db
 def test_a_disorder_in_use_is_not_deleted(world, staff, client):
     client.force_login(staff)
-    url = reverse("campaigns:disorder_delete", args=[world.disorder.pk])
     with translation.override("en"):
+        # /en/...: the page answers in English, whatever the test's active language
+        url = reverse("campaigns:disorder_delete", args=[world.disorder.pk])
         response = client.post(url)
     assert response.status_code == 400
     assert "deactivate it" in response.content.decode()
