@@ -285,24 +285,36 @@ def _attempts_key(scope: str, election_id: int, client: str) -> str:
     return f"committees:{scope}:{election_id}:{client}"
 
 
+def _window_seconds() -> int:
+    return settings.COMMITTEE_RULES["code_window_seconds"]
+
+
+def _attempts(key: str) -> tuple[float, int]:
+    """(when the window started, wrong entries in it); a window that has passed counts as none.
+
+    The start is kept with the count and compared with the application's clock, so the window
+    does not depend on the cache's own expiry (Redis keeps its own time)."""
+    started, failures = cache.get(key, (0.0, 0))
+    if timezone.now().timestamp() - started >= _window_seconds():
+        return timezone.now().timestamp(), 0
+    return started, failures
+
+
 def attempts_check(*, scope: str, election_id: int, client: str) -> None:
     """Refuse (``RateLimited``) once ``code_attempts`` wrong entries came from ``client`` for
     this election within ``code_window_seconds``; the right code is refused too until then."""
-    limit = settings.COMMITTEE_RULES["code_attempts"]
-    failures = cache.get(_attempts_key(scope, election_id, client), 0)
-    if failures >= limit:
-        window = settings.COMMITTEE_RULES["code_window_seconds"]
+    _, failures = _attempts(_attempts_key(scope, election_id, client))
+    if failures >= settings.COMMITTEE_RULES["code_attempts"]:
+        window = _window_seconds()
         raise RateLimited(CODE_RATE_LIMITED % {"minutes": max(1, -(-window // 60))})
 
 
 def attempts_fail(*, scope: str, election_id: int, client: str) -> None:
+    # The window runs from the first failure. Read-then-write is not atomic: two guesses racing
+    # may both count as one, which a limit of a few attempts per quarter hour can afford.
     key = _attempts_key(scope, election_id, client)
-    # The window runs from the first failure: add() only sets a missing key.
-    cache.add(key, 0, timeout=settings.COMMITTEE_RULES["code_window_seconds"])
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=settings.COMMITTEE_RULES["code_window_seconds"])
+    started, failures = _attempts(key)
+    cache.set(key, (started, failures + 1), timeout=_window_seconds())
 
 
 # --- ballots ------------------------------------------------------------------------------------
