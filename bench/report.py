@@ -128,7 +128,7 @@ def campaigns_lines(figures: dict[str, Any]) -> list[str]:
     return [
         f"campaign rollups: app {c['app_seconds']:.3f} s, SQL GROUP BY {c['sql_seconds']:.3f} s,"
         f" ratio app/SQL = {_ratio(c['app_seconds'], c['sql_seconds'])} (goal <= 1.3)",
-        f"  (4 community stats x 12 months of {figures['year']} by fill_period, over"
+        f"  (4 community stats x 12 months of {figures['year']} caught up by fill_range, over"
         f" {figures['operations']:,} operations; all 6 campaign stats vs 3 GROUP BY:"
         f" {_ratio(a['app_seconds'], a['sql_seconds'])}; same values)",
     ]
