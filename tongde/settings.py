@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "compounds",
     "committees",
     "campaigns",
+    "scorecards",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,16 @@ CELERY_BEAT_SCHEDULE = {
     "committee-term-reminders": {
         "task": "committees.tasks.remind_term_endings_task",
         "schedule": crontab(minute=0, hour=8),
+    },
+    # Every Monday at 07:00: each company's weekly feedback for the week that ended last night.
+    "scorecards-weekly-feedback": {
+        "task": "scorecards.tasks.weekly_feedback_task",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+    # On the 1st of every month at 04:00: draft the scorecards of the month that just ended.
+    "scorecards-draft-month": {
+        "task": "scorecards.tasks_scoring.draft_scorecards_task",
+        "schedule": crontab(minute=0, hour=4, day_of_month=1),
     },
 }
 # The first period that rollups fill when a statistic has never run.

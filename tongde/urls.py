@@ -11,6 +11,7 @@ from . import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/communities/<slug:slug>/", views.community_api, name="community_api"),
+    path("api/v1/communities/<slug:slug>/redblack/", include("scorecards.urls_api")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("_bench/hello", views.hello, name="bench_hello"),
 ]
@@ -33,6 +34,7 @@ urlpatterns += i18n_patterns(
     path("registry/", include("compounds.urls")),
     path("committees/", include("committees.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("scorecards/", include("scorecards.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -1,0 +1,21 @@
+import importlib
+
+app_name = "scorecards"
+
+# Each module declares its own routes: settings, rubrics and agreements (views_setup.py),
+# monthly reports (views_reports.py), inspections, complaints, rectifications and weekly
+# feedback (views_inspections.py), scorecards, publications and appeals (views_scoring.py),
+# and the public red/black pages (views_public.py).
+urlpatterns = []
+for _name in (
+    "views_setup",
+    "views_reports",
+    "views_inspections",
+    "views_scoring",
+    "views_public",
+):
+    try:
+        urlpatterns += importlib.import_module(f"scorecards.{_name}").urlpatterns
+    except ModuleNotFoundError as exc:
+        if exc.name != f"scorecards.{_name}":
+            raise
