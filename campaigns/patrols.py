@@ -200,7 +200,16 @@ def patrol_log(
             by=user,
             deadline_on=problem.deadline_on,
         )
+        _rectification_step(problem, "found", user)
     return patrol
+
+
+def _rectification_step(problem: Problem, action: str, user: Any, note: str = "") -> None:
+    # A problem assigned to a company is also a rectification item in the company's inbox
+    # (scorecards); each step here is mirrored there, in the same transaction.
+    from scorecards.inspections import problem_synced
+
+    problem_synced(problem, action=action, user=user, note=note)
 
 
 def _locked(problem: Problem) -> Problem:
@@ -254,6 +263,7 @@ def problem_answer(
         by=user,
         note=answer,
     )
+    _rectification_step(problem, "answered", user, answer)
     return problem
 
 
@@ -280,6 +290,7 @@ def problem_close(
         by=user,
         note=note.strip(),
     )
+    _rectification_step(problem, "closed", user, note.strip())
     return problem
 
 
@@ -323,4 +334,5 @@ def problem_reopen(
         note=reason,
         deadline_on=deadline_on,
     )
+    _rectification_step(problem, "reopened", user, reason)
     return problem
