@@ -1,0 +1,1037 @@
+"""Monthly scoring (月评比): drafting scorecards, staff adjustments, vetoes lifted, company replies,
+publishing the red/black list (红黑榜), corrections and appeals.
+
+Drafting is set-based: one run over a month reads the month's findings, inspections, reports,
+vetoes and rectifications in a handful of ``GROUP BY`` statements for every compound at once,
+computes each card with the pure ``rules.score`` / ``rules.classify`` and writes the rows in bulk
+(the finding deductions with one ``INSERT ... SELECT``). The number of statements does not grow
+with the number of compounds.
+
+Decisions where the issue is silent:
+
+- *Which company*: the company of the latest service contract that overlaps the month (a switch
+  in mid-month scores the new company).
+- *Overdue rectification*: a rectification of the compound raised by the month's last day whose
+  deadline fell within or before the month (``deadline_on`` before the first day of the next
+  month) and that was not closed by the month's end (``closed_on`` empty or after the month).
+  This is ``Rectification.is_overdue(on=first day of the next month)`` as of the month's end.
+- *Report compliance*: ``on_time`` (first submitted by the due date), ``late`` (after the due
+  date, within the grace period), ``missing`` (not submitted by the end of the grace period: the
+  veto item ``missing_monthly_report``), ``not_due`` (not submitted yet, grace period not over;
+  the task runs on the 1st, before the report is due, so staff "draft now" again before
+  publishing to pick the veto up).
+- *Re-running* refreshes the computed part of draft cards (finding deductions, counts, vetoes
+  that were not lifted, lines, band) and keeps staff adjustments and lifted vetoes; published
+  cards are never touched; nothing is created twice (one card per compound and month).
+- A finding whose criterion code is not in the card's rubric is not deducted (a rubric version
+  dropped the criterion); a veto finding likewise needs its veto code in the rubric.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from compounds.models import Community, Compound, ServiceContract
+
+from . import rules
+from .models import (
+    Appeal,
+    Finding,
+    Inspection,
+    MonthlyReport,
+    Publication,
+    PublicationEntry,
+    Rectification,
+    Rubric,
+    RubricCriterion,
+    Scorecard,
+    ScorecardReply,
+    ScoreDeduction,
+    ScoreLine,
+    ScoringSettings,
+    VetoEvent,
+    VetoItem,
+    month_start,
+)
+from .setup import rubric_for, settings_for
+from .signals import list_published
+
+CONFLICT = _("Someone changed this scorecard since you opened it; reload it and try again.")
+PUBLISHED_CARD = _("This scorecard is published and cannot change: publish a correction instead.")
+REASON_REQUIRED = _("Say why: the reason is kept in the scorecard's history.")
+ZERO_POINTS = _("Enter the points to deduct (positive) or give back (negative), not 0.")
+FOREIGN_CRITERION = _("This criterion is not in the scorecard's rubric.")
+GIVE_BACK_TOO_MUCH = _("Cannot give back %(points)s points: only %(deducted)s are deducted here.")
+VETO_LIFTED = _("This veto is already lifted.")
+NOTHING_TO_PUBLISH = _("There are no draft scorecards of %(month)s to publish.")
+ALREADY_PUBLISHED = _(
+    "The list of %(month)s is already published: publish a correction to change it."
+)
+FUTURE_MONTH = _("Scorecards are drafted for months that have ended.")
+REPLY_CLOSED = _("The reply window closed on %(date)s.")
+REPLY_NOT_DRAFT = _("Replies are taken on draft scorecards only.")
+REPLY_EMPTY = _("Write your reply.")
+NOT_YOUR_COMPANY = _("This is not your company's scorecard.")
+ANSWER_EMPTY = _("Write the answer.")
+ALREADY_ANSWERED = _("This reply is already answered.")
+NOTE_REQUIRED = _("Say what changed and why: the note is published with the correction.")
+NOT_LATEST = _("This edition was already corrected: correct the latest edition.")
+NO_CHANGE = _("Change at least one entry: a correction that changes nothing is not published.")
+BAD_BAND = _("Unknown band %(band)s.")
+BAD_SCORE = _("A score is between 0 and %(max)s.")
+FOREIGN_ENTRY = _("This entry is not in the edition being corrected.")
+APPEAL_NOT_BLACK = _("Only a black listing can be appealed.")
+APPEAL_NOT_YOURS = _("Only the company listed may appeal.")
+APPEAL_CLOSED = _("The appeal period ended on %(date)s.")
+APPEAL_EXISTS = _("This listing is already appealed.")
+APPEAL_SUPERSEDED = _("This edition was corrected: appeal the latest edition.")
+APPEAL_GROUNDS = _("Give the grounds of the appeal.")
+APPEAL_DECIDED = _("This appeal is already decided.")
+APPEAL_DECISION_REASON = _("Give the reason for the decision.")
+APPEAL_BAD_OUTCOME = _("An appeal is upheld or rejected.")
+APPEAL_NOT_UPHELD = _("Only an upheld appeal leads to a correction.")
+APPEAL_OTHER_EDITION = _("The appeal is about another list.")
+
+ZERO = Decimal(0)
+
+
+class Conflict(ValidationError):
+    """The scorecard changed since the user read it (optimistic concurrency): nothing was saved."""
+
+    def __init__(self) -> None:
+        super().__init__(CONFLICT, code="conflict")
+
+
+def next_month(month: dt.date) -> dt.date:
+    return (month_start(month) + dt.timedelta(days=32)).replace(day=1)
+
+
+def previous_month(day: dt.date) -> dt.date:
+    return (month_start(day) - dt.timedelta(days=1)).replace(day=1)
+
+
+# --- Drafting ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    month: dt.date
+    created: int
+    refreshed: int
+    published: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.refreshed + self.published
+
+
+@dataclass
+class _Target:
+    compound_id: int
+    community_id: int
+    company_id: int
+    card_id: int | None = None
+    status: str | None = None
+
+
+def _targets(month: dt.date, end: dt.date, community_ids: list[int] | None) -> dict[int, _Target]:
+    """Managed compounds with a company serving them in the month: the latest contract wins."""
+    contracts = ServiceContract.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=month),
+        starts_on__lt=end,
+        compound__kind=Compound.Kind.MANAGED,
+    )
+    if community_ids is not None:
+        contracts = contracts.filter(compound__community_id__in=community_ids)
+    targets: dict[int, _Target] = {}
+    rows = contracts.order_by("compound_id", "-starts_on").values_list(
+        "compound_id", "compound__community_id", "company_id"
+    )
+    for compound_id, community_id, company_id in rows:
+        if compound_id not in targets:
+            targets[compound_id] = _Target(compound_id, community_id, company_id)
+    return targets
+
+
+def _settings_and_rubrics(
+    community_ids: set[int], year: int
+) -> tuple[dict[int, ScoringSettings], dict[int, Rubric]]:
+    """Settings and newest rubric per community in a constant number of queries (the defaults
+    are created, once, for a community that has none yet)."""
+    found = {
+        s.community_id: s
+        for s in ScoringSettings.objects.filter(community_id__in=community_ids, year=year)
+    }
+    for community_id in community_ids - found.keys():
+        found[community_id] = settings_for(community_id, year)
+    rubrics: dict[int, Rubric] = {}
+    for rubric in Rubric.objects.filter(community_id__in=community_ids, year=year).order_by(
+        "community_id", "-version"
+    ):
+        rubrics.setdefault(rubric.community_id, rubric)
+    for community_id in community_ids - rubrics.keys():
+        rubrics[community_id] = rubric_for(community_id, year)
+    return found, rubrics
+
+
+def _criteria(rubric_ids: Iterable[int]) -> dict[int, list[RubricCriterion]]:
+    by_rubric: dict[int, list[RubricCriterion]] = defaultdict(list)
+    for criterion in RubricCriterion.objects.filter(rubric_id__in=set(rubric_ids)).order_by(
+        "rubric_id", "position", "pk"
+    ):
+        by_rubric[criterion.rubric_id].append(criterion)
+    return by_rubric
+
+
+def report_compliance(
+    *,
+    first_submitted_at: dt.datetime | None,
+    due_on: dt.date,
+    missing_after: dt.date,
+    today: dt.date,
+) -> str:
+    """``on_time``, ``late``, ``missing`` or ``not_due`` (see the module docstring)."""
+    if first_submitted_at is not None:
+        submitted_on = timezone.localdate(first_submitted_at)
+        if submitted_on <= due_on:
+            return "on_time"
+        if submitted_on <= missing_after:
+            return "late"
+        return "missing"
+    return "missing" if today > missing_after else "not_due"
+
+
+def _compliance(compound_ids: list[int], month: dt.date, today: dt.date) -> dict[int, str]:
+    """Report timeliness per compound: the reports module's helper when it is there (one query),
+    else the same rule here from ``MonthlyReport`` and the settings."""
+    try:
+        from .reports import report_compliance as reports_compliance
+    except ImportError:
+        reports_compliance = None
+    if reports_compliance is not None:
+        return reports_compliance(compound_ids, month, today=today)
+    configs: dict[int, ScoringSettings] = {}
+    out = {}
+    rows = Compound.objects.filter(pk__in=compound_ids).values_list("pk", "community_id")
+    submitted = dict(
+        MonthlyReport.objects.filter(compound_id__in=compound_ids, month=month).values_list(
+            "compound_id", "first_submitted_at"
+        )
+    )
+    for pk, community_id in rows:
+        if community_id not in configs:
+            configs[community_id] = settings_for(community_id, month.year)
+        config = configs[community_id]
+        out[pk] = report_compliance(
+            first_submitted_at=submitted.get(pk),
+            due_on=config.report_due_on(month),
+            missing_after=config.report_missing_after(month),
+            today=today,
+        )
+    return out
+
+
+def _compute(
+    *,
+    criteria: list[RubricCriterion],
+    deducted: Mapping[str, Decimal],
+    inspections: int,
+    has_veto: bool,
+    has_overdue: bool,
+    bands: rules.Bands,
+) -> tuple[rules.ScoreResult, rules.Classification]:
+    result = rules.score(
+        {c.code: c.max_points for c in criteria},
+        [
+            rules.Deduction(code, points, f"deductions:{code}")
+            for code, points in deducted.items()
+            if code in {c.code for c in criteria}
+        ],
+    )
+    classification = rules.classify(
+        score=result.total,
+        inspections=inspections,
+        has_veto=has_veto,
+        has_overdue_rectification=has_overdue,
+        bands=bands,
+    )
+    return result, classification
+
+
+def _lines(card_id: int, criteria: list[RubricCriterion], result: rules.ScoreResult):
+    by_code = {line.code: line for line in result.lines}
+    return [
+        ScoreLine(
+            scorecard_id=card_id,
+            criterion_id=c.pk,
+            max_points=c.max_points,
+            deducted=by_code[c.code].deducted,
+            points=by_code[c.code].points,
+        )
+        for c in criteria
+    ]
+
+
+FINDING_DEDUCTIONS_SQL = """
+INSERT INTO {deduction} (scorecard_id, criterion_id, source, points, finding_id, reason, at)
+SELECT sc.id, rc.id, 'finding', f.points, f.id, '', %(now)s
+FROM {finding} f
+JOIN {scorecard} sc ON sc.compound_id = f.compound_id AND sc.month = %(month)s
+JOIN {criterion} fc ON fc.id = f.criterion_id
+JOIN {criterion} rc ON rc.rubric_id = sc.rubric_id AND rc.code = fc.code
+WHERE f.found_on >= %(month)s AND f.found_on < %(end)s AND NOT f.is_withdrawn
+  AND sc.id IN ({ids})
+"""
+
+
+def _card_ids_sql(ids: list[int]) -> str:
+    # Integers from our own query, so inlining them is safe and keeps one statement.
+    return ",".join(str(int(i)) for i in ids) or "NULL"
+
+
+@transaction.atomic
+def draft_month(
+    month: dt.date,
+    communities: Iterable[Community | int] | None = None,
+    *,
+    today: dt.date | None = None,
+) -> DraftResult:
+    """Draft (or refresh) one scorecard per managed compound served in ``month``.
+
+    Idempotent: see the module docstring. Returns how many cards were created, refreshed (drafts)
+    and left alone (published)."""
+    month = month_start(month)
+    end = next_month(month)
+    today = today or timezone.localdate()
+    if end > today:
+        raise ValidationError(FUTURE_MONTH, code="future")
+    community_ids = None if communities is None else [getattr(c, "pk", c) for c in communities]
+    now = timezone.now()
+
+    targets = _targets(month, end, community_ids)
+    if not targets:
+        return DraftResult(month, 0, 0, 0)
+    compound_ids = list(targets)
+    for card_id, compound_id, status in Scorecard.objects.filter(
+        month=month, compound_id__in=compound_ids
+    ).values_list("pk", "compound_id", "status"):
+        targets[compound_id].card_id, targets[compound_id].status = card_id, status
+    published = [t for t in targets.values() if t.status == Scorecard.Status.PUBLISHED]
+    work = {cid: t for cid, t in targets.items() if t.status != Scorecard.Status.PUBLISHED}
+    if not work:
+        return DraftResult(month, 0, 0, len(published))
+    work_ids = list(work)
+
+    settings_by, rubric_by = _settings_and_rubrics(
+        {t.community_id for t in work.values()}, month.year
+    )
+    criteria_by = _criteria(r.pk for r in rubric_by.values())
+    # Veto items of the rubrics, by code: one query.
+    veto_by: dict[tuple[int, str], int] = {
+        (rubric_id, code): pk
+        for pk, rubric_id, code in VetoItem.objects.filter(
+            rubric_id__in={r.pk for r in rubric_by.values()}
+        ).values_list("pk", "rubric_id", "code")
+    }
+
+    # The month's facts, each in one GROUP BY over all compounds.
+    in_month = {"found_on__gte": month, "found_on__lt": end, "is_withdrawn": False}
+    findings = Finding.objects.filter(compound_id__in=work_ids, **in_month)
+    sums: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    finding_counts: dict[int, int] = defaultdict(int)
+    for compound_id, code, points, n in (
+        findings.order_by()
+        .values_list("compound_id", "criterion__code")
+        .annotate(points=Sum("points"), n=Count("pk"))
+    ):
+        sums[compound_id][code] = points
+        finding_counts[compound_id] += n
+    inspections = dict(
+        Inspection.objects.filter(
+            compound_id__in=work_ids,
+            inspected_on__gte=month,
+            inspected_on__lt=end,
+            is_withdrawn=False,
+        )
+        .order_by()
+        .values_list("compound_id")
+        .annotate(n=Count("pk"))
+    )
+    veto_findings: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+    for compound_id, code, finding_id in (
+        findings.filter(veto_item__isnull=False)
+        .order_by("found_on", "pk")
+        .values_list("compound_id", "veto_item__code", "pk")
+    ):
+        veto_findings[compound_id].append((code, finding_id, f"finding:{finding_id}"))
+    overdue = set(
+        Rectification.objects.filter(
+            Q(closed_on__isnull=True) | Q(closed_on__gte=end),
+            compound_id__in=work_ids,
+            created_on__lt=end,
+            deadline_on__lt=end,
+        )
+        .values_list("compound_id", flat=True)
+        .distinct()
+    )
+    compliance = _compliance(work_ids, month, today)
+
+    # What staff did on existing drafts: adjustments (kept) and lifted vetoes (kept lifted).
+    existing = [t.card_id for t in work.values() if t.card_id]
+    adjustments: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    lifted: dict[int, set[str]] = defaultdict(set)
+    if existing:
+        for card_id, code, points in (
+            ScoreDeduction.objects.filter(
+                scorecard_id__in=existing, source=ScoreDeduction.Source.ADJUSTMENT
+            )
+            .order_by()
+            .values_list("scorecard_id", "criterion__code")
+            .annotate(points=Sum("points"))
+        ):
+            adjustments[card_id][code] = points
+        for card_id, code in VetoEvent.objects.filter(
+            scorecard_id__in=existing, is_lifted=True
+        ).values_list("scorecard_id", "veto_item__code"):
+            lifted[card_id].add(code)
+
+    new_cards: list[Scorecard] = []
+    updated_cards: list[Scorecard] = []
+    vetoes: dict[int, list[tuple[str, int | None, str]]] = {}
+    computed: dict[int, tuple[rules.ScoreResult, list[RubricCriterion]]] = {}
+    for compound_id, target in work.items():
+        config = settings_by[target.community_id]
+        rubric = rubric_by[target.community_id]
+        criteria = criteria_by[rubric.pk]
+        status = compliance.get(compound_id, "")
+        events = [
+            (code, fid, evidence)
+            for code, fid, evidence in veto_findings.get(compound_id, [])
+            if (rubric.pk, code) in veto_by
+        ]
+        if status == "missing" and (rubric.pk, "missing_monthly_report") in veto_by:
+            events.append(("missing_monthly_report", None, f"report:{month:%Y-%m}:{status}"))
+        # One event per veto item (the first finding is its evidence).
+        unique: dict[str, tuple[str, int | None, str]] = {}
+        for event in events:
+            unique.setdefault(event[0], event)
+        vetoes[compound_id] = list(unique.values())
+        lifted_codes = lifted.get(target.card_id, set()) if target.card_id else set()
+        active_veto = any(code not in lifted_codes for code in unique)
+        deducted = dict(sums.get(compound_id, {}))
+        for code, points in adjustments.get(target.card_id, {}).items():
+            deducted[code] = deducted.get(code, ZERO) + points
+        deducted = {code: max(points, ZERO) for code, points in deducted.items()}
+        result, classification = _compute(
+            criteria=criteria,
+            deducted=deducted,
+            inspections=inspections.get(compound_id, 0),
+            has_veto=active_veto,
+            has_overdue=compound_id in overdue,
+            bands=config.bands,
+        )
+        computed[compound_id] = (result, criteria)
+        fields = {
+            "company_id": target.company_id,
+            "rubric_id": rubric.pk,
+            "total": result.total,
+            "inspections": inspections.get(compound_id, 0),
+            "findings": finding_counts.get(compound_id, 0),
+            "has_veto": active_veto,
+            "has_overdue_rectification": compound_id in overdue,
+            "report_status": status,
+            "band": classification.band.value,
+            "reasons": [r.value for r in classification.reasons],
+        }
+        if target.card_id is None:
+            new_cards.append(
+                Scorecard(
+                    compound_id=compound_id,
+                    month=month,
+                    drafted_at=now,
+                    updated_at=now,
+                    reply_due_on=timezone.localdate(now) + dt.timedelta(days=config.reply_days),
+                    **fields,
+                )
+            )
+        else:
+            updated_cards.append(Scorecard(pk=target.card_id, updated_at=now, **fields))
+
+    Scorecard.objects.bulk_create(new_cards)
+    if connection.vendor != "postgresql" or any(c.pk is None for c in new_cards):
+        # Databases that do not return ids from a bulk insert: read them back.
+        ids = dict(
+            Scorecard.objects.filter(
+                month=month, compound_id__in=[c.compound_id for c in new_cards]
+            ).values_list("compound_id", "pk")
+        )
+        for card in new_cards:
+            card.pk = card.id = ids[card.compound_id]
+    for card in new_cards:
+        work[card.compound_id].card_id = card.pk
+    if updated_cards:
+        Scorecard.objects.bulk_update(
+            updated_cards,
+            [
+                "company_id",
+                "rubric_id",
+                "total",
+                "inspections",
+                "findings",
+                "has_veto",
+                "has_overdue_rectification",
+                "report_status",
+                "band",
+                "reasons",
+                "updated_at",
+            ],
+            batch_size=500,
+        )
+        Scorecard.objects.filter(pk__in=[c.pk for c in updated_cards]).update(
+            version=F("version") + 1
+        )
+        old = [c.pk for c in updated_cards]
+        ScoreLine.objects.filter(scorecard_id__in=old).delete()
+        ScoreDeduction.objects.filter(
+            scorecard_id__in=old,
+            source__in=[ScoreDeduction.Source.FINDING, ScoreDeduction.Source.REPORT],
+        ).delete()
+        VetoEvent.objects.filter(scorecard_id__in=old, is_lifted=False).delete()
+
+    card_ids = [t.card_id for t in work.values()]
+    lines = []
+    for compound_id, (result, criteria) in computed.items():
+        lines.extend(_lines(work[compound_id].card_id, criteria, result))
+    ScoreLine.objects.bulk_create(lines, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FINDING_DEDUCTIONS_SQL.format(
+                deduction=ScoreDeduction._meta.db_table,
+                finding=Finding._meta.db_table,
+                scorecard=Scorecard._meta.db_table,
+                criterion=RubricCriterion._meta.db_table,
+                ids=_card_ids_sql(card_ids),
+            ),
+            {"now": now, "month": month, "end": end},
+        )
+    veto_rows = []
+    for compound_id, events in vetoes.items():
+        target = work[compound_id]
+        rubric_id = rubric_by[target.community_id].pk
+        keep = lifted.get(target.card_id, set())
+        veto_rows.extend(
+            VetoEvent(
+                scorecard_id=target.card_id,
+                veto_item_id=veto_by[rubric_id, code],
+                finding_id=finding_id,
+                evidence=evidence,
+            )
+            for code, finding_id, evidence in events
+            if code not in keep
+        )
+    VetoEvent.objects.bulk_create(veto_rows)
+    Rubric.objects.filter(pk__in={r.pk for r in rubric_by.values()}, is_frozen=False).update(
+        is_frozen=True
+    )
+    return DraftResult(month, len(new_cards), len(updated_cards), len(published))
+
+
+# --- Editing a draft -----------------------------------------------------------------------------
+
+
+def _bump(scorecard: Scorecard, seen_version: int, user: Any) -> None:
+    """Claim the card: ``UPDATE ... WHERE version = seen``; no row means somebody was first."""
+    claimed = Scorecard.objects.filter(
+        pk=scorecard.pk, version=seen_version, status=Scorecard.Status.DRAFT
+    ).update(version=F("version") + 1, updated_at=timezone.now(), updated_by=user)
+    if not claimed:
+        if Scorecard.objects.filter(pk=scorecard.pk, status=Scorecard.Status.PUBLISHED).exists():
+            raise ValidationError(PUBLISHED_CARD, code="published")
+        raise Conflict()
+
+
+def recompute(scorecard: Scorecard) -> Scorecard:
+    """Lines, total and band of one card from its stored deductions and vetoes."""
+    criteria = list(scorecard.rubric.criteria.all())
+    deducted: dict[str, Decimal] = {}
+    for code, points in (
+        ScoreDeduction.objects.filter(scorecard=scorecard)
+        .order_by()
+        .values_list("criterion__code")
+        .annotate(points=Sum("points"))
+    ):
+        deducted[code] = max(points, ZERO)
+    has_veto = scorecard.vetoes.filter(is_lifted=False).exists()
+    config = settings_for(scorecard.compound.community_id, scorecard.month.year)
+    result, classification = _compute(
+        criteria=criteria,
+        deducted=deducted,
+        inspections=scorecard.inspections,
+        has_veto=has_veto,
+        has_overdue=scorecard.has_overdue_rectification,
+        bands=config.bands,
+    )
+    ScoreLine.objects.filter(scorecard=scorecard).delete()
+    ScoreLine.objects.bulk_create(_lines(scorecard.pk, criteria, result))
+    Scorecard.objects.filter(pk=scorecard.pk).update(
+        total=result.total,
+        has_veto=has_veto,
+        band=classification.band.value,
+        reasons=[r.value for r in classification.reasons],
+    )
+    scorecard.refresh_from_db()
+    return scorecard
+
+
+@transaction.atomic
+def scorecard_adjust(
+    *,
+    scorecard: Scorecard,
+    criterion: RubricCriterion,
+    points: Decimal,
+    reason: str,
+    user: Any,
+    seen_version: int,
+) -> Scorecard:
+    """Deduct ``points`` more (or give back, negative) under ``criterion``, with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": REASON_REQUIRED})
+    if points is None or Decimal(points) == 0:
+        raise ValidationError({"points": ZERO_POINTS})
+    if criterion.rubric_id != scorecard.rubric_id:
+        raise ValidationError({"criterion": FOREIGN_CRITERION})
+    if scorecard.status == Scorecard.Status.PUBLISHED:
+        raise ValidationError(PUBLISHED_CARD, code="published")
+    _bump(scorecard, seen_version, user)
+    if points < 0:
+        deducted = (
+            ScoreDeduction.objects.filter(scorecard=scorecard, criterion=criterion).aggregate(
+                s=Sum("points")
+            )["s"]
+            or ZERO
+        )
+        if deducted + points < 0:
+            raise ValidationError(
+                {"points": GIVE_BACK_TOO_MUCH},
+                params={"points": -points, "deducted": deducted},
+            )
+    ScoreDeduction.objects.create(
+        scorecard=scorecard,
+        criterion=criterion,
+        source=ScoreDeduction.Source.ADJUSTMENT,
+        points=points,
+        reason=reason,
+        by=user,
+    )
+    return recompute(scorecard)
+
+
+@transaction.atomic
+def veto_lift(*, veto: VetoEvent, reason: str, user: Any, seen_version: int) -> Scorecard:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": REASON_REQUIRED})
+    if veto.is_lifted:
+        raise ValidationError(VETO_LIFTED, code="lifted")
+    scorecard = veto.scorecard
+    if scorecard.status == Scorecard.Status.PUBLISHED:
+        raise ValidationError(PUBLISHED_CARD, code="published")
+    _bump(scorecard, seen_version, user)
+    VetoEvent.objects.filter(pk=veto.pk).update(is_lifted=True, lifted_reason=reason)
+    return recompute(scorecard)
+
+
+@transaction.atomic
+def reply_create(*, scorecard: Scorecard, text: str, user: Any, today: dt.date | None = None):
+    from compounds.selectors import company_ids
+
+    today = today or timezone.localdate()
+    text = (text or "").strip()
+    if scorecard.company_id not in company_ids(user):
+        raise ValidationError(NOT_YOUR_COMPANY, code="foreign")
+    if scorecard.status != Scorecard.Status.DRAFT:
+        raise ValidationError(REPLY_NOT_DRAFT, code="published")
+    if scorecard.reply_due_on and today > scorecard.reply_due_on:
+        raise ValidationError(
+            REPLY_CLOSED, code="closed", params={"date": scorecard.reply_due_on.isoformat()}
+        )
+    if not text:
+        raise ValidationError({"text": REPLY_EMPTY})
+    return ScorecardReply.objects.create(scorecard=scorecard, text=text, by=user)
+
+
+@transaction.atomic
+def reply_answer(*, reply: ScorecardReply, answer: str, user: Any) -> ScorecardReply:
+    reply = ScorecardReply.objects.select_for_update().get(pk=reply.pk)
+    answer = (answer or "").strip()
+    if reply.answered_at:
+        raise ValidationError(ALREADY_ANSWERED, code="answered")
+    if not answer:
+        raise ValidationError({"answer": ANSWER_EMPTY})
+    reply.answer, reply.answered_by, reply.answered_at = answer, user, timezone.now()
+    reply.save(update_fields=["answer", "answered_by", "answered_at"])
+    return reply
+
+
+# --- Publishing ----------------------------------------------------------------------------------
+
+
+def _ranks(entries: list[PublicationEntry]) -> None:
+    """Rank the entries on a list (red, black, neither) by score; unranked entries get none."""
+    ordered = sorted(entries, key=lambda e: e.compound_name)
+    ranked = rules.rank(
+        (e.compound_id, e.score if e.band != rules.Band.UNRANKED else None) for e in ordered
+    )
+    by_key = {r.key: r.rank for r in ranked}
+    for entry in entries:
+        entry.rank = by_key[entry.compound_id]
+
+
+def _counts(publication: Publication, entries: list[PublicationEntry]) -> None:
+    bands = [e.band for e in entries]
+    publication.red_count = bands.count(rules.Band.RED)
+    publication.black_count = bands.count(rules.Band.BLACK)
+    publication.none_count = bands.count(rules.Band.NONE)
+    publication.unranked_count = bands.count(rules.Band.UNRANKED)
+
+
+def _public_reasons(cards: list[Scorecard]) -> dict[int, dict]:
+    """Band reasons, per-criterion deduction counts and points, and active veto items."""
+    ids = [c.pk for c in cards]
+    criteria: dict[int, list[dict]] = defaultdict(list)
+    counts = {
+        (card_id, criterion_id): n
+        for card_id, criterion_id, n in ScoreDeduction.objects.filter(scorecard_id__in=ids)
+        .exclude(source=ScoreDeduction.Source.ADJUSTMENT)
+        .order_by()
+        .values_list("scorecard_id", "criterion_id")
+        .annotate(n=Count("pk"))
+    }
+    for line in ScoreLine.objects.filter(scorecard_id__in=ids, deducted__gt=0).select_related(
+        "criterion"
+    ):
+        c = line.criterion
+        criteria[line.scorecard_id].append(
+            {
+                "code": c.code,
+                "name": c.name,
+                "name_zh": c.name_zh,
+                "count": counts.get((line.scorecard_id, c.pk), 0),
+                "points": str(line.deducted),
+            }
+        )
+    vetoes: dict[int, list[dict]] = defaultdict(list)
+    for event in VetoEvent.objects.filter(scorecard_id__in=ids, is_lifted=False).select_related(
+        "veto_item"
+    ):
+        v = event.veto_item
+        vetoes[event.scorecard_id].append({"code": v.code, "name": v.name, "name_zh": v.name_zh})
+    return {
+        c.pk: {"reasons": list(c.reasons), "criteria": criteria[c.pk], "vetoes": vetoes[c.pk]}
+        for c in cards
+    }
+
+
+def _send_on_commit(publication: Publication) -> None:
+    community_id, month = publication.community_id, publication.month
+    transaction.on_commit(
+        lambda: list_published.send(sender=Publication, community_id=community_id, month=month)
+    )
+
+
+@transaction.atomic
+def publish_month(*, community: Community, month: dt.date, user: Any) -> Publication:
+    """Publish the month's drafts of ``community`` as an immutable list (edition 1)."""
+    month = month_start(month)
+    label = f"{month:%Y-%m}"
+    # Lock the community's month: two staff pressing "publish" make one list.
+    Community.objects.select_for_update().filter(pk=community.pk).first()
+    if Publication.objects.filter(community=community, month=month).exists():
+        raise ValidationError(ALREADY_PUBLISHED, code="published", params={"month": label})
+    cards = list(
+        Scorecard.objects.filter(
+            compound__community=community, month=month, status=Scorecard.Status.DRAFT
+        ).select_related("compound", "company")
+    )
+    if not cards:
+        raise ValidationError(NOTHING_TO_PUBLISH, code="empty", params={"month": label})
+    publication = Publication(community=community, month=month, published_by=user)
+    reasons = _public_reasons(cards)
+    entries = [
+        PublicationEntry(
+            scorecard=card,
+            compound=card.compound,
+            company=card.company,
+            compound_name=card.compound.name,
+            company_name=card.company.name,
+            score=card.total,
+            band=card.band,
+            veto=card.has_veto,
+            inspections=card.inspections,
+            reasons=reasons[card.pk],
+        )
+        for card in cards
+    ]
+    _ranks(entries)
+    _counts(publication, entries)
+    publication.save()
+    for entry in entries:
+        entry.publication = publication
+    PublicationEntry.objects.bulk_create(entries)
+    Scorecard.objects.filter(pk__in=[c.pk for c in cards]).update(
+        status=Scorecard.Status.PUBLISHED,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+        updated_by=user,
+    )
+    _send_on_commit(publication)
+    return publication
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """What a correction changes on one entry; ``None`` keeps the published value."""
+
+    score: Decimal | None = None
+    band: str | None = None
+    veto: bool | None = None
+
+
+def latest_edition(publication: Publication) -> Publication:
+    return (
+        Publication.objects.filter(community_id=publication.community_id, month=publication.month)
+        .order_by("-sequence")
+        .first()
+    )
+
+
+@transaction.atomic
+def publish_correction(
+    *,
+    publication: Publication,
+    changes: Mapping[int, EntryChange],
+    note: str,
+    user: Any,
+    appeal: Appeal | None = None,
+) -> Publication:
+    """Publish a new edition that corrects ``publication``; ``changes`` maps entry ids of that
+    edition to what changes. The old edition stays as it was."""
+    Community.objects.select_for_update().filter(pk=publication.community_id).first()
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": NOTE_REQUIRED})
+    if latest_edition(publication).pk != publication.pk:
+        raise ValidationError(NOT_LATEST, code="superseded")
+    if appeal is not None:
+        if appeal.status != Appeal.Status.UPHELD:
+            raise ValidationError(APPEAL_NOT_UPHELD, code="appeal")
+        if appeal.entry.publication_id != publication.pk:
+            raise ValidationError(APPEAL_OTHER_EDITION, code="appeal")
+    old_entries = list(publication.entries.order_by("pk"))
+    known = {e.pk for e in old_entries}
+    if set(changes) - known:
+        raise ValidationError(FOREIGN_ENTRY, code="foreign")
+    entries: list[PublicationEntry] = []
+    changed = 0
+    for old in old_entries:
+        change = changes.get(old.pk, EntryChange())
+        entry = PublicationEntry(
+            scorecard_id=old.scorecard_id,
+            compound_id=old.compound_id,
+            company_id=old.company_id,
+            compound_name=old.compound_name,
+            company_name=old.company_name,
+            score=old.score,
+            band=old.band,
+            veto=old.veto,
+            inspections=old.inspections,
+            reasons=dict(old.reasons),
+        )
+        previous = {}
+        if change.score is not None and Decimal(change.score) != old.score:
+            maximum = Decimal(100)
+            if not ZERO <= Decimal(change.score) <= maximum:
+                raise ValidationError({"score": BAD_SCORE}, params={"max": maximum})
+            previous["score"] = str(old.score)
+            entry.score = Decimal(change.score)
+        if change.band is not None and change.band != old.band:
+            if change.band not in {b.value for b in rules.Band}:
+                raise ValidationError({"band": BAD_BAND}, params={"band": change.band})
+            previous["band"] = old.band
+            entry.band = change.band
+        if change.veto is not None and change.veto != old.veto:
+            previous["veto"] = old.veto
+            entry.veto = change.veto
+            if not change.veto:
+                entry.reasons["vetoes"] = []
+        if previous:
+            changed += 1
+            entry.reasons["corrected"] = previous
+        else:
+            entry.reasons.pop("corrected", None)
+        entries.append(entry)
+    if not changed:
+        raise ValidationError(NO_CHANGE, code="unchanged")
+    correction = Publication(
+        community_id=publication.community_id,
+        month=publication.month,
+        sequence=publication.sequence + 1,
+        published_by=user,
+        correction_of=publication,
+        correction_note=note,
+    )
+    _ranks(entries)
+    _counts(correction, entries)
+    correction.save()
+    for entry in entries:
+        entry.publication = correction
+    PublicationEntry.objects.bulk_create(entries)
+    if appeal is not None:
+        Appeal.objects.filter(pk=appeal.pk).update(correction=correction)
+    _send_on_commit(correction)
+    return correction
+
+
+# --- Reads (scoped by role) ---------------------------------------------------------------------
+
+
+def scoring_community_ids(user: Any) -> set[int] | None:
+    """Communities whose scoring ``user`` runs (staff, not grid workers); None for a superuser."""
+    from compounds.selectors import staff_community_ids
+
+    if user.is_authenticated and user.is_superuser:
+        return None
+    return staff_community_ids(user, include_grid_workers=False)
+
+
+def is_scoring_staff(user: Any) -> bool:
+    ids = scoring_community_ids(user)
+    return ids is None or bool(ids)
+
+
+def scorecard_list(*, user: Any):
+    """Staff: their communities' cards; a company user: its company's cards (drafts included);
+    everybody else: none."""
+    from compounds.selectors import company_ids
+
+    qs = Scorecard.objects.select_related("compound__community", "company", "rubric")
+    if not user.is_authenticated:
+        return qs.none()
+    ids = scoring_community_ids(user)
+    if ids is None:
+        return qs
+    return qs.filter(Q(compound__community_id__in=ids) | Q(company_id__in=company_ids(user)))
+
+
+def publication_list(*, user: Any):
+    """Every edition (corrections too), for staff of the community."""
+    qs = Publication.objects.select_related("community", "correction_of")
+    ids = scoring_community_ids(user)
+    if ids is None:
+        return qs
+    return qs.filter(community_id__in=ids)
+
+
+def appeal_list(*, user: Any):
+    from compounds.selectors import company_ids
+
+    qs = Appeal.objects.select_related("entry__publication__community", "filed_by", "correction")
+    if not user.is_authenticated:
+        return qs.none()
+    ids = scoring_community_ids(user)
+    if ids is None:
+        return qs
+    return qs.filter(
+        Q(entry__publication__community_id__in=ids) | Q(entry__company_id__in=company_ids(user))
+    )
+
+
+def company_black_entries(*, user: Any):
+    """The black entries of the user's company in editions not corrected since (appealable)."""
+    from compounds.selectors import company_ids
+
+    return (
+        PublicationEntry.objects.filter(
+            company_id__in=company_ids(user),
+            band=rules.Band.BLACK,
+            publication__corrected_by__isnull=True,
+        )
+        .select_related("publication__community", "appeal")
+        .order_by("-publication__month", "compound_name")
+    )
+
+
+def public_publication_list(*, community: Community):
+    """The latest edition of each published month of ``community``: what the public may read.
+    Drafts and scorecards never appear: only publication snapshots do."""
+    return Publication.objects.filter(community=community, corrected_by__isnull=True).order_by(
+        "-month"
+    )
+
+
+def public_entry_list(*, publication: Publication):
+    return publication.entries.order_by(F("rank").asc(nulls_last=True), "compound_name")
+
+
+# --- Appeals -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def appeal_file(
+    *, entry: PublicationEntry, grounds: str, user: Any, now: dt.datetime | None = None
+) -> Appeal:
+    from compounds.selectors import company_ids
+
+    now = now or timezone.now()
+    grounds = (grounds or "").strip()
+    if entry.company_id not in company_ids(user):
+        raise ValidationError(APPEAL_NOT_YOURS, code="foreign")
+    if entry.band != rules.Band.BLACK:
+        raise ValidationError(APPEAL_NOT_BLACK, code="not_black")
+    publication = entry.publication
+    if latest_edition(publication).pk != publication.pk:
+        raise ValidationError(APPEAL_SUPERSEDED, code="superseded")
+    config = settings_for(publication.community_id, publication.month.year)
+    closes_on = timezone.localdate(publication.published_at) + dt.timedelta(days=config.appeal_days)
+    if timezone.localdate(now) > closes_on:
+        raise ValidationError(APPEAL_CLOSED, code="closed", params={"date": closes_on.isoformat()})
+    if Appeal.objects.filter(entry=entry).exists():
+        raise ValidationError(APPEAL_EXISTS, code="exists")
+    if not grounds:
+        raise ValidationError({"grounds": APPEAL_GROUNDS})
+    return Appeal.objects.create(entry=entry, grounds=grounds, filed_by=user, filed_at=now)
+
+
+def appeal_closes_on(entry: PublicationEntry) -> dt.date:
+    config = settings_for(entry.publication.community_id, entry.publication.month.year)
+    return timezone.localdate(entry.publication.published_at) + dt.timedelta(
+        days=config.appeal_days
+    )
+
+
+@transaction.atomic
+def appeal_decide(*, appeal: Appeal, status: str, decision: str, user: Any) -> Appeal:
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    decision = (decision or "").strip()
+    if appeal.status != Appeal.Status.PENDING:
+        raise ValidationError(APPEAL_DECIDED, code="decided")
+    if status not in (Appeal.Status.UPHELD, Appeal.Status.REJECTED):
+        raise ValidationError({"status": APPEAL_BAD_OUTCOME})
+    if not decision:
+        raise ValidationError({"decision": APPEAL_DECISION_REASON})
+    appeal.status, appeal.decision = status, decision
+    appeal.decided_by, appeal.decided_at = user, timezone.now()
+    appeal.save(update_fields=["status", "decision", "decided_by", "decided_at"])
+    return appeal
