@@ -1,0 +1,589 @@
+"""Monthly reports (月报) filed by property companies: writes, the review flow and timeliness.
+
+The flow: draft → submitted → accepted, or returned with a comment → (edited) → resubmitted →
+accepted. Every transition appends a ``ReportEvent``; a refused transition raises
+``ValidationError`` saying why, using the message constants below (tests reuse them).
+
+A report is for a finished month: the current and future months are refused. A company files only
+for a compound it served in that month, and one report per compound and month.
+
+Photos are checked by content with ``campaigns.photos`` (JPEG/PNG/WebP, size limit, thumbnail);
+documents must be PDFs by content (``campaigns.meetings.document_kind``). Every file is checked
+before anything is written, so one bad file saves nothing.
+
+Timeliness (``report_compliance``): a report is *on time* when first submitted by the due date
+(default the 5th of the next month), *late* when submitted within the grace period after it (or
+not yet submitted while the grace period runs), *missing* when there was no submitted report when
+the grace period ended (``ScoringSettings.report_missing_after``), and *not due* before the due
+date has passed. The first submission counts: returning a report for changes does not make it late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns import meetings as documents
+from campaigns import photos as photo_lib
+from compounds import selectors as registry
+from compounds.models import Community, Compound, ServiceContract
+
+from .models import (
+    Agreement,
+    Commitment,
+    CommitmentStatus,
+    MonthlyReport,
+    ReportAttachment,
+    ReportEvent,
+    ScoringSettings,
+    month_start,
+)
+
+Status = MonthlyReport.Status
+
+# Refusals, as constants so that tests and views say exactly the same thing.
+MONTH_NOT_FINISHED = _(
+    "A report is for a finished month: %(month)s is not over yet (today is %(today)s)."
+)
+DUPLICATE_REPORT = _("There is already a report for %(compound)s in %(month)s.")
+NOT_SERVED = _("Your company did not serve %(compound)s in %(month)s.")
+NEGATIVE = _("Cannot be negative.")
+RESOLVED_ABOVE_RECEIVED = _("More complaints resolved (%(resolved)s) than received (%(received)s).")
+FEE_RATE_RANGE = _("The fee collection rate is between 0 and 100%.")
+NOT_EDITABLE = _("A %(status)s report cannot be changed: only drafts and returned reports can.")
+CANNOT_SUBMIT = _("A %(status)s report cannot be submitted: only drafts and returned reports can.")
+CANNOT_REVIEW = _("Only a submitted report can be accepted or returned; this one is %(status)s.")
+COMMENT_REQUIRED = _("Say what the company must change: a returned report needs a comment.")
+UNKNOWN_COMMITMENT = _("This commitment is not in the agreement of %(compound)s for %(year)s.")
+COMMITMENT_STATUS_MISSING = _("Give the status of every commitment before submitting.")
+BAD_FILE = _("%(file)s: %(reason)s")
+NOT_PDF = _("Documents must be PDFs (judged by their content, not their name).")
+TOO_MANY_FILES = _("At most %(limit)s files at a time.")
+
+MAX_FILES = 12
+COUNT_FIELDS = (
+    "staff_on_duty",
+    "cleaning_rounds",
+    "patrol_rounds",
+    "repairs_done",
+    "repairs_open",
+    "complaints_received",
+    "complaints_resolved",
+    "safety_incidents",
+)
+DATA_FIELDS = (*COUNT_FIELDS, "complaint_hours", "fee_collection_rate", "narrative")
+
+
+class Compliance(StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"
+    NOT_DUE = "not_due"
+
+    @property
+    def label(self) -> str:
+        return str(_COMPLIANCE_LABELS[self])
+
+
+_COMPLIANCE_LABELS = {
+    Compliance.ON_TIME: _("on time"),
+    Compliance.LATE: _("late"),
+    Compliance.MISSING: _("missing"),
+    Compliance.NOT_DUE: _("not due yet"),
+}
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _month_label(month: dt.date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def served_in_month(compound_id: int, company_ids: Iterable[int], month: dt.date) -> bool:
+    """Whether one of ``company_ids`` served the compound on some day of ``month``."""
+    start = month_start(month)
+    end = next_month(start) - dt.timedelta(days=1)
+    return (
+        ServiceContract.objects.filter(
+            compound_id=compound_id, company_id__in=list(company_ids), starts_on__lte=end
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
+        .exists()
+    )
+
+
+def next_month(month: dt.date) -> dt.date:
+    return (month_start(month) + dt.timedelta(days=32)).replace(day=1)
+
+
+def commitments_for(compound_id: int, month: dt.date) -> list[Commitment]:
+    """The commitments (withdrawn ones excluded) of the compound's agreement of the month's year."""
+    return list(
+        Commitment.objects.filter(
+            agreement__compound_id=compound_id,
+            agreement__year=month.year,
+            is_withdrawn=False,
+        ).order_by("position", "pk")
+    )
+
+
+# --- Checks ------------------------------------------------------------------------------------
+
+
+def _check_data(data: Mapping[str, Any]) -> None:
+    errors: dict[str, list] = {}
+    for field in COUNT_FIELDS:
+        value = data.get(field)
+        if value is not None and value < 0:
+            errors.setdefault(field, []).append(NEGATIVE)
+    hours = data.get("complaint_hours")
+    if hours is not None and hours < 0:
+        errors.setdefault("complaint_hours", []).append(NEGATIVE)
+    rate = data.get("fee_collection_rate")
+    if rate is not None and not (Decimal(0) <= Decimal(rate) <= Decimal(1)):
+        errors.setdefault("fee_collection_rate", []).append(FEE_RATE_RANGE)
+    received = data.get("complaints_received") or 0
+    resolved = data.get("complaints_resolved") or 0
+    if resolved > received:
+        errors.setdefault("complaints_resolved", []).append(
+            RESOLVED_ABOVE_RECEIVED % {"resolved": resolved, "received": received}
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_month(month: dt.date, today: dt.date) -> None:
+    if month_start(month) >= month_start(today):
+        raise ValidationError(
+            {
+                "month": MONTH_NOT_FINISHED
+                % {"month": _month_label(month), "today": today.isoformat()}
+            }
+        )
+
+
+@dataclass(frozen=True)
+class _File:
+    kind: str
+    original: Any
+    thumbnail: Any = None
+    caption: str = ""
+
+
+def _check_files(photos: Iterable[IO[bytes]], docs: Iterable[IO[bytes]]) -> list[_File]:
+    """Every file checked by content before anything is written."""
+    photos, docs = [p for p in photos if p], [d for d in docs if d]
+    if len(photos) + len(docs) > MAX_FILES:
+        raise ValidationError({"photos": TOO_MANY_FILES % {"limit": MAX_FILES}})
+    checked, errors = [], {}
+    for file in photos:
+        try:
+            original, thumb = photo_lib.photo_files(file)
+        except ValidationError as exc:
+            errors.setdefault("photos", []).extend(
+                BAD_FILE % {"file": getattr(file, "name", "?"), "reason": m} for m in exc.messages
+            )
+        else:
+            checked.append(_File(ReportAttachment.Kind.PHOTO, original, thumb))
+    for file in docs:
+        try:
+            kind = documents.document_kind(file)
+            if kind != "pdf":
+                raise ValidationError(NOT_PDF)
+            content = documents.document_content(file)
+        except ValidationError as exc:
+            reasons = exc.messages if exc.code in ("empty", "too_large") else [str(NOT_PDF)]
+            errors.setdefault("documents", []).extend(
+                BAD_FILE % {"file": getattr(file, "name", "?"), "reason": m} for m in reasons
+            )
+        else:
+            checked.append(_File(ReportAttachment.Kind.DOCUMENT, content))
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+def _save_files(report: MonthlyReport, files: list[_File]) -> None:
+    for f in files:
+        attachment = ReportAttachment(report=report, kind=f.kind)
+        attachment.file.save(f.original.name, f.original, save=False)
+        if f.thumbnail is not None:
+            attachment.thumbnail.save(f.thumbnail.name, f.thumbnail, save=False)
+        attachment.save()
+
+
+def _write_statuses(report: MonthlyReport, statuses: Mapping[int, Mapping[str, str]]) -> None:
+    """``statuses``: ``{commitment_id: {"status": ..., "note": ...}}``; an empty status clears."""
+    allowed = {c.pk for c in commitments_for(report.compound_id, report.month)}
+    for pk in statuses:
+        if pk not in allowed:
+            raise ValidationError(
+                UNKNOWN_COMMITMENT % {"compound": report.compound.name, "year": report.month.year}
+            )
+    existing = {s.commitment_id: s for s in report.commitment_statuses.all()}
+    for pk, row in statuses.items():
+        status = row.get("status") or ""
+        if status and status not in CommitmentStatus.Status.values:
+            raise ValidationError(UNKNOWN_COMMITMENT)
+        obj = existing.get(pk)
+        if not status:
+            if obj is not None:
+                obj.delete()
+            continue
+        if obj is None:
+            obj = CommitmentStatus(report=report, commitment_id=pk)
+        obj.status, obj.note = status, (row.get("note") or "")[:300]
+        obj.save()
+
+
+def _log(report: MonthlyReport, action: str, by: Any, comment: str = "") -> None:
+    ReportEvent.objects.create(
+        report=report,
+        action=action,
+        by=by if getattr(by, "is_authenticated", False) else None,
+        comment=comment,
+    )
+
+
+# --- Writes ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_create(
+    *,
+    compound: Compound,
+    month: dt.date,
+    by: Any,
+    company_ids: Iterable[int],
+    data: Mapping[str, Any] | None = None,
+    statuses: Mapping[int, Mapping[str, str]] | None = None,
+    photos: Iterable[IO[bytes]] = (),
+    docs: Iterable[IO[bytes]] = (),
+    today: dt.date | None = None,
+) -> MonthlyReport:
+    """A draft report of ``compound`` for ``month`` by one of the user's ``company_ids``."""
+    today = today or _today()
+    month = month_start(month)
+    _check_month(month, today)
+    company_ids = list(company_ids)
+    contract = (
+        ServiceContract.objects.filter(
+            compound=compound,
+            company_id__in=company_ids,
+            starts_on__lte=next_month(month) - dt.timedelta(days=1),
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=month))
+        .order_by("-starts_on")
+        .first()
+    )
+    if contract is None:
+        raise ValidationError(
+            NOT_SERVED % {"compound": compound.name, "month": _month_label(month)}
+        )
+    duplicate = DUPLICATE_REPORT % {"compound": compound.name, "month": _month_label(month)}
+    if MonthlyReport.objects.filter(compound=compound, month=month).exists():
+        raise ValidationError({"month": duplicate})
+    data = dict(data or {})
+    _check_data(data)
+    files = _check_files(photos, docs)
+    report = MonthlyReport(
+        compound=compound,
+        company_id=contract.company_id,
+        month=month,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    for field in DATA_FIELDS:
+        if field in data and data[field] is not None:
+            setattr(report, field, data[field])
+    report.full_clean(validate_constraints=False, exclude=["created_by"])
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError as exc:  # a concurrent request filed the same month first
+        raise ValidationError({"month": duplicate}) from exc
+    _write_statuses(report, statuses or {})
+    _save_files(report, files)
+    _log(report, "create", by)
+    return report
+
+
+def _locked(report: MonthlyReport) -> MonthlyReport:
+    return MonthlyReport.objects.select_for_update().select_related("compound").get(pk=report.pk)
+
+
+@transaction.atomic
+def report_update(
+    *,
+    report: MonthlyReport,
+    by: Any,
+    data: Mapping[str, Any] | None = None,
+    statuses: Mapping[int, Mapping[str, str]] | None = None,
+    photos: Iterable[IO[bytes]] = (),
+    docs: Iterable[IO[bytes]] = (),
+    remove_attachments: Iterable[int] = (),
+) -> MonthlyReport:
+    report = _locked(report)
+    if report.status not in (Status.DRAFT, Status.RETURNED):
+        raise ValidationError(NOT_EDITABLE % {"status": report.get_status_display()})
+    data = {f: getattr(report, f) for f in DATA_FIELDS} | dict(data or {})
+    _check_data(data)
+    files = _check_files(photos, docs)
+    for field in DATA_FIELDS:
+        if data.get(field) is not None or field in ("complaint_hours", "fee_collection_rate"):
+            setattr(report, field, data.get(field))
+    report.full_clean(validate_constraints=False, exclude=["created_by"])
+    report.save()
+    _write_statuses(report, statuses or {})
+    report.attachments.filter(pk__in=list(remove_attachments)).update(is_removed=True)
+    _save_files(report, files)
+    _log(report, "update", by)
+    return report
+
+
+@transaction.atomic
+def report_submit(*, report: MonthlyReport, by: Any) -> MonthlyReport:
+    """Draft → submitted (``submit``) or returned → submitted (``resubmit``). Every commitment of
+    the agreement needs a status first."""
+    report = _locked(report)
+    if report.status not in (Status.DRAFT, Status.RETURNED):
+        raise ValidationError(CANNOT_SUBMIT % {"status": report.get_status_display()})
+    wanted = {c.pk for c in commitments_for(report.compound_id, report.month)}
+    given = set(report.commitment_statuses.values_list("commitment_id", flat=True))
+    if wanted - given:
+        raise ValidationError(COMMITMENT_STATUS_MISSING)
+    action = "resubmit" if report.status == Status.RETURNED else "submit"
+    now = timezone.now()
+    report.status = Status.SUBMITTED
+    report.submitted_at = now
+    report.first_submitted_at = report.first_submitted_at or now
+    report.save(update_fields=["status", "submitted_at", "first_submitted_at"])
+    _log(report, action, by)
+    return report
+
+
+@transaction.atomic
+def report_accept(*, report: MonthlyReport, by: Any, comment: str = "") -> MonthlyReport:
+    report = _locked(report)
+    if report.status != Status.SUBMITTED:
+        raise ValidationError(CANNOT_REVIEW % {"status": report.get_status_display()})
+    report.status = Status.ACCEPTED
+    report.reviewed_at, report.reviewed_by = timezone.now(), by
+    report.review_comment = comment.strip()
+    report.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_comment"])
+    _log(report, "accept", by, comment.strip())
+    return report
+
+
+@transaction.atomic
+def report_return(*, report: MonthlyReport, by: Any, comment: str) -> MonthlyReport:
+    report = _locked(report)
+    if report.status != Status.SUBMITTED:
+        raise ValidationError(CANNOT_REVIEW % {"status": report.get_status_display()})
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": COMMENT_REQUIRED})
+    report.status = Status.RETURNED
+    report.reviewed_at, report.reviewed_by = timezone.now(), by
+    report.review_comment = comment
+    report.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_comment"])
+    _log(report, "return", by, comment)
+    return report
+
+
+# --- Timeliness --------------------------------------------------------------------------------
+
+
+def _default(field: str) -> int:
+    return ScoringSettings._meta.get_field(field).default
+
+
+def compliance_of(
+    first_submitted_at: dt.datetime | None,
+    *,
+    due_on: dt.date,
+    missing_after: dt.date,
+    today: dt.date,
+) -> Compliance:
+    """The timeliness rule on plain values (see the module docstring)."""
+    if first_submitted_at is not None:
+        submitted_on = timezone.localdate(first_submitted_at)
+        if submitted_on <= due_on:
+            return Compliance.ON_TIME
+        if submitted_on <= missing_after:
+            return Compliance.LATE
+        return Compliance.MISSING
+    if today > missing_after:
+        return Compliance.MISSING
+    if today > due_on:
+        return Compliance.LATE
+    return Compliance.NOT_DUE
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    compound_id: int
+    status: Compliance
+    due_on: dt.date
+    missing_after: dt.date
+    report_id: int | None
+    first_submitted_at: dt.datetime | None
+
+
+def report_compliance_rows(
+    compound_ids: Iterable[int], month: dt.date, *, today: dt.date | None = None
+) -> dict[int, ComplianceRow]:
+    """Timeliness of ``month``'s report for each compound, in ONE query: the compound, its
+    report's first submission and its community's due day and grace days of the year (the
+    defaults when the community has no settings row for that year)."""
+    today = today or _today()
+    month = month_start(month)
+    reports = MonthlyReport.objects.filter(compound_id=OuterRef("pk"), month=month)
+    settings = ScoringSettings.objects.filter(
+        community_id=OuterRef("community_id"), year=month.year
+    )
+    rows = (
+        Compound.objects.filter(pk__in=list(compound_ids))
+        .annotate(
+            report_id=Subquery(reports.values("pk")[:1]),
+            first_submitted_at=Subquery(reports.values("first_submitted_at")[:1]),
+            due_day=Coalesce(
+                Subquery(settings.values("report_due_day")[:1]),
+                Value(_default("report_due_day")),
+                output_field=IntegerField(),
+            ),
+            grace_days=Coalesce(
+                Subquery(settings.values("report_grace_days")[:1]),
+                Value(_default("report_grace_days")),
+                output_field=IntegerField(),
+            ),
+        )
+        .values_list("pk", "report_id", "first_submitted_at", "due_day", "grace_days")
+    )
+    following = next_month(month)
+    out = {}
+    for pk, report_id, first_at, due_day, grace in rows:
+        due_on = following.replace(day=due_day)
+        missing_after = due_on + dt.timedelta(days=grace)
+        out[pk] = ComplianceRow(
+            compound_id=pk,
+            status=compliance_of(first_at, due_on=due_on, missing_after=missing_after, today=today),
+            due_on=due_on,
+            missing_after=missing_after,
+            report_id=report_id,
+            first_submitted_at=first_at,
+        )
+    return out
+
+
+def report_compliance(
+    compound_ids: Iterable[int], month: dt.date, *, today: dt.date | None = None
+) -> dict[int, str]:
+    """``{compound_id: "on_time" | "late" | "missing" | "not_due"}`` for ``month`` (one query);
+    the scoring treats ``missing`` as the veto item "no monthly report after the grace period"."""
+    return {
+        pk: str(row.status)
+        for pk, row in report_compliance_rows(compound_ids, month, today=today).items()
+    }
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    compound: Compound
+    company_name: str
+    month: dt.date
+    status: Compliance
+    due_on: dt.date
+    report_id: int | None
+
+
+def late_and_missing(
+    community: Community | int, today: dt.date | None = None, *, months: int = 3
+) -> list[OverdueRow]:
+    """For the staff dashboard: reports of the last ``months`` finished months of a community's
+    managed compounds that are late (not yet in, or in after the due date) or missing, newest
+    month first. Only compounds under a contract in that month count. Queries: one for the
+    compounds and contracts, one per month for timeliness."""
+    today = today or _today()
+    community_id = getattr(community, "pk", community)
+    month = month_start(month_start(today) - dt.timedelta(days=1))
+    first = month
+    for _i in range(months - 1):
+        first = month_start(first - dt.timedelta(days=1))
+    contracts = list(
+        ServiceContract.objects.filter(
+            compound__community_id=community_id,
+            compound__is_archived=False,
+            starts_on__lt=next_month(month),
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+        .select_related("compound", "company")
+        .order_by("compound__name", "compound_id", "-starts_on")
+    )
+    out: list[OverdueRow] = []
+    current = month
+    while current >= first:
+        end = next_month(current) - dt.timedelta(days=1)
+        serving: dict[int, ServiceContract] = {}
+        for contract in contracts:
+            if contract.starts_on <= end and (
+                contract.ends_on is None or contract.ends_on >= current
+            ):
+                serving.setdefault(contract.compound_id, contract)
+        rows = report_compliance_rows(serving, current, today=today)
+        for pk, contract in serving.items():
+            row = rows[pk]
+            if row.status in (Compliance.LATE, Compliance.MISSING):
+                out.append(
+                    OverdueRow(
+                        compound=contract.compound,
+                        company_name=contract.company.name,
+                        month=current,
+                        status=row.status,
+                        due_on=row.due_on,
+                        report_id=row.report_id,
+                    )
+                )
+        current = month_start(current - dt.timedelta(days=1))
+    return out
+
+
+# --- Reads -------------------------------------------------------------------------------------
+
+
+def report_list(*, user: Any):
+    """The reports ``user`` may see: staff (not grid workers) of the compound's community, and a
+    company user its own company's reports; nobody else."""
+    qs = MonthlyReport.objects.select_related("compound__community", "company")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    return qs.filter(
+        Q(compound__community_id__in=registry.staff_community_ids(user, include_grid_workers=False))
+        | Q(company_id__in=registry.company_ids(user))
+    )
+
+
+def can_review(user: Any, report: MonthlyReport) -> bool:
+    return registry.can_edit_community(user, report.compound.community_id)
+
+
+def is_filer(user: Any, report: MonthlyReport) -> bool:
+    return report.company_id in registry.company_ids(user)
+
+
+def agreement_of(report: MonthlyReport) -> Agreement | None:
+    return Agreement.objects.filter(compound_id=report.compound_id, year=report.month.year).first()
