@@ -1,0 +1,253 @@
+"""What the public may read of the red/black lists (红黑榜), and the cache of its pages.
+
+Only publications are public: a draft scorecard, or a month nobody has published, has no
+publication and so appears nowhere here. A corrected publication is replaced by its correction:
+the *current* publication of a month is the one no later publication corrects (``corrected_by``
+empty); if a month somehow has two current editions, the higher edition wins.
+
+The public pages are rendered once per community, language and page and kept in the cache. Every
+key of a community carries a version token; a receiver of ``scorecards.signals.list_published``
+(sent on commit of a publication or a correction) drops the token, so every page of the community
+is rendered afresh on its next request, while the old renderings expire on their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.core.cache import cache
+from django.db.models import F, QuerySet
+
+from compounds.models import Community
+
+from . import rules
+from .models import Appeal, Publication, PublicationEntry, ScoringSettings
+from .signals import list_published
+
+# Rendered pages stay a day at most; a publication invalidates them at once.
+PAGE_SECONDS = 24 * 3600
+BAND_ORDER = (rules.Band.RED, rules.Band.BLACK, rules.Band.NONE, rules.Band.UNRANKED)
+
+
+# --- Selectors ---------------------------------------------------------------------------------
+
+
+def current_publications(community: Community | int) -> QuerySet[Publication]:
+    """Publications of the community that no correction has replaced, newest month first."""
+    community_id = getattr(community, "pk", community)
+    return Publication.objects.filter(
+        community_id=community_id, corrected_by__isnull=True
+    ).order_by("-month", "-sequence")
+
+
+def latest_publication(community: Community | int) -> Publication | None:
+    """The current publication of the latest published month, or ``None``."""
+    return current_publications(community).select_related("correction_of").first()
+
+
+def month_publication(community: Community | int, month: dt.date) -> Publication | None:
+    """The current publication of ``month`` (any day of it), or ``None`` if it is unpublished."""
+    return (
+        current_publications(community)
+        .filter(month=month.replace(day=1))
+        .select_related("correction_of")
+        .first()
+    )
+
+
+def published_months(community: Community | int) -> list[Publication]:
+    """One current publication per published month, newest first (the month archive)."""
+    seen: set[dt.date] = set()
+    months = []
+    for publication in current_publications(community):
+        if publication.month not in seen:
+            seen.add(publication.month)
+            months.append(publication)
+    return months
+
+
+def entries_of(publication: Publication) -> list[PublicationEntry]:
+    """The lines of a publication: ranked first by rank, then by compound name."""
+    return list(publication.entries.order_by(F("rank").asc(nulls_last=True), "compound_name", "pk"))
+
+
+def appeals_of(publication: Publication) -> dict[int, Appeal]:
+    """Appeals filed on the month's lists (any edition), by compound: the latest per compound.
+
+    An appeal is filed against an entry of the edition it contests; an upheld one leads to a
+    correction, whose own entry should still show the outcome."""
+    appeals = Appeal.objects.filter(
+        entry__publication__community_id=publication.community_id,
+        entry__publication__month=publication.month,
+    ).order_by("filed_at", "pk")
+    return {appeal.entry.compound_id: appeal for appeal in appeals.select_related("entry")}
+
+
+@dataclass
+class PublicList:
+    publication: Publication
+    entries: list[PublicationEntry]
+    groups: list[tuple[rules.Band, list[PublicationEntry]]] = field(default_factory=list)
+    appeals: dict[int, Appeal] = field(default_factory=dict)
+
+
+def public_list(publication: Publication) -> PublicList:
+    """A publication with its entries grouped by band (red, black, neither, unranked) and the
+    appeal outcome on each entry (``entry.public_appeal``). Three queries whatever the size."""
+    entries = entries_of(publication)
+    appeals = appeals_of(publication)
+    by_band: dict[str, list[PublicationEntry]] = {band.value: [] for band in BAND_ORDER}
+    for entry in entries:
+        entry.public_appeal = appeals.get(entry.compound_id)
+        by_band.setdefault(entry.band, []).append(entry)
+    groups = [(band, by_band[band.value]) for band in BAND_ORDER]
+    return PublicList(publication, entries, groups, appeals)
+
+
+def current_entries(community: Community | int) -> QuerySet[PublicationEntry]:
+    """Entries of the community's current publications, oldest month first."""
+    community_id = getattr(community, "pk", community)
+    return (
+        PublicationEntry.objects.filter(
+            publication__community_id=community_id, publication__corrected_by__isnull=True
+        )
+        .select_related("publication")
+        .order_by("publication__month", "publication__sequence", "pk")
+    )
+
+
+def _one_per_month(entries) -> list[PublicationEntry]:
+    # Ordered by month then edition: a later edition of the same month replaces the earlier.
+    by_month: dict[tuple[int, dt.date], PublicationEntry] = {}
+    for entry in entries:
+        by_month[(entry.compound_id, entry.publication.month)] = entry
+    return list(by_month.values())
+
+
+def compound_trend(community: Community | int, compound_id: int) -> list[PublicationEntry]:
+    """The compound's published line of each month, oldest first."""
+    return _one_per_month(current_entries(community).filter(compound_id=compound_id))
+
+
+def company_entries(community: Community | int, company_id: int) -> list[PublicationEntry]:
+    """Every published line of the company's compounds in the community, oldest month first."""
+    return _one_per_month(current_entries(community).filter(company_id=company_id))
+
+
+def bands_for(community: Community | int, year: int) -> rules.Bands:
+    """The bands of ``year`` (or the latest earlier year) without creating settings on a read."""
+    community_id = getattr(community, "pk", community)
+    found = (
+        ScoringSettings.objects.filter(community_id=community_id, year__lte=year)
+        .order_by("-year")
+        .first()
+    )
+    return found.bands if found else rules.DEFAULT_BANDS
+
+
+# --- Trend chart (server-side SVG, no script) -------------------------------------------------
+
+BAND_COLOURS = {
+    rules.Band.RED.value: "#dc3545",
+    rules.Band.BLACK.value: "#212529",
+    rules.Band.NONE.value: "#0d6efd",
+    rules.Band.UNRANKED.value: "#adb5bd",
+}
+
+
+def trend_svg(
+    points: list[tuple[str, Decimal, str]], *, bands: rules.Bands, title: str = ""
+) -> str:
+    """A line chart of ``(label, score, band)`` points as an inline SVG: each point coloured by
+    its band, dashed lines at the red and black lines. Scales to the width of a phone."""
+    width, height = 640, 240
+    left, right, top, bottom = 36, 12, 12, 28
+    top_value = max([Decimal(100), *[score for _, score, _ in points]])
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def y(value: Decimal) -> float:
+        return round(top + plot_h * (1 - float(value) / float(top_value)), 1)
+
+    def x(i: int) -> float:
+        if len(points) == 1:
+            return left + plot_w / 2
+        return round(left + plot_w * i / (len(points) - 1), 1)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="w-100 h-auto" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
+        'stroke="#6c757d"/>',
+    ]
+    for value in (Decimal(0), Decimal(50), top_value):
+        parts.append(
+            f'<text x="{left - 4}" y="{y(value) + 4}" font-size="11" text-anchor="end" '
+            f'fill="#6c757d">{value:g}</text>'
+        )
+    for value, colour in ((bands.red_at, "#dc3545"), (bands.black_below, "#212529")):
+        parts.append(
+            f'<line x1="{left}" y1="{y(value)}" x2="{width - right}" y2="{y(value)}" '
+            f'stroke="{colour}" stroke-dasharray="4 4" stroke-width="1"/>'
+        )
+    if len(points) > 1:
+        path = " ".join(f"{x(i)},{y(score)}" for i, (_, score, _) in enumerate(points))
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#6c757d" stroke-width="2"/>')
+    step = max(1, len(points) // 6)
+    for i, (label, score, band) in enumerate(points):
+        colour = BAND_COLOURS.get(band, "#6c757d")
+        parts.append(
+            f'<circle cx="{x(i)}" cy="{y(score)}" r="5" fill="{colour}">'
+            f"<title>{escape(label)}: {score}</title></circle>"
+        )
+        if i % step == 0 or i == len(points) - 1:
+            parts.append(
+                f'<text x="{x(i)}" y="{height - 8}" font-size="11" text-anchor="middle" '
+                f'fill="#6c757d">{escape(label)}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --- Cache of rendered pages -------------------------------------------------------------------
+
+
+def _version_key(slug: str) -> str:
+    return f"scorecards:public:{slug}:version"
+
+
+def community_version(slug: str) -> str:
+    """The community's current cache token, created on first use."""
+    key = _version_key(slug)
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        # add: two first requests at once agree on one token. It expires with the pages.
+        if not cache.add(key, version, PAGE_SECONDS):
+            version = cache.get(key) or version
+    return version
+
+
+def page_key(slug: str, language: str, *parts: object) -> str:
+    bits = ":".join(str(p) for p in parts)
+    return f"scorecards:public:{slug}:{community_version(slug)}:{language}:{bits}"
+
+
+def invalidate(slug: str) -> None:
+    """Forget every rendered page of the community (they expire later on their own)."""
+    cache.delete(_version_key(slug))
+
+
+def on_list_published(sender, community_id: int, month=None, **kwargs) -> None:
+    slug = Community.objects.filter(pk=community_id).values_list("slug", flat=True).first()
+    if slug:
+        invalidate(slug)
+    # The community's open-data document (tongde.views) is cached too: drop its "now" rendering.
+    cache.delete(f"opendata:community:{community_id}:now")
+
+
+list_published.connect(on_list_published, dispatch_uid="scorecards.public.on_list_published")

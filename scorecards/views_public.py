@@ -1,0 +1,223 @@
+"""Public red/black list pages (红黑榜): no login, phone-first, read from publications only.
+
+For an anonymous visitor each page is rendered once per community, language and page and then
+served from the cache (``scorecards.public``); the only per-visitor part of the page, the CSRF
+token of the language switcher, is put in when the page is served. Logged-in users get the page
+rendered for them (the menu names them), from the same selectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import path, re_path
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from compounds.models import Community, Compound, PropertyCompany
+
+from . import rules
+from .models import PublicationEntry
+from .public import (
+    PAGE_SECONDS,
+    bands_for,
+    company_entries,
+    compound_trend,
+    latest_publication,
+    month_publication,
+    page_key,
+    public_list,
+    published_months,
+    trend_svg,
+)
+
+CSRF_PLACEHOLDER = "@@scorecards-public-csrf@@"
+
+
+def _serve(request: HttpRequest, slug: str, parts: tuple, build) -> HttpResponse:
+    """Render ``build()`` (a template name and context; may raise Http404) or serve it cached."""
+    if request.user.is_authenticated or request.GET:
+        template, context = build()
+        return HttpResponse(render_to_string(template, context, request=request))
+    key = page_key(slug, get_language(), *parts)
+    html = cache.get(key)
+    if html is None:
+        template, context = build()
+        html = render_to_string(
+            template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request=request
+        )
+        cache.set(key, html, PAGE_SECONDS)
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, str(get_token(request))))
+
+
+def _community(slug: str) -> Community:
+    return get_object_or_404(Community.objects.only("pk", "slug", "name"), slug=slug)
+
+
+def _zh() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+def _name(item: dict) -> str:
+    return (item.get("name_zh") if _zh() else item.get("name")) or item.get("code", "")
+
+
+def explain(entry: PublicationEntry) -> None:
+    """Attach the public reasons of an entry: band reasons, criteria with counts, veto items."""
+    data = entry.reasons if isinstance(entry.reasons, dict) else {"reasons": entry.reasons or []}
+    labels = []
+    for code in data.get("reasons") or []:
+        try:
+            labels.append(rules.Reason(code).label)
+        except ValueError:
+            labels.append(code)
+    entry.reason_labels = labels
+    entry.criteria = [
+        {"name": _name(c), "count": c.get("count", 0), "points": c.get("points", "")}
+        for c in data.get("criteria") or []
+        if isinstance(c, dict)
+    ]
+    entry.veto_names = [_name(v) for v in data.get("vetoes") or [] if isinstance(v, dict)]
+
+
+def _list_context(community: Community, publication) -> dict:
+    listing = public_list(publication)
+    for entry in listing.entries:
+        explain(entry)
+    groups = [
+        {"band": band.value, "label": band.label, "zh": band.zh, "entries": entries}
+        for band, entries in listing.groups
+    ]
+    return {
+        "community": community,
+        "publication": publication,
+        "groups": groups,
+        "months": published_months(community),
+        "total": len(listing.entries),
+    }
+
+
+@require_GET
+def latest(request: HttpRequest, slug: str) -> HttpResponse:
+    def build():
+        community = _community(slug)
+        publication = latest_publication(community)
+        if publication is None:
+            return "scorecards/public/list.html", {"community": community, "publication": None}
+        return "scorecards/public/list.html", _list_context(community, publication)
+
+    return _serve(request, slug, ("latest",), build)
+
+
+@require_GET
+def month(request: HttpRequest, slug: str, month: str) -> HttpResponse:
+    try:
+        day = dt.date.fromisoformat(f"{month}-01")
+    except ValueError as exc:
+        raise Http404(month) from exc
+
+    def build():
+        community = _community(slug)
+        publication = month_publication(community, day)
+        if publication is None:
+            raise Http404(month)
+        return "scorecards/public/list.html", _list_context(community, publication)
+
+    return _serve(request, slug, ("month", month), build)
+
+
+@require_GET
+def archive(request: HttpRequest, slug: str) -> HttpResponse:
+    def build():
+        community = _community(slug)
+        return "scorecards/public/archive.html", {
+            "community": community,
+            "months": published_months(community),
+        }
+
+    return _serve(request, slug, ("archive",), build)
+
+
+def _chart(community: Community, entries: list[PublicationEntry], title: str) -> str:
+    if not entries:
+        return ""
+    points = [(f"{e.publication.month:%Y-%m}", e.score, e.band) for e in entries]
+    bands = bands_for(community, entries[-1].publication.month.year)
+    return mark_safe(trend_svg(points, bands=bands, title=title))  # noqa: S308 (escaped inside)
+
+
+@require_GET
+def compound(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    def build():
+        community = _community(slug)
+        found = get_object_or_404(
+            Compound.objects.only("pk", "name", "community_id"), pk=pk, community=community
+        )
+        entries = compound_trend(community, found.pk)
+        if not entries:
+            raise Http404("never published")
+        for entry in entries:
+            explain(entry)
+        latest_entry = entries[-1]
+        title = _("Score by month: %(name)s") % {"name": latest_entry.compound_name}
+        return "scorecards/public/compound.html", {
+            "community": community,
+            "compound": found,
+            "name": latest_entry.compound_name,
+            "latest": latest_entry,
+            "entries": list(reversed(entries)),
+            "chart": _chart(community, entries, title),
+        }
+
+    return _serve(request, slug, ("compound", pk), build)
+
+
+@require_GET
+def company(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    def build():
+        community = _community(slug)
+        found = get_object_or_404(PropertyCompany.objects.only("pk", "name"), pk=pk)
+        entries = company_entries(community, found.pk)
+        if not entries:
+            raise Http404("never published")
+        # The latest line of each compound, and the company's average score of each month.
+        compounds: OrderedDict[int, PublicationEntry] = OrderedDict()
+        months: OrderedDict[dt.date, list] = OrderedDict()
+        for entry in entries:
+            compounds[entry.compound_id] = entry
+            months.setdefault(entry.publication.month, []).append(entry.score)
+        points = [
+            (f"{m:%Y-%m}", rules.average(scores), rules.Band.NONE.value)
+            for m, scores in months.items()
+        ]
+        title = _("Average score by month: %(name)s") % {"name": entries[-1].company_name}
+        bands = bands_for(community, entries[-1].publication.month.year)
+        return "scorecards/public/company.html", {
+            "community": community,
+            "company": found,
+            "name": entries[-1].company_name,
+            "compounds": sorted(compounds.values(), key=lambda e: e.compound_name),
+            "averages": list(reversed(points)),
+            "chart": mark_safe(trend_svg(points, bands=bands, title=title)),  # noqa: S308
+        }
+
+    return _serve(request, slug, ("company", pk), build)
+
+
+urlpatterns = [
+    path("public/<slug:slug>/", latest, name="public_latest"),
+    path("public/<slug:slug>/months/", archive, name="public_archive"),
+    re_path(
+        r"^public/(?P<slug>[-a-zA-Z0-9_]+)/(?P<month>\d{4}-\d{2})/$", month, name="public_month"
+    ),
+    path("public/<slug:slug>/compound/<int:pk>/", compound, name="public_compound"),
+    path("public/<slug:slug>/company/<int:pk>/", company, name="public_company"),
+]

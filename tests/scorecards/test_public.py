@@ -1,0 +1,379 @@
+"""Public red/black pages: only current publications, corrections replace what they correct,
+drafts appear nowhere, every role reads the same page, cached per community and language and
+cleared on publication, query counts independent of the number of compounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from scorecards import public
+from scorecards.models import Appeal, Scorecard
+from scorecards.setup import rubric_for
+from scorecards.signals import list_published
+from tests import factories
+from tests.scorecards.test_public_data import BLACK_REASONS, bulk_publish, publish, row
+
+APRIL, MAY, JUNE = dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1)
+
+
+@pytest.fixture
+def compound_c(community, company_a):
+    compound = factories.CompoundFactory(community=community, name="丙小区", code="c")
+    factories.ServiceContractFactory(compound=compound, company=company_a)
+    return compound
+
+
+@pytest.fixture
+def world(community, compound_a, compound_b, compound_c, company_user_b):
+    april = publish(
+        community,
+        APRIL,
+        [
+            row(compound_a, "88.50", "none", rank=2),
+            row(compound_b, "91.00", "red", rank=1),
+            row(
+                compound_c,
+                "75.00",
+                "unranked",
+                inspections=1,
+                reasons={"reasons": ["too_few_inspections"]},
+            ),
+        ],
+    )
+    may1 = publish(
+        community,
+        MAY,
+        [
+            row(compound_a, "92.25", "red", rank=1),
+            row(compound_b, "65.50", "black", rank=3, veto=True, reasons=BLACK_REASONS),
+            row(compound_c, "80.00", "none", rank=2),
+        ],
+    )
+    appeal = Appeal.objects.create(
+        entry=may1.entries.get(compound=compound_b),
+        grounds="报告已按时提交",
+        filed_by=company_user_b,
+        status=Appeal.Status.UPHELD,
+        decision="Report was filed on time: veto lifted",
+        decided_at=timezone.now(),
+    )
+    may2 = publish(
+        community,
+        MAY,
+        [
+            row(compound_a, "92.25", "red", rank=1),
+            row(compound_b, "73.50", "none", rank=3),
+            row(compound_c, "80.00", "none", rank=2),
+        ],
+        sequence=2,
+        correction_of=may1,
+        note="Veto lifted after appeal: the report was on time",
+    )
+    appeal.correction = may2
+    appeal.save()
+    # June: a draft only, never published.
+    Scorecard.objects.create(
+        compound=compound_a,
+        company=compound_a.contracts.first().company,
+        month=JUNE,
+        rubric=rubric_for(community, 2024),
+        total=Decimal("12.34"),
+        band="black",
+    )
+    return {"april": april, "may1": may1, "may2": may2, "appeal": appeal}
+
+
+def _page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+# --- Selectors -----------------------------------------------------------------------------------
+
+
+def test_latest_is_the_correction(world, community):
+    assert public.latest_publication(community) == world["may2"]
+    assert public.month_publication(community, dt.date(2024, 5, 20)) == world["may2"]
+    assert public.month_publication(community, JUNE) is None
+    assert [p.month for p in public.published_months(community)] == [MAY, APRIL]
+
+
+def test_compound_trend_uses_current_editions(world, community, compound_b):
+    trend = public.compound_trend(community, compound_b.pk)
+    assert [(e.publication.month, e.score) for e in trend] == [
+        (APRIL, Decimal("91.00")),
+        (MAY, Decimal("73.50")),
+    ]
+
+
+def test_appeal_outcome_reaches_the_corrected_entry(world, compound_b):
+    listing = public.public_list(world["may2"])
+    entry = next(e for e in listing.entries if e.compound_id == compound_b.pk)
+    assert entry.public_appeal == world["appeal"]
+    assert [band for band, _ in listing.groups] == ["red", "black", "none", "unranked"]
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+def test_latest_page_in_english(client, world, community):
+    html = _page(client, f"/en/scorecards/public/{community.slug}/")
+    assert "Red and black list of" in html
+    assert "2024-05" in html
+    assert "92.25" in html
+    assert "73.50" in html
+    # The corrected edition's black listing is gone; the correction says why.
+    assert "65.50" not in html
+    assert "Veto lifted after appeal: the report was on time" in html
+    assert "This list corrects edition 1 of 2024-05." in html
+    # The appeal outcome is public.
+    assert "upheld" in html
+    assert "Report was filed on time: veto lifted" in html
+    # No personal data: not the appellant's grounds, nor who published.
+    assert "报告已按时提交" not in html
+    assert world["may2"].published_by.username not in html
+
+
+def test_month_page_of_a_corrected_month_shows_the_correction(client, world, community):
+    html = _page(client, f"/en/scorecards/public/{community.slug}/2024-05/")
+    assert "65.50" not in html
+    assert "73.50" in html
+    assert "edition 2" in html
+
+
+def test_black_reasons_on_a_black_entry(client, community, compound_a, compound_b):
+    publish(
+        community,
+        MAY,
+        [
+            row(compound_a, "95", "red", rank=1),
+            row(compound_b, "60", "black", rank=2, veto=True, reasons=BLACK_REASONS),
+        ],
+    )
+    html = _page(client, f"/en/scorecards/public/{community.slug}/")
+    assert "Cleanliness: 3 findings" in html
+    assert "Fire safety and fire lanes: 1 finding" in html
+    assert "No monthly report after the grace period" in html
+    assert "A veto item applies" in html
+    zh = _page(client, f"/scorecards/public/{community.slug}/")
+    assert "环境卫生" in zh
+    assert "宽限期满仍未报送月报" in zh
+    assert "黑榜" in zh
+
+
+def test_month_and_archive_pages(client, world, community):
+    html = _page(client, f"/en/scorecards/public/{community.slug}/2024-04/")
+    assert "91.00" in html
+    assert "88.50" in html
+    archive = _page(client, f"/en/scorecards/public/{community.slug}/months/")
+    assert "2024-05" in archive
+    assert "2024-04" in archive
+    assert "2024-06" not in archive
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/scorecards/public/nowhere/",
+        "/scorecards/public/tongde-lane/2024-06/",  # draft month
+        "/scorecards/public/tongde-lane/2024-13/",
+        "/scorecards/public/tongde-lane/2023-01/",
+    ],
+)
+def test_unknown_and_unpublished_are_404(client, world, path):
+    assert client.get(path).status_code == 404
+
+
+def test_drafts_appear_on_no_public_page(client, world, community, compound_a, compound_b):
+    pages = [
+        f"/en/scorecards/public/{community.slug}/",
+        f"/en/scorecards/public/{community.slug}/months/",
+        f"/en/scorecards/public/{community.slug}/2024-04/",
+        f"/en/scorecards/public/{community.slug}/2024-05/",
+        f"/en/scorecards/public/{community.slug}/compound/{compound_a.pk}/",
+        f"/en/scorecards/public/{community.slug}/company/{world['may2'].entries.get(compound=compound_a).company_id}/",
+    ]
+    for url in pages:
+        html = _page(client, url)
+        assert "12.34" not in html, url
+        assert "/2024-06/" not in html, url
+        assert ">2024-06<" not in html, url
+
+
+def test_compound_page_has_trend_chart(client, world, community, compound_b):
+    html = _page(client, f"/en/scorecards/public/{community.slug}/compound/{compound_b.pk}/")
+    assert "<svg" in html
+    assert "<script" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert html.count("<circle") == 2
+    assert "2024-04: 91.00" in html
+    assert "2024-05: 73.50" in html
+    assert "65.50" not in html
+
+
+def test_compound_never_published_is_404(client, world, community, other_community):
+    never = factories.CompoundFactory(community=community, name="未参评小区")
+    assert (
+        client.get(f"/scorecards/public/{community.slug}/compound/{never.pk}/").status_code == 404
+    )
+    elsewhere = factories.CompoundFactory(community=other_community)
+    assert (
+        client.get(f"/scorecards/public/{community.slug}/compound/{elsewhere.pk}/").status_code
+        == 404
+    )
+
+
+def test_company_page_lists_its_compounds(
+    client, world, community, company_a, compound_a, compound_c, compound_b
+):
+    html = _page(client, f"/en/scorecards/public/{community.slug}/company/{company_a.pk}/")
+    assert compound_a.name in html
+    assert compound_c.name in html
+    assert compound_b.name not in html
+    # Monthly averages: April (88.50 + 75.00) / 2, May (92.25 + 80.00) / 2.
+    assert "81.75" in html
+    assert "86.13" in html
+    stranger = factories.PropertyCompanyFactory()
+    assert (
+        client.get(f"/scorecards/public/{community.slug}/company/{stranger.pk}/").status_code == 404
+    )
+
+
+def test_no_list_yet(client, community):
+    html = _page(client, f"/en/scorecards/public/{community.slug}/")
+    assert "No list has been published yet." in html
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        None,
+        "staff",
+        "grid_worker",
+        "company_user_a",
+        "company_user_b",
+        "committee_member_a",
+        "resident",
+    ],
+)
+def test_every_role_reads_the_same_public_list(client, world, community, who, request):
+    if who:
+        client.force_login(request.getfixturevalue(who))
+    html = _page(client, f"/en/scorecards/public/{community.slug}/")
+    assert "92.25" in html
+    assert "73.50" in html
+    assert "65.50" not in html
+    assert "12.34" not in html
+
+
+def test_post_is_refused(client, world, community):
+    assert client.post(f"/scorecards/public/{community.slug}/").status_code == 405
+
+
+# --- Cache -----------------------------------------------------------------------------------------
+
+
+def test_second_anonymous_request_is_served_from_cache(client, world, community):
+    url = f"/en/scorecards/public/{community.slug}/"
+    first = _page(client, url)
+    with CaptureQueriesContext(connection) as queries:
+        second = _page(client, url)
+    assert len(queries) == 0
+    assert second.count("92.25") == first.count("92.25") == 1
+    assert "@@scorecards-public-csrf@@" not in second
+    assert "@@scorecards-public-csrf@@" not in first
+
+
+def test_cached_page_carries_each_visitors_csrf_token(world, community):
+    from django.test import Client
+
+    url = f"/en/scorecards/public/{community.slug}/"
+    one, two = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    _page(one, url)
+    html = _page(two, url)
+    token = html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    # The language switch works with the token of the cached page.
+    response = two.post(
+        "/i18n/setlang/", {"language": "zh-hans", "next": "/", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+
+
+def test_languages_are_cached_apart(client, world, community):
+    en = _page(client, f"/en/scorecards/public/{community.slug}/")
+    zh = _page(client, f"/scorecards/public/{community.slug}/")
+    # Translations come later; the band headings differ by language already.
+    assert "红榜 · Red list" in en
+    assert "红榜 · Red list" not in zh
+    assert "红榜" in zh
+    assert '<html lang="en">' in en
+    assert '<html lang="zh-hans">' in zh
+
+
+def test_cache_is_cleared_on_list_published(client, community, compound_a, compound_b):
+    url = f"/en/scorecards/public/{community.slug}/"
+    publish(community, APRIL, [row(compound_a, "91", "red", rank=1)])
+    assert "2024-04" in _page(client, url)
+    # A new publication written without the signal: the cached page still shows April...
+    publish(community, MAY, [row(compound_b, "77.77", "none", rank=1)])
+    assert "77.77" not in _page(client, url)
+    # ...until the publication is announced.
+    list_published.send(sender=None, community_id=community.pk, month=MAY)
+    assert "77.77" in _page(client, url)
+
+
+def test_signal_of_another_community_keeps_the_cache(
+    client, community, other_community, compound_a, compound_b
+):
+    url = f"/en/scorecards/public/{community.slug}/"
+    publish(community, APRIL, [row(compound_a, "91", "red", rank=1)])
+    _page(client, url)
+    publish(community, MAY, [row(compound_b, "77.77", "none", rank=1)])
+    list_published.send(sender=None, community_id=other_community.pk, month=MAY)
+    assert "77.77" not in _page(client, url)
+
+
+def test_invalidation_drops_the_version(community):
+    first = public.page_key(community.slug, "en", "latest")
+    assert public.page_key(community.slug, "en", "latest") == first
+    list_published.send(sender=None, community_id=community.pk, month=MAY)
+    assert public.page_key(community.slug, "en", "latest") != first
+    assert cache.get(first) is None
+
+
+# --- Query counts --------------------------------------------------------------------------------
+
+
+def _queries(client, url) -> int:
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        _page(client, url)
+    return len(queries)
+
+
+@pytest.mark.parametrize("page", ["latest", "month", "archive", "company"])
+def test_query_count_does_not_grow_with_compounds(
+    client, community, other_community, company_a, page
+):
+    def url(c):
+        return {
+            "latest": f"/en/scorecards/public/{c.slug}/",
+            "month": f"/en/scorecards/public/{c.slug}/2024-05/",
+            "archive": f"/en/scorecards/public/{c.slug}/months/",
+            "company": f"/en/scorecards/public/{c.slug}/company/{company_a.pk}/",
+        }[page]
+
+    bulk_publish(community, company_a, MAY, 10)
+    small = _queries(client, url(community))
+    bulk_publish(other_community, company_a, MAY, 1000)
+    large = _queries(client, url(other_community))
+    assert small == large
+    html = _page(client, url(other_community))
+    assert "批量小区202405-0999" in html or page == "archive"
