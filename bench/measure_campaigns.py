@@ -128,39 +128,114 @@ def _months(year: int):
     return [Period(PeriodKind.MONTH, dt.date(year, m, 1)) for m in range(1, 13)]
 
 
-def rollups_run(year: int, names: tuple[str, ...]) -> tuple[float, dict]:
-    """Fill ``names`` for each month of ``year`` (timed), read the rows back (untimed), roll
-    back. Returns (seconds, {(stat, subject_id, month, dimension): value})."""
-    from bench.measure_import import rolled_back
-    from tongde.models import Rollup
-    from tongde.rollups import STATS, fill_period, fill_range
+class _Statements:
+    """Counts the SQL statements the engine sends (``connection.execute_wrapper``)."""
 
-    stats = [STATS[name] for name in names]
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def _plan(names: tuple[str, ...]):
+    """The registered groups all of whose members are in ``names``, and the other statistics."""
+    from tongde.rollups import GROUPS, STATS
+
+    groups = [g for g in GROUPS.values() if set(g.names) <= set(names)]
+    grouped = {name for g in groups for name in g.names}
+    return groups, [STATS[name] for name in names if name not in grouped]
+
+
+def _read_back(names: tuple[str, ...], months) -> dict:
+    from tongde.models import Rollup
+
+    return {
+        (r.stat, r.subject_id, r.period_start, r.dimension): r.value
+        for r in Rollup.objects.filter(
+            stat__in=names,
+            period_kind="month",
+            period_start__gte=months[0].start,
+            period_start__lt=months[-1].end,
+        )
+    }
+
+
+def rollups_run(year: int, names: tuple[str, ...], *, refill: bool = False) -> tuple[float, dict]:
+    """Fill ``names`` for each month of ``year`` (timed), read the rows back (untimed), roll
+    back. With ``refill``, the months are filled once untimed first, and the timed fill finds
+    every row already there with its value. Returns (seconds, {(stat, subject_id, month,
+    dimension): value}, statements)."""
+    from django.db import connection
+
+    from bench.measure_import import rolled_back
+    from tongde.rollups import fill_group, fill_period, fill_range
+
+    groups, stats = _plan(names)
     months = _months(year)
-    with rolled_back():
-        began = time.perf_counter()
-        # What the engine runs when it catches up a range of periods (run_stat): one
-        # statement per statistic for event statistics, one per period otherwise.
+
+    def fill() -> None:
+        # What the engine runs when it catches up a range of periods (run_all): one
+        # statement per group of statistics of the same rows (fill_group), one per other event
+        # statistic, one per period otherwise.
+        for group in groups:
+            fill_group(group, months[0], months[-1])
         for stat in stats:
             if stat.range_query is not None:
                 fill_range(stat, months[0], months[-1])
             else:
                 for period in months:
                     fill_period(stat, period)
-        seconds = time.perf_counter() - began
-        rows = {
-            (r.stat, r.subject_id, r.period_start, r.dimension): r.value
-            for r in Rollup.objects.filter(
-                stat__in=names,
+
+    counter = _Statements()
+    with rolled_back():
+        if refill:
+            fill()
+        with connection.execute_wrapper(counter):
+            began = time.perf_counter()
+            fill()
+            seconds = time.perf_counter() - began
+        rows = _read_back(names, months)
+    return seconds, rows, counter.count
+
+
+def catch_up_run(year: int) -> tuple[float, dict, int]:
+    """``run_group`` for the community group with its fill states DONE up to December of the
+    year before (written untimed): the twelve months plus the fill-state reads and writes."""
+    from django.db import connection
+
+    from bench.measure_import import rolled_back
+    from tongde.models import FillState
+    from tongde.periods import PeriodKind
+    from tongde.rollups import GROUPS, run_group
+
+    (group,) = [g for g in GROUPS.values() if set(g.names) == set(COMMUNITY_STATS)]
+    months = _months(year)
+    counter = _Statements()
+    with rolled_back():
+        FillState.objects.filter(stat__in=group.names, period_kind="month").delete()
+        FillState.objects.bulk_create(
+            FillState(
+                stat=name,
                 period_kind="month",
-                period_start__gte=months[0].start,
-                period_start__lt=months[-1].end,
+                period_start=months[0].previous().start,
+                state=FillState.State.DONE,
             )
-        }
-    return seconds, rows
+            for name in group.names
+        )
+        now = dt.datetime.combine(months[-1].end, dt.time(9), tzinfo=dt.UTC)
+        with connection.execute_wrapper(counter):
+            began = time.perf_counter()
+            filled = run_group(group, PeriodKind.MONTH, now=now)
+            seconds = time.perf_counter() - began
+        if filled != dict.fromkeys(group.names, 12):
+            raise BenchError(f"run_group filled {filled}, not 12 months each")
+        rows = _read_back(COMMUNITY_STATS, months)
+    return seconds, rows, counter.count
 
 
-def sql_run(year: int, *, everything: bool) -> tuple[float, dict]:
+def sql_run(year: int, *, everything: bool) -> tuple[float, dict, int]:
     from django.db import connection
 
     params = {"start": dt.date(year, 1, 1), "end": dt.date(year + 1, 1, 1)}
@@ -184,12 +259,12 @@ def sql_run(year: int, *, everything: bool) -> tuple[float, dict]:
             rows["campaigns.compound_operations", compound_id, month, ""] = Decimal(ops)
         for community_id, month, code, ops in disorder:
             rows["campaigns.disorder_operations", community_id, month, code] = Decimal(ops)
-    return seconds, rows
+    return seconds, rows, 3 if everything else 1
 
 
-def _best(fn) -> tuple[float, dict]:
+def _best(fn) -> tuple[float, dict, int]:
     runs = [fn() for _ in range(REPEATS)]
-    return min(s for s, _ in runs), runs[-1][1]
+    return min(run[0] for run in runs), runs[-1][1], runs[-1][-1]
 
 
 def _compare(app: dict, sql: dict, what: str) -> None:
@@ -219,11 +294,17 @@ def measure(*, communities: int, operations: int, year: int, seed: int) -> dict[
     if missing:
         raise BenchError(f"statistics not registered: {', '.join(missing)}")
     data = setup(communities=communities, operations=operations, seed=seed)
-    app_seconds, app_rows = _best(lambda: rollups_run(year, COMMUNITY_STATS))
-    sql_seconds, sql_rows = _best(lambda: sql_run(year, everything=False))
+    app_seconds, app_rows, app_statements = _best(lambda: rollups_run(year, COMMUNITY_STATS))
+    sql_seconds, sql_rows, _ = _best(lambda: sql_run(year, everything=False))
     _compare(app_rows, sql_rows, "community statistics")
-    all_seconds, all_rows = _best(lambda: rollups_run(year, COMMUNITY_STATS + OTHER_STATS))
-    sql_all_seconds, sql_all_rows = _best(lambda: sql_run(year, everything=True))
+    run_seconds, run_rows, run_statements = _best(lambda: catch_up_run(year))
+    _compare(run_rows, sql_rows, "community statistics, run_group")
+    refill_seconds, refill_rows, _ = _best(lambda: rollups_run(year, COMMUNITY_STATS, refill=True))
+    _compare(refill_rows, sql_rows, "community statistics, refilled")
+    all_seconds, all_rows, all_statements = _best(
+        lambda: rollups_run(year, COMMUNITY_STATS + OTHER_STATS)
+    )
+    sql_all_seconds, sql_all_rows, _ = _best(lambda: sql_run(year, everything=True))
     _compare(all_rows, sql_all_rows, "all campaign statistics")
     in_year = Campaign.objects.filter(
         held_on__year=year, community__in=_communities(communities)
@@ -239,28 +320,41 @@ def measure(*, communities: int, operations: int, year: int, seed: int) -> dict[
             "app_seconds": app_seconds,
             "sql_seconds": sql_seconds,
             "rows": len(app_rows),
+            "statements": app_statements,
+            # run_group: the same fill with the fill-state reads and writes around it.
+            "run_seconds": run_seconds,
+            "run_statements": run_statements,
+            # The same months filled again, every row already there with its value.
+            "refill_seconds": refill_seconds,
         },
         "all_stats": {
             "app_seconds": all_seconds,
             "sql_seconds": sql_all_seconds,
             "rows": len(all_rows),
+            "statements": all_statements,
         },
     }
 
 
 def report_lines(result: dict[str, Any]) -> list[str]:
     c, a = result["community_stats"], result["all_stats"]
+    sql = c["sql_seconds"]
     return [
         f"data: {'written' if result['setup']['created'] else 'already there'}"
         f" ({result['setup']['setup_seconds']:.1f} s); {result['operations_in_year']:,} of"
-        f" {result['operations']:,} operations in {result['year']}",
-        f"campaign rollups, 4 community stats x 12 months of {result['year']}:"
-        f" app {c['app_seconds']:.3f} s, SQL GROUP BY {c['sql_seconds']:.3f} s"
-        f" (best of {result['repeats']}), ratio {c['app_seconds'] / c['sql_seconds']:.3g}"
-        f" (goal <= 1.3); {c['rows']:,} equal values",
-        f"all 6 campaign stats: app {a['app_seconds']:.3f} s, 3 SQL GROUP BY"
-        f" {a['sql_seconds']:.3f} s, ratio {a['app_seconds'] / a['sql_seconds']:.3g};"
-        f" {a['rows']:,} equal values",
+        f" {result['operations']:,} operations of {result['communities']} communities in"
+        f" {result['year']}",
+        f"campaign rollups, 4 community stats x 12 months of {result['year']}"
+        f" ({c['statements']} statement): app {c['app_seconds'] * 1000:.1f} ms,"
+        f" SQL GROUP BY {sql * 1000:.1f} ms (best of {result['repeats']}),"
+        f" ratio {c['app_seconds'] / sql:.3g} (goal <= 1.3); {c['rows']:,} equal values",
+        f"  with the fill states (run_group, {c['run_statements']} statements):"
+        f" {c['run_seconds'] * 1000:.1f} ms, ratio {c['run_seconds'] / sql:.3g};"
+        f" the same months filled again, nothing changed: {c['refill_seconds'] * 1000:.1f} ms,"
+        f" ratio {c['refill_seconds'] / sql:.3g}",
+        f"all 6 campaign stats ({a['statements']} statements): app"
+        f" {a['app_seconds'] * 1000:.1f} ms, 3 SQL GROUP BY {a['sql_seconds'] * 1000:.1f} ms,"
+        f" ratio {a['app_seconds'] / a['sql_seconds']:.3g}; {a['rows']:,} equal values",
     ]
 
 

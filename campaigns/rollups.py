@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.db.models import Count, QuerySet, Sum
 
-from tongde.rollups import Stat, event_stat, register
+from tongde.rollups import Stat, event_stat, event_stats, register
 
 from .models import Campaign
 from .selectors_meetings import meetings_by_kind
@@ -33,14 +33,22 @@ def _disorders_between(start: dt.date, end: dt.date) -> QuerySet:
     )
 
 
-_PER_COMMUNITY = {"rows": _held_between, "date_field": "held_on", "subject": "community_id"}
-
-register(event_stat("campaigns.operations", "community", value=Count("pk"), **_PER_COMMUNITY))
+# The four community figures read the same rows: one group, filled from one GROUP BY.
 register(
-    event_stat("campaigns.person_times", "community", value=Sum("person_times"), **_PER_COMMUNITY)
+    event_stats(
+        "campaigns.community",
+        "community",
+        rows=_held_between,
+        date_field="held_on",
+        subject="community_id",
+        values={
+            "campaigns.operations": Count("pk"),
+            "campaigns.person_times": Sum("person_times"),
+            "campaigns.truckloads": Sum("truckloads"),
+            "campaigns.tonnes": Sum("tonnes"),
+        },
+    )
 )
-register(event_stat("campaigns.truckloads", "community", value=Sum("truckloads"), **_PER_COMMUNITY))
-register(event_stat("campaigns.tonnes", "community", value=Sum("tonnes"), **_PER_COMMUNITY))
 register(
     event_stat(
         "campaigns.compound_operations",

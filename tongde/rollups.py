@@ -1,24 +1,32 @@
 """The rollup engine, after zulip's ``analytics/lib/counts.py``.
 
 A statistic names a queryset that, for one period, yields ``subject_id``, ``value`` (and
-optionally ``dimension``) rows aggregated in SQL. Filling a period is one
-``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` on the unique key, so a re-run updates rows in
-place, followed by the removal of rows the new run no longer produced. A run first redoes a period
-left STARTED, then fills every missing period up to the last complete one, so runs are idempotent
-and catch up by themselves. Apps register statistics in their own ``rollups.py``.
+optionally ``dimension``) rows aggregated in SQL. Filling a period upserts those rows on the
+unique key (``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, leaving a row whose value has not
+changed as it is) and removes the rows of the period the new run no longer produced, so a re-run
+updates in place. A run first redoes a period left STARTED, then fills every missing period up
+to the last complete one, so runs are idempotent and catch up by themselves. Apps register
+statistics in their own ``rollups.py``.
+
+Statistics of dated events (``event_stat``) also fill a whole range of periods at once, and
+several of them that read the same rows (same source, date, subject and dimension) register as
+one group (``event_stats``): the group computes every value in one ``GROUP BY`` and fills them
+all, for a range or a single period, together. On PostgreSQL every fill is one statement (the
+upsert and the removal of stale rows are data-modifying CTEs of one ``DELETE``); SQLite, which
+has no data-modifying CTEs, runs the same two parts as two statements in one transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import DateField, F, QuerySet
+from django.db.models import Count, DateField, F, QuerySet
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek, TruncYear
 from django.utils import timezone
 
@@ -41,6 +49,26 @@ class Stat:
     # a ``period_start`` column, so that catching up many periods is one statement, not one per
     # period (see ``event_stat``).
     range_query: Callable[[PeriodKind, dt.date, dt.date], QuerySet] | None = None
+    # The group (``event_stats``) that ``run_all`` and ``backfill`` fill this statistic with.
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class StatGroup:
+    """Event statistics of one source filled together: ``range_query`` yields ``period_start``,
+    ``subject_id`` (and ``dimension``) with one value column per member, in ``columns``."""
+
+    name: str
+    subject_kind: str
+    members: tuple[Stat, ...]
+    columns: tuple[str, ...]
+    range_query: Callable[[PeriodKind, dt.date, dt.date], QuerySet]
+    kinds: tuple[PeriodKind, ...] = ALL_KINDS
+    has_dimension: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        return [stat.name for stat in self.members]
 
 
 _TRUNC = {
@@ -49,6 +77,33 @@ _TRUNC = {
     PeriodKind.QUARTER: TruncQuarter,
     PeriodKind.YEAR: TruncYear,
 }
+
+
+def _event_queries(
+    *,
+    rows: Callable[[dt.date, dt.date], QuerySet],
+    date_field: str,
+    subject: str,
+    values: dict[str, Any],
+    dimension: str | None,
+) -> tuple[Callable[[Period], QuerySet], Callable[[PeriodKind, dt.date, dt.date], QuerySet]]:
+    group: dict[str, Any] = {"subject_id": F(subject)}
+    if dimension:
+        group["dimension"] = F(dimension)
+
+    def query(period: Period) -> QuerySet:
+        return rows(period.start, period.end).order_by().values(**group).annotate(**values)
+
+    def range_query(kind: PeriodKind, start: dt.date, end: dt.date) -> QuerySet:
+        period_start = _TRUNC[kind](date_field, output_field=DateField())
+        return (
+            rows(start, end)
+            .order_by()
+            .values(period_start=period_start, **group)
+            .annotate(**values)
+        )
+
+    return query, range_query
 
 
 def event_stat(
@@ -64,33 +119,61 @@ def event_stat(
 ) -> Stat:
     """A statistic that sums or counts ``rows(start, end)`` (events dated in ``date_field``,
     a local date) per ``subject`` and period, for one period or a whole range of them."""
-    group: dict[str, Any] = {"subject_id": F(subject)}
-    if dimension:
-        group["dimension"] = F(dimension)
-
-    def query(period: Period) -> QuerySet:
-        return rows(period.start, period.end).order_by().values(**group).annotate(value=value)
-
-    def range_query(kind: PeriodKind, start: dt.date, end: dt.date) -> QuerySet:
-        period_start = _TRUNC[kind](date_field, output_field=DateField())
-        return (
-            rows(start, end)
-            .order_by()
-            .values(period_start=period_start, **group)
-            .annotate(value=value)
-        )
-
+    query, range_query = _event_queries(
+        rows=rows,
+        date_field=date_field,
+        subject=subject,
+        values={"value": value},
+        dimension=dimension,
+    )
     return Stat(name, subject_kind, query, kinds, bool(dimension), range_query)
 
 
+def event_stats(
+    name: str,
+    subject_kind: str,
+    *,
+    rows: Callable[[dt.date, dt.date], QuerySet],
+    date_field: str,
+    subject: str,
+    values: dict[str, Any],
+    dimension: str | None = None,
+    kinds: tuple[PeriodKind, ...] = ALL_KINDS,
+) -> StatGroup:
+    """Several statistics of the same events (``values``: statistic name -> aggregate), filled
+    together from one ``GROUP BY``. Each member is also an ordinary ``event_stat`` that can be
+    filled alone, with the same result; register the group, not its members."""
+    if not values:
+        raise ValueError(f"statistic group {name} has no values")
+    columns = tuple(f"value_{i}" for i in range(len(values)))
+    common = {"rows": rows, "date_field": date_field, "subject": subject, "dimension": dimension}
+    members = tuple(
+        replace(event_stat(stat, subject_kind, value=value, kinds=kinds, **common), group=name)
+        for stat, value in values.items()
+    )
+    _, range_query = _event_queries(
+        values=dict(zip(columns, values.values(), strict=True)), **common
+    )
+    return StatGroup(name, subject_kind, members, columns, range_query, kinds, bool(dimension))
+
+
 STATS: dict[str, Stat] = {}
+GROUPS: dict[str, StatGroup] = {}
 
 
-def register(stat: Stat) -> Stat:
-    if stat.name in STATS and STATS[stat.name] != stat:
-        raise ValueError(f"statistic {stat.name} registered twice")
-    STATS[stat.name] = stat
-    return stat
+def register(item: Stat | StatGroup) -> Stat | StatGroup:
+    """Register a statistic, or a group and each of its members."""
+    if isinstance(item, StatGroup):
+        if item.name in GROUPS and GROUPS[item.name] != item:
+            raise ValueError(f"statistic group {item.name} registered twice")
+        for stat in item.members:
+            register(stat)
+        GROUPS[item.name] = item
+        return item
+    if item.name in STATS and STATS[item.name] != item:
+        raise ValueError(f"statistic {item.name} registered twice")
+    STATS[item.name] = item
+    return item
 
 
 def stats_for(kind: PeriodKind | str) -> list[Stat]:
@@ -98,52 +181,127 @@ def stats_for(kind: PeriodKind | str) -> list[Stat]:
     return [s for s in STATS.values() if kind in s.kinds]
 
 
-def _upsert(
-    stat: Stat,
+def _fill(
     kind: PeriodKind,
     sql: str,
-    params: tuple,
-    period_start_sql: str,
-    head: list,
+    params: Sequence[Any],
+    *,
+    stats: Sequence[tuple[str, str]],
+    subject_kind: str,
+    has_dimension: bool,
     first: dt.date,
     last: dt.date,
+    period_start: dt.date | None = None,
 ) -> None:
-    computed_at = timezone.now()
-    dimension = "COALESCE(q.dimension, '')" if stat.has_dimension else "''"
-    table = connection.ops.quote_name(Rollup._meta.db_table)
+    """Write the rows of ``sql`` (a ``GROUP BY`` with ``subject_id``, ``dimension`` if
+    ``has_dimension``, ``period_start`` unless ``period_start`` is given, and one value column
+    per (statistic, column) of ``stats``) for the periods ``first`` to ``last`` (starts).
+
+    ``u`` unpivots the values into one row per statistic; rows in the range whose key ``u`` no
+    longer holds are removed, the others upserted, an unchanged value left untouched. The two
+    parts touch disjoint keys, so on PostgreSQL they run as one statement (its data-modifying
+    CTEs see one snapshot), and in either order as two statements elsewhere."""
+    ops = connection.ops
+    postgres = connection.vendor == "postgresql"
+    table = ops.quote_name(Rollup._meta.db_table)
+    names = [name for name, _ in stats]
+    # The parameters of u, in the order of their placeholders.
+    u_params: list[Any] = []
+    if len(stats) == 1:
+        stat_sql, value_sql, source = "%s", f"q.{stats[0][1]}", "q"
+        u_params.append(names[0])
+    else:
+        # VALUES columns are column1, column2 on both backends.
+        value_sql = " ".join(f"WHEN {i} THEN q.{column}" for i, (_, column) in enumerate(stats))
+        value_sql = f"CASE v.column2 {value_sql} END"
+        stat_sql = "v.column1"
+        source = "q CROSS JOIN (VALUES {}) v".format(", ".join(["(%s, %s)"] * len(stats)))
+    if period_start is None:
+        # Django truncates a date to a timestamp on PostgreSQL: back to the column's type, or
+        # the stale-row filter below compares date with timestamptz and cannot hash.
+        start_sql = "CAST(q.period_start AS date)" if postgres else "q.period_start"
+    else:
+        start_sql = "%s"
+        u_params.append(ops.adapt_datefield_value(period_start))
+    if len(stats) > 1:
+        for i, name in enumerate(names):
+            u_params += [name, i]
+    dimension = "COALESCE(q.dimension, '')" if has_dimension else "''"
+    materialized = "MATERIALIZED " if postgres else ""
+    # Identifiers come from code, values are parameters.
+    with_sql = f"""
+        WITH q AS {materialized}({sql}),
+        u AS (
+            SELECT {stat_sql} AS stat, {start_sql} AS period_start, q.subject_id,
+                   {dimension} AS dimension, {value_sql} AS value
+            FROM {source}
+        )"""  # noqa: S608
+    with_params = [*params, *u_params]
+    distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
     # "WHERE true" lets SQLite tell the SELECT from the upsert clause (its documented quirk).
-    insert = f"""
+    upsert = f"""
         INSERT INTO {table}
             (stat, period_kind, period_start, subject_kind, subject_id, dimension, value,
              computed_at)
-        SELECT %s, %s, {period_start_sql}, %s, q.subject_id, {dimension}, q.value, %s
-        FROM ({sql}) q
+        SELECT u.stat, %s, u.period_start, %s, u.subject_id, u.dimension, u.value, %s
+        FROM u
         WHERE true
         ON CONFLICT (stat, period_kind, period_start, subject_kind, subject_id, dimension)
         DO UPDATE SET value = excluded.value, computed_at = excluded.computed_at
-    """  # noqa: S608 -- identifiers come from code, values are parameters
-    # Raw SQL bypasses field adaptation: adapt the values as the ORM would, so that the
-    # stale-row filter below compares like with like on every backend.
-    ops = connection.ops
-    values = [
-        stat.name,
+        WHERE {table}.value {distinct} excluded.value
+    """  # noqa: S608
+    upsert_params = [str(kind), subject_kind, ops.adapt_datetimefield_value(timezone.now())]
+    # NOT IN over the (small) unpivoted result is a hashed subplan on PostgreSQL; the keys are
+    # never NULL. NOT EXISTS planned a nested loop over it for every existing row.
+    in_names = ", ".join(["%s"] * len(names))
+    delete = f"""
+        DELETE FROM {table}
+        WHERE stat IN ({in_names}) AND period_kind = %s
+          AND period_start >= %s AND period_start <= %s
+          AND (stat, period_start, subject_id, dimension) NOT IN
+              (SELECT u.stat, u.period_start, u.subject_id, u.dimension FROM u)
+    """  # noqa: S608
+    delete_params = [
+        *names,
         str(kind),
-        *head,
-        stat.subject_kind,
-        ops.adapt_datetimefield_value(computed_at),
+        ops.adapt_datefield_value(first),
+        ops.adapt_datefield_value(last),
     ]
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{with_sql}, ins AS ({upsert}) {delete}",
+                [*with_params, *upsert_params, *delete_params],
+            )
+        return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(insert, [*values, *params])
-        Rollup.objects.filter(
-            stat=stat.name, period_kind=kind, period_start__gte=first, period_start__lte=last
-        ).exclude(computed_at=computed_at).delete()
+        cursor.execute(f"{with_sql} {upsert}", [*with_params, *upsert_params])
+        cursor.execute(f"{with_sql} {delete}", [*with_params, *delete_params])
+
+
+def _fill_stat(stat: Stat, kind: PeriodKind, queryset: QuerySet, **where: Any) -> None:
+    sql, params = queryset.query.sql_with_params()
+    _fill(
+        kind,
+        sql,
+        params,
+        stats=[(stat.name, "value")],
+        subject_kind=stat.subject_kind,
+        has_dimension=stat.has_dimension,
+        **where,
+    )
 
 
 def fill_period(stat: Stat, period: Period) -> int:
     """Compute one statistic for one period in SQL; returns the number of rows it holds."""
-    sql, params = stat.query(period).query.sql_with_params()
-    head = [connection.ops.adapt_datefield_value(period.start)]
-    _upsert(stat, period.kind, sql, params, "%s", head, period.start, period.start)
+    _fill_stat(
+        stat,
+        period.kind,
+        stat.query(period),
+        first=period.start,
+        last=period.start,
+        period_start=period.start,
+    )
     return Rollup.objects.filter(
         stat=stat.name, period_kind=period.kind, period_start=period.start
     ).count()
@@ -153,12 +311,37 @@ def fill_range(stat: Stat, first: Period, last: Period) -> None:
     """Compute every period from ``first`` to ``last`` in one statement (event statistics)."""
     if stat.range_query is None:
         raise ValueError(f"{stat.name} has no range query")
-    sql, params = stat.range_query(first.kind, first.start, last.end).query.sql_with_params()
-    _upsert(stat, first.kind, sql, params, "q.period_start", [], first.start, last.start)
+    queryset = stat.range_query(first.kind, first.start, last.end)
+    _fill_stat(stat, first.kind, queryset, first=first.start, last=last.start)
+
+
+def fill_group(group: StatGroup, first: Period, last: Period | None = None) -> None:
+    """Compute every member of ``group`` for the periods ``first`` to ``last`` (or ``first``
+    alone) from one ``GROUP BY``: one statement on PostgreSQL."""
+    last = last or first
+    sql, params = group.range_query(first.kind, first.start, last.end).query.sql_with_params()
+    _fill(
+        first.kind,
+        sql,
+        params,
+        stats=list(zip(group.names, group.columns, strict=True)),
+        subject_kind=group.subject_kind,
+        has_dimension=group.has_dimension,
+        first=first.start,
+        last=last.start,
+    )
 
 
 def _first_period(stat: Stat, kind: PeriodKind) -> Period:
     return period_containing(kind, settings.ROLLUP_START)
+
+
+def _next_to_fill(state: FillState | None, stat: Stat, kind: PeriodKind) -> Period:
+    if state is None:
+        return _first_period(stat, kind)
+    if state.state == FillState.State.STARTED:
+        return Period(kind, state.period_start)
+    return Period(kind, state.period_start).next()
 
 
 def run_stat(stat: Stat, kind: PeriodKind | str, *, now: dt.datetime | None = None) -> int:
@@ -169,45 +352,93 @@ def run_stat(stat: Stat, kind: PeriodKind | str, *, now: dt.datetime | None = No
     kind = PeriodKind(kind)
     until = last_complete(kind, now or timezone.now())
     state = FillState.objects.filter(stat=stat.name, period_kind=kind).first()
-    if state is None:
-        first = _first_period(stat, kind)
-    elif state.state == FillState.State.STARTED:
-        first = Period(kind, state.period_start)
-    else:
-        first = Period(kind, state.period_start).next()
+    first = _next_to_fill(state, stat, kind)
     periods = periods_between(first, until) if first <= until else []
     if len(periods) > 1 and stat.range_query is not None:
         # STARTED at the first period of the range: the range is one transaction, so after a
         # failure the next run starts again from there.
-        _mark(stat, kind, periods[0], FillState.State.STARTED)
+        _mark([stat.name], kind, periods[0], FillState.State.STARTED)
         fill_range(stat, periods[0], periods[-1])
-        _mark(stat, kind, periods[-1], FillState.State.DONE)
+        _mark([stat.name], kind, periods[-1], FillState.State.DONE)
         return len(periods)
     for period in periods:
-        _mark(stat, kind, period, FillState.State.STARTED)
+        _mark([stat.name], kind, period, FillState.State.STARTED)
         fill_period(stat, period)
-        _mark(stat, kind, period, FillState.State.DONE)
+        _mark([stat.name], kind, period, FillState.State.DONE)
     return len(periods)
 
 
-def _mark(stat: Stat, kind: PeriodKind, period: Period, state: str) -> None:
-    FillState.objects.update_or_create(
-        stat=stat.name,
-        period_kind=kind,
-        defaults={"period_start": period.start, "state": state},
+def run_group(
+    group: StatGroup, kind: PeriodKind | str, *, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """``run_stat`` for every member of ``group`` at once: from the earliest period a member
+    still needs (each keeps its own fill state) to the last complete one, in one fill.
+
+    Returns how many periods were filled per member (the same for all: a member further ahead
+    has its latest periods recomputed with the others, which changes nothing)."""
+    kind = PeriodKind(kind)
+    until = last_complete(kind, now or timezone.now())
+    states = {s.stat: s for s in FillState.objects.filter(stat__in=group.names, period_kind=kind)}
+    first = min(_next_to_fill(states.get(s.name), s, kind) for s in group.members)
+    if first > until:
+        return dict.fromkeys(group.names, 0)
+    # As in run_stat: STARTED at the first period, the fill is one transaction.
+    _mark(group.names, kind, first, FillState.State.STARTED)
+    fill_group(group, first, until)
+    _mark(group.names, kind, until, FillState.State.DONE)
+    return dict.fromkeys(group.names, len(periods_between(first, until)))
+
+
+def _mark(names: Sequence[str], kind: PeriodKind, period: Period, state: str) -> None:
+    """Set the fill state of ``names`` for ``kind`` in one statement."""
+    FillState.objects.bulk_create(
+        [
+            FillState(stat=name, period_kind=kind, period_start=period.start, state=state)
+            for name in names
+        ],
+        update_conflicts=True,
+        unique_fields=["stat", "period_kind"],
+        update_fields=["period_start", "state", "updated_at"],
     )
 
 
 def run_all(kind: PeriodKind | str, *, now: dt.datetime | None = None) -> dict[str, int]:
-    """Bring every statistic of ``kind`` up to date; returns periods filled per statistic."""
-    result = {stat.name: run_stat(stat, kind, now=now) for stat in stats_for(kind)}
+    """Bring every statistic of ``kind`` up to date; returns periods filled per statistic.
+    A group is filled once for all its members."""
+    result: dict[str, int] = {}
+    for stat in stats_for(kind):
+        if stat.name in result:
+            continue
+        if stat.group is not None:
+            result.update(run_group(GROUPS[stat.group], kind, now=now))
+        else:
+            result[stat.name] = run_stat(stat, kind, now=now)
     logger.info("rollups %s: %s", kind, result)
     return result
 
 
 def backfill(period: Period) -> dict[str, int]:
-    """Recompute one period for every statistic of its kind (fill states are left alone)."""
-    return {stat.name: fill_period(stat, period) for stat in stats_for(period.kind)}
+    """Recompute one period for every statistic of its kind (fill states are left alone);
+    returns the rows each statistic holds for the period."""
+    result: dict[str, int] = {}
+    for stat in stats_for(period.kind):
+        if stat.name in result:
+            continue
+        if stat.group is None:
+            result[stat.name] = fill_period(stat, period)
+            continue
+        group = GROUPS[stat.group]
+        fill_group(group, period)
+        counts = dict(
+            Rollup.objects.filter(
+                stat__in=group.names, period_kind=period.kind, period_start=period.start
+            )
+            .values_list("stat")
+            .annotate(rows=Count("pk"))
+            .order_by()
+        )
+        result.update({name: counts.get(name, 0) for name in group.names})
+    return result
 
 
 def rollup_values(
