@@ -1,0 +1,273 @@
+"""Forms and filters of the inspection, complaint, rectification and weekly-feedback pages.
+
+Forms only parse input; the rules (dates not in the future, criteria of the year's rubric, points
+between 0 and the criterion's maximum, photos judged by content and size, allowed transitions) are
+the services' (``scorecards.inspections``), which refuse with messages the views put back on these
+forms. Choice lists come from the user's own communities, so a form never offers another
+community's compound or rubric.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.forms_patrols import PHOTO_ACCEPT, DateInput
+from compounds.models import Compound, PropertyCompany
+from compounds.selectors import company_list, staff_community_ids
+
+from .inspections import UNFINISHED, overdue_q
+from .models import Complaint, DeductionItem, Rectification, RubricCriterion, VetoItem
+from .setup import rubric_for
+
+
+def _photo_field(label: str, *, required: bool = False) -> forms.FileField:
+    # A plain FileField: the content and size checks are the service's (campaigns.photos).
+    return forms.FileField(
+        label=label,
+        required=required,
+        help_text=_("JPEG, PNG or WebP, from the phone's camera."),
+        widget=forms.ClearableFileInput(attrs={"accept": PHOTO_ACCEPT, "capture": "environment"}),
+    )
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": PHOTO_ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def _communities(user: Any) -> list[int]:
+    if user.is_superuser:
+        return list(Compound.objects.values_list("community_id", flat=True).distinct())
+    return sorted(staff_community_ids(user))
+
+
+def _compounds(user: Any) -> QuerySet[Compound]:
+    return (
+        Compound.objects.filter(community_id__in=_communities(user), is_archived=False)
+        .select_related("community")
+        .order_by("community__name", "kind", "code")
+    )
+
+
+def _rubric_ids(user: Any) -> list[int]:
+    """The current rubric of this year of each of the user's communities (created from the
+    defaults on first use), so the form offers this year's criteria; a date in another year is
+    checked by the service against that year's rubric."""
+    year = timezone.localdate().year
+    return [rubric_for(c, year).pk for c in _communities(user)]
+
+
+def _criterion_label(c: RubricCriterion) -> str:
+    return f"{c.name_zh} / {c.name} ({c.max_points})"
+
+
+class InspectionForm(forms.Form):
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+    inspected_on = forms.DateField(label=_("Inspected on"), widget=DateInput())
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea({"rows": 2})
+    )
+    photos = MultiplePhotoField(
+        label=_("Photos of the visit"),
+        required=False,
+        help_text=_("Up to ten photos: JPEG, PNG or WebP."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"inspected_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["compound"].queryset = _compounds(user)
+
+
+class FindingForm(forms.Form):
+    criterion = forms.ModelChoiceField(
+        label=_("Criterion"), queryset=RubricCriterion.objects.none()
+    )
+    deduction_item = forms.ModelChoiceField(
+        label=_("Standard deduction"), queryset=DeductionItem.objects.none(), required=False
+    )
+    points = forms.DecimalField(
+        label=_("Points deducted"),
+        required=False,
+        max_digits=6,
+        decimal_places=2,
+        help_text=_("Left empty: the standard deduction's points."),
+    )
+    description = forms.CharField(
+        label=_("What was found"), widget=forms.Textarea({"rows": 2}), max_length=4000
+    )
+    photo = _photo_field(_("Photo"))
+    veto_item = forms.ModelChoiceField(
+        label=_("Veto item (一票否决)"), queryset=VetoItem.objects.none(), required=False
+    )
+    deadline_on = forms.DateField(
+        label=_("Rectification deadline"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Left empty: the community's default number of days."),
+    )
+
+    def __init__(self, *args: Any, rubric_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        criteria = RubricCriterion.objects.filter(rubric_id__in=rubric_ids).select_related("rubric")
+        self.fields["criterion"].queryset = criteria
+        self.fields["criterion"].label_from_instance = _criterion_label
+        self.fields["deduction_item"].queryset = DeductionItem.objects.filter(
+            criterion__rubric_id__in=rubric_ids
+        ).select_related("criterion")
+        self.fields["deduction_item"].label_from_instance = lambda d: (
+            f"{d.criterion.name_zh}: {d.name_zh} / {d.name} (-{d.points})"
+        )
+        self.fields["veto_item"].queryset = VetoItem.objects.filter(rubric_id__in=rubric_ids)
+        self.fields["veto_item"].label_from_instance = lambda v: f"{v.name_zh} / {v.name}"
+
+
+class BaseFindingFormSet(forms.BaseFormSet):
+    def filled_forms(self) -> list[FindingForm]:
+        """The finding blocks filled in (untouched extra blocks are ignored)."""
+        return [f for f in self.forms if f.has_changed() and f.cleaned_data]
+
+
+FindingFormSet = forms.formset_factory(
+    FindingForm, formset=BaseFindingFormSet, extra=1, max_num=30, validate_max=True
+)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the inspection is withdrawn"),
+        widget=forms.Textarea({"rows": 2}),
+        max_length=300,
+    )
+
+
+class ComplaintForm(forms.Form):
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput())
+    channel = forms.ChoiceField(label=_("Channel"), choices=Complaint.Channel.choices)
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea({"rows": 3}), max_length=4000
+    )
+    complainant_contact = forms.CharField(
+        label=_("Complainant contact"),
+        required=False,
+        max_length=100,
+        help_text=_("Staff only: never shown to the company or the public."),
+    )
+    is_collective = forms.BooleanField(label=_("Collective complaint"), required=False)
+    verified = forms.BooleanField(
+        label=_("Verified: send to the property company as a rectification item"),
+        required=False,
+    )
+    deduction_item = forms.ModelChoiceField(
+        label=_("Standard deduction"), queryset=DeductionItem.objects.none(), required=False
+    )
+    points = forms.DecimalField(
+        label=_("Points deducted"), required=False, max_digits=6, decimal_places=2
+    )
+    deadline_on = forms.DateField(
+        label=_("Rectification deadline"), required=False, widget=DateInput()
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"received_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["compound"].queryset = _compounds(user)
+        self.fields["deduction_item"].queryset = DeductionItem.objects.filter(
+            criterion__rubric_id__in=_rubric_ids(user)
+        ).select_related("criterion")
+        self.fields["deduction_item"].label_from_instance = lambda d: (
+            f"{d.criterion.name_zh}: {d.name_zh} (-{d.points})"
+        )
+
+
+class VerifyComplaintForm(forms.Form):
+    deduction_item = forms.ModelChoiceField(
+        label=_("Standard deduction"), queryset=DeductionItem.objects.none(), required=False
+    )
+    points = forms.DecimalField(
+        label=_("Points deducted"), required=False, max_digits=6, decimal_places=2
+    )
+    deadline_on = forms.DateField(
+        label=_("Rectification deadline"), required=False, widget=DateInput()
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["deduction_item"].queryset = DeductionItem.objects.filter(
+            criterion__rubric_id__in=_rubric_ids(user)
+        ).select_related("criterion")
+        self.fields["deduction_item"].label_from_instance = lambda d: (
+            f"{d.criterion.name_zh}: {d.name_zh} (-{d.points})"
+        )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("What was done"), widget=forms.Textarea({"rows": 3}), max_length=4000
+    )
+    photo = _photo_field(_("Evidence photo"), required=True)
+
+
+class VerifyForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=500, widget=forms.Textarea({"rows": 2})
+    )
+
+
+class ReopenForm(forms.Form):
+    deadline_on = forms.DateField(label=_("New deadline"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Why the fix is not accepted"), widget=forms.Textarea({"rows": 2}), max_length=2000
+    )
+
+
+# --- filters ---------------------------------------------------------------------------------------
+
+STATUS_CHOICES = [("unfinished", _("not yet closed")), *Rectification.Status.choices]
+
+
+class RectificationFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(label=_("status"), choices=STATUS_CHOICES, method="filter_status")
+    overdue = filters.BooleanFilter(
+        label=_("overdue"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    compound = filters.ModelChoiceFilter(
+        label=_("compound"),
+        queryset=lambda request: _compounds(request.user) if request else Compound.objects.none(),
+    )
+    company = filters.ModelChoiceFilter(
+        label=_("property company"),
+        queryset=lambda request: (
+            company_list(user=request.user).order_by("name")
+            if request
+            else PropertyCompany.objects.none()
+        ),
+    )
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "unfinished":
+            return queryset.filter(status__in=UNFINISHED)
+        return queryset.filter(status=value)
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(overdue_q(timezone.localdate()))

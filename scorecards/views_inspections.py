@@ -1,0 +1,546 @@
+"""Pages for inspections, complaints, rectifications and the weekly feedback.
+
+Who may do what (anonymous users are sent to log in everywhere; an account with no role, or a
+committee member, gets 403):
+
+| page | staff | grid worker | company user |
+|---|---|---|---|
+| inspections: list, detail, photos, record | their communities | their communities | 403 |
+| withdraw an inspection | yes | 403 | 403 |
+| complaints: list, log, verify | their communities | their communities | 403 |
+| rectifications: list with filters and ages | their communities | their communities | 403 |
+| rectification: detail, photos | their communities | their communities | their company's |
+| answer | 403 | 403 | their company's, when it is their turn |
+| verify, reopen | yes | 403 | 403 |
+| inbox | 403 | 403 | their company's items, overdue first |
+| weekly feedback: list, detail | companies serving their communities | 403 | their company's (opening marks it read) |
+
+Objects are fetched through the selectors of ``scorecards.inspections`` and ``feedback``, so
+another community's or another company's id answers 404 and changes nothing. Writes go through
+one service each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongde.pages import form_page, post_data
+
+from . import feedback as feedback_services
+from . import inspections
+from .forms_inspections import (
+    AnswerForm,
+    ComplaintForm,
+    FindingFormSet,
+    InspectionForm,
+    RectificationFilter,
+    ReopenForm,
+    VerifyComplaintForm,
+    VerifyForm,
+    WithdrawForm,
+    _rubric_ids,
+)
+from .inspections import (
+    ACTION_LABELS,
+    COMPANY_TURN,
+    can_answer,
+    can_manage,
+    complaint_list,
+    inspection_list,
+    is_company_user,
+    is_internal,
+    is_rectification_reader,
+    is_staff_anywhere,
+    rectification_events,
+    rectification_list,
+)
+from .models import Complaint, Inspection, InspectionPhoto, Rectification
+
+PAGE_SIZE = 50
+
+
+def _require(predicate: Callable[[Any], bool]):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not predicate(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+internal_required = _require(is_internal)
+staff_required = _require(is_staff_anywhere)
+company_required = _require(is_company_user)
+reader_required = _require(is_rectification_reader)
+feedback_reader_required = _require(lambda u: is_company_user(u) or is_staff_anywhere(u))
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    user = request.user
+    context.setdefault("is_internal", is_internal(user))
+    context.setdefault("is_company", is_company_user(user))
+    context.setdefault("is_staff", is_staff_anywhere(user))
+    context.setdefault("today", timezone.localdate())
+    context.setdefault("company_turn", COMPANY_TURN)
+    return render(request, f"scorecards/inspections/{template}", context, status=status)
+
+
+def _paginate(request: HttpRequest, qs: QuerySet) -> Page:
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    return page
+
+
+def _with_ages(rows: list[Rectification]) -> list[Rectification]:
+    today = timezone.localdate()
+    for row in rows:
+        end = row.closed_on or today
+        row.age_days = (end - row.created_on).days
+        row.overdue = row.status in COMPANY_TURN and row.deadline_on < today
+    return rows
+
+
+def _action_page(
+    request: HttpRequest, form: Any, *, save: Callable[[Any], str], context: dict[str, Any]
+) -> HttpResponse:
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="action_form.html",
+        context=context,
+        render_page=_render,
+    )
+
+
+# --- inspections -----------------------------------------------------------------------------------
+
+
+@internal_required
+def inspection_list_view(request: HttpRequest) -> HttpResponse:
+    qs = (
+        inspection_list(user=request.user)
+        .annotate(finding_count=Count("findings"))
+        .order_by("-inspected_on", "-pk")
+    )
+    return _render(
+        request, "inspection_list.html", {"page": _paginate(request, qs), "active": "inspections"}
+    )
+
+
+def _inspection(request: HttpRequest, pk: int) -> Inspection:
+    return get_object_or_404(inspection_list(user=request.user), pk=pk)
+
+
+@internal_required
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = _inspection(request, pk)
+    findings = inspection.findings.select_related(
+        "criterion", "deduction_item", "veto_item", "rectification__company"
+    )
+    return _render(
+        request,
+        "inspection_detail.html",
+        {
+            "inspection": inspection,
+            "findings": findings,
+            "photos": inspection.photos.all(),
+            "can_withdraw": can_manage(request.user, inspection.compound.community_id)
+            and not inspection.is_withdrawn,
+            "active": "inspections",
+        },
+    )
+
+
+@internal_required
+def inspection_photo(request: HttpRequest, pk: int, which: str) -> HttpResponse:
+    photo = get_object_or_404(
+        InspectionPhoto.objects.filter(inspection__in=inspection_list(user=request.user)), pk=pk
+    )
+    field = {"image": photo.image, "thumb": photo.thumbnail}.get(which)
+    if not field:
+        raise Http404
+    return FileResponse(field.open("rb"))
+
+
+def _spread_errors(exc: ValidationError, form: Any, finding_forms: list[Any]) -> None:
+    """Put the service's refusal on the inspection form and on the finding block it names."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for key, errors in exc.message_dict.items():
+        if key.startswith("finding."):
+            _prefix, index, field = key.split(".", 2)
+            target = finding_forms[int(index)]
+            target.add_error(field if field in target.fields else None, errors)
+        else:
+            form.add_error(None if key == NON_FIELD_ERRORS else key, errors)
+
+
+@internal_required
+def inspection_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    data = post_data(request)
+    files = request.FILES if data is not None else None
+    form = InspectionForm(data, files, user=user)
+    formset = FindingFormSet(
+        data, files, prefix="finding", form_kwargs={"rubric_ids": _rubric_ids(user)}
+    )
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        filled = formset.filled_forms()
+        try:
+            inspection = inspections.inspection_record(
+                compound=form.cleaned_data["compound"],
+                day=form.cleaned_data["inspected_on"],
+                inspector=user,
+                notes=form.cleaned_data["notes"],
+                photos=form.cleaned_data["photos"],
+                findings=[
+                    inspections.FindingInput(
+                        criterion=f.cleaned_data["criterion"],
+                        description=f.cleaned_data["description"],
+                        deduction_item=f.cleaned_data.get("deduction_item"),
+                        points=f.cleaned_data.get("points"),
+                        veto_item=f.cleaned_data.get("veto_item"),
+                        photo=f.cleaned_data.get("photo"),
+                        deadline_on=f.cleaned_data.get("deadline_on"),
+                    )
+                    for f in filled
+                ],
+            )
+        except ValidationError as exc:
+            _spread_errors(exc, form, filled)
+        else:
+            messages.success(request, _("Inspection recorded."))
+            return redirect("scorecards:inspection_detail", inspection.pk)
+    status = 400 if request.method == "POST" else 200
+    return _render(
+        request,
+        "inspection_form.html",
+        {"form": form, "formset": formset, "active": "inspections"},
+        status=status,
+    )
+
+
+@internal_required
+def inspection_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    inspection = _inspection(request, pk)
+    if not can_manage(user, inspection.compound.community_id):
+        raise PermissionDenied
+    form = WithdrawForm(post_data(request))
+
+    def save(form: WithdrawForm) -> str:
+        inspections.inspection_withdraw(
+            inspection=inspection, user=user, reason=form.cleaned_data["reason"]
+        )
+        return reverse("scorecards:inspection_detail", args=[inspection.pk])
+
+    return _action_page(
+        request,
+        form,
+        save=save,
+        context={
+            "title": _("Withdraw the inspection"),
+            "subject": inspection,
+            "back": reverse("scorecards:inspection_detail", args=[inspection.pk]),
+            "active": "inspections",
+        },
+    )
+
+
+# --- complaints ------------------------------------------------------------------------------------
+
+
+@internal_required
+def complaint_list_view(request: HttpRequest) -> HttpResponse:
+    qs = (
+        complaint_list(user=request.user)
+        .annotate(finding_count=Count("findings"))
+        .order_by("-received_on", "-pk")
+    )
+    return _render(
+        request, "complaint_list.html", {"page": _paginate(request, qs), "active": "complaints"}
+    )
+
+
+@internal_required
+def complaint_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ComplaintForm(post_data(request), user=user)
+
+    def save(form: ComplaintForm) -> str:
+        data = form.cleaned_data
+        item = data.get("deduction_item")
+        inspections.complaint_log(
+            compound=data["compound"],
+            received_on=data["received_on"],
+            channel=data["channel"],
+            summary=data["summary"],
+            complainant_contact=data["complainant_contact"],
+            is_collective=data["is_collective"],
+            verified=data["verified"],
+            criterion=item.criterion if item else None,
+            deduction_item=item,
+            points=data.get("points"),
+            deadline_on=data.get("deadline_on"),
+            user=user,
+        )
+        return reverse("scorecards:complaint_list")
+
+    return _action_page(
+        request,
+        form,
+        save=save,
+        context={
+            "title": _("Log a complaint"),
+            "back": reverse("scorecards:complaint_list"),
+            "active": "complaints",
+        },
+    )
+
+
+@internal_required
+def complaint_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    complaint: Complaint = get_object_or_404(complaint_list(user=user), pk=pk)
+    form = VerifyComplaintForm(post_data(request), user=user)
+
+    def save(form: VerifyComplaintForm) -> str:
+        data = form.cleaned_data
+        item = data.get("deduction_item")
+        inspections.complaint_verify(
+            complaint=complaint,
+            user=user,
+            criterion=item.criterion if item else None,
+            deduction_item=item,
+            points=data.get("points"),
+            deadline_on=data.get("deadline_on"),
+        )
+        return reverse("scorecards:complaint_list")
+
+    return _action_page(
+        request,
+        form,
+        save=save,
+        context={
+            "title": _("Verify the complaint"),
+            "subject": complaint,
+            "summary": complaint.summary,
+            "back": reverse("scorecards:complaint_list"),
+            "active": "complaints",
+        },
+    )
+
+
+# --- rectifications --------------------------------------------------------------------------------
+
+
+@internal_required
+def rectification_list_view(request: HttpRequest) -> HttpResponse:
+    qs = rectification_list(user=request.user).order_by("deadline_on", "pk")
+    filterset = RectificationFilter(request.GET, queryset=qs, request=request)
+    page = _paginate(request, filterset.qs)
+    _with_ages(page.object_list)
+    return _render(
+        request,
+        "rectification_list.html",
+        {"filter": filterset, "page": page, "active": "rectifications"},
+    )
+
+
+@company_required
+def rectification_inbox(request: HttpRequest) -> HttpResponse:
+    page = _paginate(request, inspections.inbox(user=request.user))
+    _with_ages(page.object_list)
+    return _render(request, "inbox.html", {"page": page, "active": "inbox"})
+
+
+def _rectification(request: HttpRequest, pk: int) -> Rectification:
+    return get_object_or_404(rectification_list(user=request.user), pk=pk)
+
+
+@reader_required
+def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    rect = _rectification(request, pk)
+    _with_ages([rect])
+    manage = can_manage(user, rect.compound.community_id)
+    events = list(rectification_events(rect))
+    for event in events:
+        event.label = ACTION_LABELS.get(event.action, event.action)
+    return _render(
+        request,
+        "rectification_detail.html",
+        {
+            "rect": rect,
+            "events": events,
+            # Names of community people are for the community's own eyes.
+            "show_names": is_internal(user),
+            "can_answer": can_answer(user, rect) and rect.status in COMPANY_TURN,
+            "can_verify": manage and rect.status == Rectification.Status.ANSWERED,
+            "can_reopen": manage and rect.status == Rectification.Status.ANSWERED,
+            "active": "rectifications" if is_internal(user) else "inbox",
+        },
+    )
+
+
+@reader_required
+def rectification_photo(request: HttpRequest, pk: int, which: str) -> HttpResponse:
+    """Photos go through here, not a public media URL: the item's readers only."""
+    rect = _rectification(request, pk)
+    field = None
+    if which == "answer":
+        field = rect.answer_photo
+    elif which == "finding" and rect.finding_id:
+        field = rect.finding.photo
+    elif which == "problem" and rect.problem_id:
+        field = rect.problem.photo
+    if not field:
+        raise Http404
+    return FileResponse(field.open("rb"))
+
+
+def _rect_action(
+    request: HttpRequest,
+    rect: Rectification,
+    form: Any,
+    *,
+    save: Callable[[Any], str],
+    title: str,
+) -> HttpResponse:
+    back = reverse("scorecards:rectification_detail", args=[rect.pk])
+    return _action_page(
+        request,
+        form,
+        save=save,
+        context={
+            "title": title,
+            "subject": rect.compound,
+            "summary": rect.description,
+            "back": back,
+            "active": "rectifications",
+        },
+    )
+
+
+@reader_required
+def rectification_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    rect = _rectification(request, pk)
+    if not can_answer(user, rect):
+        raise PermissionDenied
+    form = AnswerForm(post_data(request), request.FILES or None)
+
+    def save(form: AnswerForm) -> str:
+        inspections.rectification_answer(
+            rectification=rect,
+            user=user,
+            answer=form.cleaned_data["answer"],
+            photo=form.cleaned_data["photo"],
+        )
+        return reverse("scorecards:rectification_detail", args=[rect.pk])
+
+    return _rect_action(request, rect, form, save=save, title=_("Answer the rectification item"))
+
+
+@reader_required
+def rectification_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    rect = _rectification(request, pk)
+    if not can_manage(user, rect.compound.community_id):
+        raise PermissionDenied
+    form = VerifyForm(post_data(request))
+
+    def save(form: VerifyForm) -> str:
+        inspections.rectification_verify(
+            rectification=rect, user=user, note=form.cleaned_data["note"]
+        )
+        return reverse("scorecards:rectification_detail", args=[rect.pk])
+
+    return _rect_action(request, rect, form, save=save, title=_("Verify and close"))
+
+
+@reader_required
+def rectification_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    rect = _rectification(request, pk)
+    if not can_manage(user, rect.compound.community_id):
+        raise PermissionDenied
+    form = ReopenForm(post_data(request))
+
+    def save(form: ReopenForm) -> str:
+        inspections.rectification_reopen(
+            rectification=rect,
+            user=user,
+            reason=form.cleaned_data["reason"],
+            deadline_on=form.cleaned_data["deadline_on"],
+        )
+        return reverse("scorecards:rectification_detail", args=[rect.pk])
+
+    return _rect_action(request, rect, form, save=save, title=_("Send back to the company"))
+
+
+# --- weekly feedback -------------------------------------------------------------------------------
+
+
+@feedback_reader_required
+def feedback_list_view(request: HttpRequest) -> HttpResponse:
+    qs = feedback_services.feedback_list(user=request.user).order_by("-week_start", "company")
+    return _render(
+        request, "feedback_list.html", {"page": _paginate(request, qs), "active": "feedback"}
+    )
+
+
+@feedback_reader_required
+def feedback_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(feedback_services.feedback_list(user=request.user), pk=pk)
+    feedback_services.feedback_mark_read(item, user=request.user)
+    context = feedback_services.feedback_context(item)
+    return _render(request, "feedback_detail.html", {**context, "active": "feedback"})
+
+
+urlpatterns = [
+    path("inspections/", inspection_list_view, name="inspection_list"),
+    path("inspections/new/", inspection_create, name="inspection_create"),
+    path("inspections/<int:pk>/", inspection_detail, name="inspection_detail"),
+    path("inspections/<int:pk>/withdraw/", inspection_withdraw, name="inspection_withdraw"),
+    path("inspections/photos/<int:pk>/<str:which>/", inspection_photo, name="inspection_photo"),
+    path("complaints/", complaint_list_view, name="complaint_list"),
+    path("complaints/new/", complaint_create, name="complaint_create"),
+    path("complaints/<int:pk>/verify/", complaint_verify, name="complaint_verify"),
+    path("rectifications/", rectification_list_view, name="rectification_list"),
+    path("rectifications/inbox/", rectification_inbox, name="rectification_inbox"),
+    path("rectifications/<int:pk>/", rectification_detail, name="rectification_detail"),
+    path(
+        "rectifications/<int:pk>/photo/<str:which>/",
+        rectification_photo,
+        name="rectification_photo",
+    ),
+    path("rectifications/<int:pk>/answer/", rectification_answer, name="rectification_answer"),
+    path("rectifications/<int:pk>/verify/", rectification_verify, name="rectification_verify"),
+    path("rectifications/<int:pk>/reopen/", rectification_reopen, name="rectification_reopen"),
+    path("feedback/", feedback_list_view, name="feedback_list"),
+    path("feedback/<int:pk>/", feedback_detail, name="feedback_detail"),
+]
