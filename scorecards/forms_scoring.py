@@ -1,0 +1,143 @@
+"""Forms of the monthly scoring pages: each validates its own input; the rules are in
+``scorecards.scoring``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import rules
+from .models import Appeal, Publication, RubricCriterion, Scorecard
+
+BAND_CHOICES = [(b.value, b.label) for b in rules.Band]
+
+
+class VersionForm(forms.Form):
+    """Carries the version the user saw; the service refuses the change if it moved since."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class AdjustForm(VersionForm):
+    criterion = forms.ModelChoiceField(
+        label=_("Criterion"), queryset=RubricCriterion.objects.none(), empty_label=None
+    )
+    points = forms.DecimalField(
+        label=_("Points to deduct"),
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("-100"),
+        max_value=Decimal("100"),
+        help_text=_("Positive deducts more; negative gives points back."),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, scorecard: Scorecard, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].queryset = scorecard.rubric.criteria.all()
+        self.fields["criterion"].label_from_instance = lambda c: f"{c.name_zh} / {c.name}"
+
+    def clean_points(self):
+        points = self.cleaned_data["points"]
+        if points == 0:
+            raise forms.ValidationError(
+                _("Enter the points to deduct (positive) or give back (negative), not 0.")
+            )
+        return points
+
+
+class VetoLiftForm(VersionForm):
+    reason = forms.CharField(
+        label=_("Why is the veto lifted?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your reply"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Answer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class PublishForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I have reviewed the drafts and the replies: publish the list."), required=True
+    )
+
+
+class CorrectionForm(forms.Form):
+    """One band and one score field per entry of the edition, plus the note."""
+
+    note = forms.CharField(
+        label=_("What changed and why"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Published with the correction."),
+    )
+    appeal = forms.ModelChoiceField(
+        label=_("Upheld appeal this correction answers"),
+        queryset=Appeal.objects.none(),
+        required=False,
+    )
+
+    def __init__(self, *args, publication: Publication, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.entries = list(publication.entries.order_by("compound_name"))
+        self.fields["appeal"].queryset = Appeal.objects.filter(
+            entry__publication=publication, status=Appeal.Status.UPHELD, correction__isnull=True
+        )
+        for entry in self.entries:
+            self.fields[f"band_{entry.pk}"] = forms.ChoiceField(
+                label=entry.compound_name, choices=BAND_CHOICES, initial=entry.band
+            )
+            self.fields[f"score_{entry.pk}"] = forms.DecimalField(
+                label=_("Score"),
+                max_digits=6,
+                decimal_places=2,
+                min_value=Decimal(0),
+                max_value=Decimal(100),
+                initial=entry.score,
+            )
+
+    def rows(self):
+        return [
+            (entry, self[f"band_{entry.pk}"], self[f"score_{entry.pk}"]) for entry in self.entries
+        ]
+
+    def changes(self):
+        from .scoring import EntryChange
+
+        out = {}
+        for entry in self.entries:
+            band = self.cleaned_data[f"band_{entry.pk}"]
+            score = self.cleaned_data[f"score_{entry.pk}"]
+            if band != entry.band or score != entry.score:
+                out[entry.pk] = EntryChange(
+                    score=score if score != entry.score else None,
+                    band=band if band != entry.band else None,
+                    veto=False if entry.veto and band != rules.Band.BLACK else None,
+                )
+        return out
+
+
+class AppealForm(forms.Form):
+    grounds = forms.CharField(
+        label=_("Grounds of the appeal"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class DecideForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(Appeal.Status.UPHELD, _("upheld")), (Appeal.Status.REJECTED, _("rejected"))],
+        widget=forms.RadioSelect,
+    )
+    decision = forms.CharField(label=_("Reason (public)"), widget=forms.Textarea(attrs={"rows": 3}))

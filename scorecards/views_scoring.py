@@ -1,0 +1,503 @@
+"""Pages of the monthly scoring: drafts, adjustments, replies, publication, corrections, appeals.
+
+Who may do what (anonymous users are sent to log in; any other account gets 403):
+
+| page | staff | company user | grid worker, committee, resident |
+|---|---|---|---|
+| scoring home | month overview of their communities | its scorecards and black listings | 403 |
+| month overview, draft now, publish | their communities | 403 | 403 |
+| scorecard detail | their communities' cards | its company's cards (drafts too) | 403 |
+| adjust, lift a veto, answer a reply | their communities | 403 | 403 |
+| reply to a draft | 403 | its company's drafts, within the window | 403 |
+| publication detail, correction | their communities | 403 | 403 |
+| appeals: list | their communities' | its own | 403 |
+| appeal a black listing | 403 | its own black entries, within the period | 403 |
+| decide an appeal | their communities | 403 | 403 |
+
+Objects are fetched through the scoped selectors of ``scorecards.scoring``, so another
+community's or another company's id answers 404 and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from compounds.models import Community
+from compounds.selectors import company_ids
+from tongde.pages import form_page, post_data
+
+from . import scoring
+from .forms_scoring import (
+    AdjustForm,
+    AnswerForm,
+    AppealForm,
+    CorrectionForm,
+    DecideForm,
+    PublishForm,
+    ReplyForm,
+    VetoLiftForm,
+)
+from .models import Publication, PublicationEntry, Scorecard, ScorecardReply, VetoEvent
+
+
+def _is_reader(user) -> bool:
+    return scoring.is_scoring_staff(user) or bool(company_ids(user))
+
+
+def _require(predicate):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not predicate(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+reader_required = _require(_is_reader)
+staff_required = _require(scoring.is_scoring_staff)
+company_required = _require(lambda user: bool(company_ids(user)))
+
+
+def _is_staff_of(user, community_id: int) -> bool:
+    ids = scoring.scoring_community_ids(user)
+    return ids is None or community_id in ids
+
+
+def _community(request: HttpRequest, pk: int) -> Community:
+    ids = scoring.scoring_community_ids(request.user)
+    qs = Community.objects.all() if ids is None else Community.objects.filter(pk__in=ids)
+    return get_object_or_404(qs, pk=pk)
+
+
+def _month(label: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(f"{label}-01")
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+def _card(request: HttpRequest, pk: int) -> Scorecard:
+    return get_object_or_404(scoring.scorecard_list(user=request.user), pk=pk)
+
+
+def _staff_card(request: HttpRequest, pk: int) -> Scorecard:
+    card = _card(request, pk)
+    if not _is_staff_of(request.user, card.compound.community_id):
+        raise PermissionDenied
+    return card
+
+
+def _publication(request: HttpRequest, pk: int) -> Publication:
+    return get_object_or_404(scoring.publication_list(user=request.user), pk=pk)
+
+
+# --- home and month overview ---------------------------------------------------------------------
+
+
+@reader_required
+def home(request: HttpRequest) -> HttpResponse:
+    if scoring.is_scoring_staff(request.user):
+        ids = scoring.scoring_community_ids(request.user)
+        communities = Community.objects.order_by("name")
+        if ids is not None:
+            communities = communities.filter(pk__in=ids)
+        month = scoring.previous_month(timezone.localdate())
+        return render(
+            request,
+            "scorecards/scoring/home.html",
+            {"communities": communities, "month": month},
+        )
+    cards = (
+        scoring.scorecard_list(user=request.user)
+        .annotate(reply_count=Count("replies"))
+        .order_by("-month", "compound__name")
+    )
+    entries = scoring.company_black_entries(user=request.user)
+    return render(
+        request,
+        "scorecards/scoring/company_home.html",
+        {"cards": cards, "entries": entries, "today": timezone.localdate()},
+    )
+
+
+@staff_required
+def month_overview(request: HttpRequest, community: int, month: str) -> HttpResponse:
+    community_obj = _community(request, community)
+    first = _month(month)
+    cards = (
+        Scorecard.objects.filter(compound__community=community_obj, month=first)
+        .select_related("compound", "company")
+        .annotate(
+            reply_count=Count("replies", distinct=True),
+            open_replies=Count(
+                "replies", filter=Q(replies__answered_at__isnull=True), distinct=True
+            ),
+        )
+        .order_by("compound__name")
+    )
+    publications = Publication.objects.filter(community=community_obj, month=first).order_by(
+        "sequence"
+    )
+    return render(
+        request,
+        "scorecards/scoring/month.html",
+        {
+            "community": community_obj,
+            "month": first,
+            "label": month,
+            "cards": cards,
+            "publications": publications,
+            "drafts": sum(1 for c in cards if c.status == Scorecard.Status.DRAFT),
+            "previous": scoring.previous_month(first).strftime("%Y-%m"),
+            "next": scoring.next_month(first).strftime("%Y-%m"),
+        },
+    )
+
+
+@staff_required
+def draft_now(request: HttpRequest, community: int, month: str) -> HttpResponse:
+    community_obj = _community(request, community)
+    first = _month(month)
+    if request.method != "POST":
+        return redirect("scorecards:scoring_month", community_obj.pk, month)
+    try:
+        result = scoring.draft_month(first, [community_obj])
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Drafted: %(created)s new, %(refreshed)s refreshed, %(published)s already published.")
+            % {
+                "created": result.created,
+                "refreshed": result.refreshed,
+                "published": result.published,
+            },
+        )
+    return redirect("scorecards:scoring_month", community_obj.pk, month)
+
+
+@staff_required
+def publish(request: HttpRequest, community: int, month: str) -> HttpResponse:
+    community_obj = _community(request, community)
+    first = _month(month)
+    form = PublishForm(post_data(request))
+
+    def save(form) -> str:
+        publication = scoring.publish_month(community=community_obj, month=first, user=request.user)
+        return reverse("scorecards:scoring_publication", args=[publication.pk])
+
+    drafts = Scorecard.objects.filter(
+        compound__community=community_obj, month=first, status=Scorecard.Status.DRAFT
+    )
+    counts = {row["band"]: row["n"] for row in drafts.values("band").annotate(n=Count("pk"))}
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="scorecards/scoring/publish.html",
+        context={
+            "community": community_obj,
+            "month": first,
+            "label": month,
+            "counts": counts,
+            "draft_count": sum(counts.values()),
+        },
+    )
+
+
+# --- a scorecard -----------------------------------------------------------------------------------
+
+
+def _evidence_url(finding) -> str | None:
+    if finding is None or finding.inspection_id is None:
+        return None
+    try:
+        return reverse("scorecards:inspection_detail", args=[finding.inspection_id])
+    except NoReverseMatch:
+        return None
+
+
+@reader_required
+def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    card = _card(request, pk)
+    is_staff = _is_staff_of(request.user, card.compound.community_id)
+    deductions = list(card.deductions.select_related("criterion", "finding", "by"))
+    for deduction in deductions:
+        deduction.evidence_url = _evidence_url(deduction.finding)
+    today = timezone.localdate()
+    can_reply = (
+        not is_staff
+        and card.status == Scorecard.Status.DRAFT
+        and (card.reply_due_on is None or today <= card.reply_due_on)
+    )
+    return render(
+        request,
+        "scorecards/scoring/scorecard.html",
+        {
+            "card": card,
+            "lines": card.lines.select_related("criterion"),
+            "deductions": deductions,
+            "vetoes": card.vetoes.select_related("veto_item"),
+            "replies": card.replies.select_related("by", "answered_by"),
+            "is_staff": is_staff,
+            "is_draft": card.status == Scorecard.Status.DRAFT,
+            "adjust_form": AdjustForm(scorecard=card, initial={"version": card.version}),
+            "lift_form": VetoLiftForm(initial={"version": card.version}),
+            "reply_form": ReplyForm() if can_reply else None,
+            "answer_form": AnswerForm(),
+        },
+    )
+
+
+@staff_required
+def scorecard_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    card = _staff_card(request, pk)
+    form = AdjustForm(post_data(request), scorecard=card, initial={"version": card.version})
+
+    def save(form) -> str:
+        scoring.scorecard_adjust(
+            scorecard=card,
+            criterion=form.cleaned_data["criterion"],
+            points=form.cleaned_data["points"],
+            reason=form.cleaned_data["reason"],
+            user=request.user,
+            seen_version=form.cleaned_data["version"],
+        )
+        return reverse("scorecards:scoring_card", args=[card.pk])
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="scorecards/scoring/adjust.html",
+        context={"card": card, "title": _("Adjust a score")},
+    )
+
+
+@staff_required
+def veto_lift(request: HttpRequest, pk: int) -> HttpResponse:
+    veto = get_object_or_404(
+        VetoEvent.objects.select_related("scorecard__compound", "veto_item").filter(
+            scorecard__in=scoring.scorecard_list(user=request.user)
+        ),
+        pk=pk,
+    )
+    card = veto.scorecard
+    if not _is_staff_of(request.user, card.compound.community_id):
+        raise PermissionDenied
+    form = VetoLiftForm(post_data(request), initial={"version": card.version})
+
+    def save(form) -> str:
+        scoring.veto_lift(
+            veto=veto,
+            reason=form.cleaned_data["reason"],
+            user=request.user,
+            seen_version=form.cleaned_data["version"],
+        )
+        return reverse("scorecards:scoring_card", args=[card.pk])
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="scorecards/scoring/adjust.html",
+        context={"card": card, "veto": veto, "title": _("Lift a veto")},
+    )
+
+
+@company_required
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    card = get_object_or_404(
+        Scorecard.objects.select_related("compound", "company").filter(
+            company_id__in=company_ids(request.user)
+        ),
+        pk=pk,
+    )
+    form = ReplyForm(post_data(request))
+
+    def save(form) -> str:
+        scoring.reply_create(scorecard=card, text=form.cleaned_data["text"], user=request.user)
+        return reverse("scorecards:scoring_card", args=[card.pk])
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="scorecards/scoring/adjust.html",
+        context={"card": card, "title": _("Reply to the draft scorecard")},
+    )
+
+
+@staff_required
+def reply_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        ScorecardReply.objects.select_related("scorecard__compound").filter(
+            scorecard__in=scoring.scorecard_list(user=request.user)
+        ),
+        pk=pk,
+    )
+    card = item.scorecard
+    if not _is_staff_of(request.user, card.compound.community_id):
+        raise PermissionDenied
+    form = AnswerForm(post_data(request))
+
+    def save(form) -> str:
+        scoring.reply_answer(reply=item, answer=form.cleaned_data["answer"], user=request.user)
+        return reverse("scorecards:scoring_card", args=[card.pk])
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="scorecards/scoring/adjust.html",
+        context={"card": card, "reply": item, "title": _("Answer the company's reply")},
+    )
+
+
+# --- publications and corrections ------------------------------------------------------------------
+
+
+@staff_required
+def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    publication = _publication(request, pk)
+    entries = scoring.public_entry_list(publication=publication).select_related("appeal")
+    return render(
+        request,
+        "scorecards/scoring/publication.html",
+        {
+            "publication": publication,
+            "entries": entries,
+            "is_latest": scoring.latest_edition(publication).pk == publication.pk,
+            "editions": Publication.objects.filter(
+                community_id=publication.community_id, month=publication.month
+            ).order_by("sequence"),
+        },
+    )
+
+
+@staff_required
+def publication_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    publication = _publication(request, pk)
+    form = CorrectionForm(post_data(request), publication=publication)
+
+    def save(form) -> str:
+        correction = scoring.publish_correction(
+            publication=publication,
+            changes=form.changes(),
+            note=form.cleaned_data["note"],
+            user=request.user,
+            appeal=form.cleaned_data.get("appeal"),
+        )
+        return reverse("scorecards:scoring_publication", args=[correction.pk])
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="scorecards/scoring/correct.html",
+        context={"publication": publication},
+    )
+
+
+# --- appeals ---------------------------------------------------------------------------------------
+
+
+@reader_required
+def appeal_list(request: HttpRequest) -> HttpResponse:
+    appeals = scoring.appeal_list(user=request.user).order_by("-filed_at")
+    return render(
+        request,
+        "scorecards/scoring/appeals.html",
+        {
+            "appeals": appeals,
+            "is_staff": scoring.is_scoring_staff(request.user),
+            "entries": scoring.company_black_entries(user=request.user),
+        },
+    )
+
+
+@company_required
+def appeal_file(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(
+        PublicationEntry.objects.select_related("publication__community").filter(
+            company_id__in=company_ids(request.user)
+        ),
+        pk=pk,
+    )
+    form = AppealForm(post_data(request))
+
+    def save(form) -> str:
+        scoring.appeal_file(entry=entry, grounds=form.cleaned_data["grounds"], user=request.user)
+        return reverse("scorecards:scoring_appeals")
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="scorecards/scoring/appeal_form.html",
+        context={"entry": entry, "closes_on": scoring.appeal_closes_on(entry)},
+    )
+
+
+@staff_required
+def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = get_object_or_404(scoring.appeal_list(user=request.user), pk=pk)
+    if not _is_staff_of(request.user, appeal.entry.publication.community_id):
+        raise PermissionDenied
+    form = DecideForm(post_data(request))
+
+    def save(form) -> str:
+        decided = scoring.appeal_decide(
+            appeal=appeal,
+            status=form.cleaned_data["status"],
+            decision=form.cleaned_data["decision"],
+            user=request.user,
+        )
+        if decided.status == decided.Status.UPHELD:
+            return reverse("scorecards:scoring_correct", args=[appeal.entry.publication_id])
+        return reverse("scorecards:scoring_appeals")
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="scorecards/scoring/appeal_form.html",
+        context={"entry": appeal.entry, "appeal": appeal},
+    )
+
+
+urlpatterns = [
+    path("scoring/", home, name="scoring_home"),
+    path("scoring/<int:community>/<str:month>/", month_overview, name="scoring_month"),
+    path("scoring/<int:community>/<str:month>/draft/", draft_now, name="scoring_draft"),
+    path("scoring/<int:community>/<str:month>/publish/", publish, name="scoring_publish"),
+    path("scoring/card/<int:pk>/", scorecard_detail, name="scoring_card"),
+    path("scoring/card/<int:pk>/adjust/", scorecard_adjust, name="scoring_adjust"),
+    path("scoring/card/<int:pk>/reply/", reply, name="scoring_reply"),
+    path("scoring/veto/<int:pk>/lift/", veto_lift, name="scoring_veto_lift"),
+    path("scoring/reply/<int:pk>/answer/", reply_answer, name="scoring_reply_answer"),
+    path("scoring/publication/<int:pk>/", publication_detail, name="scoring_publication"),
+    path("scoring/publication/<int:pk>/correct/", publication_correct, name="scoring_correct"),
+    path("scoring/appeals/", appeal_list, name="scoring_appeals"),
+    path("scoring/entry/<int:pk>/appeal/", appeal_file, name="scoring_appeal_file"),
+    path("scoring/appeals/<int:pk>/decide/", appeal_decide, name="scoring_appeal_decide"),
+]

@@ -1,0 +1,271 @@
+"""Scoring pages for every role: staff, grid worker, company of the right and of another company,
+committee member, resident, anonymous; wrong ids answer 404 and change nothing; forms end to end
+(the version carried by the adjust form, the conflict); query counts at two sizes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from scorecards import scoring
+from scorecards.models import (
+    Appeal,
+    Publication,
+    Scorecard,
+    ScorecardReply,
+    ScoreDeduction,
+    VetoEvent,
+)
+from tests import factories
+from tests.scorecards.test_scoring import MONTH, TODAY, finding, inspect
+
+pytestmark = pytest.mark.django_db
+
+LABEL = "2026-09"
+ROLES = [
+    "anonymous",
+    "resident",
+    "committee_member_a",
+    "grid_worker",
+    "company_user_a",
+    "company_user_b",
+    "staff",
+    "other_staff",
+]
+
+
+@pytest.fixture
+def world(
+    community,
+    other_community,
+    compound_a,
+    compound_b,
+    staff,
+    grid_worker,
+    company_user_a,
+    company_user_b,
+    committee_member_a,
+    resident,
+):
+    inspect(compound_a), inspect(compound_a)
+    finding(compound_a, "fire_safety", "3", veto="major_safety_accident")
+    scoring.draft_month(MONTH, today=TODAY)
+    card = Scorecard.objects.get(compound=compound_a)
+    card.reply_due_on = timezone.localdate()
+    card.save()
+    reply = ScorecardReply.objects.create(scorecard=card, text="we disagree", by=company_user_a)
+    return {
+        "community": community,
+        "card": card,
+        "veto": card.vetoes.get(),
+        "reply": reply,
+        "anonymous": None,
+        "resident": resident,
+        "committee_member_a": committee_member_a,
+        "grid_worker": grid_worker,
+        "company_user_a": company_user_a,
+        "company_user_b": company_user_b,
+        "staff": staff,
+        "other_staff": factories.membership_user("staff", community=other_community),
+    }
+
+
+def _login(client, world, who):
+    if world[who] is not None:
+        client.force_login(world[who])
+
+
+def _url(world, name):
+    c, card = world["community"], world["card"]
+    args = {
+        "scoring_home": [],
+        "scoring_appeals": [],
+        "scoring_month": [c.pk, LABEL],
+        "scoring_publish": [c.pk, LABEL],
+        "scoring_card": [card.pk],
+        "scoring_adjust": [card.pk],
+        "scoring_reply": [card.pk],
+        "scoring_veto_lift": [world["veto"].pk],
+        "scoring_reply_answer": [world["reply"].pk],
+    }[name]
+    return _en(f"scorecards:{name}", args)
+
+
+def _en(name, args):
+    with translation.override("en"):
+        return reverse(name, args=args)
+
+
+# expected GET status per role, in ROLES order
+MATRIX = [
+    ("scoring_home", [302, 403, 403, 403, 200, 200, 200, 200]),
+    ("scoring_appeals", [302, 403, 403, 403, 200, 200, 200, 200]),
+    ("scoring_month", [302, 403, 403, 403, 403, 403, 200, 404]),
+    ("scoring_publish", [302, 403, 403, 403, 403, 403, 200, 404]),
+    ("scoring_card", [302, 403, 403, 403, 200, 404, 200, 404]),
+    ("scoring_adjust", [302, 403, 403, 403, 403, 403, 200, 404]),
+    ("scoring_reply", [302, 403, 403, 403, 200, 404, 403, 403]),
+    ("scoring_veto_lift", [302, 403, 403, 403, 403, 403, 200, 404]),
+    ("scoring_reply_answer", [302, 403, 403, 403, 403, 403, 200, 404]),
+]
+
+
+@pytest.mark.parametrize(("name", "statuses"), MATRIX, ids=[m[0] for m in MATRIX])
+def test_every_page_for_every_role(client, world, name, statuses):
+    got = []
+    for who in ROLES:
+        client.logout()
+        _login(client, world, who)
+        got.append(client.get(_url(world, name)).status_code)
+    assert dict(zip(ROLES, got, strict=True)) == dict(zip(ROLES, statuses, strict=True))
+
+
+def _state(world):
+    card = Scorecard.objects.get(pk=world["card"].pk)
+    return (
+        card.version,
+        card.total,
+        card.status,
+        ScoreDeduction.objects.count(),
+        ScorecardReply.objects.count(),
+        VetoEvent.objects.filter(is_lifted=True).count(),
+        Publication.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "name", "data"),
+    [
+        ("company_user_b", "scoring_reply", {"text": "not ours"}),
+        ("company_user_b", "scoring_card", {}),
+        ("company_user_a", "scoring_adjust", {"points": "5", "reason": "x"}),
+        ("grid_worker", "scoring_adjust", {"points": "5", "reason": "x"}),
+        ("grid_worker", "scoring_publish", {"confirm": "on"}),
+        ("company_user_a", "scoring_veto_lift", {"reason": "x"}),
+        ("other_staff", "scoring_veto_lift", {"reason": "x"}),
+        ("other_staff", "scoring_publish", {"confirm": "on"}),
+        ("company_user_b", "scoring_reply_answer", {"answer": "x"}),
+    ],
+)
+def test_wrong_role_or_company_posting_changes_nothing(client, world, who, name, data):
+    before = _state(world)
+    _login(client, world, who)
+    card = world["card"]
+    criterion = card.rubric.criteria.get(code="parking")
+    payload = {"version": card.version, "criterion": criterion.pk, **data}
+    response = client.post(_url(world, name), payload)
+    assert response.status_code in (403, 404, 405)
+    assert _state(world) == before
+
+
+def test_staff_adjusts_through_the_form_and_a_stale_form_gets_a_conflict(client, world):
+    card = world["card"]
+    criterion = card.rubric.criteria.get(code="parking")
+    client.force_login(world["staff"])
+    page = client.get(_url(world, "scoring_card"))
+    assert f'name="version" value="{card.version}"' in page.content.decode()
+    data = {"criterion": criterion.pk, "points": "4", "reason": "cars", "version": card.version}
+    response = client.post(_url(world, "scoring_adjust"), data)
+    assert response.status_code == 302
+    # the second staff member posts from the same page: refused, nothing lost
+    other = factories.membership_user("staff", community=world["community"])
+    client.force_login(other)
+    response = client.post(_url(world, "scoring_adjust"), {**data, "points": "9", "reason": "b"})
+    assert response.status_code == 400
+    assert "Someone changed this scorecard" in response.content.decode()
+    assert list(
+        ScoreDeduction.objects.filter(source="adjustment").values_list("points", "reason")
+    ) == [(Decimal(4), "cars")]
+
+
+def test_adjust_without_a_reason_is_a_clear_error(client, world):
+    card = world["card"]
+    client.force_login(world["staff"])
+    before = _state(world)
+    response = client.post(
+        _url(world, "scoring_adjust"),
+        {"criterion": card.rubric.criteria.first().pk, "points": "2", "version": card.version},
+    )
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
+    assert _state(world) == before
+
+
+def test_company_replies_and_staff_publish_and_the_company_appeals(client, world):
+    client.force_login(world["company_user_a"])
+    response = client.post(_url(world, "scoring_reply"), {"text": "the accident was not ours"})
+    assert response.status_code == 302
+    assert world["card"].replies.count() == 2
+    client.force_login(world["staff"])
+    response = client.get(_url(world, "scoring_publish"))
+    assert "2 draft scorecards will be published" in response.content.decode()
+    assert client.post(_url(world, "scoring_publish"), {}).status_code == 400
+    assert not Publication.objects.exists()
+    response = client.post(_url(world, "scoring_publish"), {"confirm": "on"})
+    assert response.status_code == 302
+    publication = Publication.objects.get()
+    assert client.get(response.url).status_code == 200
+    entry = publication.entries.get(compound=world["card"].compound)
+    assert entry.band == "black"
+    # the other company cannot appeal it; the listed company can
+    client.force_login(world["company_user_b"])
+    url = _en("scorecards:scoring_appeal_file", [entry.pk])
+    assert client.post(url, {"grounds": "x"}).status_code == 404
+    client.force_login(world["company_user_a"])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"grounds": "the accident was on the road"}).status_code == 302
+    appeal = Appeal.objects.get()
+    # staff uphold and are sent to the correction form
+    client.force_login(world["staff"])
+    decide = _en("scorecards:scoring_appeal_decide", [appeal.pk])
+    response = client.post(decide, {"status": "upheld", "decision": "road accident"})
+    assert response.status_code == 302
+    correct_page = client.get(response.url)
+    assert correct_page.status_code == 200
+    data = {"note": "appeal upheld", "appeal": appeal.pk}
+    for e in publication.entries.all():
+        data[f"band_{e.pk}"] = "none" if e.pk == entry.pk else e.band
+        data[f"score_{e.pk}"] = str(e.score)
+    response = client.post(response.url, data)
+    assert response.status_code == 302
+    correction = Publication.objects.get(sequence=2)
+    appeal.refresh_from_db()
+    assert appeal.correction == correction
+    assert correction.entries.get(compound=entry.compound).band == "none"
+
+
+def _more_compounds(community, n):
+    for _ in range(n):
+        compound = factories.CompoundFactory(community=community)
+        factories.ServiceContractFactory(compound=compound)
+        inspect(compound)
+        finding(compound, "cleanliness", "1")
+
+
+def test_month_overview_and_company_home_queries_equal_at_two_sizes(client, world):
+    client.force_login(world["staff"])
+    url = _url(world, "scoring_month")
+
+    def count(path):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path).status_code == 200
+        return len(ctx.captured_queries)
+
+    scoring.draft_month(MONTH, today=TODAY)
+    small = count(url)
+    _more_compounds(world["community"], 6)
+    scoring.draft_month(MONTH, today=TODAY)
+    assert count(url) == small
+    client.force_login(world["company_user_a"])
+    home = _url(world, "scoring_home")
+    small = count(home)
+    for compound in Scorecard.objects.exclude(company__name="甲物业").values_list(
+        "compound", flat=True
+    )[:3]:
+        Scorecard.objects.filter(compound_id=compound).update(company=world["card"].company)
+    assert count(home) == small
