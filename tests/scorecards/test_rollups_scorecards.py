@@ -1,0 +1,277 @@
+"""Scorecard rollups: scores and bands from current publications only, averages and "1224" ranks
+per quarter, inspections and findings per week and per serving company, closures, overdue items
+and report timeliness; a re-run changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from compounds.models import ServiceContract
+from scorecards.models import (
+    Finding,
+    Inspection,
+    MonthlyReport,
+    Rectification,
+    Scorecard,
+    ScoringSettings,
+)
+from scorecards.setup import rubric_for
+from tests import factories
+from tests.scorecards.test_public_data import publish, row
+from tongde import rollups
+from tongde.models import Rollup
+from tongde.periods import PeriodKind, parse_period
+
+SH = ZoneInfo("Asia/Shanghai")
+APRIL, MAY, JUNE = dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def _start(settings):
+    settings.ROLLUP_START = dt.date(2024, 1, 1)
+
+
+@pytest.fixture
+def compound_c(community, company_a):
+    compound = factories.CompoundFactory(community=community, name="丙小区", code="c")
+    factories.ServiceContractFactory(compound=compound, company=company_a)
+    return compound
+
+
+def fill(stat: str, kind: str, label: str) -> dict[tuple[int, str], Decimal]:
+    period = parse_period(PeriodKind(kind), label)
+    rollups.fill_period(rollups.STATS[stat], period)
+    return {
+        (r.subject_id, r.dimension): r.value
+        for r in Rollup.objects.filter(stat=stat, period_kind=kind, period_start=period.start)
+    }
+
+
+@pytest.fixture
+def lists(community, compound_a, compound_b, compound_c):
+    publish(
+        community,
+        APRIL,
+        [
+            row(compound_a, "95", "red", rank=1),
+            row(compound_c, "95", "red", rank=1),
+            row(compound_b, "60", "black", rank=3),
+        ],
+    )
+    may1 = publish(
+        community,
+        MAY,
+        [
+            row(compound_a, "80", "none", rank=1),
+            row(compound_c, "80", "none", rank=1),
+            row(compound_b, "50", "black", rank=3),
+        ],
+    )
+    publish(
+        community,
+        MAY,
+        [
+            row(compound_a, "80", "none", rank=1),
+            row(compound_c, "80", "none", rank=1),
+            row(compound_b, "72", "none", rank=3),
+        ],
+        sequence=2,
+        correction_of=may1,
+        note="corrected",
+    )
+    publish(
+        community,
+        JUNE,
+        [
+            row(compound_a, "90", "red", rank=1),
+            row(compound_c, "90", "red", rank=1),
+            row(compound_b, "40", "unranked", inspections=1),
+        ],
+    )
+    # July drafted, not published: counts nowhere.
+    Scorecard.objects.create(
+        compound=compound_a,
+        company=compound_a.contracts.first().company,
+        month=dt.date(2024, 7, 1),
+        rubric=rubric_for(community, 2024),
+        total=Decimal(1),
+        band="black",
+    )
+
+
+def test_monthly_score_with_band(lists, compound_a, compound_b):
+    may = fill("scorecards.compound_score", "month", "2024-05")
+    assert may[(compound_b.pk, "none")] == Decimal("72")  # the correction, not 50
+    assert (compound_b.pk, "black") not in may
+    assert fill("scorecards.compound_score", "month", "2024-06")[(compound_b.pk, "unranked")] == 40
+    assert fill("scorecards.compound_score", "month", "2024-07") == {}
+
+
+def test_quarterly_averages_and_ranks(
+    lists, compound_a, compound_b, compound_c, company_a, company_b
+):
+    average = fill("scorecards.compound_average", "quarter", "2024-Q2")
+    assert round(average[(compound_a.pk, "")], 2) == Decimal("88.33")
+    assert average[(compound_b.pk, "")] == Decimal("66")  # June unranked left out
+    ranks = fill("scorecards.compound_rank", "quarter", "2024-Q2")
+    # Competition ranking: a and c tie at 88.33, b is third.
+    assert ranks == {(compound_a.pk, ""): 1, (compound_c.pk, ""): 1, (compound_b.pk, ""): 3}
+    companies = fill("scorecards.company_average", "quarter", "2024-Q2")
+    assert round(companies[(company_a.pk, "")], 2) == Decimal("88.33")
+    assert companies[(company_b.pk, "")] == Decimal("66")
+    assert fill("scorecards.company_rank", "quarter", "2024-Q2") == {
+        (company_a.pk, ""): 1,
+        (company_b.pk, ""): 2,
+    }
+    assert fill("scorecards.company_bands", "quarter", "2024-Q2") == {
+        (company_a.pk, "red"): 4,
+        (company_a.pk, "none"): 2,
+        (company_b.pk, "black"): 1,
+        (company_b.pk, "none"): 1,
+        (company_b.pk, "unranked"): 1,
+    }
+
+
+def test_ranks_within_each_community(lists, other_community, company_b, compound_a):
+    elsewhere = factories.CompoundFactory(community=other_community, name="外小区")
+    factories.ServiceContractFactory(compound=elsewhere, company=company_b)
+    publish(other_community, APRIL, [row(elsewhere, "20", "black", rank=1)])
+    ranks = fill("scorecards.compound_rank", "quarter", "2024-Q2")
+    assert ranks[(elsewhere.pk, "")] == 1
+    assert ranks[(compound_a.pk, "")] == 1
+
+
+@pytest.fixture
+def work(community, compound_a, compound_b, company_a, company_b, staff):
+    criterion = rubric_for(community, 2024).criteria.first()
+
+    def inspect(compound, day, withdrawn=False):
+        return Inspection.objects.create(
+            compound=compound, inspected_on=day, inspector=staff, is_withdrawn=withdrawn
+        )
+
+    def find(compound, day, withdrawn=False):
+        return Finding.objects.create(
+            compound=compound,
+            found_on=day,
+            criterion=criterion,
+            points=Decimal(2),
+            description="楼道堆物",
+            is_withdrawn=withdrawn,
+        )
+
+    inspect(compound_a, dt.date(2024, 5, 6))
+    inspect(compound_a, dt.date(2024, 5, 13))
+    inspect(compound_a, dt.date(2024, 5, 14), withdrawn=True)
+    find(compound_a, dt.date(2024, 5, 6))
+    find(compound_a, dt.date(2024, 5, 7))
+    find(compound_a, dt.date(2024, 5, 13))
+    find(compound_a, dt.date(2024, 5, 8), withdrawn=True)
+    # compound_b changes company on 1 June: its June work belongs to company_a.
+    ServiceContract.objects.filter(compound=compound_b).update(ends_on=dt.date(2024, 5, 31))
+    ServiceContract.objects.create(compound=compound_b, company=company_a, starts_on=JUNE)
+    inspect(compound_b, dt.date(2024, 5, 31))
+    inspect(compound_b, dt.date(2024, 6, 1))
+    find(compound_b, dt.date(2024, 6, 3))
+
+    def rect(deadline, closed=None):
+        return Rectification.objects.create(
+            compound=compound_a,
+            company=company_a,
+            description="清理楼道",
+            created_on=dt.date(2024, 5, 1),
+            deadline_on=deadline,
+            status=Rectification.Status.CLOSED if closed else Rectification.Status.OPEN,
+            closed_on=closed,
+        )
+
+    rect(dt.date(2024, 5, 10), closed=dt.date(2024, 5, 9))  # on time
+    rect(dt.date(2024, 5, 10), closed=dt.date(2024, 5, 20))  # overdue, closed late
+    rect(dt.date(2024, 5, 15))  # overdue, still open
+    rect(dt.date(2024, 6, 15))  # not due in May
+
+    def report(compound, company, month, submitted):
+        return MonthlyReport.objects.create(
+            compound=compound,
+            company=company,
+            month=month,
+            first_submitted_at=submitted,
+            status=MonthlyReport.Status.SUBMITTED if submitted else MonthlyReport.Status.DRAFT,
+        )
+
+    # Due on the 5th of the next month (default); times are Beijing time.
+    report(compound_a, company_a, APRIL, dt.datetime(2024, 5, 5, 23, 30, tzinfo=SH))
+    report(compound_a, company_a, MAY, dt.datetime(2024, 6, 6, 0, 30, tzinfo=SH))
+    report(compound_a, company_a, JUNE, None)
+    report(compound_b, company_b, APRIL, dt.datetime(2024, 4, 30, 12, 0, tzinfo=SH))
+
+
+def test_weekly_inspections_and_findings(work, compound_a):
+    assert fill("scorecards.compound_inspections", "week", "2024-W19") == {(compound_a.pk, ""): 1}
+    assert fill("scorecards.compound_inspections", "week", "2024-W20") == {(compound_a.pk, ""): 1}
+    assert fill("scorecards.compound_findings", "week", "2024-W19") == {(compound_a.pk, ""): 2}
+
+
+def test_company_of_the_day(work, compound_a, compound_b, company_a, company_b):
+    may = fill("scorecards.company_inspections", "month", "2024-05")
+    assert may == {(company_a.pk, ""): 2, (company_b.pk, ""): 1}
+    june = fill("scorecards.company_inspections", "month", "2024-06")
+    assert june == {(company_a.pk, ""): 1}
+    assert fill("scorecards.company_findings", "month", "2024-06") == {(company_a.pk, ""): 1}
+    assert fill("scorecards.company_findings", "month", "2024-05") == {(company_a.pk, ""): 3}
+
+
+def test_closures_and_overdue(work, compound_a, company_a):
+    assert fill("scorecards.compound_closures", "month", "2024-05") == {(compound_a.pk, ""): 2}
+    assert fill("scorecards.company_overdue", "month", "2024-05") == {(company_a.pk, ""): 2}
+    assert fill("scorecards.compound_overdue", "week", "2024-W19") == {(compound_a.pk, ""): 1}
+    # The June item is still open after its deadline: overdue in June.
+    assert fill("scorecards.compound_overdue", "month", "2024-06") == {(compound_a.pk, ""): 1}
+
+
+def test_report_timeliness(work, community, compound_a, compound_b, company_a, company_b):
+    q2 = fill("scorecards.company_reports", "quarter", "2024-Q2")
+    assert q2 == {
+        (company_a.pk, "on_time"): 1,
+        (company_a.pk, "late"): 1,
+        (company_a.pk, "not_submitted"): 1,
+        (company_b.pk, "on_time"): 1,
+    }
+    # A later due day in the community's settings makes the May report on time.
+    ScoringSettings.objects.create(community=community, year=2024, report_due_day=7)
+    may = fill("scorecards.compound_reports", "month", "2024-05")
+    assert may == {(compound_a.pk, "on_time"): 1}
+
+
+def test_rerun_changes_nothing(lists, work):
+    now = dt.datetime(2025, 1, 6, 9, 0, tzinfo=SH)  # 2024 and all its parts complete
+    names = [n for n in rollups.STATS if n.startswith("scorecards.")]
+    for kind in PeriodKind:
+        for name in names:
+            if kind in rollups.STATS[name].kinds:
+                rollups.run_stat(rollups.STATS[name], kind, now=now)
+    before = sorted(
+        Rollup.objects.filter(stat__startswith="scorecards.").values_list(
+            "stat", "period_kind", "period_start", "subject_id", "dimension", "value", "computed_at"
+        )
+    )
+    assert before
+    for kind in PeriodKind:
+        rollups.backfill(
+            parse_period(
+                kind,
+                {"week": "2024-W19", "month": "2024-05", "quarter": "2024-Q2", "year": "2024"}[
+                    kind
+                ],
+            )
+        )
+    after = sorted(
+        Rollup.objects.filter(stat__startswith="scorecards.").values_list(
+            "stat", "period_kind", "period_start", "subject_id", "dimension", "value", "computed_at"
+        )
+    )
+    assert after == before
