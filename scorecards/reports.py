@@ -93,10 +93,10 @@ class Compliance(StrEnum):
 
     @property
     def label(self) -> str:
-        return str(_COMPLIANCE_LABELS[self])
+        return COMPLIANCE_LABELS[self]
 
 
-_COMPLIANCE_LABELS = {
+COMPLIANCE_LABELS = {
     Compliance.ON_TIME: _("on time"),
     Compliance.LATE: _("late"),
     Compliance.MISSING: _("missing"),

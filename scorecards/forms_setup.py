@@ -1,0 +1,165 @@
+"""Forms of the setup pages: settings, rubric editor (three formsets), agreements and commitments.
+
+Forms check the shape of the input; the rules that need other rows (bands in order, frozen
+rubrics, codes used twice, scans by content) live in ``scorecards.agreements``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from committees.models import Election
+
+from .models import Agreement, ScoringSettings
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+PERCENT_HELP = _("A percentage, e.g. 95.5 for 95.5%; it is stored as the fraction 0.955.")
+
+
+class PercentField(forms.DecimalField):
+    """Takes a percentage (0-100, e.g. 95.5) and gives the fraction (0.955) the models store."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", Decimal(0))
+        kwargs.setdefault("max_value", Decimal(100))
+        kwargs.setdefault("max_digits", 5)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", PERCENT_HELP)
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        # Initial values come from the model as fractions (Decimal); bound data stays as typed.
+        if isinstance(value, Decimal):
+            return f"{(value * 100).normalize():f}"
+        return value
+
+    def clean(self, value: Any) -> Decimal | None:
+        percent = super().clean(value)
+        return None if percent is None else (percent / 100).quantize(Decimal("0.0001"))
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = ScoringSettings
+        fields = [
+            "red_at",
+            "black_below",
+            "min_inspections",
+            "report_due_day",
+            "report_grace_days",
+            "reply_days",
+            "publish_by_day",
+            "appeal_days",
+            "rectification_days",
+        ]
+
+
+class CriterionForm(forms.Form):
+    code = forms.SlugField(label=_("code"), max_length=40)
+    name = forms.CharField(label=_("name (English)"), max_length=100)
+    name_zh = forms.CharField(label=_("name (Chinese)"), max_length=100)
+    max_points = forms.DecimalField(
+        label=_("maximum points"), min_value=Decimal("0.01"), max_digits=6, decimal_places=2
+    )
+
+
+class DeductionForm(forms.Form):
+    criterion = forms.SlugField(
+        label=_("criterion code"), max_length=40, help_text=_("The code of its criterion.")
+    )
+    code = forms.SlugField(label=_("code"), max_length=40)
+    name = forms.CharField(label=_("name (English)"), max_length=200)
+    name_zh = forms.CharField(label=_("name (Chinese)"), max_length=200)
+    points = forms.DecimalField(
+        label=_("standard deduction"), min_value=Decimal("0.01"), max_digits=6, decimal_places=2
+    )
+
+
+class VetoForm(forms.Form):
+    code = forms.SlugField(label=_("code"), max_length=40)
+    name = forms.CharField(label=_("name (English)"), max_length=200)
+    name_zh = forms.CharField(label=_("name (Chinese)"), max_length=200)
+
+
+CriterionFormSet = forms.formset_factory(CriterionForm, extra=2, can_delete=True)
+DeductionFormSet = forms.formset_factory(DeductionForm, extra=3, can_delete=True)
+VetoFormSet = forms.formset_factory(VetoForm, extra=1, can_delete=True)
+
+
+class RubricNoteForm(forms.Form):
+    note = forms.CharField(label=_("what changed"), max_length=200, required=False)
+
+
+def formset_rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
+    """Filled, not deleted rows of a valid formset."""
+    return [
+        {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+    ]
+
+
+class AgreementForm(forms.ModelForm):
+    target_fee_collection_rate = PercentField(label=_("target fee collection rate (%)"))
+    target_satisfaction = PercentField(label=_("target satisfaction rate (%)"))
+    scan = forms.FileField(
+        label=_("signed scan"),
+        required=False,
+        help_text=_("PDF or a photo (JPEG, PNG, WebP), checked by its content."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.webp"}),
+    )
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "signed_on",
+            "target_fee_collection_rate",
+            "target_complaint_days",
+            "target_satisfaction",
+            "fee_standard",
+            "fee_vote",
+            "notes",
+        ]
+        widgets = {"signed_on": DATE_INPUT, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, compound_id: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        compound_id = compound_id or getattr(self.instance, "compound_id", None)
+        self.fields["fee_vote"].queryset = Election.objects.filter(
+            committee__compound_id=compound_id
+        ).order_by("-pk")
+        self.fields["fee_vote"].required = False
+
+    def data_dict(self) -> dict[str, Any]:
+        return {f: self.cleaned_data.get(f) for f in self.Meta.fields}
+
+
+class AgreementCreateForm(AgreementForm):
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
+
+    class Meta(AgreementForm.Meta):
+        fields = ["year", *AgreementForm.Meta.fields]
+
+
+class CommitmentForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    text = forms.CharField(label=_("commitment"), max_length=300, required=False)
+    standard = forms.CharField(label=_("service standard"), max_length=300, required=False)
+    is_withdrawn = forms.BooleanField(label=_("withdrawn"), required=False)
+
+
+CommitmentFormSet = forms.formset_factory(CommitmentForm, extra=3)
+
+
+def commitment_rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data]
+
+
+class AgreementFilter(forms.Form):
+    year = forms.IntegerField(label=_("year"), required=False, min_value=2000, max_value=2100)
+    q = forms.CharField(label=_("compound or company"), required=False, max_length=100)
