@@ -142,12 +142,25 @@ def campaigns_lines(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
+def drafting_lines(figures: dict[str, Any]) -> list[str]:
+    if "error" in figures:
+        return [f"monthly drafting: not measured ({figures['error']})"]
+    return [
+        f"monthly drafting: app {figures['app_seconds']:.3f} s, SQL GROUP BY"
+        f" {figures['sql_seconds']:.3f} s, ratio app/SQL ="
+        f" {_ratio(figures['app_seconds'], figures['sql_seconds'])} (goal <= 1.3)",
+        f"  ({figures['compounds']:,} scorecards of {figures['month']} from"
+        f" {figures['findings']:,} findings; same sums and inspection counts)",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--import-json")
     parser.add_argument("--api-json")
     parser.add_argument("--tally-json")
     parser.add_argument("--campaigns-json")
+    parser.add_argument("--drafting-json")
     parser.add_argument("--database-url")
     args = parser.parse_args(argv)
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -158,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         lines += tally_lines(_load(args.tally_json))
     if args.campaigns_json:
         lines += campaigns_lines(_load(args.campaigns_json))
+    if args.drafting_json:
+        lines += drafting_lines(_load(args.drafting_json))
     for line in lines:
         print(line)
     if size := database_size(args.database_url):

@@ -120,8 +120,13 @@ step "campaign rollups vs SQL GROUP BY ($OPERATIONS operations)"
 timeout 600 $PY -m bench.measure_campaigns "${CAMPAIGN_ARGS[@]}" --json-out "$WORK/campaigns.json" \
   2> >(grep -v 'AXES: BEGIN' >&2) || STATUS=1
 
+step "monthly drafting of 1,000 compounds vs SQL GROUP BY of the same findings"
+timeout 900 $PY -m bench.measure_drafting --json-out "$WORK/drafting.json" \
+  2> >(grep -v 'AXES: BEGIN' >&2) || STATUS=1
+
 echo
 $PY -m bench.report --import-json "$WORK/import.json" --api-json "$WORK/api.json" \
   --tally-json "$WORK/tally.json" --campaigns-json "$WORK/campaigns.json" \
+  --drafting-json "$WORK/drafting.json" \
   --database-url "$DATABASE_URL"
 exit "$STATUS"
