@@ -14,12 +14,16 @@ is rendered afresh on its next request, while the old renderings expire on their
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db.models import F, QuerySet
 
 from compounds.models import Community
@@ -220,8 +224,25 @@ def _version_key(slug: str) -> str:
     return f"scorecards:public:{slug}:version"
 
 
+# Each worker process also keeps the pages it served last (keyed with the version, so a new
+# version misses them) and the versions it read, for ``SCORECARDS_PUBLIC_VERSION_SECONDS`` (1 s
+# by default): most hits then touch no shared cache at all. Another worker may so serve the old
+# list for up to that second after a publication; the worker that published drops it at once.
+LOCAL_PAGES = 256
+_local: OrderedDict[str, str] = OrderedDict()
+_versions: dict[str, tuple[float, str]] = {}
+
+
+def _version_seconds() -> float:
+    return float(getattr(settings, "SCORECARDS_PUBLIC_VERSION_SECONDS", 1.0))
+
+
 def community_version(slug: str) -> str:
     """The community's current cache token, created on first use."""
+    now = time.monotonic()
+    known = _versions.get(slug)
+    if known is not None and known[0] > now:
+        return known[1]
     key = _version_key(slug)
     version = cache.get(key)
     if version is None:
@@ -229,6 +250,9 @@ def community_version(slug: str) -> str:
         # add: two first requests at once agree on one token. It expires with the pages.
         if not cache.add(key, version, PAGE_SECONDS):
             version = cache.get(key) or version
+    seconds = _version_seconds()
+    if seconds > 0:
+        _versions[slug] = (now + seconds, version)
     return version
 
 
@@ -237,9 +261,42 @@ def page_key(slug: str, language: str, *parts: object) -> str:
     return f"scorecards:public:{slug}:{community_version(slug)}:{language}:{bits}"
 
 
+def cached_page(key: str) -> str | None:
+    """The rendering stored under ``key``: this process's copy, else the shared cache's."""
+    html = _local.get(key)
+    if html is not None:
+        _local.move_to_end(key)
+        return html
+    html = cache.get(key)
+    if html is not None:
+        _remember(key, html)
+    return html
+
+
+def store_page(key: str, html: str) -> None:
+    cache.set(key, html, PAGE_SECONDS)
+    _remember(key, html)
+
+
+def _remember(key: str, html: str) -> None:
+    _local[key] = html
+    while len(_local) > LOCAL_PAGES:
+        _local.popitem(last=False)
+
+
 def invalidate(slug: str) -> None:
     """Forget every rendered page of the community (they expire later on their own)."""
     cache.delete(_version_key(slug))
+    _versions.pop(slug, None)
+    prefix = f"scorecards:public:{slug}:"
+    for key in [k for k in _local if k.startswith(prefix)]:
+        _local.pop(key, None)
+
+
+def forget_local(**kwargs) -> None:
+    """Drop this process's copies (on any settings change: a test starts with a fresh cache)."""
+    _local.clear()
+    _versions.clear()
 
 
 def on_list_published(sender, community_id: int, month=None, **kwargs) -> None:
@@ -251,3 +308,4 @@ def on_list_published(sender, community_id: int, month=None, **kwargs) -> None:
 
 
 list_published.connect(on_list_published, dispatch_uid="scorecards.public.on_list_published")
+setting_changed.connect(forget_local, dispatch_uid="scorecards.public.forget_local")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
@@ -27,8 +26,8 @@ from compounds.models import Community, Compound, PropertyCompany
 from . import rules
 from .models import PublicationEntry
 from .public import (
-    PAGE_SECONDS,
     bands_for,
+    cached_page,
     company_entries,
     compound_trend,
     latest_publication,
@@ -36,6 +35,7 @@ from .public import (
     page_key,
     public_list,
     published_months,
+    store_page,
     trend_svg,
 )
 
@@ -48,13 +48,13 @@ def _serve(request: HttpRequest, slug: str, parts: tuple, build) -> HttpResponse
         template, context = build()
         return HttpResponse(render_to_string(template, context, request=request))
     key = page_key(slug, get_language(), *parts)
-    html = cache.get(key)
+    html = cached_page(key)
     if html is None:
         template, context = build()
         html = render_to_string(
             template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request=request
         )
-        cache.set(key, html, PAGE_SECONDS)
+        store_page(key, html)
     return HttpResponse(html.replace(CSRF_PLACEHOLDER, str(get_token(request))))
 
 
