@@ -154,6 +154,20 @@ def drafting_lines(figures: dict[str, Any]) -> list[str]:
     ]
 
 
+def redblack_lines(figures: dict[str, Any]) -> list[str]:
+    if "error" in figures:
+        return [f"public red/black list: not measured ({figures['error']})"]
+    page = figures["page"]["requests_per_second"]
+    hello = figures["hello"]["requests_per_second"]
+    return [
+        f"public red/black list: {page:,.0f} req/s; hello world: {hello:,.0f} req/s;"
+        f" ratio {_ratio(page, hello)} (goal >= 0.8)",
+        f"  (/scorecards/public/{figures['slug']}/, anonymous, cached rendering,"
+        f" {figures['page_bytes']:,} bytes, vs /_bench/hello, same gunicorn,"
+        f" wrk -t2 -c16 -d{figures['duration']}s)",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--import-json")
@@ -161,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tally-json")
     parser.add_argument("--campaigns-json")
     parser.add_argument("--drafting-json")
+    parser.add_argument("--redblack-json")
     parser.add_argument("--database-url")
     args = parser.parse_args(argv)
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -173,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         lines += campaigns_lines(_load(args.campaigns_json))
     if args.drafting_json:
         lines += drafting_lines(_load(args.drafting_json))
+    if args.redblack_json:
+        lines += redblack_lines(_load(args.redblack_json))
     for line in lines:
         print(line)
     if size := database_size(args.database_url):

@@ -93,6 +93,8 @@ TALLY_ARGS=(--ballots "$BALLOTS" --dwellings "$((BALLOTS * 11 / 10))" --import-r
 timeout 900 $PY -m bench.measure_tally "${TALLY_ARGS[@]}" --setup-only 2> >(grep -v 'AXES: BEGIN' >&2) || true
 CAMPAIGN_ARGS=(--communities "$COMMUNITIES" --operations "$OPERATIONS")
 timeout 600 $PY -m bench.measure_campaigns "${CAMPAIGN_ARGS[@]}" --setup-only 2> >(grep -v 'AXES: BEGIN' >&2) || true
+# A published red/black list for city-0001 (kept; skipped when the community has one).
+timeout 300 $PY -m bench.measure_redblack --slug city-0001 --setup-only 2> >(grep -v 'AXES: BEGIN' >&2) || true
 # Fresh bulk loads have no planner statistics (a production database has had autovacuum), and
 # earlier bench runs leave dead rows behind their rollbacks: both would skew the plans.
 psql -h "$PGH" -p "$PGP" -U "$PGU" -d "$PGD" -qc "VACUUM (ANALYZE)"
@@ -106,6 +108,11 @@ step "community API vs hello world (gunicorn on 127.0.0.1:$PORT, wrk ${DURATION}
 $PY -m bench.measure_api --slug "$SLUG" --port "$PORT" --duration "$DURATION" \
   --redis-url "$REDIS" --static-root "$WORK/static" --pidfile "$PIDFILE" \
   --json-out "$WORK/api.json" || STATUS=1
+
+step "public red/black list page vs hello world (anonymous, cached rendering)"
+$PY -m bench.measure_redblack --slug city-0001 --port "$PORT" --duration "$DURATION" \
+  --redis-url "$REDIS" --static-root "$WORK/static" --pidfile "$PIDFILE" \
+  --json-out "$WORK/redblack.json" 2> >(grep -v 'AXES: BEGIN' >&2) || STATUS=1
 
 # After the API run: the import's rolled-back writes leave dead rows that autovacuum would
 # clean up during the load test.
@@ -127,6 +134,6 @@ timeout 900 $PY -m bench.measure_drafting --json-out "$WORK/drafting.json" \
 echo
 $PY -m bench.report --import-json "$WORK/import.json" --api-json "$WORK/api.json" \
   --tally-json "$WORK/tally.json" --campaigns-json "$WORK/campaigns.json" \
-  --drafting-json "$WORK/drafting.json" \
+  --drafting-json "$WORK/drafting.json" --redblack-json "$WORK/redblack.json" \
   --database-url "$DATABASE_URL"
 exit "$STATUS"
