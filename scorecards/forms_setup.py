@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from committees.models import Election
 
+from .agreements import BANDS_ORDER
 from .models import Agreement, ScoringSettings
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -43,20 +44,35 @@ class PercentField(forms.DecimalField):
         return None if percent is None else (percent / 100).quantize(Decimal("0.0001"))
 
 
-class SettingsForm(forms.ModelForm):
-    class Meta:
-        model = ScoringSettings
-        fields = [
-            "red_at",
-            "black_below",
-            "min_inspections",
-            "report_due_day",
-            "report_grace_days",
-            "reply_days",
-            "publish_by_day",
-            "appeal_days",
-            "rectification_days",
-        ]
+SETTINGS_FIELDS = [
+    "red_at",
+    "black_below",
+    "min_inspections",
+    "report_due_day",
+    "report_grace_days",
+    "reply_days",
+    "publish_by_day",
+    "appeal_days",
+    "rectification_days",
+]
+
+
+class SettingsForm(forms.Form):
+    """The model's fields, as a plain form: the band order is checked here with a message staff
+    understand (a model form would also report the database constraint's name)."""
+
+    def __init__(self, *args: Any, instance: ScoringSettings | None = None, **kwargs: Any) -> None:
+        if instance is not None:
+            kwargs.setdefault("initial", forms.model_to_dict(instance, fields=SETTINGS_FIELDS))
+        super().__init__(*args, **kwargs)
+        self.fields.update(forms.fields_for_model(ScoringSettings, fields=SETTINGS_FIELDS))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        red, black = data.get("red_at"), data.get("black_below")
+        if red is not None and black is not None and black > red:
+            self.add_error("black_below", BANDS_ORDER)
+        return data
 
 
 class CriterionForm(forms.Form):
