@@ -466,6 +466,10 @@ def _complaint_finding(
             raise ValidationError(
                 NO_COMPLAINT_CRITERION % {"year": day.year, "code": COMPLAINT_CRITERION}
             )
+        if deduction_item is None and points is None:
+            # The criterion's first standard deduction (by default "complaint not answered in
+            # time") unless staff chose another or gave the points.
+            deduction_item = criterion.deduction_items.first()
     item = FindingInput(
         criterion=criterion,
         description=complaint.summary,

@@ -407,3 +407,9 @@ def test_complaint_refusals_save_nothing(compound_a, staff, company_user_a):
         _complaint(compound_a, staff, verified=True, points=Decimal(-1))
     assert exc.value.message_dict == {"points": [str(inspections.POINTS_NEGATIVE)]}
     assert (Complaint.objects.count(), Finding.objects.count()) == (0, 0)
+
+
+def test_a_verified_complaint_without_points_takes_the_first_standard_deduction(compound_a, staff):
+    complaint = _complaint(compound_a, staff, verified=True)
+    finding = complaint.findings.get()
+    assert (finding.deduction_item.code, finding.points) == ("complaint_late", Decimal(3))
