@@ -377,3 +377,65 @@ def test_query_count_does_not_grow_with_compounds(
     assert small == large
     html = _page(client, url(other_community))
     assert "批量小区202405-0999" in html or page == "archive"
+
+
+# --- Through the publishing service ------------------------------------------------------------
+
+
+def test_publish_month_refreshes_the_cached_page(
+    client, community, compound_a, compound_b, staff, django_capture_on_commit_callbacks
+):
+    from scorecards.scoring import publish_month
+
+    rubric = rubric_for(community, 2024)
+    for compound, total, band in ((compound_a, "93.50", "red"), (compound_b, "61.25", "black")):
+        for month in (MAY, JUNE):
+            Scorecard.objects.create(
+                compound=compound,
+                company=compound.contracts.first().company,
+                month=month,
+                rubric=rubric,
+                total=Decimal(total) - (month.month - 5),
+                band=band,
+                inspections=2,
+            )
+    url = f"/en/scorecards/public/{community.slug}/"
+    assert "No list has been published yet." in _page(client, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_month(community=community, month=MAY, user=staff)
+    html = _page(client, url)
+    assert "93.50" in html
+    assert "61.25" in html
+    # June stays a draft: on no page, in no export.
+    assert "92.50" not in html
+    assert client.get(f"/scorecards/public/{community.slug}/2024-06/").status_code == 404
+    api = client.get(f"/api/v1/communities/{community.slug}/redblack/latest.json").json()
+    assert api["month"] == "2024-05"
+    assert sorted(r["score"] for r in api["rows"]) == ["61.25", "93.50"]
+
+
+def test_other_workers_see_a_publication_within_the_version_memo(
+    client, community, compound_a, compound_b, monkeypatch
+):
+    import time
+
+    url = f"/en/scorecards/public/{community.slug}/"
+    publish(community, APRIL, [row(compound_a, "91", "red", rank=1)])
+    _page(client, url)
+    publish(community, MAY, [row(compound_b, "77.77", "none", rank=1)])
+    # Another worker published: the shared version is gone, this worker's memo still holds it.
+    cache.delete(f"scorecards:public:{community.slug}:version")
+    assert "77.77" not in _page(client, url)
+    later = time.monotonic() + 1.5
+    monkeypatch.setattr(public.time, "monotonic", lambda: later)
+    assert "77.77" in _page(client, url)
+
+
+def test_without_version_memo_every_hit_reads_the_version(client, community, compound_a, settings):
+    settings.SCORECARDS_PUBLIC_VERSION_SECONDS = 0
+    url = f"/en/scorecards/public/{community.slug}/"
+    publish(community, APRIL, [row(compound_a, "91", "red", rank=1)])
+    _page(client, url)
+    publish(community, MAY, [row(compound_a, "77.77", "none", rank=1)])
+    cache.delete(f"scorecards:public:{community.slug}:version")
+    assert "77.77" in _page(client, url)
