@@ -1,0 +1,89 @@
+"""The scorecards' part of ``load_demo``: a year of the "three solids" that every page can show,
+written through the app's own drafting and publishing; a second run changes nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count
+
+from compounds.models import Compound
+from scorecards.demo import KANGSHENG_COMMITMENTS, MOTION_TITLE
+from scorecards.models import (
+    Agreement,
+    Appeal,
+    Finding,
+    Inspection,
+    MonthlyReport,
+    Publication,
+    PublicationEntry,
+    Rectification,
+    Scorecard,
+    WeeklyFeedback,
+)
+
+
+@pytest.fixture(scope="module")
+def demo_output(django_db_setup, django_db_blocker):
+    """Load the demo once for the module; roll it back afterwards."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            out = io.StringIO()
+            call_command("load_demo", stdout=out)
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(demo_output, db):
+    return demo_output
+
+
+def test_kangsheng_agreement_carries_the_owners_commitments_and_fee_vote(demo):
+    agreement = Agreement.objects.get(compound__code="kangsheng-garden", year=2026)
+    assert [c.text for c in agreement.commitments.all()] == [t for t, _ in KANGSHENG_COMMITMENTS]
+    assert agreement.fee_vote is not None and agreement.fee_vote.title == MOTION_TITLE
+    assert "0.60" in agreement.fee_standard
+    managed = Compound.objects.filter(kind="managed", community__slug="tongde-lane").count()
+    assert Agreement.objects.filter(year=2026).count() == managed == 5
+
+
+def test_a_year_of_lists_with_red_black_a_correction_and_an_appeal(demo):
+    editions = Publication.objects.filter(community__slug="tongde-lane")
+    assert sorted({p.month.month for p in editions}) == list(range(1, 11))
+    corrections = editions.filter(correction_of__isnull=False)
+    assert corrections.count() == 1
+    correction = corrections.get()
+    assert correction.month.month == 6 and correction.correction_note
+    bands = dict(PublicationEntry.objects.values_list("band").annotate(n=Count("pk")).order_by())
+    assert bands["red"] > 0 and bands["black"] > 0 and bands["none"] > 0
+    assert bands.get("unranked", 0) >= 1
+    appeal = Appeal.objects.get()
+    assert appeal.status == Appeal.Status.REJECTED and appeal.decision
+    assert appeal.entry.band == "black"
+    # The cards behind the lists are the app's own drafts, published.
+    assert not Scorecard.objects.filter(month__month__lte=10, status="draft").exists()
+
+
+def test_the_year_has_reports_inspections_and_rectifications(demo):
+    assert MonthlyReport.objects.filter(month__year=2026).count() == 10 * 5 - 1  # one missing
+    assert Inspection.objects.filter(inspected_on__month=11).exists()
+    assert Finding.objects.filter(is_withdrawn=True).count() == 1  # the June duplicate
+    statuses = set(Rectification.objects.values_list("status", flat=True))
+    assert {"closed", "open"} <= statuses
+    assert WeeklyFeedback.objects.exists()
+
+
+def test_second_run_changes_nothing(demo):
+    before = (Inspection.objects.count(), Publication.objects.count(), Finding.objects.count())
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    after = (Inspection.objects.count(), Publication.objects.count(), Finding.objects.count())
+    assert after == before
