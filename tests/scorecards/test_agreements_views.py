@@ -112,17 +112,30 @@ def test_get_permissions(client, request, community, compound_a, agreement, role
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_post_permissions_nothing_changes_when_refused(client, request, community, agreement, role):
+def test_post_permissions_nothing_changes_when_refused(
+    client, request, community, compound_b, agreement, role
+):
     rubric = rubric_for(community, 2026)
+    criteria_before = rubric.as_rules()
     login(client, request, role)
     responses = [
         client.post(en_url("settings_edit", community.slug, 2026), {"red_at": "80"}),
         client.post(en_url("rubric_new_version", rubric.pk)),
         client.post(en_url("agreement_edit", agreement.pk), {"fee_standard": "改"}),
+        client.post(
+            en_url("rubric_edit", rubric.pk),
+            {"c-TOTAL_FORMS": "0", "c-INITIAL_FORMS": "0", "d-TOTAL_FORMS": "0"},
+        ),
+        client.post(
+            en_url("agreement_create", compound_b.pk),
+            {"year": "2026", "k-TOTAL_FORMS": "0", "k-INITIAL_FORMS": "0"},
+        ),
     ]
     code = expected(role, scoped=True)
     if code != 200:
-        assert [r.status_code for r in responses] == [code] * 3
+        assert [r.status_code for r in responses] == [code] * 5
+        assert rubric.as_rules() == criteria_before
+        assert not Agreement.objects.filter(compound=compound_b).exists()
         assert not ScoringSettings.objects.filter(red_at=80).exists()
         assert Rubric.objects.filter(community=community).count() == 1
         agreement.refresh_from_db()
