@@ -365,3 +365,23 @@ def test_query_counts_equal_at_two_sizes(client, request, community, company_a, 
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_pages_render_in_chinese(client, staff, company_user_a, report_a, compound_a):
+    # The default language: every page renders without an English-only assumption.
+    client.force_login(company_user_a)
+    for url in (
+        reverse("scorecards:my_reports"),
+        reverse("scorecards:report_detail", args=[report_a.pk]),
+        reverse("scorecards:report_create", args=[compound_a.pk]),
+    ):
+        assert client.get(url).status_code in (200,), url
+    client.force_login(staff)
+    for url in (
+        reverse("scorecards:report_list"),
+        reverse("scorecards:reports_overdue"),
+        reverse("scorecards:report_detail", args=[report_a.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'lang="zh-hans"' in response.content.decode()
