@@ -12,7 +12,7 @@ import pytest
 from campaigns.models import Campaign
 from tests.campaigns.factories import CampaignFactory, DisorderFactory
 from tongde import rollups
-from tongde.models import Rollup
+from tongde.models import FillState, Rollup
 from tongde.periods import PeriodKind, parse_period
 
 NOW = dt.datetime(2021, 2, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -159,3 +159,22 @@ def test_a_rerun_changes_nothing_and_edits_are_picked_up_by_a_backfill(community
         stat="campaigns.operations", period_kind="month", period_start=dt.date(2020, 8, 1)
     )
     assert august.value == 1
+
+
+@pytest.mark.django_db
+def test_the_four_community_figures_fill_as_one_group_like_each_alone(community, operations):
+    group = rollups.GROUPS["campaigns.community"]
+    assert group.names == STATS[:4]
+    assert {rollups.STATS[name].group for name in STATS[:4]} == {"campaigns.community"}
+    # when run_all fills them (once for the group) ...
+    for kind in PeriodKind:
+        filled = rollups.run_all(kind, now=NOW)
+        assert len({filled[name] for name in STATS[:4]}) == 1
+    by_group = [row for row in _rows() if row[0] in STATS[:4]]
+    # ... and when each fills alone
+    Rollup.objects.all().delete()
+    FillState.objects.all().delete()
+    _run_all()
+    # then the rows are the same
+    assert by_group
+    assert [row for row in _rows() if row[0] in STATS[:4]] == by_group
