@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tongde.context_processors.site",
+                "tongde.context_processors.roles",
             ],
         },
     },

@@ -1,0 +1,28 @@
+"""The menu offers each role the scorecards pages it may open, and nothing it may not."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+MENU_LINK = re.compile(r'class="dropdown-item" href="(/scorecards/[^"]+)"')
+
+
+@pytest.mark.parametrize(
+    "role", ["staff", "grid_worker", "company_user_a", "committee_member_a", "resident"]
+)
+def test_every_menu_link_opens_for_the_role_that_sees_it(role, client, request):
+    client.force_login(request.getfixturevalue(role))
+    links = MENU_LINK.findall(client.get("/").content.decode())
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    expected = {"staff": 10, "grid_worker": 3, "company_user_a": 5}
+    assert len(links) == expected.get(role, 0)
+
+
+def test_anonymous_home_links_to_the_public_list(client, community):
+    page = client.get("/").content.decode()
+    assert f"/scorecards/public/{community.slug}/" in page
