@@ -10,17 +10,21 @@ each, person-times, truckloads and tonnes, one in fifty withdrawn.
 
 **Measured**, for the twelve months of ``--year``:
 
-- *rollups*: ``tongde.rollups.fill_range`` (what ``run_stat`` runs to catch up a range of
-  periods) for the four community statistics of ``campaigns/rollups.py`` (operations,
-  person-times, truckloads, tonnes) over the twelve months: one upsert per statistic;
+- *rollups*: ``tongde.rollups.fill_group`` (what ``run_all`` runs to catch up a range of
+  periods) for the group of the four community statistics of ``campaigns/rollups.py``
+  (operations, person-times, truckloads, tonnes) over the twelve months: one statement on
+  PostgreSQL (``GROUP BY``, unpivot, upsert and removal of stale rows);
 - *SQL*: one ``SELECT community_id, date_trunc('month', held_on), count(*), sum(...)`` ``GROUP BY``
-  over the year: the same sums read straight from the rows, the yardstick (goal <= 1.3×);
-- beside it, all six campaign statistics (per compound and per disorder too, through the M2M
-  tables) against three such ``GROUP BY`` statements.
+  over the year: the same sums read straight from the rows, the yardstick (goal <= 1.3x);
+- beside it, for the same group: ``run_group`` (the fill with the fill-state reads and writes
+  around it, the states DONE up to the December before), and the same fill again over rows
+  already there with unchanged values;
+- all six campaign statistics (per compound and per disorder too, through the M2M tables)
+  against three such ``GROUP BY`` statements.
 
 The rollups run inside a transaction rolled back afterwards, so nothing stays behind; each side
-runs three times and the best is kept. The rollup rows must equal the SQL sums (checked after the
-timing).
+runs three times, the sides taking turns, and the best of each is kept. The rollup rows must
+equal the SQL sums (checked after the timing).
 """
 
 from __future__ import annotations
@@ -262,9 +266,15 @@ def sql_run(year: int, *, everything: bool) -> tuple[float, dict, int]:
     return seconds, rows, 3 if everything else 1
 
 
-def _best(fn) -> tuple[float, dict, int]:
-    runs = [fn() for _ in range(REPEATS)]
-    return min(run[0] for run in runs), runs[-1][1], runs[-1][-1]
+def _best(*fns) -> list[tuple[float, dict, int]]:
+    """Each of ``fns`` ``REPEATS`` times, taking turns (so that a burst of load elsewhere on
+    the machine does not fall on one side only); the best time of each, with its last rows
+    and statement count."""
+    runs: list[list] = [[] for _ in fns]
+    for _ in range(REPEATS):
+        for done, fn in zip(runs, fns, strict=True):
+            done.append(fn())
+    return [(min(run[0] for run in done), done[-1][1], done[-1][-1]) for done in runs]
 
 
 def _compare(app: dict, sql: dict, what: str) -> None:
@@ -294,17 +304,24 @@ def measure(*, communities: int, operations: int, year: int, seed: int) -> dict[
     if missing:
         raise BenchError(f"statistics not registered: {', '.join(missing)}")
     data = setup(communities=communities, operations=operations, seed=seed)
-    app_seconds, app_rows, app_statements = _best(lambda: rollups_run(year, COMMUNITY_STATS))
-    sql_seconds, sql_rows, _ = _best(lambda: sql_run(year, everything=False))
-    _compare(app_rows, sql_rows, "community statistics")
-    run_seconds, run_rows, run_statements = _best(lambda: catch_up_run(year))
-    _compare(run_rows, sql_rows, "community statistics, run_group")
-    refill_seconds, refill_rows, _ = _best(lambda: rollups_run(year, COMMUNITY_STATS, refill=True))
-    _compare(refill_rows, sql_rows, "community statistics, refilled")
-    all_seconds, all_rows, all_statements = _best(
-        lambda: rollups_run(year, COMMUNITY_STATS + OTHER_STATS)
+    (
+        (app_seconds, app_rows, app_statements),
+        (sql_seconds, sql_rows, _),
+        (run_seconds, run_rows, run_statements),
+        (refill_seconds, refill_rows, _),
+    ) = _best(
+        lambda: rollups_run(year, COMMUNITY_STATS),
+        lambda: sql_run(year, everything=False),
+        lambda: catch_up_run(year),
+        lambda: rollups_run(year, COMMUNITY_STATS, refill=True),
     )
-    sql_all_seconds, sql_all_rows, _ = _best(lambda: sql_run(year, everything=True))
+    _compare(app_rows, sql_rows, "community statistics")
+    _compare(run_rows, sql_rows, "community statistics, run_group")
+    _compare(refill_rows, sql_rows, "community statistics, refilled")
+    (all_seconds, all_rows, all_statements), (sql_all_seconds, sql_all_rows, _) = _best(
+        lambda: rollups_run(year, COMMUNITY_STATS + OTHER_STATS),
+        lambda: sql_run(year, everything=True),
+    )
     _compare(all_rows, sql_all_rows, "all campaign statistics")
     in_year = Campaign.objects.filter(
         held_on__year=year, community__in=_communities(communities)

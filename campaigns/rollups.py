@@ -42,7 +42,7 @@ register(
         date_field="held_on",
         subject="community_id",
         values={
-            "campaigns.operations": Count("pk"),
+            "campaigns.operations": Count("*"),
             "campaigns.person_times": Sum("person_times"),
             "campaigns.truckloads": Sum("truckloads"),
             "campaigns.tonnes": Sum("tonnes"),
