@@ -185,12 +185,15 @@ def _settings_and_rubrics(
     return found, rubrics
 
 
-def _criteria(rubric_ids: Iterable[int]) -> dict[int, list[RubricCriterion]]:
-    by_rubric: dict[int, list[RubricCriterion]] = defaultdict(list)
-    for criterion in RubricCriterion.objects.filter(rubric_id__in=set(rubric_ids)).order_by(
-        "rubric_id", "position", "pk"
+def _criteria(rubric_ids: Iterable[int]) -> dict[int, list[tuple[int, str, Decimal]]]:
+    """``(pk, code, max_points)`` of each rubric's criteria, in rubric order: one query."""
+    by_rubric: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
+    for rubric_id, pk, code, maximum in (
+        RubricCriterion.objects.filter(rubric_id__in=set(rubric_ids))
+        .order_by("rubric_id", "position", "pk")
+        .values_list("rubric_id", "pk", "code", "max_points")
     ):
-        by_rubric[criterion.rubric_id].append(criterion)
+        by_rubric[rubric_id].append((pk, code, maximum))
     return by_rubric
 
 
@@ -283,21 +286,56 @@ def _lines(card_id: int, criteria: list[RubricCriterion], result: rules.ScoreRes
     ]
 
 
+# Finding deductions in one INSERT ... SELECT. The cards come in as a VALUES list (ids from our
+# own queries, inlined as integers) rather than from the scorecard table: the planner then knows
+# their number without statistics on cards written a moment ago, and no ANALYZE is needed.
 FINDING_DEDUCTIONS_SQL = """
+WITH card (id, compound_id, rubric_id) AS (VALUES {cards})
 INSERT INTO {deduction} (scorecard_id, criterion_id, source, points, finding_id, reason, at)
-SELECT sc.id, rc.id, 'finding', f.points, f.id, '', %(now)s
-FROM {finding} f
-JOIN {scorecard} sc ON sc.compound_id = f.compound_id AND sc.month = %(month)s
+SELECT card.id, rc.id, 'finding', f.points, f.id, '', %(now)s
+FROM card
+JOIN {finding} f ON f.compound_id = card.compound_id
 JOIN {criterion} fc ON fc.id = f.criterion_id
-JOIN {criterion} rc ON rc.rubric_id = sc.rubric_id AND rc.code = fc.code
+JOIN {criterion} rc ON rc.rubric_id = card.rubric_id AND rc.code = fc.code
 WHERE f.found_on >= %(month)s AND f.found_on < %(end)s AND NOT f.is_withdrawn
-  AND sc.id IN ({ids})
+"""
+
+# Lines computed by ``rules.score`` in Python, written in one statement from five arrays.
+LINES_SQL = """
+INSERT INTO {line} (scorecard_id, criterion_id, max_points, deducted, points)
+SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[])
 """
 
 
-def _card_ids_sql(ids: list[int]) -> str:
-    # Integers from our own query, so inlining them is safe and keeps one statement.
-    return ",".join(str(int(i)) for i in ids) or "NULL"
+def _cards_sql(cards: Iterable[tuple[int, int, int]]) -> str:
+    # Integers from our own queries, so inlining them is safe and keeps one statement.
+    return ",".join(f"({int(a)},{int(b)},{int(c)})" for a, b, c in cards)
+
+
+def _insert_lines(rows: list[tuple[int, int, Decimal, Decimal, Decimal]]) -> None:
+    """Write score lines without a model instance per row (``unnest`` on PostgreSQL)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        ScoreLine.objects.bulk_create(
+            [
+                ScoreLine(
+                    scorecard_id=card_id,
+                    criterion_id=criterion_id,
+                    max_points=maximum,
+                    deducted=deducted,
+                    points=points,
+                )
+                for card_id, criterion_id, maximum, deducted, points in rows
+            ],
+            batch_size=5000,
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LINES_SQL.format(line=connection.ops.quote_name(ScoreLine._meta.db_table)),
+            [list(column) for column in zip(*rows, strict=True)],
+        )
 
 
 @transaction.atomic
@@ -337,6 +375,10 @@ def draft_month(
         {t.community_id for t in work.values()}, month.year
     )
     criteria_by = _criteria(r.pk for r in rubric_by.values())
+    maxima_by = {
+        rubric_id: {code: maximum for _, code, maximum in criteria}
+        for rubric_id, criteria in criteria_by.items()
+    }
     # Veto items of the rubrics, by code: one query.
     veto_by: dict[tuple[int, str], int] = {
         (rubric_id, code): pk
@@ -409,11 +451,11 @@ def draft_month(
     new_cards: list[Scorecard] = []
     updated_cards: list[Scorecard] = []
     vetoes: dict[int, list[tuple[str, int | None, str]]] = {}
-    computed: dict[int, tuple[rules.ScoreResult, list[RubricCriterion]]] = {}
+    computed: dict[int, rules.ScoreResult] = {}
     for compound_id, target in work.items():
         config = settings_by[target.community_id]
         rubric = rubric_by[target.community_id]
-        criteria = criteria_by[rubric.pk]
+        maxima = maxima_by.get(rubric.pk, {})
         status = compliance.get(compound_id, "")
         events = [
             (code, fid, evidence)
@@ -433,15 +475,23 @@ def draft_month(
         for code, points in adjustments.get(target.card_id, {}).items():
             deducted[code] = deducted.get(code, ZERO) + points
         deducted = {code: max(points, ZERO) for code, points in deducted.items()}
-        result, classification = _compute(
-            criteria=criteria,
-            deducted=deducted,
+        # What ``_compute`` does, with the rubric's maxima built once per rubric.
+        result = rules.score(
+            maxima,
+            [
+                rules.Deduction(code, points, f"deductions:{code}")
+                for code, points in deducted.items()
+                if code in maxima
+            ],
+        )
+        classification = rules.classify(
+            score=result.total,
             inspections=inspections.get(compound_id, 0),
             has_veto=active_veto,
-            has_overdue=compound_id in overdue,
+            has_overdue_rectification=compound_id in overdue,
             bands=config.bands,
         )
-        computed[compound_id] = (result, criteria)
+        computed[compound_id] = result
         fields = {
             "company_id": target.company_id,
             "rubric_id": rubric.pk,
@@ -509,23 +559,24 @@ def draft_month(
         ).delete()
         VetoEvent.objects.filter(scorecard_id__in=old, is_lifted=False).delete()
 
-    card_ids = [t.card_id for t in work.values()]
     lines = []
-    for compound_id, (result, criteria) in computed.items():
-        lines.extend(_lines(work[compound_id].card_id, criteria, result))
-    ScoreLine.objects.bulk_create(lines, batch_size=5000)
+    for compound_id, result in computed.items():
+        card_id = work[compound_id].card_id
+        criteria = criteria_by.get(rubric_by[work[compound_id].community_id].pk, [])
+        lines.extend(
+            (card_id, pk, line.max_points, line.deducted, line.points)
+            for (pk, _code, _maximum), line in zip(criteria, result.lines, strict=True)
+        )
+    _insert_lines(lines)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and new_cards:
-            # Fresh cards have no planner statistics yet: without them PostgreSQL picks a nested
-            # loop over the whole card table per finding (seconds instead of milliseconds).
-            cursor.execute(f"ANALYZE {Scorecard._meta.db_table}")
         cursor.execute(
             FINDING_DEDUCTIONS_SQL.format(
                 deduction=ScoreDeduction._meta.db_table,
                 finding=Finding._meta.db_table,
-                scorecard=Scorecard._meta.db_table,
                 criterion=RubricCriterion._meta.db_table,
-                ids=_card_ids_sql(card_ids),
+                cards=_cards_sql(
+                    (t.card_id, t.compound_id, rubric_by[t.community_id].pk) for t in work.values()
+                ),
             ),
             {"now": now, "month": month, "end": end},
         )
