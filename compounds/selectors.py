@@ -37,6 +37,11 @@ def _memberships(user: AnyUser) -> list[Membership]:
     return user._tongde_memberships
 
 
+def membership_roles(user: AnyUser) -> set[str]:
+    """The user's roles, from the memberships already read this request when there are."""
+    return {m.role for m in _memberships(user)}
+
+
 def staff_community_ids(user: AnyUser, *, include_grid_workers: bool = True) -> set[int]:
     roles = {Membership.Role.STAFF}
     if include_grid_workers:
