@@ -269,9 +269,13 @@ def is_regulation_reader(user: AnyUser, regulation: Regulation) -> bool:
 def annotate_regulations(qs: QuerySet[Regulation]) -> QuerySet[Regulation]:
     """Number of versions and the latest version's number, dates and adopting compounds."""
     latest = RegulationVersion.objects.filter(regulation=OuterRef("pk")).order_by("-number")
+    # Nested one level deeper, the regulation is the outer query's outer query.
+    latest_inner = RegulationVersion.objects.filter(regulation=OuterRef(OuterRef("pk"))).order_by(
+        "-number"
+    )
     adopters = (
         RegulationVersion.compounds.through.objects.filter(
-            regulationversion_id=Subquery(latest.values("pk")[:1])
+            regulationversion_id=Subquery(latest_inner.values("pk")[:1])
         )
         .order_by()
         .values("regulationversion_id")
