@@ -288,23 +288,26 @@ def _lines(card_id: int, criteria: list[RubricCriterion], result: rules.ScoreRes
 
 # Finding deductions in one INSERT ... SELECT. The cards come in as a VALUES list (ids from our
 # own queries, inlined as integers) rather than from the scorecard table: the planner then knows
-# their number without statistics on cards written a moment ago, and no ANALYZE is needed.
+# their number without statistics on cards written a moment ago, and no ANALYZE is needed. The
+# month's findings of those cards are read first (materialised: one index scan per card), then
+# matched to the card's rubric by criterion code.
 FINDING_DEDUCTIONS_SQL = """
-WITH card (id, compound_id, rubric_id) AS (VALUES {cards})
+WITH card (id, compound_id, rubric_id) AS (VALUES {cards}),
+found AS MATERIALIZED (
+  SELECT card.id AS card_id, card.rubric_id, f.id, f.points, fc.code
+  FROM card
+  JOIN {finding} f ON f.compound_id = card.compound_id
+  JOIN {criterion} fc ON fc.id = f.criterion_id
+  WHERE f.found_on >= %(month)s AND f.found_on < %(end)s AND NOT f.is_withdrawn
+)
 INSERT INTO {deduction} (scorecard_id, criterion_id, source, points, finding_id, reason, at)
-SELECT card.id, rc.id, 'finding', f.points, f.id, '', %(now)s
-FROM card
-JOIN {finding} f ON f.compound_id = card.compound_id
-JOIN {criterion} fc ON fc.id = f.criterion_id
-JOIN {criterion} rc ON rc.rubric_id = card.rubric_id AND rc.code = fc.code
-WHERE f.found_on >= %(month)s AND f.found_on < %(end)s AND NOT f.is_withdrawn
+SELECT found.card_id, rc.id, 'finding', found.points, found.id, '', %(now)s
+FROM found
+JOIN {criterion} rc ON rc.rubric_id = found.rubric_id AND rc.code = found.code
 """
 
-# Lines computed by ``rules.score`` in Python, written in one statement from five arrays.
-LINES_SQL = """
-INSERT INTO {line} (scorecard_id, criterion_id, max_points, deducted, points)
-SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[])
-"""
+# One statement for many rows: one array per column (see ``_insert``).
+INSERT_SQL = "INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"
 
 
 def _cards_sql(cards: Iterable[tuple[int, int, int]]) -> str:
@@ -312,30 +315,53 @@ def _cards_sql(cards: Iterable[tuple[int, int, int]]) -> str:
     return ",".join(f"({int(a)},{int(b)},{int(c)})" for a, b, c in cards)
 
 
-def _insert_lines(rows: list[tuple[int, int, Decimal, Decimal, Decimal]]) -> None:
-    """Write score lines without a model instance per row (``unnest`` on PostgreSQL)."""
-    if not rows:
-        return
+def _insert(model: type, columns: dict[str, list], returning: str = "") -> list[tuple]:
+    """Insert rows given column by column (attname -> values, all of one length) in one
+    statement, without a model instance per row: on PostgreSQL ``INSERT ... SELECT * FROM
+    unnest(one array per column)``, every concrete field but the id from ``columns`` or else its
+    default, JSON prepared by the field as ``bulk_create`` would. Returns the ``returning``
+    columns (PostgreSQL only; other databases get ``bulk_create`` and an empty list)."""
+    count = len(next(iter(columns.values()), []))
+    if not count:
+        return []
     if connection.vendor != "postgresql":
-        ScoreLine.objects.bulk_create(
+        names = list(columns)
+        model.objects.bulk_create(
             [
-                ScoreLine(
-                    scorecard_id=card_id,
-                    criterion_id=criterion_id,
-                    max_points=maximum,
-                    deducted=deducted,
-                    points=points,
-                )
-                for card_id, criterion_id, maximum, deducted, points in rows
+                model(**dict(zip(names, row, strict=True)))
+                for row in zip(*columns.values(), strict=True)
             ],
-            batch_size=5000,
+            batch_size=2000,
         )
-        return
+        return []
+    names, casts, arrays = [], [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.has_db_default():
+            continue
+        values = columns.get(field.attname)
+        if values is None:
+            values = [field.get_default()] * count
+        if field.get_internal_type() == "JSONField":
+            values = [field.get_db_prep_save(v, connection) for v in values]
+        names.append(connection.ops.quote_name(field.column))
+        casts.append(f"%s::{field.db_type(connection)}[]")
+        arrays.append(list(values))
+    sql = INSERT_SQL.format(
+        table=connection.ops.quote_name(model._meta.db_table),
+        columns=", ".join(names),
+        arrays=", ".join(casts),
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            LINES_SQL.format(line=connection.ops.quote_name(ScoreLine._meta.db_table)),
-            [list(column) for column in zip(*rows, strict=True)],
-        )
+        if not returning:
+            cursor.execute(sql, arrays)
+            return []
+        cursor.execute(f"{sql} RETURNING {returning}", arrays)
+        return cursor.fetchall()
+
+
+def _columns(rows: list[dict[str, Any]]) -> dict[str, list]:
+    """Rows (dicts with the same keys) as columns, for ``_insert``."""
+    return {name: [row[name] for row in rows] for name in (rows[0] if rows else {})}
 
 
 @transaction.atomic
@@ -448,7 +474,7 @@ def draft_month(
         ).values_list("scorecard_id", "veto_item__code"):
             lifted[card_id].add(code)
 
-    new_cards: list[Scorecard] = []
+    new_cards: list[dict[str, Any]] = []
     updated_cards: list[Scorecard] = []
     vetoes: dict[int, list[tuple[str, int | None, str]]] = {}
     computed: dict[int, rules.ScoreResult] = {}
@@ -506,30 +532,28 @@ def draft_month(
         }
         if target.card_id is None:
             new_cards.append(
-                Scorecard(
-                    compound_id=compound_id,
-                    month=month,
-                    drafted_at=now,
-                    updated_at=now,
-                    reply_due_on=timezone.localdate(now) + dt.timedelta(days=config.reply_days),
+                {
+                    "compound_id": compound_id,
+                    "month": month,
+                    "drafted_at": now,
+                    "updated_at": now,
+                    "reply_due_on": timezone.localdate(now) + dt.timedelta(days=config.reply_days),
                     **fields,
-                )
+                }
             )
         else:
             updated_cards.append(Scorecard(pk=target.card_id, updated_at=now, **fields))
 
-    Scorecard.objects.bulk_create(new_cards)
-    if connection.vendor != "postgresql" or any(c.pk is None for c in new_cards):
-        # Databases that do not return ids from a bulk insert: read them back.
+    ids = dict(_insert(Scorecard, _columns(new_cards), returning="compound_id, id"))
+    if new_cards and not ids:
+        # Databases that do not return ids from the insert: read them back.
         ids = dict(
             Scorecard.objects.filter(
-                month=month, compound_id__in=[c.compound_id for c in new_cards]
+                month=month, compound_id__in=[c["compound_id"] for c in new_cards]
             ).values_list("compound_id", "pk")
         )
-        for card in new_cards:
-            card.pk = card.id = ids[card.compound_id]
-    for card in new_cards:
-        work[card.compound_id].card_id = card.pk
+    for compound_id, card_id in ids.items():
+        work[compound_id].card_id = card_id
     if updated_cards:
         Scorecard.objects.bulk_update(
             updated_cards,
@@ -559,15 +583,23 @@ def draft_month(
         ).delete()
         VetoEvent.objects.filter(scorecard_id__in=old, is_lifted=False).delete()
 
-    lines = []
+    # The lines as ``rules.score`` computed them, in one statement.
+    line_columns: dict[str, list] = {
+        "scorecard_id": [],
+        "criterion_id": [],
+        "max_points": [],
+        "deducted": [],
+        "points": [],
+    }
     for compound_id, result in computed.items():
-        card_id = work[compound_id].card_id
-        criteria = criteria_by.get(rubric_by[work[compound_id].community_id].pk, [])
-        lines.extend(
-            (card_id, pk, line.max_points, line.deducted, line.points)
-            for (pk, _code, _maximum), line in zip(criteria, result.lines, strict=True)
-        )
-    _insert_lines(lines)
+        target = work[compound_id]
+        criteria = criteria_by.get(rubric_by[target.community_id].pk, [])
+        line_columns["scorecard_id"] += [target.card_id] * len(criteria)
+        line_columns["criterion_id"] += [pk for pk, _code, _maximum in criteria]
+        line_columns["max_points"] += [line.max_points for line in result.lines]
+        line_columns["deducted"] += [line.deducted for line in result.lines]
+        line_columns["points"] += [line.points for line in result.lines]
+    _insert(ScoreLine, line_columns)
     with connection.cursor() as cursor:
         cursor.execute(
             FINDING_DEDUCTIONS_SQL.format(
@@ -586,16 +618,16 @@ def draft_month(
         rubric_id = rubric_by[target.community_id].pk
         keep = lifted.get(target.card_id, set())
         veto_rows.extend(
-            VetoEvent(
-                scorecard_id=target.card_id,
-                veto_item_id=veto_by[rubric_id, code],
-                finding_id=finding_id,
-                evidence=evidence,
-            )
+            {
+                "scorecard_id": target.card_id,
+                "veto_item_id": veto_by[rubric_id, code],
+                "finding_id": finding_id,
+                "evidence": evidence,
+            }
             for code, finding_id, evidence in events
             if code not in keep
         )
-    VetoEvent.objects.bulk_create(veto_rows)
+    _insert(VetoEvent, _columns(veto_rows))
     Rubric.objects.filter(pk__in={r.pk for r in rubric_by.values()}, is_frozen=False).update(
         is_frozen=True
     )
