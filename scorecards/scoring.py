@@ -286,12 +286,15 @@ def _lines(card_id: int, criteria: list[RubricCriterion], result: rules.ScoreRes
     ]
 
 
-# Finding deductions in one INSERT ... SELECT. The cards come in as a VALUES list (ids from our
-# own queries, inlined as integers) rather than from the scorecard table: the planner then knows
-# their number without statistics on cards written a moment ago, and no ANALYZE is needed. The
-# month's findings of those cards are read first (materialised: one index scan per card), then
-# matched to the card's rubric by criterion code.
-FINDING_DEDUCTIONS_SQL = """
+# Finding deductions, set-based. The cards come in as a VALUES list (ids from our own queries,
+# inlined as integers) rather than from the scorecard table: the planner then knows their number
+# without statistics on cards written a moment ago, and no ANALYZE is needed. The month's
+# findings of those cards are read first (materialised: one pass per card), then matched to the
+# card's rubric by criterion code. ``wanted`` is what the deductions should be: new cards get them
+# with one INSERT ... SELECT; a refresh reads them and compares them with the stored ones, to
+# delete the stored ones not wanted any more and insert the wanted ones not stored yet (unchanged
+# rows are not rewritten).
+WANTED_DEDUCTIONS_CTE = """
 WITH card (id, compound_id, rubric_id) AS (VALUES {cards}),
 found AS MATERIALIZED (
   SELECT card.id AS card_id, card.rubric_id, f.id, f.points, fc.code
@@ -299,11 +302,25 @@ found AS MATERIALIZED (
   JOIN {finding} f ON f.compound_id = card.compound_id
   JOIN {criterion} fc ON fc.id = f.criterion_id
   WHERE f.found_on >= %(month)s AND f.found_on < %(end)s AND NOT f.is_withdrawn
+),
+wanted AS (
+  SELECT found.card_id, rc.id AS criterion_id, found.id AS finding_id, found.points
+  FROM found
+  JOIN {criterion} rc ON rc.rubric_id = found.rubric_id AND rc.code = found.code
 )
+"""
+FINDING_DEDUCTIONS_SQL = """
 INSERT INTO {deduction} (scorecard_id, criterion_id, source, points, finding_id, reason, at)
-SELECT found.card_id, rc.id, 'finding', found.points, found.id, '', %(now)s
-FROM found
-JOIN {criterion} rc ON rc.rubric_id = found.rubric_id AND rc.code = found.code
+SELECT wanted.card_id, wanted.criterion_id, 'finding', wanted.points, wanted.finding_id, '',
+  %(now)s
+FROM wanted
+"""
+WANTED_SQL = "SELECT card_id, criterion_id, finding_id, points FROM wanted"
+# The refreshed cards' computed fields in one statement (PostgreSQL).
+UPDATE_CARDS_SQL = """
+UPDATE {scorecard} SET {assignments}, version = {scorecard}.version + 1, updated_at = %s
+FROM unnest({arrays}) AS v ({columns})
+WHERE {scorecard}.id = v.id
 """
 
 # One statement for many rows: one array per column (see ``_insert``).
@@ -362,6 +379,72 @@ def _insert(model: type, columns: dict[str, list], returning: str = "") -> list[
 def _columns(rows: list[dict[str, Any]]) -> dict[str, list]:
     """Rows (dicts with the same keys) as columns, for ``_insert``."""
     return {name: [row[name] for row in rows] for name in (rows[0] if rows else {})}
+
+
+CARD_FIELDS = (
+    "company_id",
+    "rubric_id",
+    "total",
+    "inspections",
+    "findings",
+    "has_veto",
+    "has_overdue_rectification",
+    "report_status",
+    "band",
+    "reasons",
+)
+
+
+def _quantize(points: Any) -> Decimal:
+    """Points as stored (the field's decimal places), so that values read back compare equal."""
+    places = ScoreDeduction._meta.get_field("points").decimal_places
+    return Decimal(str(points)).quantize(Decimal(1).scaleb(-places))
+
+
+def _diff(
+    wanted: list[tuple], stored: Iterable[tuple]
+) -> tuple[list[tuple], list[tuple[int, int]]]:
+    """Rows to insert (wanted, not stored) and ``(pk, card id)`` of rows to delete (stored, not
+    wanted); ``stored`` rows are ``(pk, card id, *rest)`` and wanted ones ``(card id, *rest)``."""
+    have = {tuple(row[1:]): row[0] for row in stored}
+    keep = set(wanted)
+    stale = [(pk, row[0]) for row, pk in have.items() if row not in keep]
+    return [row for row in wanted if row not in have], stale
+
+
+def _update_cards(cards: dict[int, dict[str, Any]], now: dt.datetime) -> None:
+    """Write the computed fields of ``cards`` (id -> fields) and bump their version."""
+    if not cards:
+        return
+    if connection.vendor != "postgresql":
+        Scorecard.objects.bulk_update(
+            [Scorecard(pk=pk, updated_at=now, **fields) for pk, fields in cards.items()],
+            [*CARD_FIELDS, "updated_at"],
+            batch_size=500,
+        )
+        Scorecard.objects.filter(pk__in=list(cards)).update(version=F("version") + 1)
+        return
+    meta = Scorecard._meta
+    fields = [meta.pk] + [meta.get_field(name.removesuffix("_id")) for name in CARD_FIELDS]
+    arrays: list[Any] = [list(cards)]
+    for name, field in zip(CARD_FIELDS, fields[1:], strict=True):
+        values = [c[name] for c in cards.values()]
+        if field.get_internal_type() == "JSONField":
+            values = [field.get_db_prep_save(v, connection) for v in values]
+        arrays.append(values)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            UPDATE_CARDS_SQL.format(
+                scorecard=quote(meta.db_table),
+                assignments=", ".join(
+                    f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:]
+                ),
+                arrays=", ".join(f"%s::{f.db_type(connection)}[]" for f in fields),
+                columns=", ".join(quote(f.column) for f in fields),
+            ),
+            [now, *arrays],
+        )
 
 
 @transaction.atomic
@@ -475,7 +558,8 @@ def draft_month(
             lifted[card_id].add(code)
 
     new_cards: list[dict[str, Any]] = []
-    updated_cards: list[Scorecard] = []
+    refreshed: dict[int, dict[str, Any]] = {}
+    result_rubric: dict[int, int] = {}
     vetoes: dict[int, list[tuple[str, int | None, str]]] = {}
     computed: dict[int, rules.ScoreResult] = {}
     for compound_id, target in work.items():
@@ -518,6 +602,7 @@ def draft_month(
             bands=config.bands,
         )
         computed[compound_id] = result
+        result_rubric[compound_id] = rubric.pk
         fields = {
             "company_id": target.company_id,
             "rubric_id": rubric.pk,
@@ -542,7 +627,7 @@ def draft_month(
                 }
             )
         else:
-            updated_cards.append(Scorecard(pk=target.card_id, updated_at=now, **fields))
+            refreshed[target.card_id] = fields
 
     ids = dict(_insert(Scorecard, _columns(new_cards), returning="compound_id, id"))
     if new_cards and not ids:
@@ -554,84 +639,152 @@ def draft_month(
         )
     for compound_id, card_id in ids.items():
         work[compound_id].card_id = card_id
-    if updated_cards:
-        Scorecard.objects.bulk_update(
-            updated_cards,
-            [
-                "company_id",
-                "rubric_id",
-                "total",
-                "inspections",
-                "findings",
-                "has_veto",
-                "has_overdue_rectification",
-                "report_status",
-                "band",
-                "reasons",
-                "updated_at",
-            ],
-            batch_size=500,
-        )
-        Scorecard.objects.filter(pk__in=[c.pk for c in updated_cards]).update(
-            version=F("version") + 1
-        )
-        old = [c.pk for c in updated_cards]
-        ScoreLine.objects.filter(scorecard_id__in=old).delete()
-        ScoreDeduction.objects.filter(
-            scorecard_id__in=old,
-            source__in=[ScoreDeduction.Source.FINDING, ScoreDeduction.Source.REPORT],
-        ).delete()
-        VetoEvent.objects.filter(scorecard_id__in=old, is_lifted=False).delete()
 
-    # The lines as ``rules.score`` computed them, in one statement.
-    line_columns: dict[str, list] = {
-        "scorecard_id": [],
-        "criterion_id": [],
-        "max_points": [],
-        "deducted": [],
-        "points": [],
-    }
-    for compound_id, result in computed.items():
-        target = work[compound_id]
-        criteria = criteria_by.get(rubric_by[target.community_id].pk, [])
-        line_columns["scorecard_id"] += [target.card_id] * len(criteria)
-        line_columns["criterion_id"] += [pk for pk, _code, _maximum in criteria]
-        line_columns["max_points"] += [line.max_points for line in result.lines]
-        line_columns["deducted"] += [line.deducted for line in result.lines]
-        line_columns["points"] += [line.points for line in result.lines]
-    _insert(ScoreLine, line_columns)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            FINDING_DEDUCTIONS_SQL.format(
-                deduction=ScoreDeduction._meta.db_table,
-                finding=Finding._meta.db_table,
-                criterion=RubricCriterion._meta.db_table,
-                cards=_cards_sql(
-                    (t.card_id, t.compound_id, rubric_by[t.community_id].pk) for t in work.values()
-                ),
-            ),
-            {"now": now, "month": month, "end": end},
+    # A refresh rewrites only what changed: cards whose computed fields, lines, finding
+    # deductions or vetoes differ from the stored ones (those get a new version).
+    changed: set[int] = set()
+    if refreshed:
+        for pk, *stored in (
+            Scorecard.objects.filter(pk__in=list(refreshed))
+            .order_by()
+            .values_list("pk", *CARD_FIELDS)
+        ):
+            if tuple(stored) != tuple(refreshed[pk][name] for name in CARD_FIELDS):
+                changed.add(pk)
+
+    lines = [
+        (work[compound_id].card_id, pk, line.max_points, line.deducted, line.points)
+        for compound_id, result in computed.items()
+        for (pk, _code, _maximum), line in zip(
+            criteria_by.get(result_rubric[compound_id], []), result.lines, strict=True
         )
+    ]
+    lines, stale = _diff(
+        lines,
+        ScoreLine.objects.filter(scorecard_id__in=list(refreshed))
+        .order_by()
+        .values_list("pk", "scorecard_id", "criterion_id", "max_points", "deducted", "points")
+        if refreshed
+        else [],
+    )
+    changed.update(card_id for _pk, card_id in stale)
+    changed.update(row[0] for row in lines if row[0] in refreshed)
+    if stale:
+        ScoreLine.objects.filter(pk__in=[pk for pk, _card_id in stale]).delete()
+    _insert(
+        ScoreLine,
+        dict(
+            zip(
+                ("scorecard_id", "criterion_id", "max_points", "deducted", "points"),
+                (list(column) for column in zip(*lines, strict=True)),
+                strict=False,
+            )
+        ),
+    )
+
+    tables = {
+        "deduction": ScoreDeduction._meta.db_table,
+        "finding": Finding._meta.db_table,
+        "criterion": RubricCriterion._meta.db_table,
+    }
+    params = {"now": now, "month": month, "end": end}
+    with connection.cursor() as cursor:
+        if ids:
+            cursor.execute(
+                (WANTED_DEDUCTIONS_CTE + FINDING_DEDUCTIONS_SQL).format(
+                    cards=_cards_sql(
+                        (t.card_id, t.compound_id, rubric_by[t.community_id].pk)
+                        for t in work.values()
+                        if t.card_id not in refreshed
+                    ),
+                    **tables,
+                ),
+                params,
+            )
+        if refreshed:
+            cursor.execute(
+                (WANTED_DEDUCTIONS_CTE + WANTED_SQL).format(
+                    cards=_cards_sql(
+                        (t.card_id, t.compound_id, rubric_by[t.community_id].pk)
+                        for t in work.values()
+                        if t.card_id in refreshed
+                    ),
+                    **tables,
+                ),
+                params,
+            )
+            wanted = [(c, k, f, _quantize(p)) for c, k, f, p in cursor.fetchall()]
+    if refreshed:
+        stored, stale = [], []
+        for pk, card_id, criterion_id, finding_id, points, source in (
+            ScoreDeduction.objects.filter(
+                scorecard_id__in=list(refreshed),
+                source__in=[ScoreDeduction.Source.FINDING, ScoreDeduction.Source.REPORT],
+            )
+            .order_by()
+            .values_list("pk", "scorecard_id", "criterion_id", "finding_id", "points", "source")
+        ):
+            if source == ScoreDeduction.Source.FINDING:
+                stored.append((pk, card_id, criterion_id, finding_id, _quantize(points)))
+            else:
+                stale.append((pk, card_id))
+        wanted, stale_findings = _diff(wanted, stored)
+        stale += stale_findings
+        changed.update(card_id for _pk, card_id in stale)
+        changed.update(row[0] for row in wanted)
+        if stale:
+            ScoreDeduction.objects.filter(pk__in=[pk for pk, _card_id in stale]).delete()
+        columns = [list(column) for column in zip(*wanted, strict=True)] or [[]] * 4
+        _insert(
+            ScoreDeduction,
+            {
+                "scorecard_id": columns[0],
+                "criterion_id": columns[1],
+                "finding_id": columns[2],
+                "points": columns[3],
+                "source": [ScoreDeduction.Source.FINDING.value] * len(wanted),
+                "reason": [""] * len(wanted),
+                "at": [now] * len(wanted),
+            },
+        )
+
     veto_rows = []
     for compound_id, events in vetoes.items():
         target = work[compound_id]
         rubric_id = rubric_by[target.community_id].pk
         keep = lifted.get(target.card_id, set())
         veto_rows.extend(
-            {
-                "scorecard_id": target.card_id,
-                "veto_item_id": veto_by[rubric_id, code],
-                "finding_id": finding_id,
-                "evidence": evidence,
-            }
+            (target.card_id, veto_by[rubric_id, code], finding_id, evidence)
             for code, finding_id, evidence in events
             if code not in keep
         )
-    _insert(VetoEvent, _columns(veto_rows))
+    veto_rows, stale = _diff(
+        veto_rows,
+        VetoEvent.objects.filter(scorecard_id__in=list(refreshed), is_lifted=False)
+        .order_by()
+        .values_list("pk", "scorecard_id", "veto_item", "finding", "evidence")
+        if refreshed
+        else [],
+    )
+    changed.update(card_id for _pk, card_id in stale)
+    changed.update(row[0] for row in veto_rows if row[0] in refreshed)
+    if stale:
+        VetoEvent.objects.filter(pk__in=[pk for pk, _card_id in stale]).delete()
+    _insert(
+        VetoEvent,
+        dict(
+            zip(
+                ("scorecard_id", "veto_item_id", "finding_id", "evidence"),
+                (list(column) for column in zip(*veto_rows, strict=True)),
+                strict=False,
+            )
+        ),
+    )
+    _update_cards({pk: refreshed[pk] for pk in changed}, now)
     Rubric.objects.filter(pk__in={r.pk for r in rubric_by.values()}, is_frozen=False).update(
         is_frozen=True
     )
-    return DraftResult(month, len(new_cards), len(updated_cards), len(published))
+    return DraftResult(month, len(new_cards), len(refreshed), len(published))
 
 
 # --- Editing a draft -----------------------------------------------------------------------------
