@@ -6,6 +6,7 @@ Helpers here (``finding``, ``inspect``) are reused by the publication and appeal
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from scorecards import scoring
+from scorecards import rules, scoring
 from scorecards.models import (
     Finding,
     Inspection,
@@ -158,6 +159,182 @@ def test_a_rerun_creates_nothing_twice_and_keeps_adjustments_and_lifted_vetoes(c
         ScoreDeduction.objects.count(),
         VetoEvent.objects.count(),
     ) == (counts[0], counts[1], counts[2] + 1, counts[3])
+
+
+def _lines_follow_the_rules(card: Scorecard) -> None:
+    """The stored lines and total are what ``rules.score`` makes of the card's stored deductions
+    (summed per criterion, a negative sum counting as 0)."""
+    card.refresh_from_db()
+    criteria = list(card.rubric.criteria.order_by("position", "pk"))
+    sums: dict[str, Decimal] = {}
+    for deduction in card.deductions.select_related("criterion"):
+        code = deduction.criterion.code
+        sums[code] = sums.get(code, Decimal(0)) + deduction.points
+    expected = rules.score(
+        {c.code: c.max_points for c in criteria},
+        [rules.Deduction(code, max(p, Decimal(0)), "stored") for code, p in sums.items()],
+    )
+    stored = {
+        line.criterion.code: (line.max_points, line.deducted, line.points)
+        for line in card.lines.select_related("criterion")
+    }
+    assert stored == {
+        line.code: (line.max_points, line.deducted, line.points) for line in expected.lines
+    }
+    assert card.total == expected.total
+
+
+@pytest.mark.parametrize(
+    ("findings", "adjustments", "line", "total"),
+    [
+        ([], [], (0, 15), 100),
+        ([("0")], [], (0, 15), 100),  # a finding noted without a deduction
+        (["0.01"], [], ("0.01", "14.99"), "99.99"),
+        (["14.99"], [], ("14.99", "0.01"), "85.01"),
+        (["10", "5"], [], (15, 0), 85),  # exactly the maximum
+        (["10", "5.5"], [], (15, 0), 85),  # beyond the maximum: floored at 0, no spill-over
+        (["20"], [], (15, 0), 85),
+        (["14"], ["3"], (15, 0), 85),  # an adjustment on top, capped at the maximum
+        (["2"], ["-2"], (0, 15), 100),  # given back in full
+        (["2.5"], ["-1"], ("1.5", "13.5"), "98.5"),
+        (["16"], ["-3"], (13, 2), 87),  # give back from above the maximum
+    ],
+)
+def test_drafted_lines_are_what_rules_score_makes_of_the_deductions(
+    compound_a, staff, findings, adjustments, line, total
+):
+    for points in findings:
+        finding(compound_a, "cleanliness", points)
+    scoring.draft_month(MONTH, today=TODAY)
+    card = card_of(compound_a)
+    _lines_follow_the_rules(card)
+    for points in adjustments:
+        card = _adjust(card, staff, points=points)
+    # a refresh (a finding elsewhere meanwhile) keeps the adjustments in the lines
+    finding(compound_a, "greening", "1")
+    scoring.draft_month(MONTH, today=TODAY)
+    card = card_of(compound_a)
+    _lines_follow_the_rules(card)
+    cleanliness = card.lines.get(criterion__code="cleanliness")
+    assert (cleanliness.deducted, cleanliness.points) == tuple(Decimal(v) for v in line)
+    assert card.total == Decimal(total) - 1
+
+
+def test_a_negative_sum_after_a_withdrawn_finding_counts_as_nothing(compound_a, staff):
+    f = finding(compound_a, "cleanliness", "2")
+    scoring.draft_month(MONTH, today=TODAY)
+    _adjust(card_of(compound_a), staff, points="-2")
+    Finding.objects.filter(pk=f.pk).update(is_withdrawn=True)
+
+    scoring.draft_month(MONTH, today=TODAY)
+
+    card = card_of(compound_a)
+    line = card.lines.get(criterion__code="cleanliness")
+    assert (line.deducted, line.points) == (0, 15)
+    assert card.total == 100
+    assert not card.deductions.filter(source="finding").exists()
+    _lines_follow_the_rules(card)
+
+
+WRITES = re.compile(
+    r'(INSERT INTO|DELETE FROM|UPDATE)\s+"?scorecards_(scorecard|scoreline|scorededuction|vetoevent)\b',
+    re.IGNORECASE,
+)
+
+
+def _stored(compound):
+    card = card_of(compound)
+    return (
+        (card.pk, card.version, card.updated_at, card.total, card.band),
+        sorted(card.lines.values_list("pk", "criterion_id", "deducted", "points")),
+        sorted(card.deductions.values_list("pk", "finding_id", "points", "at")),
+        sorted(card.vetoes.values_list("pk", "veto_item_id", "finding_id", "is_lifted")),
+    )
+
+
+def test_a_refresh_with_nothing_new_writes_nothing(compound_a, compound_b, staff):
+    inspect(compound_a), inspect(compound_a), inspect(compound_b)
+    finding(compound_a, "cleanliness", "2"), finding(compound_a, "parking", "1.5")
+    finding(compound_b, "fire_safety", "3", veto="major_safety_accident")
+    finding(compound_b, "greening", "2", veto="major_safety_accident")
+    scoring.draft_month(MONTH, today=TODAY)
+    _adjust(card_of(compound_a), staff, points="1")
+    before = _stored(compound_a), _stored(compound_b)
+
+    with CaptureQueriesContext(connection) as ctx:
+        result = scoring.draft_month(MONTH, today=TODAY)
+
+    assert (result.created, result.refreshed) == (0, 2)
+    assert (_stored(compound_a), _stored(compound_b)) == before
+    writes = [q["sql"] for q in ctx.captured_queries if WRITES.search(q["sql"])]
+    assert writes == []
+
+
+def test_a_refresh_rewrites_only_what_changed(compound_a, compound_b, staff):
+    inspect(compound_a), inspect(compound_a), inspect(compound_b), inspect(compound_b)
+    kept = finding(compound_a, "cleanliness", "2")
+    changed = finding(compound_a, "parking", "1")
+    withdrawn = finding(compound_a, "greening", "3")
+    veto = finding(compound_a, "fire_safety", "1", veto="major_safety_accident")
+    finding(compound_b, "cleanliness", "4")
+    scoring.draft_month(MONTH, today=TODAY)
+    a = card_of(compound_a)
+    assert (a.has_veto, a.band) == (True, "black")
+    stored_a, stored_b = _stored(compound_a), _stored(compound_b)
+    kept_row = a.deductions.get(finding=kept)
+
+    # when a finding's points change, one is withdrawn (a veto one too), one is new
+    Finding.objects.filter(pk=changed.pk).update(points=Decimal("2.5"))
+    Finding.objects.filter(pk__in=[withdrawn.pk, veto.pk]).update(is_withdrawn=True)
+    new = finding(compound_a, "order_access", "1")
+    result = scoring.draft_month(MONTH, today=TODAY)
+
+    # then A is rewritten where it changed and gets a new version; B is untouched
+    assert (result.created, result.refreshed) == (0, 2)
+    assert _stored(compound_b) == stored_b
+    a = card_of(compound_a)
+    assert a.version == stored_a[0][1] + 1
+    assert (a.has_veto, a.findings, a.total) == (False, 3, Decimal("94.5"))
+    assert a.band == "red"
+    assert not a.vetoes.exists()
+    assert dict(a.deductions.values_list("finding_id", "points")) == {
+        kept.pk: Decimal(2),
+        changed.pk: Decimal("2.5"),
+        new.pk: Decimal(1),
+    }
+    assert a.deductions.get(finding=kept) == kept_row  # same row, not rewritten
+    assert a.deductions.get(finding=kept).at == kept_row.at
+    # only the lines of the criteria that changed were rewritten, the others kept their rows
+    codes = dict(a.rubric.criteria.values_list("pk", "code"))
+    still = set(a.lines.values_list("pk", "criterion_id", "deducted", "points"))
+    assert {codes[row[1]] for row in set(stored_a[1]) - still} == {
+        "parking",
+        "greening",
+        "fire_safety",
+        "order_access",
+    }
+    assert a.lines.count() == 8
+    _lines_follow_the_rules(a)
+
+
+def test_new_cards_and_refreshed_ones_in_one_run(compound_a, community):
+    finding(compound_a, "cleanliness", "2")
+    scoring.draft_month(MONTH, today=TODAY)
+    late = factories.CompoundFactory(community=community)
+    factories.ServiceContractFactory(compound=late)
+    finding(late, "parking", "3")
+    finding(compound_a, "parking", "1")
+
+    result = scoring.draft_month(MONTH, today=TODAY)
+
+    assert (result.created, result.refreshed) == (1, 1)
+    assert dict(card_of(late).deductions.values_list("criterion__code", "points")) == {
+        "parking": Decimal(3)
+    }
+    assert sorted(card_of(compound_a).deductions.values_list("points", flat=True)) == [1, 2]
+    for compound in (compound_a, late):
+        _lines_follow_the_rules(card_of(compound))
+        assert card_of(compound).lines.count() == 8
 
 
 def test_published_cards_are_never_touched(compound_a, staff):
