@@ -362,7 +362,7 @@ def _insert(model: type, columns: dict[str, list], returning: str = "") -> list[
             values = [field.get_db_prep_save(v, connection) for v in values]
         names.append(connection.ops.quote_name(field.column))
         casts.append(f"%s::{field.db_type(connection)}[]")
-        arrays.append(list(values))
+        arrays.append(_array(values))
     sql = INSERT_SQL.format(
         table=connection.ops.quote_name(model._meta.db_table),
         columns=", ".join(names),
@@ -374,6 +374,16 @@ def _insert(model: type, columns: dict[str, list], returning: str = "") -> list[
             return []
         cursor.execute(f"{sql} RETURNING {returning}", arrays)
         return cursor.fetchall()
+
+
+def _array(values: Iterable[Any]) -> Any:
+    """An ``unnest`` argument: numbers as one array literal (text), which PostgreSQL reads about
+    twice as fast as an ``ARRAY[...]`` of as many constants; other values as a list (adapted by
+    the driver)."""
+    values = list(values)
+    if all(v is None or type(v) in (int, Decimal) for v in values):
+        return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+    return values
 
 
 def _columns(rows: list[dict[str, Any]]) -> dict[str, list]:
