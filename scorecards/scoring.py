@@ -3,9 +3,10 @@ publishing the red/black list (红黑榜), corrections and appeals.
 
 Drafting is set-based: one run over a month reads the month's findings, inspections, reports,
 vetoes and rectifications in a handful of ``GROUP BY`` statements for every compound at once,
-computes each card with the pure ``rules.score`` / ``rules.classify`` and writes the rows in bulk
-(the finding deductions with one ``INSERT ... SELECT``). The number of statements does not grow
-with the number of compounds.
+computes each card with the pure ``rules.score`` / ``rules.classify`` and writes the rows in bulk:
+cards, lines and veto events with one ``INSERT ... SELECT FROM unnest(arrays)`` each (no model
+instance per row), the finding deductions with one ``INSERT ... SELECT`` over the findings. The
+number of statements does not grow with the number of compounds.
 
 Decisions where the issue is silent:
 
@@ -22,7 +23,10 @@ Decisions where the issue is silent:
   publishing to pick the veto up).
 - *Re-running* refreshes the computed part of draft cards (finding deductions, counts, vetoes
   that were not lifted, lines, band) and keeps staff adjustments and lifted vetoes; published
-  cards are never touched; nothing is created twice (one card per compound and month).
+  cards are never touched; nothing is created twice (one card per compound and month). Only what
+  changed is rewritten: rows equal to the stored ones stay as they are, and only a card whose
+  fields, lines, finding deductions or vetoes changed gets a new version (so a refresh with
+  nothing new does not turn a staff member's open page into a conflict).
 - A finding whose criterion code is not in the card's rubric is not deducted (a rubric version
   dropped the criterion); a veto finding likewise needs its veto code in the rubric.
 """
