@@ -49,7 +49,8 @@ def demo(demo_output, db):
 def test_kangsheng_agreement_carries_the_owners_commitments_and_fee_vote(demo):
     agreement = Agreement.objects.get(compound__code="kangsheng-garden", year=2026)
     assert [c.text for c in agreement.commitments.all()] == [t for t, _ in KANGSHENG_COMMITMENTS]
-    assert agreement.fee_vote is not None and agreement.fee_vote.title == MOTION_TITLE
+    assert agreement.fee_vote is not None
+    assert agreement.fee_vote.title == MOTION_TITLE
     assert "0.60" in agreement.fee_standard
     managed = Compound.objects.filter(kind="managed", community__slug="tongde-lane").count()
     assert Agreement.objects.filter(year=2026).count() == managed == 5
@@ -61,12 +62,16 @@ def test_a_year_of_lists_with_red_black_a_correction_and_an_appeal(demo):
     corrections = editions.filter(correction_of__isnull=False)
     assert corrections.count() == 1
     correction = corrections.get()
-    assert correction.month.month == 6 and correction.correction_note
+    assert correction.month.month == 6
+    assert correction.correction_note
     bands = dict(PublicationEntry.objects.values_list("band").annotate(n=Count("pk")).order_by())
-    assert bands["red"] > 0 and bands["black"] > 0 and bands["none"] > 0
+    assert bands["red"] > 0
+    assert bands["black"] > 0
+    assert bands["none"] > 0
     assert bands.get("unranked", 0) >= 1
     appeal = Appeal.objects.get()
-    assert appeal.status == Appeal.Status.REJECTED and appeal.decision
+    assert appeal.status == Appeal.Status.REJECTED
+    assert appeal.decision
     assert appeal.entry.band == "black"
     # The cards behind the lists are the app's own drafts, published.
     assert not Scorecard.objects.filter(month__month__lte=10, status="draft").exists()
