@@ -118,11 +118,12 @@ def home(request: HttpRequest) -> HttpResponse:
         communities = Community.objects.order_by("name")
         if ids is not None:
             communities = communities.filter(pk__in=ids)
-        month = scoring.previous_month(timezone.localdate())
+        today = timezone.localdate()
+        month = scoring.previous_month(today)
         return render(
             request,
             "scorecards/scoring/home.html",
-            {"communities": communities, "month": month},
+            {"panels": _dashboard_panels(list(communities), today), "month": month},
         )
     cards = (
         scoring.scorecard_list(user=request.user)
@@ -135,6 +136,29 @@ def home(request: HttpRequest) -> HttpResponse:
         "scorecards/scoring/company_home.html",
         {"cards": cards, "entries": entries, "today": timezone.localdate()},
     )
+
+
+def _dashboard_panels(communities: list[Community], today: dt.date) -> list[dict]:
+    """What needs staff's attention per community: late and missing monthly reports of the last
+    three months, and rectifications past their deadline that the company has not answered."""
+    from .inspections import overdue_q
+    from .models import Rectification
+    from .reports import late_and_missing
+
+    overdue = dict(
+        Rectification.objects.filter(overdue_q(today), compound__community__in=communities)
+        .order_by()
+        .values_list("compound__community_id")
+        .annotate(n=Count("pk"))
+    )
+    return [
+        {
+            "community": community,
+            "late_reports": late_and_missing(community, today),
+            "overdue_rectifications": overdue.get(community.pk, 0),
+        }
+        for community in communities
+    ]
 
 
 @staff_required
