@@ -44,10 +44,17 @@ def main(base: str) -> int:
     for key, value in EXPECTED_REGISTRY.items():
         if registry.get(key) != value:
             failures.append(f"API registry.{key} = {registry.get(key)}, expected {value}")
+    status, body = fetch(f"{base}/scorecards/public/tongde-lane/")
+    if status != 200 or "康盛花园" not in body or "红榜" not in body:
+        failures.append("the public red/black list does not show the demo's latest month")
+    status, body = fetch(f"{base}/api/v1/communities/tongde-lane/redblack/latest.json")
+    rows = json.loads(body)["rows"]
+    if status != 200 or len(rows) != 5:
+        failures.append(f"redblack/latest.json has {len(rows)} rows, expected the 5 compounds")
     for failure in failures:
         print(f"SMOKE FAIL: {failure}")
     if not failures:
-        print(f"smoke ok: {base} /, /en/, /healthz and the community API figures")
+        print(f"smoke ok: {base} /, /en/, /healthz, the community API figures, the red/black list")
     return 1 if failures else 0
 
 
