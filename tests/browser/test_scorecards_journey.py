@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, override, pgettext
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -109,6 +109,12 @@ def _log_in(page: Page, base: str, user, next_path: str) -> None:
     page.locator("main form button[type=submit]").click()
 
 
+def _report_row(page: Page, month: str, compound: str):
+    # "My reports": on a phone the month column is hidden and the month shows under the compound,
+    # so the row is found by its month attribute.
+    return page.locator(f'main tbody tr[data-month="{month}"]').filter(has_text=compound)
+
+
 def _row(page: Page, first_cell: str, compound: str):
     # A table row whose first cell is exactly ``first_cell`` (a month, not a due date that
     # merely contains it) and that names the compound.
@@ -194,7 +200,7 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
         _log_in(phone, base, filer, "/scorecards/reports/mine/")
         expect(phone.locator("h1")).to_have_text(_zh("My monthly reports"))
         # then last month's report of the compound is not filed yet
-        row = _row(phone, label, COMPOUND)
+        row = _report_row(phone, label, COMPOUND)
         expect(row).to_have_count(1)
         expect(row).to_contain_text(_zh("not filed"))
         # and only company A's compound is listed
@@ -203,7 +209,9 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
 
     # and files it: the numbers, the commitment's status and a photo
     with step(phone, "2-company-report-form"):
-        row.get_by_role("link", name=_zh("File"), exact=True).click()
+        with override("zh-hans"):
+            file_it = pgettext("file a report", "File")
+        row.get_by_role("link", name=file_it, exact=True).click()
         expect(phone.locator("h1")).to_contain_text(COMPOUND)
         # The month comes filled in from the link.
         expect(phone.locator("input[name=month]")).to_have_value(label)
@@ -253,7 +261,7 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
     # and "my reports" lists it as submitted
     with step(phone, "5-company-my-reports-submitted"):
         phone.goto(f"{base}/scorecards/reports/mine/")
-        row = _row(phone, label, COMPOUND)
+        row = _report_row(phone, label, COMPOUND)
         expect(row).to_contain_text(_label_zh(MonthlyReport.Status.SUBMITTED.label))
         expect(row.get_by_role("link", name=_zh("Open"), exact=True)).to_be_visible()
         _fits_phone(phone)
@@ -280,7 +288,10 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
     with step(desk, "6-staff-scoring-home"):
         _log_in(desk, base, clerk, "/scorecards/scoring/")
         expect(desk.locator("h1")).to_have_text(_zh("Monthly scoring"))
-        desk.get_by_role("link", name=f"{community.name} · {label}").click()
+        # the community's panel: what needs attention, and the month to score
+        panel = desk.locator(".card").filter(has_text=community.name)
+        expect(panel.locator("[data-panel=attention]")).to_be_visible()
+        panel.get_by_role("link", name=_zh("Score %(month)s") % {"month": label}).click()
         expect(desk.locator("h1")).to_have_text(f"{community.name} · {label}")
         expect(desk.locator("main")).to_contain_text(
             _zh("No scorecard for this month yet: draft now.")
