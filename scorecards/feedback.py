@@ -102,7 +102,14 @@ def _recipients(company_id: int) -> list[str]:
 def feedback_context(feedback: WeeklyFeedback) -> dict:
     """What the mail and the detail page list: the items by group, each with its compound."""
     ids = [pk for key in ("new", "overdue", "closed") for pk in feedback.items.get(key, [])]
-    by_id = Rectification.objects.select_related("compound", "finding__criterion").in_bulk(ids)
+    # One query whatever the number of items (``in_bulk`` splits its ids into batches of 999 on
+    # SQLite: a query more per 999 items).
+    by_id = {
+        r.pk: r
+        for r in Rectification.objects.select_related("compound", "finding__criterion").filter(
+            pk__in=set(ids)
+        )
+    }
     groups = {
         key: [by_id[pk] for pk in feedback.items.get(key, []) if pk in by_id]
         for key in ("new", "overdue", "closed")
