@@ -132,7 +132,9 @@ def my_reports(request: HttpRequest) -> HttpResponse:
                     "is_late": status in (reports.Compliance.LATE, reports.Compliance.MISSING),
                 }
             )
-    return render(request, "scorecards/reports/mine.html", {"rows": rows})
+    # Newest month first, so the reports to file now are on the first page.
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "scorecards/reports/mine.html", {"rows": page, "page": page})
 
 
 def _fileable_compound(request: HttpRequest, pk: int) -> Compound:

@@ -26,6 +26,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -49,6 +50,8 @@ from .forms_scoring import (
     VetoLiftForm,
 )
 from .models import Publication, PublicationEntry, Scorecard, ScorecardReply, VetoEvent
+
+PAGE_SIZE = 50
 
 
 def _is_reader(user) -> bool:
@@ -131,10 +134,11 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-month", "compound__name")
     )
     entries = scoring.company_black_entries(user=request.user)
+    page = Paginator(cards, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "scorecards/scoring/company_home.html",
-        {"cards": cards, "entries": entries, "today": timezone.localdate()},
+        {"cards": page, "page": page, "entries": entries, "today": timezone.localdate()},
     )
 
 
