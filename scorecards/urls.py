@@ -7,12 +7,14 @@ app_name = "scorecards"
 # feedback (views_inspections.py), scorecards, publications and appeals (views_scoring.py),
 # and the public red/black pages (views_public.py).
 urlpatterns = []
+# The public pages come first: they take most of the traffic, and URL resolution tries the
+# patterns in order.
 for _name in (
+    "views_public",
     "views_setup",
     "views_reports",
     "views_inspections",
     "views_scoring",
-    "views_public",
 ):
     try:
         urlpatterns += importlib.import_module(f"scorecards.{_name}").urlpatterns

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
-from django.urls import path, re_path
+from django.urls import path, re_path, translate_url
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -42,6 +43,21 @@ from .public import (
 CSRF_PLACEHOLDER = "@@scorecards-public-csrf@@"
 
 
+def language_links(request: HttpRequest) -> list[dict]:
+    """The page in each language, as plain links: an anonymous public page then has no form and
+    needs no CSRF token, so the cached HTML is served as it is (i18n URLs carry the language)."""
+    current = get_language()
+    return [
+        {
+            "code": code,
+            "name": get_language_info(code)["name_local"],
+            "url": translate_url(request.path, code),
+            "current": code == current,
+        }
+        for code, _name in settings.LANGUAGES
+    ]
+
+
 def _serve(request: HttpRequest, slug: str, parts: tuple, build) -> HttpResponse:
     """Render ``build()`` (a template name and context; may raise Http404) or serve it cached."""
     if request.user.is_authenticated or request.GET:
@@ -51,11 +67,16 @@ def _serve(request: HttpRequest, slug: str, parts: tuple, build) -> HttpResponse
     html = cached_page(key)
     if html is None:
         template, context = build()
-        html = render_to_string(
-            template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request=request
-        )
+        context = {
+            **context,
+            "language_links": language_links(request),
+            "csrf_token": CSRF_PLACEHOLDER,
+        }
+        html = render_to_string(template, context, request=request)
         store_page(key, html)
-    return HttpResponse(html.replace(CSRF_PLACEHOLDER, str(get_token(request))))
+    if CSRF_PLACEHOLDER in html:  # a template that still posts a form gets the visitor's token
+        html = html.replace(CSRF_PLACEHOLDER, str(get_token(request)))
+    return HttpResponse(html)
 
 
 def _community(slug: str) -> Community:
