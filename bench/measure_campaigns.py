@@ -16,9 +16,9 @@ each, person-times, truckloads and tonnes, one in fifty withdrawn.
   PostgreSQL (``GROUP BY``, unpivot, upsert and removal of stale rows);
 - *SQL*: one ``SELECT community_id, date_trunc('month', held_on), count(*), sum(...)`` ``GROUP BY``
   over the year: the same sums read straight from the rows, the yardstick (goal <= 1.3x);
-- beside it, for the same group: ``run_group`` (the fill with the fill-state reads and writes
-  around it, the states DONE up to the December before), and the same fill again over rows
-  already there with unchanged values;
+- beside it, for the same group: ``run_group`` (what the monthly job runs: it reads the fill
+  states, DONE up to the December before, then fills and marks the states DONE in one
+  statement), and the same fill again over rows already there with unchanged values;
 - all six campaign statistics (per compound and per disorder too, through the M2M tables)
   against three such ``GROUP BY`` statements.
 

@@ -192,6 +192,7 @@ def _fill(
     first: dt.date,
     last: dt.date,
     period_start: dt.date | None = None,
+    done: dt.date | None = None,
 ) -> None:
     """Write the rows of ``sql`` (a ``GROUP BY`` with ``subject_id``, ``dimension`` if
     ``has_dimension``, ``period_start`` unless ``period_start`` is given, and one value column
@@ -205,7 +206,11 @@ def _fill(
     Stale rows are found by key, no longer by a ``computed_at`` stamp that every row had to be
     rewritten with: a refill where nothing changed wrote 10x less WAL and took 1.3 ms instead
     of 3.6 ms for 192 rows (7.6 ms instead of 24 ms for 768), a first fill costs the same.
-    ``computed_at`` now tells when a value last changed."""
+    ``computed_at`` now tells when a value last changed.
+
+    With ``done`` (a period start), the statistics' fill states are set DONE at that period in
+    the same statement (same transaction on SQLite): the rows and the state that says they are
+    there commit together or not at all."""
     ops = connection.ops
     postgres = connection.vendor == "postgresql"
     table = ops.quote_name(Rollup._meta.db_table)
@@ -273,15 +278,39 @@ def _fill(
         ops.adapt_datefield_value(last),
     ]
     if postgres:
+        marks_sql, marks_params = "", []
+        if done is not None:
+            marks_sql, marks_params = _marks_sql(names, kind, done)
+            marks_sql = f", marks AS ({marks_sql})"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"{with_sql}, ins AS ({upsert}) {delete}",
-                [*with_params, *upsert_params, *delete_params],
+                f"{with_sql}, ins AS ({upsert}){marks_sql} {delete}",
+                [*with_params, *upsert_params, *marks_params, *delete_params],
             )
         return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"{with_sql} {upsert}", [*with_params, *upsert_params])
         cursor.execute(f"{with_sql} {delete}", [*with_params, *delete_params])
+        if done is not None:
+            _mark(names, kind, Period(kind, done), FillState.State.DONE)
+
+
+def _marks_sql(names: Sequence[str], kind: PeriodKind, done: dt.date) -> tuple[str, list]:
+    """An upsert of the fill states of ``names``: DONE at the period starting ``done``."""
+    ops = connection.ops
+    table = ops.quote_name(FillState._meta.db_table)
+    now = ops.adapt_datetimefield_value(timezone.now())
+    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(names))
+    params: list[Any] = []
+    for name in names:
+        params += [name, str(kind), ops.adapt_datefield_value(done), FillState.State.DONE, now]
+    sql = f"""
+        INSERT INTO {table} (stat, period_kind, period_start, state, updated_at)
+        VALUES {rows}
+        ON CONFLICT (stat, period_kind) DO UPDATE SET period_start = excluded.period_start,
+            state = excluded.state, updated_at = excluded.updated_at
+    """  # noqa: S608 -- identifiers come from code, values are parameters
+    return sql, params
 
 
 def _fill_stat(stat: Stat, kind: PeriodKind, queryset: QuerySet, **where: Any) -> None:
@@ -320,9 +349,12 @@ def fill_range(stat: Stat, first: Period, last: Period) -> None:
     _fill_stat(stat, first.kind, queryset, first=first.start, last=last.start)
 
 
-def fill_group(group: StatGroup, first: Period, last: Period | None = None) -> None:
+def fill_group(
+    group: StatGroup, first: Period, last: Period | None = None, *, mark_done: bool = False
+) -> None:
     """Compute every member of ``group`` for the periods ``first`` to ``last`` (or ``first``
-    alone) from one ``GROUP BY``: one statement on PostgreSQL."""
+    alone) from one ``GROUP BY``: one statement on PostgreSQL; with ``mark_done`` the members'
+    fill states become DONE at ``last`` in that same statement."""
     last = last or first
     sql, params = group.range_query(first.kind, first.start, last.end).query.sql_with_params()
     _fill(
@@ -334,6 +366,7 @@ def fill_group(group: StatGroup, first: Period, last: Period | None = None) -> N
         has_dimension=group.has_dimension,
         first=first.start,
         last=last.start,
+        done=last.start if mark_done else None,
     )
 
 
@@ -387,10 +420,9 @@ def run_group(
     first = min(_next_to_fill(states.get(s.name), s, kind) for s in group.members)
     if first > until:
         return dict.fromkeys(group.names, 0)
-    # As in run_stat: STARTED at the first period, the fill is one transaction.
-    _mark(group.names, kind, first, FillState.State.STARTED)
-    fill_group(group, first, until)
-    _mark(group.names, kind, until, FillState.State.DONE)
+    # No STARTED mark is needed: the rows and the DONE state commit together or not at all, so
+    # after a failure the states still say where the next run starts.
+    fill_group(group, first, until, mark_done=True)
     return dict.fromkeys(group.names, len(periods_between(first, until)))
 
 

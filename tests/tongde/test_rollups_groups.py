@@ -288,9 +288,9 @@ def test_run_all_fills_each_group_once_and_advances_every_member(
     calls = []
     fill_group = rollups.fill_group
 
-    def spy(group, first, last=None):
+    def spy(group, first, last=None, **kwargs):
         calls.append((group.name, first, last))
-        return fill_group(group, first, last)
+        return fill_group(group, first, last, **kwargs)
 
     monkeypatch.setattr(rollups, "fill_group", spy)
 
@@ -379,7 +379,9 @@ def test_run_group_starts_from_the_member_furthest_behind(
     calls = []
     fill_group = rollups.fill_group
     monkeypatch.setattr(
-        rollups, "fill_group", lambda g, a, b=None: calls.append((a, b)) or fill_group(g, a, b)
+        rollups,
+        "fill_group",
+        lambda g, a, b=None, **k: calls.append((a, b)) or fill_group(g, a, b, **k),
     )
 
     filled = rollups.run_group(group, "month", now=NOW)
@@ -398,20 +400,29 @@ def test_run_group_starts_from_the_member_furthest_behind(
 
 
 @pytest.mark.django_db
-def test_a_failed_group_fill_leaves_every_member_started_at_its_first_period(
+def test_a_failed_group_fill_leaves_no_row_and_no_state_and_the_next_run_fills_it_all(
     registry, operations, monkeypatch
 ):
-    def broken(group, first, last=None):
+    # The rows and the DONE states are written by one statement: a failure inside it (here the
+    # fill-state upsert, the last part) leaves neither, and the next run starts where it would have.
+    def broken(names, kind, done):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(rollups, "fill_group", broken)
+    marks_sql, mark = rollups._marks_sql, rollups._mark
+    monkeypatch.setattr(rollups, "_marks_sql", broken)
+    monkeypatch.setattr(rollups, "_mark", lambda *a, **k: broken(None, None, None))
     with pytest.raises(RuntimeError):
         rollups.run_group(registry.GROUPS["g"], "month", now=NOW)
-
-    assert sorted(FillState.objects.values_list("stat", "period_start", "state")) == sorted(
-        (name, dt.date(2024, 1, 1), FillState.State.STARTED) for name in PLAIN
-    )
+    assert not FillState.objects.exists()
     assert not Rollup.objects.exists()
+
+    monkeypatch.setattr(rollups, "_marks_sql", marks_sql)
+    monkeypatch.setattr(rollups, "_mark", mark)
+    filled = rollups.run_group(registry.GROUPS["g"], "month", now=NOW)
+    assert len(set(filled.values())) == 1
+    assert next(iter(filled.values())) > 0
+    assert Rollup.objects.exists()
+    assert set(FillState.objects.values_list("state", flat=True)) == {FillState.State.DONE}
 
 
 @pytest.mark.django_db
@@ -421,7 +432,9 @@ def test_backfill_fills_a_group_once_and_reports_rows_per_member(
     calls = []
     fill_group = rollups.fill_group
     monkeypatch.setattr(
-        rollups, "fill_group", lambda g, a, b=None: calls.append(g.name) or fill_group(g, a, b)
+        rollups,
+        "fill_group",
+        lambda g, a, b=None, **k: calls.append(g.name) or fill_group(g, a, b, **k),
     )
     april = Period(PeriodKind.MONTH, dt.date(2025, 4, 1))
 
