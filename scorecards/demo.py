@@ -534,7 +534,7 @@ def _appeal_september(community, users) -> None:
         appeal=appeal,
         status=Appeal.Status.REJECTED,
         decision=(
-            "经调查，车棚充电设施管理属物业服务合同约定的公共区域安全管理责任，我司劝阻记录"
+            "经调查，车棚充电设施管理属物业服务合同约定的公共区域安全管理责任，企业的劝阻记录"
             "不能替代隐患整改；维持黑榜。"
         ),
         user=users[STAFF_USERNAME],

@@ -209,8 +209,10 @@ def trend_svg(
             f"<title>{escape(label)}: {score}</title></circle>"
         )
         if i % step == 0 or i == len(points) - 1:
+            # The last month's label ends at its point, so the chart's edge does not cut it.
+            anchor = "end" if i == len(points) - 1 and i else "middle"
             parts.append(
-                f'<text x="{x(i)}" y="{height - 8}" font-size="11" text-anchor="middle" '
+                f'<text x="{x(i)}" y="{height - 8}" font-size="11" text-anchor="{anchor}" '
                 f'fill="#6c757d">{escape(label)}</text>'
             )
     parts.append("</svg>")
