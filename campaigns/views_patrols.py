@@ -20,11 +20,9 @@ Objects are fetched through the selectors, so another community's or another com
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -36,6 +34,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from compounds.models import Community, Compound
+from compounds.permissions import role_required
 from compounds.selectors import can_edit_community, community_list, staff_community_ids
 from tongde.pages import form_page, post_data
 
@@ -71,23 +70,8 @@ from .selectors_patrols import (
 PAGE_SIZE = 50
 
 
-def _require(predicate: Callable[[Any], bool]):
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not predicate(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-internal_required = _require(is_internal)
-problem_reader_required = _require(is_problem_reader)
+internal_required = role_required(is_internal)
+problem_reader_required = role_required(is_problem_reader)
 
 
 def _render(
@@ -171,7 +155,7 @@ def _spread_errors(exc: ValidationError, form: Any, problem_forms: list[Any]) ->
             form.add_error(None if key == NON_FIELD_ERRORS else key, errors)
 
 
-@_require(can_log_patrols)
+@role_required(can_log_patrols)
 def patrol_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     data = post_data(request)

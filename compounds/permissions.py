@@ -10,7 +10,10 @@ from django.core.exceptions import PermissionDenied
 from .selectors import is_registry_reader, is_staff_anywhere
 
 
-def _require(predicate):
+def role_required(predicate):
+    """A view decorator: anonymous users go to the login page; a user for whom ``predicate``
+    is false gets 403. Apps build their own decorators from their own predicates with it."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
@@ -27,6 +30,6 @@ def _require(predicate):
 
 # Staff, grid workers, company users and committee members: each sees only their own scope,
 # which the selectors enforce.
-registry_reader_required = _require(is_registry_reader)
+registry_reader_required = role_required(is_registry_reader)
 # Community staff (and superusers): those who edit the registry and import files.
-staff_required = _require(is_staff_anywhere)
+staff_required = role_required(is_staff_anywhere)

@@ -23,11 +23,9 @@ one service each.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
@@ -37,6 +35,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from compounds.permissions import role_required
 from tongde.pages import form_page, post_data
 
 from . import feedback as feedback_services
@@ -72,26 +71,11 @@ from .models import Complaint, Inspection, InspectionPhoto, Rectification
 PAGE_SIZE = 50
 
 
-def _require(predicate: Callable[[Any], bool]):
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not predicate(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-internal_required = _require(is_internal)
-staff_required = _require(is_staff_anywhere)
-company_required = _require(is_company_user)
-reader_required = _require(is_rectification_reader)
-feedback_reader_required = _require(lambda u: is_company_user(u) or is_staff_anywhere(u))
+internal_required = role_required(is_internal)
+staff_required = role_required(is_staff_anywhere)
+company_required = role_required(is_company_user)
+reader_required = role_required(is_rectification_reader)
+feedback_reader_required = role_required(lambda u: is_company_user(u) or is_staff_anywhere(u))
 
 
 def _render(

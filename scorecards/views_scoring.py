@@ -21,10 +21,8 @@ community's or another company's id answers 404 and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -35,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compounds.models import Community
+from compounds.permissions import role_required
 from compounds.selectors import company_ids
 from tongde.pages import form_page, post_data
 
@@ -58,24 +57,9 @@ def _is_reader(user) -> bool:
     return scoring.is_scoring_staff(user) or bool(company_ids(user))
 
 
-def _require(predicate):
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not predicate(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-reader_required = _require(_is_reader)
-staff_required = _require(scoring.is_scoring_staff)
-company_required = _require(lambda user: bool(company_ids(user)))
+reader_required = role_required(_is_reader)
+staff_required = role_required(scoring.is_scoring_staff)
+company_required = role_required(lambda user: bool(company_ids(user)))
 
 
 def _is_staff_of(user, community_id: int) -> bool:
