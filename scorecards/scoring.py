@@ -16,11 +16,10 @@ Decisions where the issue is silent:
   deadline fell within or before the month (``deadline_on`` before the first day of the next
   month) and that was not closed by the month's end (``closed_on`` empty or after the month).
   This is ``Rectification.is_overdue(on=first day of the next month)`` as of the month's end.
-- *Report compliance*: ``on_time`` (first submitted by the due date), ``late`` (after the due
-  date, within the grace period), ``missing`` (not submitted by the end of the grace period: the
-  veto item ``missing_monthly_report``), ``not_due`` (not submitted yet, grace period not over;
-  the task runs on the 1st, before the report is due, so staff "draft now" again before
-  publishing to pick the veto up).
+- *Report compliance*: the reports module's rule (``scorecards.reports.report_compliance``);
+  only ``missing`` (not submitted by the end of the grace period) is the veto item
+  ``missing_monthly_report``. The task runs on the 1st, before the report is due, so staff
+  "draft now" again before publishing to pick the veto up.
 - *Re-running* refreshes the computed part of draft cards (finding deductions, counts, vetoes
   that were not lifted, lines, band) and keeps staff adjustments and lifted vetoes; published
   cards are never touched; nothing is created twice (one card per compound and month). Only what
@@ -53,7 +52,6 @@ from .models import (
     Appeal,
     Finding,
     Inspection,
-    MonthlyReport,
     Publication,
     PublicationEntry,
     Rectification,
@@ -68,6 +66,7 @@ from .models import (
     VetoItem,
     month_start,
 )
+from .reports import report_compliance
 from .setup import rubric_for, settings_for
 from .signals import list_published
 
@@ -199,54 +198,6 @@ def _criteria(rubric_ids: Iterable[int]) -> dict[int, list[tuple[int, str, Decim
     ):
         by_rubric[rubric_id].append((pk, code, maximum))
     return by_rubric
-
-
-def report_compliance(
-    *,
-    first_submitted_at: dt.datetime | None,
-    due_on: dt.date,
-    missing_after: dt.date,
-    today: dt.date,
-) -> str:
-    """``on_time``, ``late``, ``missing`` or ``not_due`` (see the module docstring)."""
-    if first_submitted_at is not None:
-        submitted_on = timezone.localdate(first_submitted_at)
-        if submitted_on <= due_on:
-            return "on_time"
-        if submitted_on <= missing_after:
-            return "late"
-        return "missing"
-    return "missing" if today > missing_after else "not_due"
-
-
-def _compliance(compound_ids: list[int], month: dt.date, today: dt.date) -> dict[int, str]:
-    """Report timeliness per compound: the reports module's helper when it is there (one query),
-    else the same rule here from ``MonthlyReport`` and the settings."""
-    try:
-        from .reports import report_compliance as reports_compliance
-    except ImportError:
-        reports_compliance = None
-    if reports_compliance is not None:
-        return reports_compliance(compound_ids, month, today=today)
-    configs: dict[int, ScoringSettings] = {}
-    out = {}
-    rows = Compound.objects.filter(pk__in=compound_ids).values_list("pk", "community_id")
-    submitted = dict(
-        MonthlyReport.objects.filter(compound_id__in=compound_ids, month=month).values_list(
-            "compound_id", "first_submitted_at"
-        )
-    )
-    for pk, community_id in rows:
-        if community_id not in configs:
-            configs[community_id] = settings_for(community_id, month.year)
-        config = configs[community_id]
-        out[pk] = report_compliance(
-            first_submitted_at=submitted.get(pk),
-            due_on=config.report_due_on(month),
-            missing_after=config.report_missing_after(month),
-            today=today,
-        )
-    return out
 
 
 def _compute(
@@ -550,7 +501,7 @@ def draft_month(
         .values_list("compound_id", flat=True)
         .distinct()
     )
-    compliance = _compliance(work_ids, month, today)
+    compliance = report_compliance(work_ids, month, today=today)
 
     # What staff did on existing drafts: adjustments (kept) and lifted vetoes (kept lifted).
     existing = [t.card_id for t in work.values() if t.card_id]
