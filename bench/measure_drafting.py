@@ -126,7 +126,7 @@ def app_run(month: dt.date, communities) -> tuple[float, dict]:
 def sql_run(month: dt.date, communities) -> tuple[float, dict]:
     from django.db import connection
 
-    from scorecards.scoring import next_month
+    from scorecards.models import next_month
 
     params = {
         "start": month,

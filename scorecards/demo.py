@@ -55,6 +55,7 @@ from .models import (
     Scorecard,
     ScorecardReply,
     WeeklyFeedback,
+    next_month,
 )
 from .setup import rubric_for, settings_for
 
@@ -132,7 +133,7 @@ def _months() -> list[dt.date]:
 
 
 def _month_end(month: dt.date) -> dt.date:
-    return (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return next_month(month) - dt.timedelta(days=1)
 
 
 @transaction.atomic
@@ -432,7 +433,7 @@ def _publish(community, users, created) -> None:
         scoring.draft_month(month, communities=[community])
         _reply(month, users)
         publication = scoring.publish_month(community=community, month=month, user=staff)
-        _backdate(publication, _at(scoring.next_month(month).replace(day=12), 10))
+        _backdate(publication, _at(next_month(month).replace(day=12), 10))
         created.publications += 1
     _correct_june(community, staff, created)
     _appeal_september(community, users)

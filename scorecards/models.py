@@ -35,6 +35,16 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+def next_month(month: dt.date) -> dt.date:
+    """The first day of the month after the one ``month`` falls in."""
+    return (month_start(month) + dt.timedelta(days=32)).replace(day=1)
+
+
+def previous_month(day: dt.date) -> dt.date:
+    """The first day of the month before the one ``day`` falls in."""
+    return (month_start(day) - dt.timedelta(days=1)).replace(day=1)
+
+
 def _first_of_month() -> Q:
     return Q(month__day=1)
 
@@ -97,8 +107,7 @@ class ScoringSettings(models.Model):
 
     def report_due_on(self, month: dt.date) -> dt.date:
         """The report for ``month`` is due on the given day of the month after it."""
-        nxt = (month_start(month) + dt.timedelta(days=32)).replace(day=1)
-        return nxt.replace(day=self.report_due_day)
+        return next_month(month).replace(day=self.report_due_day)
 
     def report_missing_after(self, month: dt.date) -> dt.date:
         return self.report_due_on(month) + dt.timedelta(days=self.report_grace_days)

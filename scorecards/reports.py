@@ -48,6 +48,7 @@ from .models import (
     ReportEvent,
     ScoringSettings,
     month_start,
+    next_month,
 )
 
 Status = MonthlyReport.Status
@@ -123,10 +124,6 @@ def served_in_month(compound_id: int, company_ids: Iterable[int], month: dt.date
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
         .exists()
     )
-
-
-def next_month(month: dt.date) -> dt.date:
-    return (month_start(month) + dt.timedelta(days=32)).replace(day=1)
 
 
 def commitments_for(compound_id: int, month: dt.date) -> list[Commitment]:

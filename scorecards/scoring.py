@@ -65,6 +65,7 @@ from .models import (
     VetoEvent,
     VetoItem,
     month_start,
+    next_month,
 )
 from .reports import report_compliance
 from .setup import rubric_for, settings_for
@@ -114,14 +115,6 @@ class Conflict(ValidationError):
 
     def __init__(self) -> None:
         super().__init__(CONFLICT, code="conflict")
-
-
-def next_month(month: dt.date) -> dt.date:
-    return (month_start(month) + dt.timedelta(days=32)).replace(day=1)
-
-
-def previous_month(day: dt.date) -> dt.date:
-    return (month_start(day) - dt.timedelta(days=1)).replace(day=1)
 
 
 # --- Drafting ------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from .scoring import draft_month, previous_month
+from .models import previous_month
+from .scoring import draft_month
 
 
 @shared_task(

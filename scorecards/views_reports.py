@@ -34,20 +34,23 @@ from tongde.pages import add_service_errors, post_data
 
 from . import reports
 from .forms_reports import ReportFilter, ReportForm, ReviewForm, parse_month
-from .models import MonthlyReport, ReportAttachment, ScoringSettings, month_start
+from .models import (
+    MonthlyReport,
+    ReportAttachment,
+    ScoringSettings,
+    month_start,
+    next_month,
+    previous_month,
+)
 
 PAGE_SIZE = 50
 MY_MONTHS = 12
 
 
-def _last_finished_month(today: dt.date) -> dt.date:
-    return month_start(month_start(today) - dt.timedelta(days=1))
-
-
 def _months_back(last: dt.date, n: int) -> list[dt.date]:
     months = [last]
     for _i in range(n - 1):
-        months.append(month_start(months[-1] - dt.timedelta(days=1)))
+        months.append(previous_month(months[-1]))
     return months
 
 
@@ -86,8 +89,8 @@ def my_reports(request: HttpRequest) -> HttpResponse:
     """A company's compounds and finished months: report status, due date and timeliness."""
     companies = _company_ids(request)
     today = timezone.localdate()
-    months = _months_back(_last_finished_month(today), MY_MONTHS)
-    first, last_end = months[-1], reports.next_month(months[0]) - dt.timedelta(days=1)
+    months = _months_back(previous_month(today), MY_MONTHS)
+    first, last_end = months[-1], next_month(months[0]) - dt.timedelta(days=1)
     contracts = list(
         ServiceContract.objects.filter(company_id__in=companies, starts_on__lte=last_end)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
@@ -104,7 +107,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
     default = _defaults()
     rows = []
     for month in months:
-        end = reports.next_month(month) - dt.timedelta(days=1)
+        end = next_month(month) - dt.timedelta(days=1)
         seen: set[int] = set()
         for contract in contracts:
             if contract.compound_id in seen:
@@ -113,7 +116,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
                 continue
             seen.add(contract.compound_id)
             due_day, grace = settings.get((contract.compound.community_id, month.year), default)
-            due_on = reports.next_month(month).replace(day=due_day)
+            due_on = next_month(month).replace(day=due_day)
             report = found.get((contract.compound_id, month))
             status = reports.compliance_of(
                 report.first_submitted_at if report else None,
@@ -158,7 +161,7 @@ def report_create(request: HttpRequest, compound_pk: int) -> HttpResponse:
     month = (
         parse_month(request.POST.get("month"))
         or parse_month(request.GET.get("month"))
-        or _last_finished_month(today)
+        or previous_month(today)
     )
     form = ReportForm(
         post_data(request),
@@ -348,8 +351,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form = ReportFilter(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    month = filters.get("month") or _last_finished_month(today)
-    end = reports.next_month(month) - dt.timedelta(days=1)
+    month = filters.get("month") or previous_month(today)
+    end = next_month(month) - dt.timedelta(days=1)
     contracts = ServiceContract.objects.filter(
         compound__community=community, starts_on__lte=end
     ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=month))

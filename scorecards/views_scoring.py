@@ -48,7 +48,15 @@ from .forms_scoring import (
     ReplyForm,
     VetoLiftForm,
 )
-from .models import Publication, PublicationEntry, Scorecard, ScorecardReply, VetoEvent
+from .models import (
+    Publication,
+    PublicationEntry,
+    Scorecard,
+    ScorecardReply,
+    VetoEvent,
+    next_month,
+    previous_month,
+)
 
 PAGE_SIZE = 50
 
@@ -106,7 +114,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if ids is not None:
             communities = communities.filter(pk__in=ids)
         today = timezone.localdate()
-        month = scoring.previous_month(today)
+        month = previous_month(today)
         return render(
             request,
             "scorecards/scoring/home.html",
@@ -177,8 +185,8 @@ def month_overview(request: HttpRequest, community: int, month: str) -> HttpResp
             "cards": cards,
             "publications": publications,
             "drafts": sum(1 for c in cards if c.status == Scorecard.Status.DRAFT),
-            "previous": scoring.previous_month(first).strftime("%Y-%m"),
-            "next": scoring.next_month(first).strftime("%Y-%m"),
+            "previous": previous_month(first).strftime("%Y-%m"),
+            "next": next_month(first).strftime("%Y-%m"),
         },
     )
 
