@@ -48,6 +48,7 @@ from django.utils.translation import gettext_lazy as _
 from compounds.models import Community, Compound, ServiceContract
 
 from . import rules
+from .inspections import overdue_q
 from .models import (
     Appeal,
     Finding,
@@ -67,7 +68,7 @@ from .models import (
     month_start,
     next_month,
 )
-from .reports import report_compliance
+from .reports import late_and_missing, report_compliance
 from .setup import rubric_for, settings_for
 from .signals import list_published
 
@@ -1117,6 +1118,26 @@ def scoring_community_ids(user: Any) -> set[int] | None:
 def is_scoring_staff(user: Any) -> bool:
     ids = scoring_community_ids(user)
     return ids is None or bool(ids)
+
+
+def staff_attention(communities: list[Community], today: dt.date) -> list[dict]:
+    """What needs staff's attention per community: late and missing monthly reports of the last
+    three months, and rectifications past their deadline that the company has not answered.
+    Queries: one for the rectifications, and ``late_and_missing``'s per community."""
+    overdue = dict(
+        Rectification.objects.filter(overdue_q(today), compound__community__in=communities)
+        .order_by()
+        .values_list("compound__community_id")
+        .annotate(n=Count("pk"))
+    )
+    return [
+        {
+            "community": community,
+            "late_reports": late_and_missing(community, today),
+            "overdue_rectifications": overdue.get(community.pk, 0),
+        }
+        for community in communities
+    ]
 
 
 def scorecard_list(*, user: Any):

@@ -118,7 +118,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "scorecards/scoring/home.html",
-            {"panels": _dashboard_panels(list(communities), today), "month": month},
+            {"panels": scoring.staff_attention(list(communities), today), "month": month},
         )
     cards = (
         scoring.scorecard_list(user=request.user)
@@ -132,29 +132,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "scorecards/scoring/company_home.html",
         {"cards": page, "page": page, "entries": entries, "today": timezone.localdate()},
     )
-
-
-def _dashboard_panels(communities: list[Community], today: dt.date) -> list[dict]:
-    """What needs staff's attention per community: late and missing monthly reports of the last
-    three months, and rectifications past their deadline that the company has not answered."""
-    from .inspections import overdue_q
-    from .models import Rectification
-    from .reports import late_and_missing
-
-    overdue = dict(
-        Rectification.objects.filter(overdue_q(today), compound__community__in=communities)
-        .order_by()
-        .values_list("compound__community_id")
-        .annotate(n=Count("pk"))
-    )
-    return [
-        {
-            "community": community,
-            "late_reports": late_and_missing(community, today),
-            "overdue_rectifications": overdue.get(community.pk, 0),
-        }
-        for community in communities
-    ]
 
 
 @staff_required
