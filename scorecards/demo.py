@@ -548,13 +548,12 @@ def _appeal_september(community, users) -> None:
 
 def _load_feedback() -> int:
     """The weekly feedback of the story's weeks so far, as the Monday task built and mailed it."""
-    from .feedback import _row, week_items, week_of
+    from .feedback import week_of, weekly_feedback_build
 
     built = 0
     week = week_of(dt.date(YEAR, 10, 26))
     while week + dt.timedelta(days=7) <= STORY_TODAY:
-        for company_id, items in week_items(week).items():
-            feedback = _row(company_id, week, items)
+        for feedback, _created in weekly_feedback_build(week):
             WeeklyFeedback.objects.filter(pk=feedback.pk).update(
                 created_at=_at(week + dt.timedelta(days=7), 7),
                 emailed_at=_at(week + dt.timedelta(days=7), 7, 1),

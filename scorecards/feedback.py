@@ -140,10 +140,10 @@ def _send(feedback: WeeklyFeedback, connection) -> int:
     return connection.send_messages(messages) or 0
 
 
-def _row(company_id: int, week_start: dt.date, week: CompanyWeek) -> WeeklyFeedback:
+def _row(company_id: int, week_start: dt.date, week: CompanyWeek) -> tuple[WeeklyFeedback, bool]:
     try:
         with transaction.atomic():
-            return WeeklyFeedback.objects.create(
+            feedback = WeeklyFeedback.objects.create(
                 company_id=company_id,
                 week_start=week_start,
                 new_findings=len(week.new),
@@ -151,8 +151,16 @@ def _row(company_id: int, week_start: dt.date, week: CompanyWeek) -> WeeklyFeedb
                 closed=len(week.closed),
                 items={"new": week.new, "overdue": week.overdue, "closed": week.closed},
             )
+            return feedback, True
     except IntegrityError:  # built meanwhile, or on an earlier run
-        return WeeklyFeedback.objects.get(company_id=company_id, week_start=week_start)
+        return WeeklyFeedback.objects.get(company_id=company_id, week_start=week_start), False
+
+
+def weekly_feedback_build(week_start: dt.date) -> list[tuple[WeeklyFeedback, bool]]:
+    """The feedback rows of the week starting ``week_start``, one per company with something to
+    say, each with whether this call created it (an existing row is left as it is)."""
+    weeks = week_items(week_start)
+    return [_row(company_id, week_start, weeks[company_id]) for company_id in sorted(weeks)]
 
 
 def weekly_feedback_send(
@@ -162,15 +170,11 @@ def weekly_feedback_send(
     week that ended last Sunday). Safe to rerun: returns how many rows were built and mails sent
     by this run."""
     week_start = week_of(week_start) if week_start else last_full_week()
-    built = sent = 0
-    weeks = week_items(week_start)
-    companies = PropertyCompany.objects.in_bulk(list(weeks))
+    rows = weekly_feedback_build(week_start)
+    companies = PropertyCompany.objects.in_bulk([feedback.company_id for feedback, _ in rows])
     connection = get_connection()
-    for company_id in sorted(weeks):
-        existed = WeeklyFeedback.objects.filter(company_id=company_id, week_start=week_start)
-        if not existed.exists():
-            built += 1
-        feedback = _row(company_id, week_start, weeks[company_id])
+    sent = 0
+    for feedback, _created in rows:
         with transaction.atomic():
             locked = (
                 WeeklyFeedback.objects.select_for_update()
@@ -179,11 +183,11 @@ def weekly_feedback_send(
             )
             if locked is None:
                 continue
-            locked.company = companies[company_id]
+            locked.company = companies[feedback.company_id]
             sent += _send(locked, connection)
             locked.emailed_at = now or timezone.now()
             locked.save(update_fields=["emailed_at"])
-    return {"built": built, "sent": sent}
+    return {"built": sum(created for _, created in rows), "sent": sent}
 
 
 def feedback_list(*, user: AnyUser) -> QuerySet[WeeklyFeedback]:
