@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from committees.models import Election
 
-from .agreements import BANDS_ORDER
+from .agreements import BANDS_ORDER, SETTINGS_FIELDS
 from .models import Agreement, ScoringSettings
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -42,19 +42,6 @@ class PercentField(forms.DecimalField):
     def clean(self, value: Any) -> Decimal | None:
         percent = super().clean(value)
         return None if percent is None else (percent / 100).quantize(Decimal("0.0001"))
-
-
-SETTINGS_FIELDS = [
-    "red_at",
-    "black_below",
-    "min_inspections",
-    "report_due_day",
-    "report_grace_days",
-    "reply_days",
-    "publish_by_day",
-    "appeal_days",
-    "rectification_days",
-]
 
 
 class SettingsForm(forms.Form):
