@@ -326,6 +326,62 @@ def _fill_stat(stat: Stat, kind: PeriodKind, queryset: QuerySet, **where: Any) -
     )
 
 
+# Two pairs of dates no data holds, to find where a range query's dates go in its parameters.
+_PROBES = ((dt.date(1901, 1, 1), dt.date(1901, 2, 1)), (dt.date(1902, 3, 1), dt.date(1902, 5, 1)))
+_COMPILED: dict[tuple, tuple[str, list, dict[int, tuple[int, bool]]] | None] = {}
+
+
+def _slot(value: Any, probe: tuple[dt.date, dt.date]) -> tuple[int, bool] | None:
+    """Which of ``probe``'s dates ``value`` is (0 or 1), and whether as ISO text (how SQLite's
+    driver gets dates), or None."""
+    for i, day in enumerate(probe):
+        if value == day:
+            return i, False
+        if value == day.isoformat():
+            return i, True
+    return None
+
+
+def _template(range_query: Callable, kind: PeriodKind):
+    """The SQL of ``range_query`` for ``kind`` with the positions of its two dates in the
+    parameters, or None when the dates do not map one to one onto parameters (compiled with two
+    different pairs: the text must be the same, and only the dates' parameters may differ)."""
+    (sql, first), (sql_again, second) = (
+        range_query(kind, *probe).query.sql_with_params() for probe in _PROBES
+    )
+    if sql != sql_again or len(first) != len(second):
+        return None
+    slots: dict[int, tuple[int, bool]] = {}
+    for position, (one, two) in enumerate(zip(first, second, strict=True)):
+        if one == two:
+            continue
+        slot = _slot(one, _PROBES[0])
+        if slot is None or slot != _slot(two, _PROBES[1]):
+            return None
+        slots[position] = slot
+    return sql, list(first), slots
+
+
+def _range_sql(
+    range_query: Callable, kind: PeriodKind, start: dt.date, end: dt.date
+) -> tuple[str, list]:
+    """``range_query(kind, start, end)`` as SQL and parameters. Building and compiling the
+    queryset took 0.6 ms, as long as PostgreSQL's own work on a month's fill above the bare
+    ``GROUP BY``: it is done once per query, kind and database, and the dates put in."""
+    key = (range_query, kind, connection.vendor)
+    if key not in _COMPILED:
+        _COMPILED[key] = _template(range_query, kind)
+    compiled = _COMPILED[key]
+    if compiled is None:
+        return range_query(kind, start, end).query.sql_with_params()
+    sql, params, slots = compiled
+    params = list(params)
+    for position, (which, as_text) in slots.items():
+        day = (start, end)[which]
+        params[position] = day.isoformat() if as_text else day
+    return sql, params
+
+
 def fill_period(stat: Stat, period: Period) -> int:
     """Compute one statistic for one period in SQL; returns the number of rows it holds."""
     _fill_stat(
@@ -345,8 +401,17 @@ def fill_range(stat: Stat, first: Period, last: Period) -> None:
     """Compute every period from ``first`` to ``last`` in one statement (event statistics)."""
     if stat.range_query is None:
         raise ValueError(f"{stat.name} has no range query")
-    queryset = stat.range_query(first.kind, first.start, last.end)
-    _fill_stat(stat, first.kind, queryset, first=first.start, last=last.start)
+    sql, params = _range_sql(stat.range_query, first.kind, first.start, last.end)
+    _fill(
+        first.kind,
+        sql,
+        params,
+        stats=[(stat.name, "value")],
+        subject_kind=stat.subject_kind,
+        has_dimension=stat.has_dimension,
+        first=first.start,
+        last=last.start,
+    )
 
 
 def fill_group(
@@ -356,7 +421,7 @@ def fill_group(
     alone) from one ``GROUP BY``: one statement on PostgreSQL; with ``mark_done`` the members'
     fill states become DONE at ``last`` in that same statement."""
     last = last or first
-    sql, params = group.range_query(first.kind, first.start, last.end).query.sql_with_params()
+    sql, params = _range_sql(group.range_query, first.kind, first.start, last.end)
     _fill(
         first.kind,
         sql,
@@ -471,7 +536,7 @@ def backfill(period: Period) -> dict[str, int]:
                 stat__in=group.names, period_kind=period.kind, period_start=period.start
             )
             .values_list("stat")
-            .annotate(rows=Count("pk"))
+            .annotate(rows=Count("stat"))
             .order_by()
         )
         result.update({name: counts.get(name, 0) for name in group.names})
