@@ -17,6 +17,9 @@ compound).
 - *SQL*: ``SELECT compound_id, code, sum(points) ... GROUP BY compound_id, code`` over the same
   findings and ``SELECT compound_id, count(*) ... GROUP BY compound_id`` over the inspections: the
   same sums read straight from the rows, the yardstick (goal <= 1.3×);
+- *floor* (shown, not compared): one ``INSERT ... SELECT`` of the bare card rows alone (one per
+  serving contract, constant scores, no lines, deductions or vetoes, foreign keys checked): what
+  any drafting that stores a card per compound must write at the least, beside the yardstick;
 - *refresh* (shown, not compared): ``draft_month`` again over the cards just drafted with nothing
   new, what staff's "draft now" before publishing does (it rewrites only what changed).
 
@@ -146,6 +149,49 @@ def sql_run(month: dt.date, communities) -> tuple[float, dict]:
     return seconds, rows
 
 
+# The bare cards: the latest contract per managed compound, constant computed fields.
+FLOOR_SQL = """
+INSERT INTO {scorecard} (compound_id, company_id, month, rubric_id, status, total, inspections,
+  findings, has_veto, has_overdue_rectification, report_status, band, reasons, version,
+  drafted_at, updated_at)
+SELECT DISTINCT ON (k.compound_id) k.compound_id, k.company_id, %(start)s, r.id, 'draft', 100, 0,
+  0, false, false, '', 'none', '[]', 1, now(), now()
+FROM {contract} k
+JOIN {compound} c ON c.id = k.compound_id
+JOIN LATERAL (SELECT id FROM {rubric} WHERE community_id = c.community_id AND year = %(year)s
+  ORDER BY version DESC LIMIT 1) r ON true
+WHERE c.community_id = ANY(%(communities)s) AND c.kind = 'managed' AND k.starts_on < %(end)s
+  AND (k.ends_on IS NULL OR k.ends_on >= %(start)s)
+ORDER BY k.compound_id, k.starts_on DESC
+"""
+
+
+def floor_run(month: dt.date, communities) -> tuple[float, int]:
+    from django.db import connection
+
+    from bench.measure_import import _force_deferred_checks, rolled_back
+    from compounds.models import Compound, ServiceContract
+    from scorecards.models import Rubric, Scorecard, next_month
+
+    tables = {
+        "scorecard": Scorecard._meta.db_table,
+        "contract": ServiceContract._meta.db_table,
+        "compound": Compound._meta.db_table,
+        "rubric": Rubric._meta.db_table,
+    }
+    params = {
+        "start": month,
+        "end": next_month(month),
+        "year": month.year,
+        "communities": [c.pk for c in communities],
+    }
+    with rolled_back(), connection.cursor() as cursor:
+        began = time.perf_counter()
+        cursor.execute(FLOOR_SQL.format(**tables), params)
+        _force_deferred_checks()
+        return time.perf_counter() - began, cursor.rowcount
+
+
 def refresh_run(month: dt.date, communities) -> tuple[float, None]:
     from bench.measure_import import _force_deferred_checks, rolled_back
     from scorecards.scoring import draft_month
@@ -176,14 +222,17 @@ def measure(*, communities: int, month: dt.date, seed: int) -> dict[str, Any]:
         raise BenchError("the SQL comparison needs PostgreSQL: set DATABASE_URL")
     data = setup(communities=communities, month=month, seed=seed)
     chosen = data.pop("communities")
-    (app_seconds, app_rows), (sql_seconds, sql_rows), (refresh_seconds, _) = _turns(
+    (app_seconds, app_rows), (sql_seconds, sql_rows), (refresh_seconds, _), (floor, bare) = _turns(
         lambda: app_run(month, chosen),
         lambda: sql_run(month, chosen),
         lambda: refresh_run(month, chosen),
+        lambda: floor_run(month, chosen),
     )
     cards = app_rows.pop("cards")
     if cards != data["compounds"]:
         raise BenchError(f"{cards} scorecards drafted for {data['compounds']} managed compounds")
+    if bare != data["compounds"]:
+        raise BenchError(f"the floor wrote {bare} cards for {data['compounds']} compounds")
     if app_rows != sql_rows:
         missing = sorted(set(sql_rows) - set(app_rows), key=str)[:3]
         extra = sorted(set(app_rows) - set(sql_rows), key=str)[:3]
@@ -207,6 +256,8 @@ def measure(*, communities: int, month: dt.date, seed: int) -> dict[str, Any]:
         "app_seconds": app_seconds,
         "sql_seconds": sql_seconds,
         "refresh_seconds": refresh_seconds,
+        "floor_seconds": floor,
+        "floor_cards": bare,
         "values": len(app_rows),
     }
 
@@ -221,6 +272,10 @@ def report_lines(result: dict[str, Any]) -> list[str]:
         f" ratio {result['app_seconds'] / result['sql_seconds']:.3g} (goal <= 1.3);"
         f" {result['values']:,} equal values",
         f"refresh of the same month with nothing new: {result['refresh_seconds']:.3f} s",
+        f"floor: the {result['floor_cards']:,} bare card rows alone (one INSERT ... SELECT,"
+        f" foreign keys checked) {result['floor_seconds']:.3f} s, so no drafting that stores"
+        f" its cards gets below"
+        f" {(result['sql_seconds'] + result['floor_seconds']) / result['sql_seconds']:.3g}x",
     ]
 
 

@@ -151,7 +151,15 @@ def drafting_lines(figures: dict[str, Any]) -> list[str]:
         f" {_ratio(figures['app_seconds'], figures['sql_seconds'])} (goal <= 1.3)",
         f"  ({figures['compounds']:,} scorecards of {figures['month']} from"
         f" {figures['findings']:,} findings; same sums and inspection counts)",
-    ]
+    ] + (
+        [
+            f"  floor: the bare card rows alone take {figures['floor_seconds']:.3f} s, ratio"
+            f" (SQL + floor)/SQL = "
+            f"{_ratio(figures['sql_seconds'] + figures['floor_seconds'], figures['sql_seconds'])}"
+        ]
+        if "floor_seconds" in figures
+        else []
+    )
 
 
 def redblack_lines(figures: dict[str, Any]) -> list[str]:
