@@ -511,17 +511,26 @@ def late_and_missing(
 ) -> list[OverdueRow]:
     """For the staff dashboard: reports of the last ``months`` finished months of a community's
     managed compounds that are late (not yet in, or in after the due date) or missing, newest
-    month first. Only compounds under a contract in that month count. Queries: one for the
-    compounds and contracts, one per month for timeliness."""
-    today = today or _today()
+    month first. Only compounds under a contract in that month count."""
     community_id = getattr(community, "pk", community)
+    return late_and_missing_by_community([community_id], today, months=months)[community_id]
+
+
+def late_and_missing_by_community(
+    communities: Iterable[Community | int], today: dt.date | None = None, *, months: int = 3
+) -> dict[int, list[OverdueRow]]:
+    """``late_and_missing`` for several communities at once (community id -> rows): one query
+    for the compounds and contracts and one per month for timeliness, however many
+    communities there are."""
+    today = today or _today()
+    community_ids = [getattr(c, "pk", c) for c in communities]
     month = month_start(month_start(today) - dt.timedelta(days=1))
     first = month
     for _i in range(months - 1):
         first = month_start(first - dt.timedelta(days=1))
     contracts = list(
         ServiceContract.objects.filter(
-            compound__community_id=community_id,
+            compound__community_id__in=community_ids,
             compound__is_archived=False,
             starts_on__lt=next_month(month),
         )
@@ -529,7 +538,7 @@ def late_and_missing(
         .select_related("compound", "company")
         .order_by("compound__name", "compound_id", "-starts_on")
     )
-    out: list[OverdueRow] = []
+    out: dict[int, list[OverdueRow]] = {pk: [] for pk in community_ids}
     current = month
     while current >= first:
         end = next_month(current) - dt.timedelta(days=1)
@@ -539,11 +548,11 @@ def late_and_missing(
                 contract.ends_on is None or contract.ends_on >= current
             ):
                 serving.setdefault(contract.compound_id, contract)
-        rows = report_compliance_rows(serving, current, today=today)
+        rows = report_compliance_rows(serving, current, today=today) if serving else {}
         for pk, contract in serving.items():
             row = rows[pk]
             if row.status in (Compliance.LATE, Compliance.MISSING):
-                out.append(
+                out[contract.compound.community_id].append(
                     OverdueRow(
                         compound=contract.compound,
                         company_name=contract.company.name,

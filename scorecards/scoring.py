@@ -68,7 +68,7 @@ from .models import (
     month_start,
     next_month,
 )
-from .reports import late_and_missing, report_compliance
+from .reports import late_and_missing_by_community, report_compliance
 from .setup import rubric_for, settings_for
 from .signals import list_published
 
@@ -1123,17 +1123,18 @@ def is_scoring_staff(user: Any) -> bool:
 def staff_attention(communities: list[Community], today: dt.date) -> list[dict]:
     """What needs staff's attention per community: late and missing monthly reports of the last
     three months, and rectifications past their deadline that the company has not answered.
-    Queries: one for the rectifications, and ``late_and_missing``'s per community."""
+    Queries: one for the rectifications and four for the reports, however many communities."""
     overdue = dict(
         Rectification.objects.filter(overdue_q(today), compound__community__in=communities)
         .order_by()
         .values_list("compound__community_id")
         .annotate(n=Count("pk"))
     )
+    late = late_and_missing_by_community(communities, today)
     return [
         {
             "community": community,
-            "late_reports": late_and_missing(community, today),
+            "late_reports": late[community.pk],
             "overdue_rectifications": overdue.get(community.pk, 0),
         }
         for community in communities

@@ -406,10 +406,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def reports_overdue(request: HttpRequest) -> HttpResponse:
     """The staff dashboard panel: late and missing reports of the last three months."""
     today = timezone.localdate()
-    panels = [
-        {"community": c, "rows": reports.late_and_missing(c, today)}
-        for c in _staff_communities(request.user)
-    ]
+    communities = list(_staff_communities(request.user))
+    late = reports.late_and_missing_by_community(communities, today)
+    panels = [{"community": c, "rows": late[c.pk]} for c in communities]
     return render(request, "scorecards/reports/overdue.html", {"panels": panels, "today": today})
 
 
