@@ -127,7 +127,7 @@ def _send(feedback: WeeklyFeedback, connection) -> int:
         return 0
     with translation.override(MAIL_LANGUAGE):
         context = feedback_context(feedback)
-        context["site_url"] = getattr(settings, "SITE_URL", "")
+        context["site_url"] = settings.SITE_URL
         subject = _("Weekly feedback for %(company)s, week of %(week)s") % {
             "company": feedback.company.name,
             "week": feedback.week_start.isoformat(),

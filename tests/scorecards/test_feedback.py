@@ -116,6 +116,7 @@ def test_send_builds_one_row_and_mails_each_company_user_once(
     week, company_a, company_user_a, company_user_b, settings
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "https://tongde.example.org"
     _with_email(company_user_a, "a@wuye.example")
     _with_email(factories.membership_user("company", company=company_a), "a2@wuye.example")
     _with_email(company_user_b, "b@wuye.example")
@@ -144,7 +145,8 @@ def test_send_builds_one_row_and_mails_each_company_user_once(
     assert "2026-03-09" in message.subject
     assert "2026-03-09" in message.body
     assert week["new"].description in message.body
-    assert "/scorecards/rectifications/inbox/" in message.body
+    # A link the company can follow from its mail client: absolute, on the site's address.
+    assert "https://tongde.example.org/scorecards/rectifications/inbox/" in message.body
 
 
 def test_a_rerun_builds_and_mails_nothing_twice(week, company_user_a, settings):
