@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import IO, Any
 
@@ -52,6 +52,7 @@ from .models import (
     InspectionPhoto,
     Rectification,
     RectificationEvent,
+    Rubric,
     RubricCriterion,
     VetoItem,
 )
@@ -265,6 +266,48 @@ def _event(
     )
 
 
+def _in_rubric(items: Sequence[FindingInput], rubric: Rubric) -> list[FindingInput]:
+    """``items`` with their criterion, deduction item and veto item taken from ``rubric`` by
+    code where they came from another rubric: in January staff record December's inspections and
+    complaints, and the forms offer this year's items; the same codes of last year's rubric are
+    meant. Only rubrics of the same community are mapped; an item of another community's rubric,
+    or one whose code the rubric lacks, is left as it is (and refused with the year)."""
+    other = {i.criterion.rubric_id for i in items} - {rubric.pk}
+    if not other:
+        return list(items)
+    same_community = set(
+        Rubric.objects.filter(pk__in=other, community_id=rubric.community_id).values_list(
+            "pk", flat=True
+        )
+    )
+    criteria = {c.code: c for c in RubricCriterion.objects.filter(rubric=rubric)}
+    deductions = {
+        (d.criterion.code, d.code): d
+        for d in DeductionItem.objects.filter(criterion__rubric=rubric).select_related("criterion")
+    }
+    vetoes = {v.code: v for v in VetoItem.objects.filter(rubric=rubric)}
+    mapped = []
+    for item in items:
+        if item.criterion.rubric_id not in same_community:
+            mapped.append(item)
+            continue
+        deduction, veto = item.deduction_item, item.veto_item
+        if deduction is not None:
+            key = (deduction.criterion.code, deduction.code)
+            deduction = deductions.get(key, deduction)
+        if veto is not None:
+            veto = vetoes.get(veto.code, veto)
+        mapped.append(
+            replace(
+                item,
+                criterion=criteria.get(item.criterion.code, item.criterion),
+                deduction_item=deduction,
+                veto_item=veto,
+            )
+        )
+    return mapped
+
+
 def _finding_errors(
     item: FindingInput, *, rubric_id: int, year: int, day: dt.date
 ) -> tuple[dict[str, list[str]], Decimal, Any]:
@@ -348,6 +391,7 @@ def inspection_record(
     if day > today:
         errors["inspected_on"] = [str(DATE_IN_FUTURE)]
     rubric = rubric_for(compound.community_id, day.year)
+    findings = _in_rubric(findings, rubric)
     checked: list[tuple[FindingInput, Decimal, Any]] = []
     for index, item in enumerate(findings):
         item_errors, points, files = _finding_errors(
@@ -477,6 +521,8 @@ def _complaint_finding(
         points=points,
         deadline_on=deadline_on,
     )
+    (item,) = _in_rubric([item], rubric)
+    criterion, deduction_item = item.criterion, item.deduction_item
     errors, checked_points, _files = _finding_errors(
         item, rubric_id=rubric.pk, year=day.year, day=day
     )

@@ -213,17 +213,59 @@ def test_points_at_the_bounds_are_accepted(compound_a, staff, points):
     assert inspection.findings.get().points == points
 
 
-def test_a_criterion_of_another_years_rubric_is_refused(compound_a, staff):
+def test_last_years_inspection_takes_the_items_of_last_years_rubric_by_code(compound_a, staff):
+    # In January the form offers this year's items; December's inspection means the same codes
+    # of December's rubric.
+    community = compound_a.community
+    this_year = criterion(community, year=2026)
+    inspection = record(
+        compound_a,
+        staff,
+        finding_input(
+            community,
+            criterion=this_year,
+            deduction_item=this_year.deduction_items.first(),
+        ),
+        finding_input(
+            community, criterion=criterion(community, "fire_safety"), veto_item=veto(community)
+        ),
+        day=dt.date(2025, 12, 31),
+        today=dt.date(2026, 1, 3),
+    )
+    last_year = rubric_for(community, 2025)
+    found = list(inspection.findings.order_by("pk"))
+    assert [f.criterion.rubric_id for f in found] == [last_year.pk, last_year.pk]
+    assert [f.criterion.code for f in found] == ["cleanliness", "fire_safety"]
+    assert found[0].deduction_item.criterion == found[0].criterion
+    assert found[0].deduction_item.code == this_year.deduction_items.first().code
+    assert found[1].veto_item.rubric_id == last_year.pk
+
+
+def test_a_code_missing_from_the_days_rubric_is_refused_with_its_year(compound_a, staff):
     community = compound_a.community
     old = criterion(community, year=2025)
+    # 2026's rubric has a criterion 2025's lacks.
+    extra = RubricCriterion.objects.create(
+        rubric=rubric_for(community, 2026),
+        code="new_in_2026",
+        name="New",
+        name_zh="新",
+        max_points=Decimal(5),
+        position=99,
+    )
     errors = _refused(
         lambda: record(
-            compound_a, staff, finding_input(community, criterion=old, points=Decimal(1))
+            compound_a,
+            staff,
+            finding_input(community, criterion=extra, points=Decimal(1)),
+            day=dt.date(2025, 12, 31),
+            today=dt.date(2026, 1, 3),
         )
     )
     assert errors == {
-        "finding.0.criterion": [str(inspections.CRITERION_OTHER_RUBRIC % {"year": 2026})]
+        "finding.0.criterion": [str(inspections.CRITERION_OTHER_RUBRIC % {"year": 2025})]
     }
+    assert old.rubric_id != extra.rubric_id
 
 
 def test_a_criterion_of_another_community_is_refused(compound_a, other_community, staff):
@@ -413,3 +455,21 @@ def test_a_verified_complaint_without_points_takes_the_first_standard_deduction(
     complaint = _complaint(compound_a, staff, verified=True)
     finding = complaint.findings.get()
     assert (finding.deduction_item.code, finding.points) == ("complaint_late", Decimal(3))
+
+
+def test_decembers_complaint_verified_in_january_takes_decembers_rubric(compound_a, staff):
+    complaint = _complaint(
+        compound_a, staff, received_on=dt.date(2025, 12, 30), today=dt.date(2026, 1, 2)
+    )
+    # The verify form offers this year's deduction items.
+    item = criterion(compound_a.community, "customer_service").deduction_items.first()
+    inspections.complaint_verify(
+        complaint=complaint, user=staff, criterion=item.criterion, deduction_item=item
+    )
+    finding = Finding.objects.get()
+    last_year = rubric_for(compound_a.community, 2025)
+    assert finding.criterion.rubric_id == last_year.pk
+    assert (finding.deduction_item.criterion_id, finding.deduction_item.code) == (
+        finding.criterion_id,
+        item.code,
+    )
