@@ -68,8 +68,8 @@ def _compounds(user: Any) -> QuerySet[Compound]:
 
 def _rubric_ids(user: Any) -> list[int]:
     """The current rubric of this year of each of the user's communities (created from the
-    defaults on first use), so the form offers this year's criteria; a date in another year is
-    checked by the service against that year's rubric."""
+    defaults on first use), so the form offers this year's criteria; for a date in another year
+    the service takes the items of the same codes from that year's rubric."""
     year = timezone.localdate().year
     return [rubric_for(c, year).pk for c in _communities(user)]
 
