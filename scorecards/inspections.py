@@ -36,7 +36,7 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -212,19 +212,37 @@ def overdue_q(on: dt.date) -> Q:
     return Q(status__in=COMPANY_TURN, deadline_on__lt=on)
 
 
-def inbox(*, user: AnyUser, on: dt.date | None = None) -> QuerySet[Rectification]:
-    """A company user's items, overdue first, then what is still its turn, then the rest."""
+def inbox(
+    *, user: AnyUser, on: dt.date | None = None, closed: bool = False
+) -> QuerySet[Rectification]:
+    """A company user's items still to be dealt with: overdue first, then what is its turn,
+    then what awaits staff's verification. With ``closed``, the verified ones, the latest
+    closed first (a year of them would otherwise bury the open ones)."""
     on = on or timezone.localdate()
     qs = rectification_list(user=user).filter(company_id__in=company_ids(user))
-    return qs.annotate(
-        sort_group=Case(
-            When(overdue_q(on), then=Value(0)),
-            When(status__in=COMPANY_TURN, then=Value(1)),
-            When(status=Rectification.Status.ANSWERED, then=Value(2)),
-            default=Value(3),
-            output_field=IntegerField(),
+    if closed:
+        return qs.filter(status=Rectification.Status.CLOSED).order_by("-closed_on", "-pk")
+    return (
+        qs.exclude(status=Rectification.Status.CLOSED)
+        .annotate(
+            sort_group=Case(
+                When(overdue_q(on), then=Value(0)),
+                When(status__in=COMPANY_TURN, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
         )
-    ).order_by("sort_group", "deadline_on", "pk")
+        .order_by("sort_group", "deadline_on", "pk")
+    )
+
+
+def inbox_counts(*, user: AnyUser) -> dict[str, int]:
+    """How many of the company's items are still open and how many were closed: one query."""
+    qs = rectification_list(user=user).filter(company_id__in=company_ids(user))
+    return qs.aggregate(
+        open=Count("pk", filter=~Q(status=Rectification.Status.CLOSED)),
+        closed=Count("pk", filter=Q(status=Rectification.Status.CLOSED)),
+    )
 
 
 def rectification_events(rectification: Rectification) -> QuerySet[RectificationEvent]:

@@ -356,9 +356,19 @@ def rectification_list_view(request: HttpRequest) -> HttpResponse:
 
 @company_required
 def rectification_inbox(request: HttpRequest) -> HttpResponse:
-    page = _paginate(request, inspections.inbox(user=request.user))
+    closed = request.GET.get("show") == "closed"
+    page = _paginate(request, inspections.inbox(user=request.user, closed=closed))
     _with_ages(page.object_list)
-    return _render(request, "inbox.html", {"page": page, "active": "inbox"})
+    return _render(
+        request,
+        "inbox.html",
+        {
+            "page": page,
+            "active": "inbox",
+            "closed": closed,
+            "counts": inspections.inbox_counts(user=request.user),
+        },
+    )
 
 
 def _rectification(request: HttpRequest, pk: int) -> Rectification:

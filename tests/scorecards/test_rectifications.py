@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import patrols
@@ -216,6 +217,38 @@ def test_inbox_puts_overdue_first(compound_a, company_user_a, company_user_b, st
     assert [r.pk for r in rows] == [late.pk, soon.pk, far.pk]
     assert rows[0].sort_group == 0
     assert list(inspections.inbox(user=company_user_b, on=TODAY)) == []
+
+
+def test_closed_items_leave_the_inbox_for_their_own_tab_latest_first(
+    compound_a, company_user_a, staff
+):
+    community = compound_a.community
+    record(compound_a, staff, *(finding_input(community) for _ in range(3)))
+    first, second, still_open = Rectification.objects.order_by("pk")
+    for rect, day in ((first, dt.date(2026, 3, 11)), (second, dt.date(2026, 3, 12))):
+        answer(rect, company_user_a)
+        inspections.rectification_verify(rectification=rect, user=staff, today=day)
+    assert [r.pk for r in inspections.inbox(user=company_user_a, on=TODAY)] == [still_open.pk]
+    closed = inspections.inbox(user=company_user_a, on=TODAY, closed=True)
+    assert [r.pk for r in closed] == [second.pk, first.pk]
+    assert inspections.inbox_counts(user=company_user_a) == {"open": 1, "closed": 2}
+
+
+def test_the_inbox_page_shows_open_items_and_the_closed_tab(
+    compound_a, company_user_a, staff, client
+):
+    record(compound_a, staff, finding_input(compound_a.community, description="垃圾满溢"))
+    rect = Rectification.objects.get()
+    client.force_login(company_user_a)
+    url = reverse("scorecards:rectification_inbox")
+    assert "垃圾满溢" in client.get(url).content.decode()
+    assert "垃圾满溢" not in client.get(url, {"show": "closed"}).content.decode()
+    answer(rect, company_user_a)
+    inspections.rectification_verify(rectification=rect, user=staff, today=TODAY)
+    page = client.get(url).content.decode()
+    assert "垃圾满溢" not in page
+    assert "每项都已答复并核实" in page
+    assert "垃圾满溢" in client.get(url, {"show": "closed"}).content.decode()
 
 
 # --- patrol problems -------------------------------------------------------------------------------
