@@ -62,6 +62,10 @@ class PatrolForm(forms.Form):
         grids = loggable_grids(user=user).order_by("community__name", "level", "code")
         self.fields["grid"].queryset = grids
         self.fields["grid"].label_from_instance = lambda g: f"{g.name} ({g.get_level_display()})"
+        # A grid worker patrols the grid they look after: chosen for them when it is one.
+        own = list(grids.filter(worker_id=user.pk).values_list("pk", flat=True)[:2])
+        if len(own) == 1:
+            self.fields["grid"].initial = own[0]
 
 
 class ProblemForm(forms.Form):

@@ -413,3 +413,13 @@ def test_list_pages_run_the_same_queries_for_10_and_1000_rows(
     # then
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(rows, 50)
+
+
+@pytest.mark.django_db
+def test_the_patrol_form_chooses_the_grid_workers_own_grid(client, world):
+    client.force_login(world.worker)
+    form = client.get(reverse("campaigns:patrol_create")).context["form"]
+    assert form["grid"].value() == world.grid.pk
+    # Staff may log for any grid of the community: nothing is chosen for them.
+    client.force_login(world.staff)
+    assert client.get(reverse("campaigns:patrol_create")).context["form"]["grid"].value() is None
