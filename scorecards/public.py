@@ -14,6 +14,7 @@ is rendered afresh on its next request, while the old renderings expire on their
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 import uuid
 from collections import OrderedDict
@@ -169,7 +170,7 @@ def trend_svg(
     """A line chart of ``(label, score, band)`` points as an inline SVG: each point coloured by
     its band, dashed lines at the red and black lines. Scales to the width of a phone."""
     width, height = 640, 240
-    left, right, top, bottom = 36, 12, 12, 28
+    left, right, top, bottom = 40, 12, 12, 30
     top_value = max([Decimal(100), *[score for _, score, _ in points]])
     plot_w, plot_h = width - left - right, height - top - bottom
 
@@ -190,7 +191,7 @@ def trend_svg(
     ]
     for value in (Decimal(0), Decimal(50), top_value):
         parts.append(
-            f'<text x="{left - 4}" y="{y(value) + 4}" font-size="11" text-anchor="end" '
+            f'<text x="{left - 4}" y="{y(value) + 4}" font-size="14" text-anchor="end" '
             f'fill="#6c757d">{value:g}</text>'
         )
     for value, colour in ((bands.red_at, "#dc3545"), (bands.black_below, "#212529")):
@@ -201,18 +202,21 @@ def trend_svg(
     if len(points) > 1:
         path = " ".join(f"{x(i)},{y(score)}" for i, (_, score, _) in enumerate(points))
         parts.append(f'<polyline points="{path}" fill="none" stroke="#6c757d" stroke-width="2"/>')
-    step = max(1, len(points) // 6)
+    # At most five month labels, legible on a phone (the chart is shrunk to about half), and
+    # none so close to the last one that they overlap.
+    step = max(1, math.ceil(len(points) / 5))
+    last = len(points) - 1
     for i, (label, score, band) in enumerate(points):
         colour = BAND_COLOURS.get(band, "#6c757d")
         parts.append(
             f'<circle cx="{x(i)}" cy="{y(score)}" r="5" fill="{colour}">'
             f"<title>{escape(label)}: {score}</title></circle>"
         )
-        if i % step == 0 or i == len(points) - 1:
+        if i == last or (i % step == 0 and last - i >= step):
             # The last month's label ends at its point, so the chart's edge does not cut it.
-            anchor = "end" if i == len(points) - 1 and i else "middle"
+            anchor = "end" if i == last and i else "middle"
             parts.append(
-                f'<text x="{x(i)}" y="{height - 8}" font-size="11" text-anchor="{anchor}" '
+                f'<text x="{x(i)}" y="{height - 6}" font-size="15" text-anchor="{anchor}" '
                 f'fill="#6c757d">{escape(label)}</text>'
             )
     parts.append("</svg>")
