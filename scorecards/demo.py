@@ -169,6 +169,7 @@ def load(stdout: TextIO | None = None) -> Created:
     _load_reports(compounds, companies, users, rng, created)
     _veto_september(compounds["kangsheng-garden"], rubric, users)
     _publish(community, users, created)
+    _load_earlier_reports(compounds, companies, users, created)
     _load_feedback()
 
     if stdout is not None:
@@ -419,6 +420,38 @@ def _load_reports(compounds, companies, users, rng, created) -> None:
             if not is_pending:
                 events.append(ReportEvent(report=report, at=accepted, by=staff, action="accepted"))
             ReportEvent.objects.bulk_create(events)
+            created.reports += 1
+
+
+def _load_earlier_reports(compounds, companies, users, created) -> None:
+    """The year before the story: every report filed on time and accepted, so that a company's
+    last twelve months do not show months before the story as missing."""
+    rng = random.Random(SEED + 31)  # noqa: S311 -- demo data; its own, not to shift the story
+    company_user, staff = users[COMPANY_USERNAME], users[STAFF_USERNAME]
+    for m in range(1, 13):
+        month = dt.date(YEAR - 1, m, 1)
+        for code, compound in compounds.items():
+            submitted = _at(next_month(month).replace(day=rng.randint(2, 5)), 17)
+            accepted = submitted + dt.timedelta(days=1)
+            report = MonthlyReport.objects.create(
+                compound=compound,
+                company=companies[code],
+                month=month,
+                status=MonthlyReport.Status.ACCEPTED,
+                created_at=submitted - dt.timedelta(hours=3),
+                created_by=company_user,
+                first_submitted_at=submitted,
+                submitted_at=submitted,
+                reviewed_at=accepted,
+                reviewed_by=staff,
+                **_report_numbers(code, rng),
+            )
+            ReportEvent.objects.bulk_create(
+                [
+                    ReportEvent(report=report, at=submitted, by=company_user, action="submitted"),
+                    ReportEvent(report=report, at=accepted, by=staff, action="accepted"),
+                ]
+            )
             created.reports += 1
 
 

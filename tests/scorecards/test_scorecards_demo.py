@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from compounds.models import Compound
-from scorecards.demo import KANGSHENG_COMMITMENTS, MOTION_TITLE
+from scorecards.demo import KANGSHENG_COMMITMENTS, MOTION_TITLE, TZ
 from scorecards.models import (
     Agreement,
     Appeal,
@@ -84,6 +84,16 @@ def test_the_year_has_reports_inspections_and_rectifications(demo):
     statuses = set(Rectification.objects.values_list("status", flat=True))
     assert {"closed", "open"} <= statuses
     assert WeeklyFeedback.objects.exists()
+
+
+def test_the_year_before_the_story_has_every_report_on_time(demo):
+    earlier = MonthlyReport.objects.filter(month__year=2025)
+    assert earlier.count() == 12 * 5
+    assert set(earlier.values_list("status", flat=True)) == {"accepted"}
+    # Each filed by the 5th of the following month.
+    assert all(
+        r.first_submitted_at.astimezone(TZ).day <= 5 for r in earlier.only("first_submitted_at")
+    )
 
 
 def test_second_run_changes_nothing(demo):
