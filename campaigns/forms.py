@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Building, Community, Compound
+from tongde import uploads
 from tongde.periods import PeriodKind
 
-from . import photos as photo_lib
 from .models import Campaign, Disorder, Participation
 from .selectors import visible_compounds
 from .services import BAD_PHOTO, MAX_PHOTOS, TOO_MANY_PHOTOS
@@ -42,7 +42,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotoField(forms.FileField):
-    """Several photos in one input, each checked by content (``campaigns.photos``)."""
+    """Several photos in one input, each checked by content (``tongde.uploads``)."""
 
     widget = MultipleFileInput
 
@@ -61,7 +61,7 @@ class PhotoField(forms.FileField):
         errors = []
         for file in files:
             try:
-                photo_lib.photo_check(file)
+                uploads.photo_check(file)
             except ValidationError as exc:
                 errors += [BAD_PHOTO % {"file": file.name, "reason": m} for m in exc.messages]
         if errors:
@@ -185,13 +185,13 @@ class CampaignForm(forms.Form):
         """What ``campaign_record`` / ``campaign_update`` take, from the cleaned data."""
         data = dict(self.cleaned_data)
         participations = {group: data.pop(name) or 0 for name, group, _label in GROUP_FIELDS}
-        uploads = [("before", f) for f in data.pop("photos_before")]
-        uploads += [("after", f) for f in data.pop("photos_after")]
+        photos = [("before", f) for f in data.pop("photos_before")]
+        photos += [("after", f) for f in data.pop("photos_after")]
         publish = data.pop("publish_photos", False)
         return {
             "data": data,
             "participations": participations,
-            "photos": uploads,
+            "photos": photos,
             "publish_photos": publish,
         }
 

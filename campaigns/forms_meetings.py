@@ -16,9 +16,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community, Compound
+from tongde import uploads
 from tongde.periods import PeriodKind
 
-from . import meetings, photos
+from . import meetings
 from .models import Meeting, MeetingAttendance, Regulation
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -27,7 +28,7 @@ FILE_ACCEPT = ".pdf,.docx,.jpg,.jpeg,.png,.webp"
 
 def _file_help() -> str:
     return _("PDF, Word (.docx) or a photo (JPEG, PNG, WebP), at most %(limit)s.") % {
-        "limit": filesizeformat(photos.max_bytes())
+        "limit": filesizeformat(uploads.max_bytes())
     }
 
 
@@ -42,7 +43,7 @@ class DocumentField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> Any:
         upload = super().clean(data, initial)
         if upload:
-            meetings.document_kind(upload)
+            uploads.document_kind(upload)
         return upload
 
 

@@ -7,7 +7,7 @@ minutes file.
 
 **Files are judged by their content**, never by their name or the content type the browser sent:
 a PDF starts with ``%PDF``; a Word document is a zip holding ``word/document.xml``; a photo of the
-signed minutes is anything ``campaigns.photos`` accepts (JPEG, PNG, WebP read by Pillow). At most
+signed minutes is any photo ``tongde.uploads`` accepts (JPEG, PNG, WebP read by Pillow). At most
 ``settings.PHOTO_MAX_BYTES``. The file is stored under a random name and served only through the
 meeting page to those who may read the meeting. The regulations library uses the same check.
 
@@ -18,31 +18,20 @@ and remove a file they wrote if the rows then fail, so "nothing saved" holds for
 from __future__ import annotations
 
 import datetime as dt
-import io
-import secrets
-import zipfile
 from collections.abc import Iterable
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community
+from tongde import uploads
 
-from . import photos
 from .models import Meeting, MeetingAttendance, MeetingDecision
 
 # Refusals, as constants so that tests and views say exactly the same thing.
-DOCUMENT_EMPTY = _("The file is empty.")
-DOCUMENT_TOO_LARGE = _("The file is %(size)s; at most %(limit)s is accepted.")
-DOCUMENT_BAD_TYPE = _(
-    "The file is not a PDF, a Word document (.docx) or a photo (JPEG, PNG, WebP), judged by its "
-    "content, not its name."
-)
 MEETING_IN_FUTURE = _("The meeting date is in the future: record a meeting once it has been held.")
 MEETING_TITLE_REQUIRED = _("Give the meeting a title.")
 PERSONS_NEGATIVE = _("The number of persons cannot be negative.")
@@ -51,58 +40,6 @@ DECISION_DUE_BEFORE_MEETING = _("A decision cannot be due before the meeting tha
 DECISION_DONE_BEFORE_MEETING = _("A decision cannot be done before the meeting that took it.")
 DECISION_DONE_IN_FUTURE = _("The date done is in the future.")
 DECISION_RESPONSIBLE_REQUIRED = _("Say who is responsible for the decision.")
-
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-}
-ZIP_MAGIC = b"PK\x03\x04"
-
-
-def document_kind(file: IO[bytes]) -> str:
-    """The extension (pdf, docx, jpg, png, webp) of an acceptable minutes or regulation file,
-    judged by its content, or ``ValidationError`` with a translated message."""
-    size = photos._size(file)
-    if size == 0:
-        raise ValidationError(DOCUMENT_EMPTY, code="empty")
-    limit = photos.max_bytes()
-    if size > limit:
-        raise ValidationError(
-            DOCUMENT_TOO_LARGE % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
-            code="too_large",
-        )
-    file.seek(0)
-    head = file.read(8)
-    file.seek(0)
-    if head.startswith(b"%PDF"):
-        return "pdf"
-    if head.startswith(ZIP_MAGIC):
-        # Any zip is not a Word document: look for the part every .docx has.
-        try:
-            with zipfile.ZipFile(io.BytesIO(photos._read(file))) as archive:
-                if "word/document.xml" in archive.namelist():
-                    return "docx"
-        except zipfile.BadZipFile:
-            pass
-        raise ValidationError(DOCUMENT_BAD_TYPE, code="bad_type")
-    try:
-        return photos.photo_format(file)
-    except ValidationError as exc:
-        raise ValidationError(DOCUMENT_BAD_TYPE, code="bad_type") from exc
-
-
-def document_content(file: IO[bytes]) -> ContentFile:
-    """A checked file as content with a random name: the uploader's file name never reaches the
-    disk (it may carry names of people)."""
-    ext = document_kind(file)
-    return ContentFile(photos._read(file), name=f"{secrets.token_hex(16)}.{ext}")
-
-
-def document_content_type(name: str) -> str:
-    return CONTENT_TYPES.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
 def _today() -> dt.date:
@@ -171,7 +108,7 @@ def _write(
     decision_rows = None if decisions is None else [d for d in decisions if d.get("text")]
     for row in decision_rows or []:
         _check_decision(meeting.held_on, row)
-    content = document_content(minutes) if minutes is not None else None
+    content = uploads.document_content(minutes) if minutes is not None else None
     meeting.full_clean(exclude=["minutes"])
     old_minutes = meeting.minutes.name if meeting.pk else ""
     if clear_minutes and content is None:

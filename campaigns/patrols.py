@@ -35,9 +35,9 @@ from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Building, Compound, Grid
 from compounds.selectors import current_companies
+from tongde.uploads import photo_format
 
 from .models import Disorder, Patrol, Problem, ProblemEvent
-from .photos import photo_format
 from .selectors_patrols import (
     can_answer_problem,
     can_manage_problems,

@@ -10,7 +10,7 @@ regulation, so two clerks cannot both write version 3), and a new version cannot
 the one it revises. A version with ``number >= 2`` is a *revision*: that is what the open data
 counts as "regulations revised" (``selectors_meetings.regulations_revised``).
 
-Files are checked by content exactly as meeting minutes are (``meetings.document_kind``).
+Files are checked by content exactly as meeting minutes are (``tongde.uploads.document_kind``).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community, Compound
+from tongde.uploads import document_content
 
-from .meetings import document_content
 from .models import Regulation, RegulationOpinion, RegulationVersion
 
 REGULATION_CODE_TAKEN = _("The community already has a regulation with this code.")

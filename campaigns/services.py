@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community
+from tongde import uploads
 
-from . import photos as photo_lib
 from .models import Campaign, CampaignPhoto, Disorder, Participation
 from .rules import is_mismatched_load
 
@@ -191,19 +191,19 @@ def disorder_delete(*, disorder: Disorder, user: Any) -> None:
 # Operations --------------------------------------------------------------------------------------
 
 
-def _check_photos(uploads: Iterable[PhotoUpload]) -> list[tuple[str, Any, Any]]:
+def _check_photos(photos: Iterable[PhotoUpload]) -> list[tuple[str, Any, Any]]:
     """Check every photo before anything is written; return (stage, original, thumbnail)."""
-    uploads = list(uploads)
+    photos = list(photos)
     errors: dict[str, list] = {}
     checked = []
-    if len(uploads) > MAX_PHOTOS:
+    if len(photos) > MAX_PHOTOS:
         raise ValidationError({"photos": [TOO_MANY_PHOTOS % {"limit": MAX_PHOTOS}]})
-    for stage, file in uploads:
+    for stage, file in photos:
         key = f"photos_{stage}"
         if stage not in CampaignPhoto.Stage.values:
             raise ValidationError({"photos": [UNKNOWN_STAGE]})
         try:
-            original, thumbnail = photo_lib.photo_files(file)
+            original, thumbnail = uploads.photo_files(file)
         except ValidationError as exc:
             name = getattr(file, "name", "") or "?"
             errors.setdefault(key, []).extend(

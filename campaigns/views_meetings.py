@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 
 from compounds.models import Compound
 from compounds.permissions import registry_reader_required, staff_required
+from tongde import uploads
 from tongde.pages import add_service_errors, form_page, post_data
 from tongde.periods import PeriodKind
 
@@ -72,7 +73,7 @@ def _editable_communities(user):
 def _file_response(field, filename: str) -> FileResponse:
     response = FileResponse(
         field.open("rb"),
-        content_type=meetings.document_content_type(field.name),
+        content_type=uploads.content_type(field.name),
         as_attachment=False,
         filename=filename + "." + field.name.rsplit(".", 1)[-1],
     )

@@ -4,9 +4,8 @@ A proxy's paper ballot is accepted only against a recorded authorisation for tha
 (``committees.voting.ballot_cast`` checks it). Staff record one while the election is voting,
 with the owner's signed authorisation scanned or photographed.
 
-**The document is checked by its content**, not by its name or the browser's content type, both
-of which the uploader controls: a PDF starts with ``%PDF``, a JPEG with ``FF D8 FF``, a PNG with
-its 8-byte signature. It is stored under a random name (``proxies/<year>/<hex>.<ext>``) so that
+**The document is checked by its content** (``tongde.uploads``), not by its name or the browser's
+content type, both of which the uploader controls: a PDF, or a JPEG or PNG that Pillow reads. It is stored under a random name (``proxies/<year>/<hex>.<ext>``) so that
 the file name says nothing about the owner, and it is served only through the staff page
 (``views_proxies.proxy_document``), never as a public media URL.
 """
@@ -14,6 +13,7 @@ the file name says nothing about the owner, and it is served only through the st
 from __future__ import annotations
 
 import datetime as dt
+import io
 import secrets
 from typing import Any
 
@@ -24,21 +24,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongde import uploads
+
 from .models import Ballot, Election, ElectionLogEntry, ProxyAuthorisation, RollEntry
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-# (extension, leading bytes): what an authorisation may be, read from the file itself.
-SIGNATURES: tuple[tuple[str, bytes], ...] = (
-    ("pdf", b"%PDF"),
-    ("jpg", b"\xff\xd8\xff"),
-    ("png", b"\x89PNG\r\n\x1a\n"),
-)
-CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
+# What an authorisation may be, read from the file itself.
+DOCUMENT_KINDS = ("pdf", "jpg", "png")
 
 # Refusals, as constants so that tests and views say exactly the same thing.
 DOCUMENT_REQUIRED = _("Attach the signed authorisation.")
-DOCUMENT_EMPTY = _("The file is empty.")
-DOCUMENT_TOO_LARGE = _("The file is %(size)s bytes; at most %(limit)s bytes are accepted.")
 DOCUMENT_BAD_TYPE = _(
     "The file is not a PDF, JPEG or PNG (judged by its content, not its name): scan or "
     "photograph the signed authorisation."
@@ -51,26 +46,14 @@ PROXY_DUPLICATE = _("%(name)s is already recorded as proxy for this dwelling.")
 PROXY_NAME_REQUIRED = _("Write the proxy's name.")
 
 
-def document_kind(head: bytes) -> str | None:
-    """The extension of a PDF, JPEG or PNG judged from the first bytes, or None."""
-    for ext, magic in SIGNATURES:
-        if head.startswith(magic):
-            return ext
-    return None
-
-
 def document_check(data: bytes) -> str:
     """The extension of an acceptable authorisation file, or ``ValidationError``."""
-    if not data:
-        raise ValidationError(DOCUMENT_EMPTY)
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise ValidationError(
-            DOCUMENT_TOO_LARGE % {"size": f"{len(data):,}", "limit": f"{MAX_DOCUMENT_BYTES:,}"}
-        )
-    ext = document_kind(data[:16])
-    if ext is None:
-        raise ValidationError(DOCUMENT_BAD_TYPE)
-    return ext
+    return uploads.document_kind(
+        io.BytesIO(data),
+        kinds=DOCUMENT_KINDS,
+        limit=MAX_DOCUMENT_BYTES,
+        bad_type=DOCUMENT_BAD_TYPE,
+    )
 
 
 @transaction.atomic

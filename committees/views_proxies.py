@@ -20,11 +20,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from compounds.selectors import staff_community_ids
+from tongde import uploads
 
 from . import proxies
 from .elections import can_edit_election, election_list
@@ -88,8 +90,11 @@ class ProxyForm(forms.Form):
         # Refuse an oversized upload by its declared size before reading it into memory.
         if upload.size > proxies.MAX_DOCUMENT_BYTES:
             raise forms.ValidationError(
-                proxies.DOCUMENT_TOO_LARGE
-                % {"size": f"{upload.size:,}", "limit": f"{proxies.MAX_DOCUMENT_BYTES:,}"}
+                uploads.DOCUMENT_TOO_LARGE
+                % {
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(proxies.MAX_DOCUMENT_BYTES),
+                }
             )
         data = upload.read()
         proxies.document_check(data)
@@ -193,7 +198,7 @@ def proxy_document(request: HttpRequest, pk: int) -> FileResponse:
     ext = proxy.document.name.rsplit(".", 1)[-1].lower()
     response = FileResponse(
         proxy.document.open("rb"),
-        content_type=proxies.CONTENT_TYPES.get(ext, "application/octet-stream"),
+        content_type=uploads.content_type(proxy.document.name),
         as_attachment=False,
         filename=f"proxy-{proxy.pk}.{ext}",
     )

@@ -25,8 +25,8 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError, Q
 from django.utils.translation import gettext_lazy as _
 
-from campaigns import meetings as documents
 from compounds.models import Community, Compound, ServiceContract
+from tongde import uploads
 
 from . import setup
 from .models import (
@@ -272,7 +272,7 @@ def _scan_content(scan: IO[bytes] | None):
     if not scan:
         return None
     try:
-        content = documents.document_content(scan)
+        content = uploads.document_content(scan)
     except ValidationError as exc:
         raise ValidationError({"scan": exc.messages}) from exc
     if content.name.endswith(".docx"):

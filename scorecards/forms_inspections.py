@@ -27,7 +27,7 @@ from .setup import rubric_for
 
 
 def _photo_field(label: str, *, required: bool = False) -> forms.FileField:
-    # A plain FileField: the content and size checks are the service's (campaigns.photos).
+    # A plain FileField: the content and size checks are the service's (tongde.uploads).
     return forms.FileField(
         label=label,
         required=required,

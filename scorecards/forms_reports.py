@@ -16,8 +16,8 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from campaigns import photos as photo_lib
 from campaigns.forms import MultipleFileInput
+from tongde import uploads
 
 from .forms_setup import PercentField
 from .models import Commitment, CommitmentStatus, MonthlyReport
@@ -63,7 +63,7 @@ class MultiFileField(forms.FileField):
 
 def _files_help() -> str:
     return _("At most %(limit)s each, checked by content.") % {
-        "limit": filesizeformat(photo_lib.max_bytes())
+        "limit": filesizeformat(uploads.max_bytes())
     }
 
 

@@ -40,9 +40,9 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.photos import photo_files
 from compounds.models import Compound, PropertyCompany, ServiceContract
 from compounds.selectors import AnyUser, company_ids, staff_community_ids
+from tongde.uploads import photo_files
 
 from .models import (
     Complaint,

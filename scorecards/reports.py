@@ -7,8 +7,8 @@ accepted. Every transition appends a ``ReportEvent``; a refused transition raise
 A report is for a finished month: the current and future months are refused. A company files only
 for a compound it served in that month, and one report per compound and month.
 
-Photos are checked by content with ``campaigns.photos`` (JPEG/PNG/WebP, size limit, thumbnail);
-documents must be PDFs by content (``campaigns.meetings.document_kind``). Every file is checked
+Photos are checked by content with ``tongde.uploads`` (JPEG/PNG/WebP, size limit, thumbnail);
+documents must be PDFs by content (``tongde.uploads.document_kind``). Every file is checked
 before anything is written, so one bad file saves nothing.
 
 Timeliness (``report_compliance``): a report is *on time* when first submitted by the due date
@@ -34,10 +34,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns import meetings as documents
-from campaigns import photos as photo_lib
 from compounds import selectors as registry
 from compounds.models import Community, Compound, ServiceContract
+from tongde import uploads
 
 from .models import (
     Agreement,
@@ -188,7 +187,7 @@ def _check_files(photos: Iterable[IO[bytes]], docs: Iterable[IO[bytes]]) -> list
     checked, errors = [], {}
     for file in photos:
         try:
-            original, thumb = photo_lib.photo_files(file)
+            original, thumb = uploads.photo_files(file)
         except ValidationError as exc:
             errors.setdefault("photos", []).extend(
                 BAD_FILE % {"file": getattr(file, "name", "?"), "reason": m} for m in exc.messages
@@ -197,10 +196,10 @@ def _check_files(photos: Iterable[IO[bytes]], docs: Iterable[IO[bytes]]) -> list
             checked.append(_File(ReportAttachment.Kind.PHOTO, original, thumb))
     for file in docs:
         try:
-            kind = documents.document_kind(file)
+            kind = uploads.document_kind(file)
             if kind != "pdf":
                 raise ValidationError(NOT_PDF)
-            content = documents.document_content(file)
+            content = uploads.document_content(file)
         except ValidationError as exc:
             reasons = exc.messages if exc.code in ("empty", "too_large") else [str(NOT_PDF)]
             errors.setdefault("documents", []).extend(

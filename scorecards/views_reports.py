@@ -26,10 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from campaigns import meetings as documents
 from compounds import selectors as registry
 from compounds.models import Community, Compound, ServiceContract
 from compounds.permissions import registry_reader_required, staff_required
+from tongde import uploads
 from tongde.pages import add_service_errors, post_data
 
 from . import reports
@@ -328,9 +328,7 @@ def report_attachment(request: HttpRequest, pk: int) -> FileResponse:
     )
     field = attachment.thumbnail if request.GET.get("thumb") and attachment.thumbnail else None
     field = field or attachment.file
-    response = FileResponse(
-        field.open("rb"), content_type=documents.document_content_type(field.name)
-    )
+    response = FileResponse(field.open("rb"), content_type=uploads.content_type(field.name))
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

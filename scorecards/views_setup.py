@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from campaigns import meetings as documents
 from compounds import selectors as registry
 from compounds.models import Community, Compound
 from compounds.permissions import staff_required
+from tongde import uploads
 from tongde.pages import add_service_errors, form_page, post_data
 
 from . import agreements, setup
@@ -370,7 +370,7 @@ def agreement_scan(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     response = FileResponse(
         agreement.scan.open("rb"),
-        content_type=documents.document_content_type(agreement.scan.name),
+        content_type=uploads.content_type(agreement.scan.name),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

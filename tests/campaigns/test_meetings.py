@@ -24,6 +24,7 @@ from campaigns.models import (
     RegulationVersion,
 )
 from tests import factories
+from tongde import uploads
 from tongde.periods import PeriodKind, parse_period
 
 pytestmark = pytest.mark.django_db
@@ -176,11 +177,11 @@ def test_minutes_are_accepted_by_content(community, staff, data, minutes_name):
             "decisions",
             meetings.DECISION_RESPONSIBLE_REQUIRED,
         ),
-        ({}, {"minutes": b"just some text"}, None, meetings.DOCUMENT_BAD_TYPE),
-        ({}, {"minutes": b""}, None, meetings.DOCUMENT_EMPTY),
-        ({}, {"minutes": docx_bytes(with_document=False)}, None, meetings.DOCUMENT_BAD_TYPE),
-        ({}, {"minutes": b"PK\x03\x04 not really a zip"}, None, meetings.DOCUMENT_BAD_TYPE),
-        ({}, {"minutes": b"\x89PNG\r\n\x1a\n truncated"}, None, meetings.DOCUMENT_BAD_TYPE),
+        ({}, {"minutes": b"just some text"}, None, uploads.DOCUMENT_BAD_TYPE),
+        ({}, {"minutes": b""}, None, uploads.DOCUMENT_EMPTY),
+        ({}, {"minutes": docx_bytes(with_document=False)}, None, uploads.DOCUMENT_BAD_TYPE),
+        ({}, {"minutes": b"PK\x03\x04 not really a zip"}, None, uploads.DOCUMENT_BAD_TYPE),
+        ({}, {"minutes": b"\x89PNG\r\n\x1a\n truncated"}, None, uploads.DOCUMENT_BAD_TYPE),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_saved(

@@ -15,7 +15,6 @@ from PIL import Image
 
 from campaigns import patrols, rollups_patrols  # noqa: F401 -- registers the statistics
 from campaigns.models import Disorder, Patrol, Problem, ProblemEvent
-from campaigns.photos import PHOTO_NOT_IMAGE
 from campaigns.selectors_patrols import (
     grid_compounds,
     loggable_grids,
@@ -27,6 +26,7 @@ from tests import factories
 from tongde.models import Rollup
 from tongde.periods import Period, PeriodKind
 from tongde.rollups import STATS, fill_period
+from tongde.uploads import PHOTO_NOT_IMAGE
 
 TODAY = dt.date(2020, 8, 17)
 

@@ -26,6 +26,7 @@ from campaigns.models import (
     RegulationVersion,
 )
 from tests import factories
+from tongde import uploads
 
 pytestmark = pytest.mark.django_db
 
@@ -309,7 +310,7 @@ def test_staff_record_a_meeting_with_its_minutes(client, staff, community, setti
     [
         ({"held_on": "2026-11-28"}, meeting_services.MEETING_IN_FUTURE),
         ({"attendance-0-persons": "-3"}, meeting_services.PERSONS_NEGATIVE),
-        ({"minutes": ("x.pdf", b"not a pdf at all")}, meeting_services.DOCUMENT_BAD_TYPE),
+        ({"minutes": ("x.pdf", b"not a pdf at all")}, uploads.DOCUMENT_BAD_TYPE),
         ({"decisions-0-due_on": "2026-11-01"}, meeting_services.DECISION_DUE_BEFORE_MEETING),
     ],
 )

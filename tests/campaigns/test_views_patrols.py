@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from campaigns import patrols
 from campaigns.models import Patrol, Problem
-from campaigns.photos import PHOTO_NOT_IMAGE
 from tests import factories
 from tests.campaigns import test_patrols
 from tests.campaigns.test_patrols import World, item, photo
+from tongde.uploads import PHOTO_NOT_IMAGE
 
 # The same roles and registry as the service tests.
 world = test_patrols.world

@@ -9,16 +9,19 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
 from committees import proxies, voting
 from committees.models import Election, ElectionLogEntry, ProxyAuthorisation, RollEntry
 from tests import factories
+from tests.campaigns.factories import image_bytes
 from tests.committees.test_voting import CLOSES, NOW, build_compound, voting_election
+from tongde import uploads
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = image_bytes("JPEG")
+PNG = image_bytes("PNG")
 
 
 @pytest.fixture(autouse=True)
@@ -83,18 +86,25 @@ def test_proxy_record_stores_the_document_under_a_random_name_and_logs(
 
 BAD_FILES = [
     ("missing", None, proxies.DOCUMENT_REQUIRED),
-    ("empty", b"", proxies.DOCUMENT_EMPTY),
+    ("empty", b"", uploads.DOCUMENT_EMPTY),
     ("text", b"I authorise my neighbour", proxies.DOCUMENT_BAD_TYPE),
     ("html named like a pdf", b"<html><script>alert(1)</script>", proxies.DOCUMENT_BAD_TYPE),
     ("zip", b"PK\x03\x04" + b"\x00" * 20, proxies.DOCUMENT_BAD_TYPE),
     ("pdf marker not at the start", b" %PDF-1.4", proxies.DOCUMENT_BAD_TYPE),
+    # A JPEG's first bytes and nothing a decoder can read: not a photo of the authorisation.
+    (
+        "jpeg header only",
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64,
+        proxies.DOCUMENT_BAD_TYPE,
+    ),
+    ("a webp photo", image_bytes("WEBP"), proxies.DOCUMENT_BAD_TYPE),
     (
         "over 5 MB",
         PDF + b"\x00" * proxies.MAX_DOCUMENT_BYTES,
-        proxies.DOCUMENT_TOO_LARGE
+        uploads.DOCUMENT_TOO_LARGE
         % {
-            "size": f"{len(PDF) + proxies.MAX_DOCUMENT_BYTES:,}",
-            "limit": f"{proxies.MAX_DOCUMENT_BYTES:,}",
+            "size": filesizeformat(len(PDF) + proxies.MAX_DOCUMENT_BYTES),
+            "limit": filesizeformat(proxies.MAX_DOCUMENT_BYTES),
         },
     ),
 ]

@@ -12,7 +12,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
-from campaigns.photos import PHOTO_NOT_IMAGE
 from compounds.models import Compound
 from scorecards import inspections
 from scorecards.inspections import FindingInput
@@ -30,6 +29,7 @@ from scorecards.models import (
 from scorecards.setup import rubric_for
 from tests import factories
 from tests.campaigns.factories import image_bytes, photo_upload
+from tongde.uploads import PHOTO_NOT_IMAGE
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.photos import PHOTO_NOT_IMAGE
 from scorecards import feedback, inspections
 from scorecards.models import (
     Complaint,
@@ -27,6 +26,7 @@ from scorecards.models import (
 from tests import factories
 from tests.campaigns.factories import image_bytes, photo_upload
 from tests.scorecards.test_inspections import counts, criterion, finding_input
+from tongde.uploads import PHOTO_NOT_IMAGE
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,5 @@
-"""Photos are judged by content: JPEG, PNG, WebP within the size limit; thumbnails upright."""
+"""Uploads are judged by content: photos (JPEG, PNG, WebP within the size limit, thumbnails
+upright) and documents (the kinds each caller takes)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from campaigns import photos
+from tongde import uploads
 
 
 def image_bytes(fmt: str = "JPEG", size=(800, 600), color="red", exif_orientation=None) -> bytes:
@@ -32,23 +33,23 @@ def upload(data: bytes, name: str = "photo.jpg", content_type="image/jpeg"):
 @pytest.mark.parametrize(("fmt", "ext"), [("JPEG", "jpg"), ("PNG", "png"), ("WEBP", "webp")])
 def test_accepted_formats(fmt, ext):
     file = upload(image_bytes(fmt), name="whatever.bin")
-    photos.photo_check(file)
-    assert photos.photo_format(file) == ext
+    uploads.photo_check(file)
+    assert uploads.photo_format(file) == ext
 
 
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
-        (b"", "empty.jpg", photos.PHOTO_EMPTY),
-        (b"%PDF-1.4 not a photo", "fake.jpg", photos.PHOTO_NOT_IMAGE),
-        (b"hello, I am text", "notes.jpg", photos.PHOTO_NOT_IMAGE),
+        (b"", "empty.jpg", uploads.PHOTO_EMPTY),
+        (b"%PDF-1.4 not a photo", "fake.jpg", uploads.PHOTO_NOT_IMAGE),
+        (b"hello, I am text", "notes.jpg", uploads.PHOTO_NOT_IMAGE),
         # a real JPEG header cut short is not a photo either
-        (image_bytes("JPEG")[:200], "cut.jpg", photos.PHOTO_NOT_IMAGE),
+        (image_bytes("JPEG")[:200], "cut.jpg", uploads.PHOTO_NOT_IMAGE),
     ],
 )
 def test_refused_by_content(data, name, message):
     with pytest.raises(ValidationError) as info:
-        photos.photo_check(upload(data, name=name))
+        uploads.photo_check(upload(data, name=name))
     assert info.value.messages == [str(message)]
 
 
@@ -56,7 +57,7 @@ def test_refuses_an_image_in_another_format():
     out = io.BytesIO()
     Image.new("RGB", (10, 10)).save(out, "GIF")
     with pytest.raises(ValidationError) as info:
-        photos.photo_check(upload(out.getvalue(), name="a.gif"))
+        uploads.photo_check(upload(out.getvalue(), name="a.gif"))
     assert info.value.code == "bad_format"
     assert "GIF" in info.value.messages[0]
 
@@ -69,14 +70,14 @@ def test_size_limit_is_a_setting(settings, limit, refused):
     # when / then
     if refused:
         with pytest.raises(ValidationError) as info:
-            photos.photo_check(upload(data, name="a.png"))
+            uploads.photo_check(upload(data, name="a.png"))
         assert info.value.code == "too_large"
     else:
-        photos.photo_check(upload(data, name="a.png"))
+        uploads.photo_check(upload(data, name="a.png"))
 
 
 def test_thumbnail_fits_480_and_keeps_proportions():
-    thumb = photos.make_thumbnail(upload(image_bytes("JPEG", size=(1600, 1200))))
+    thumb = uploads.make_thumbnail(upload(image_bytes("JPEG", size=(1600, 1200))))
     with Image.open(thumb) as image:
         assert image.format == "JPEG"
         assert image.size == (480, 360)
@@ -86,7 +87,7 @@ def test_thumbnail_is_turned_upright_and_drops_exif():
     # given: a landscape sensor image that the phone marks "rotate 90° clockwise" (orientation 6)
     data = image_bytes("JPEG", size=(400, 200), exif_orientation=6)
     # when
-    thumb = photos.make_thumbnail(upload(data))
+    thumb = uploads.make_thumbnail(upload(data))
     # then
     with Image.open(thumb) as image:
         assert image.size == (200, 400)
@@ -94,13 +95,13 @@ def test_thumbnail_is_turned_upright_and_drops_exif():
 
 
 def test_thumbnail_of_a_transparent_png():
-    thumb = photos.make_thumbnail(upload(image_bytes("PNG", size=(100, 100)), name="a.png"))
+    thumb = uploads.make_thumbnail(upload(image_bytes("PNG", size=(100, 100)), name="a.png"))
     with Image.open(thumb) as image:
         assert image.mode == "RGB"
 
 
 def test_photo_files_have_random_names():
-    original, thumb = photos.photo_files(upload(image_bytes("PNG"), name="张三家门口.png"))
+    original, thumb = uploads.photo_files(upload(image_bytes("PNG"), name="张三家门口.png"))
     assert original.name.endswith(".png")
     assert "张三" not in original.name
     assert thumb.name.endswith(".jpg")
