@@ -22,9 +22,10 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Public: the communities on this instance, with their open figures."""
+    """Public: the communities on this instance, with their open figures (the cached open-data
+    documents: the home page is the most visited page and must not recount the registry)."""
     communities = Community.objects.select_related("street__district").order_by("name")
-    documents = [community_document(c) for c in communities]
+    documents = [_cached_document(c, None) for c in communities]
     return render(request, "home.html", {"documents": documents})
 
 

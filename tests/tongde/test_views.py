@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.db.utils import OperationalError
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from compounds.models import Compound
@@ -179,3 +183,42 @@ def test_community_api_is_cached_for_a_minute(client, community, settings):
     settings.OPENDATA_CACHE_SECONDS = 0
     factories.CompoundFactory(community=community, kind=Compound.Kind.MANAGED)
     assert client.get(url).json()["registry"]["managed_compounds"] == 2
+
+
+@pytest.mark.django_db
+def test_home_shows_the_latest_red_black_list_and_the_clean_up_totals(
+    client, community, compound_a, compound_b
+):
+    from tests.campaigns.factories import CampaignFactory
+    from tests.scorecards.test_public_data import publish, row
+
+    content = client.get("/").content.decode()
+    assert 'data-figure="redblack"' not in content  # nothing published yet
+    assert 'data-figure="campaigns"' not in content
+
+    publish(
+        community,
+        dt.date(2026, 9, 1),
+        [row(compound_a, 95, "red", rank=1), row(compound_b, 60, "black", rank=2)],
+    )
+    CampaignFactory(community=community, persons={"residents": 12})
+    cache.clear()  # the home page reads the cached open-data documents
+
+    content = client.get("/").content.decode()
+    assert "2026-09 红黑榜" in content
+    assert "红榜 1" in content
+    assert "黑榜 1" in content
+    assert "1 次整治行动" in content
+
+
+@pytest.mark.django_db
+def test_home_queries_do_not_grow_with_the_communities(client, community):
+    client.get("/")  # fills the documents' cache
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    factories.CommunityFactory()
+    factories.CommunityFactory()
+    client.get("/")
+    with CaptureQueriesContext(connection) as three:
+        client.get("/")
+    assert len(three) == len(one)
