@@ -67,6 +67,7 @@ from .models import (
     VetoItem,
     month_start,
     next_month,
+    previous_month,
 )
 from .reports import late_and_missing_by_community, report_compliance
 from .setup import rubric_for, settings_for
@@ -1121,19 +1122,46 @@ def is_scoring_staff(user: Any) -> bool:
 
 
 def staff_attention(communities: list[Community], today: dt.date) -> list[dict]:
-    """What needs staff's attention per community: late and missing monthly reports of the last
-    three months, and rectifications past their deadline that the company has not answered.
-    Queries: one for the rectifications and four for the reports, however many communities."""
-    overdue = dict(
-        Rectification.objects.filter(overdue_q(today), compound__community__in=communities)
+    """What needs staff's attention per community: the last month's cards (drafted, published)
+    and the companies' replies to them waiting for an answer, appeals waiting for a decision, late and missing monthly reports of the last three
+    months, and rectifications past their deadline that the company has not answered.
+    Queries: four for cards, replies, appeals and rectifications and four for the reports,
+    however many communities."""
+    month = previous_month(today)
+
+    def per_community(qs, community_path: str) -> dict[int, int]:
+        return dict(
+            qs.filter(**{f"{community_path}__in": communities})
+            .order_by()
+            .values_list(community_path)
+            .annotate(n=Count("pk"))
+        )
+
+    cards: dict[int, dict[str, int]] = defaultdict(dict)
+    for community_id, status, n in (
+        Scorecard.objects.filter(month=month, compound__community__in=communities)
         .order_by()
-        .values_list("compound__community_id")
+        .values_list("compound__community_id", "status")
         .annotate(n=Count("pk"))
+    ):
+        cards[community_id][status] = n
+    replies = per_community(
+        ScorecardReply.objects.filter(answered_at__isnull=True, scorecard__month=month),
+        "scorecard__compound__community",
     )
+    appeals = per_community(
+        Appeal.objects.filter(status=Appeal.Status.PENDING), "entry__publication__community"
+    )
+    overdue = per_community(Rectification.objects.filter(overdue_q(today)), "compound__community")
     late = late_and_missing_by_community(communities, today)
     return [
         {
             "community": community,
+            "month": month,
+            "drafts": cards[community.pk].get(Scorecard.Status.DRAFT, 0),
+            "published": cards[community.pk].get(Scorecard.Status.PUBLISHED, 0),
+            "replies_to_answer": replies.get(community.pk, 0),
+            "appeals_to_decide": appeals.get(community.pk, 0),
             "late_reports": late[community.pk],
             "overdue_rectifications": overdue.get(community.pk, 0),
         }

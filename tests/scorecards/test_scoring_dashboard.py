@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from scorecards.models import MonthlyReport, Rectification
+from scorecards import scoring
+from scorecards.models import Appeal, MonthlyReport, Rectification, Scorecard
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,38 @@ def test_a_report_in_on_time_is_not_flagged(client, staff, compound_a, company_a
     )
     after = _home(client)
     assert _late(after) == _late(before) - 1
+
+
+def test_the_month_goes_from_not_drafted_to_drafts_to_published(
+    client, staff, compound_a, compound_b, company_user_a
+):
+    client.force_login(staff)
+    month = _last_month()
+    label = f"{month:%Y-%m}"
+    assert _figure(_home(client), "month-status").startswith(f"{label}: not drafted yet")
+
+    scoring.draft_month(month, [compound_a.community])
+    page = _home(client)
+    assert _figure(page, "month-status") == f"{label}: 2 draft scorecards to review and publish"
+    assert 'data-figure="replies"' not in page
+
+    card = Scorecard.objects.get(compound=compound_a, month=month)
+    scoring.reply_create(scorecard=card, text="第3项已整改", user=company_user_a)
+    assert _figure(_home(client), "replies").strip() == "1 company reply to answer"
+
+    scoring.publish_month(community=compound_a.community, month=month, user=staff)
+    page = _home(client)
+    assert _figure(page, "month-status") == f"{label}: the list is published."
+
+
+def test_a_pending_appeal_is_flagged_until_decided(client, staff, compound_a, company_user_a):
+    from tests.scorecards.test_public_data import publish, row
+
+    client.force_login(staff)
+    publication = publish(compound_a.community, _last_month(), [row(compound_a, 60, "black")])
+    entry = publication.entries.get()
+    appeal = Appeal.objects.create(entry=entry, grounds="检查当天停水", filed_by=company_user_a)
+    assert _figure(_home(client), "appeals").strip() == "1 appeal to decide"
+    appeal.status, appeal.decision = Appeal.Status.REJECTED, "停水不影响保洁"
+    appeal.save()
+    assert 'data-figure="appeals"' not in _home(client)
