@@ -14,7 +14,7 @@ from collections import OrderedDict
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, re_path, translate_url
 from django.utils.safestring import mark_safe
@@ -127,6 +127,16 @@ def _list_context(community: Community, publication) -> dict:
 
 
 @require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """Public: where the menu's "red/black list" leads. One community (the usual instance) goes
+    straight to its latest list; several are listed to choose from."""
+    communities = list(Community.objects.order_by("name").only("slug", "name"))
+    if len(communities) == 1:
+        return redirect("scorecards:public_latest", communities[0].slug)
+    return render(request, "scorecards/public/index.html", {"communities": communities})
+
+
+@require_GET
 def latest(request: HttpRequest, slug: str) -> HttpResponse:
     def build():
         community = _community(slug)
@@ -234,6 +244,7 @@ def company(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 urlpatterns = [
+    path("public/", index, name="public_index"),
     path("public/<slug:slug>/", latest, name="public_latest"),
     path("public/<slug:slug>/months/", archive, name="public_archive"),
     re_path(

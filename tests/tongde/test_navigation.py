@@ -26,3 +26,25 @@ def test_every_menu_link_opens_for_the_role_that_sees_it(role, client, request):
 def test_anonymous_home_links_to_the_public_list(client, community):
     page = client.get("/").content.decode()
     assert f"/scorecards/public/{community.slug}/" in page
+
+
+@pytest.mark.parametrize(
+    "role", [None, "staff", "grid_worker", "company_user_a", "committee_member_a", "resident"]
+)
+def test_every_menu_has_the_red_black_list(role, client, request, community):
+    if role:
+        client.force_login(request.getfixturevalue(role))
+    page = client.get("/").content.decode()
+    assert 'href="/scorecards/public/"' in page
+    # One community: straight to its latest list.
+    response = client.get("/scorecards/public/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/scorecards/public/{community.slug}/"
+
+
+def test_several_communities_are_listed_to_choose_from(client, community, other_community):
+    response = client.get("/scorecards/public/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for c in (community, other_community):
+        assert f'href="/scorecards/public/{c.slug}/"' in page
