@@ -23,12 +23,14 @@ from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from compounds.models import Community, Compound
 from compounds.permissions import registry_reader_required, staff_required
 from compounds.selectors import staff_community_ids
+from tongde import exports
 from tongde.pages import form_page, post_data
 
 from . import services
@@ -53,6 +55,9 @@ from .selectors import (
 )
 
 PAGE_SIZE = 50
+# Rows per database round trip of an export (with its two prefetches): a community's operations
+# of several years in one or two.
+EXPORT_CHUNK = 2000
 PUBLIC_PHOTOS = 24
 
 
@@ -121,9 +126,50 @@ def _paginate(request: HttpRequest, qs: QuerySet) -> Page:
     return page
 
 
+def _operations_sheet(campaigns: QuerySet[Campaign]) -> exports.Sheet:
+    return exports.Sheet(
+        _("Clean-up operations"),
+        [
+            _("Date"),
+            _("Kind"),
+            _("Topic"),
+            _("Compounds"),
+            _("Disorders"),
+            _("Person-times"),
+            _("Truckloads"),
+            _("Tonnes"),
+            _("Vehicles"),
+            _("Photos"),
+            _("Flagged"),
+        ],
+        (
+            [
+                c.held_on,
+                c.get_kind_display(),
+                c.topic,
+                "、".join(compound.name for compound in c.compounds.all()),
+                "、".join(disorder.name for disorder in c.disorders.all()),
+                c.person_times,
+                c.truckloads,
+                c.tonnes,
+                c.vehicles_handled,
+                c.photo_count,
+                _("yes") if c.is_flagged else "",
+            ]
+            for c in campaigns.iterator(chunk_size=EXPORT_CHUNK)
+        ),
+    )
+
+
 @registry_reader_required
 def campaign_list_view(request: HttpRequest) -> HttpResponse:
     filterset = CampaignFilter(request.GET, queryset=_list_queryset(request.user), request=request)
+    if exports.wants_xlsx(request) and filterset.is_valid():
+        # Every row the filters select, not one page: the prefetches run per chunk.
+        return exports.xlsx_response(
+            f"{_('Clean-up operations')} {timezone.localdate():%Y-%m-%d}",
+            [_operations_sheet(filterset.qs)],
+        )
     context = {
         "filter": filterset,
         "page": _paginate(request, filterset.qs),
@@ -361,10 +407,37 @@ def _totals_context(
     }
 
 
+FIGURES = ("operations", "person_times", "truckloads", "tonnes", "vehicles")
+
+
+def _totals_sheets(context: dict[str, Any]) -> list[exports.Sheet]:
+    """The totals page's three tables as sheets, the period one with its total row."""
+    headers = [_("Operations"), _("Person-times"), _("Truckloads"), _("Tonnes"), _("Vehicles")]
+    by_period = [[row["period"].label, *(row[f] for f in FIGURES)] for row in context["rows"]]
+    by_period.append([_("Total"), *(context["total"][f] for f in FIGURES)])
+    return [
+        exports.Sheet(_("By period"), [_("Period"), *headers], by_period),
+        exports.Sheet(
+            _("By compound"),
+            [_("Compound"), *headers],
+            [[r["compound__name"], *(r[f] for f in FIGURES)] for r in context["by_compound"]],
+        ),
+        exports.Sheet(
+            _("By disorder"),
+            [_("Disorder"), *headers[:4]],
+            [[r["disorder__name"], *(r[f] for f in FIGURES[:4])] for r in context["by_disorder"]],
+        ),
+    ]
+
+
 @registry_reader_required
 def campaign_totals(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = _totals_context(campaign_list(user=user), visible_compounds(user=user), request.GET)
+    if exports.wants_xlsx(request):
+        return exports.xlsx_response(
+            f"{_('Clean-up totals')} {context['year']}", _totals_sheets(context)
+        )
     return _render(request, "campaigns/totals.html", {**context, "active": "totals"})
 
 
