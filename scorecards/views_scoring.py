@@ -25,16 +25,18 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from compounds.models import Community
 from compounds.permissions import role_required
 from compounds.selectors import company_ids
+from tongde import exports
 from tongde.pages import form_page, post_data
 
 from . import scoring
@@ -53,10 +55,12 @@ from .models import (
     PublicationEntry,
     Scorecard,
     ScorecardReply,
+    ScoreLine,
     VetoEvent,
     next_month,
     previous_month,
 )
+from .templatetags.scorecards_tags import compliance_label
 
 PAGE_SIZE = 50
 
@@ -134,10 +138,80 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+BAND_LABELS = {
+    "red": gettext_lazy("Red list"),
+    "black": gettext_lazy("Black list"),
+    "none": gettext_lazy("Not listed"),
+    "unranked": gettext_lazy("Not ranked"),
+}
+
+
+def _month_sheet(cards, label: str) -> exports.Sheet:
+    """The month's cards with each criterion's points, in the rubric's order."""
+    cards = list(
+        cards.prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=ScoreLine.objects.select_related("criterion").order_by(
+                    "criterion__position", "criterion_id"
+                ),
+            )
+        )
+    )
+    zh = translation.get_language().startswith("zh")
+    criteria: dict[str, str] = {}
+    for card in cards:
+        for line in card.lines.all():
+            criteria.setdefault(
+                line.criterion.code, line.criterion.name_zh if zh else line.criterion.name
+            )
+    rows = []
+    for card in cards:
+        points = {line.criterion.code: line.points for line in card.lines.all()}
+        rows.append(
+            [
+                card.compound.name,
+                card.company.name,
+                card.total,
+                BAND_LABELS.get(card.band, card.band),
+                _("yes") if card.has_veto else "",
+                _("yes") if card.has_overdue_rectification else "",
+                card.inspections,
+                card.findings,
+                compliance_label(card.report_status),
+                card.get_status_display(),
+                *(points.get(code) for code in criteria),
+            ]
+        )
+    headers = [
+        _("Compound"),
+        _("Company"),
+        _("Score"),
+        _("Band"),
+        _("Veto"),
+        _("Overdue rectification"),
+        _("Inspections"),
+        _("Findings"),
+        _("Monthly report"),
+        _("Status"),
+        *criteria.values(),
+    ]
+    return exports.Sheet(label, headers, rows)
+
+
 @staff_required
 def month_overview(request: HttpRequest, community: int, month: str) -> HttpResponse:
     community_obj = _community(request, community)
     first = _month(month)
+    if exports.wants_xlsx(request):
+        cards = (
+            Scorecard.objects.filter(compound__community=community_obj, month=first)
+            .select_related("compound", "company")
+            .order_by("compound__name")
+        )
+        return exports.xlsx_response(
+            f"{community_obj.name} {month} {_('Monthly scoring')}", [_month_sheet(cards, month)]
+        )
     cards = (
         Scorecard.objects.filter(compound__community=community_obj, month=first)
         .select_related("compound", "company")

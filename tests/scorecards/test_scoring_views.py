@@ -269,3 +269,56 @@ def test_month_overview_and_company_home_queries_equal_at_two_sizes(client, worl
     )[:3]:
         Scorecard.objects.filter(compound_id=compound).update(company=world["card"].company)
     assert count(home) == small
+
+
+# --- Excel download of the month ------------------------------------------------------------------
+
+
+def _sheet_rows(response) -> list[tuple]:
+    import io
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200
+    assert response["Content-Type"].endswith("spreadsheetml.sheet")
+    (sheet,) = load_workbook(io.BytesIO(response.content), read_only=True).worksheets
+    return list(sheet.iter_rows(values_only=True))
+
+
+def test_the_month_downloads_with_each_criterions_points(client, world):
+    client.force_login(world["staff"])
+    url = _url(world, "scoring_month") + "?format=xlsx"
+    header, *rows = _sheet_rows(client.get(url))
+    assert header[:4] == ("Compound", "Company", "Score", "Band")
+    assert "Fire safety and fire lanes" in header  # the rubric's criteria, one column each
+    by_compound = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    card = world["card"]
+    row = by_compound[card.compound.name]
+    assert Decimal(str(row["Score"])) == card.total
+    assert row["Veto"] == "yes"
+    assert (
+        Decimal(str(row["Fire safety and fire lanes"]))
+        == card.lines.get(criterion__code="fire_safety").points
+    )
+    assert len(rows) == Scorecard.objects.filter(month=MONTH).count()
+
+
+@pytest.mark.parametrize("who", ["company_user_a", "grid_worker", "other_staff"])
+def test_only_the_communitys_staff_download_the_month(client, world, who):
+    _login(client, world, who)
+    response = client.get(_url(world, "scoring_month") + "?format=xlsx")
+    assert response.status_code in (403, 404)
+
+
+def test_the_month_download_queries_do_not_grow_with_the_compounds(client, world):
+    client.force_login(world["staff"])
+    url = _url(world, "scoring_month") + "?format=xlsx"
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    _more_compounds(world["community"], 6)
+    scoring.draft_month(MONTH, today=TODAY)
+    with CaptureQueriesContext(connection) as large:
+        rows = _sheet_rows(client.get(url))
+    assert len(large) == len(small)
+    assert len(rows) == 1 + Scorecard.objects.filter(month=MONTH).count()
