@@ -212,6 +212,10 @@ def overdue_q(on: dt.date) -> Q:
     return Q(status__in=COMPANY_TURN, deadline_on__lt=on)
 
 
+def _company_items(user: AnyUser) -> QuerySet[Rectification]:
+    return rectification_list(user=user).filter(company_id__in=company_ids(user))
+
+
 def inbox(
     *, user: AnyUser, on: dt.date | None = None, closed: bool = False
 ) -> QuerySet[Rectification]:
@@ -219,7 +223,7 @@ def inbox(
     then what awaits staff's verification. With ``closed``, the verified ones, the latest
     closed first (a year of them would otherwise bury the open ones)."""
     on = on or timezone.localdate()
-    qs = rectification_list(user=user).filter(company_id__in=company_ids(user))
+    qs = _company_items(user)
     if closed:
         return qs.filter(status=Rectification.Status.CLOSED).order_by("-closed_on", "-pk")
     return (
@@ -238,8 +242,7 @@ def inbox(
 
 def inbox_counts(*, user: AnyUser) -> dict[str, int]:
     """How many of the company's items are still open and how many were closed: one query."""
-    qs = rectification_list(user=user).filter(company_id__in=company_ids(user))
-    return qs.aggregate(
+    return _company_items(user).aggregate(
         open=Count("pk", filter=~Q(status=Rectification.Status.CLOSED)),
         closed=Count("pk", filter=Q(status=Rectification.Status.CLOSED)),
     )

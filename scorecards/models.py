@@ -477,12 +477,9 @@ class ReportAttachment(models.Model):
         return self.caption or self.file.name
 
 
-class ReportEvent(models.Model):
-    """Append-only log of a report's transitions (submit, accept, return, resubmit)."""
+class StepLog(models.Model):
+    """An append-only log entry of one step in an object's life: who did what, when, and why."""
 
-    report = models.ForeignKey(
-        MonthlyReport, on_delete=models.PROTECT, related_name="events", verbose_name=_("report")
-    )
     at = models.DateTimeField(_("at"), default=timezone.now)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -495,14 +492,26 @@ class ReportEvent(models.Model):
     comment = models.TextField(_("comment"), blank=True)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReportEvent(StepLog):
+    """Append-only log of a report's transitions (submit, accept, return, resubmit)."""
+
+    report = models.ForeignKey(
+        MonthlyReport, on_delete=models.PROTECT, related_name="events", verbose_name=_("report")
+    )
+
+    class Meta:
         ordering = ["report", "at", "pk"]
         verbose_name = _("report event")
         verbose_name_plural = _("report events")
 
-    # --- Inspections, complaints, findings and rectifications ---------------------------------------
 
-    def __str__(self) -> str:
-        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+# --- Inspections, complaints, findings and rectifications -----------------------------------------
 
 
 class Inspection(models.Model):
@@ -744,7 +753,7 @@ class Rectification(models.Model):
         return self.status != self.Status.CLOSED and self.deadline_on < on
 
 
-class RectificationEvent(models.Model):
+class RectificationEvent(StepLog):
     """Append-only log of a rectification: raised, answered, verified, reopened (with reasons)."""
 
     rectification = models.ForeignKey(
@@ -753,24 +762,11 @@ class RectificationEvent(models.Model):
         related_name="events",
         verbose_name=_("rectification item"),
     )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    action = models.CharField(_("action"), max_length=20)
-    comment = models.TextField(_("comment"), blank=True)
 
     class Meta:
         ordering = ["rectification", "at", "pk"]
         verbose_name = _("rectification event")
         verbose_name_plural = _("rectification events")
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
 class WeeklyFeedback(models.Model):

@@ -196,14 +196,10 @@ def _check_files(photos: Iterable[IO[bytes]], docs: Iterable[IO[bytes]]) -> list
             checked.append(_File(ReportAttachment.Kind.PHOTO, original, thumb))
     for file in docs:
         try:
-            kind = uploads.document_kind(file)
-            if kind != "pdf":
-                raise ValidationError(NOT_PDF)
-            content = uploads.document_content(file)
+            content = uploads.document_content(file, kinds=("pdf",), bad_type=NOT_PDF)
         except ValidationError as exc:
-            reasons = exc.messages if exc.code in ("empty", "too_large") else [str(NOT_PDF)]
             errors.setdefault("documents", []).extend(
-                BAD_FILE % {"file": getattr(file, "name", "?"), "reason": m} for m in reasons
+                BAD_FILE % {"file": getattr(file, "name", "?"), "reason": m} for m in exc.messages
             )
         else:
             checked.append(_File(ReportAttachment.Kind.DOCUMENT, content))

@@ -1123,8 +1123,9 @@ def is_scoring_staff(user: Any) -> bool:
 
 def staff_attention(communities: list[Community], today: dt.date) -> list[dict]:
     """What needs staff's attention per community: the last month's cards (drafted, published)
-    and the companies' replies to them waiting for an answer, appeals waiting for a decision, late and missing monthly reports of the last three
-    months, and rectifications past their deadline that the company has not answered.
+    and the companies' replies to them waiting for an answer, appeals waiting for a decision,
+    late and missing monthly reports of the last three months, and rectifications past their
+    deadline that the company has not answered.
     Queries: four for cards, replies, appeals and rectifications and four for the reports,
     however many communities."""
     month = previous_month(today)

@@ -31,7 +31,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from compounds.models import Community
 from compounds.permissions import role_required
@@ -138,14 +137,6 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-BAND_LABELS = {
-    "red": gettext_lazy("Red list"),
-    "black": gettext_lazy("Black list"),
-    "none": gettext_lazy("Not listed"),
-    "unranked": gettext_lazy("Not ranked"),
-}
-
-
 def _month_sheet(cards, label: str) -> exports.Sheet:
     """The month's cards with each criterion's points, in the rubric's order."""
     cards = list(
@@ -173,7 +164,7 @@ def _month_sheet(cards, label: str) -> exports.Sheet:
                 card.compound.name,
                 card.company.name,
                 card.total,
-                BAND_LABELS.get(card.band, card.band),
+                card.get_band_display(),
                 _("yes") if card.has_veto else "",
                 _("yes") if card.has_overdue_rectification else "",
                 card.inspections,
@@ -203,25 +194,18 @@ def _month_sheet(cards, label: str) -> exports.Sheet:
 def month_overview(request: HttpRequest, community: int, month: str) -> HttpResponse:
     community_obj = _community(request, community)
     first = _month(month)
-    if exports.wants_xlsx(request):
-        cards = (
-            Scorecard.objects.filter(compound__community=community_obj, month=first)
-            .select_related("compound", "company")
-            .order_by("compound__name")
-        )
-        return exports.xlsx_response(
-            f"{community_obj.name} {month} {_('Monthly scoring')}", [_month_sheet(cards, month)]
-        )
     cards = (
         Scorecard.objects.filter(compound__community=community_obj, month=first)
         .select_related("compound", "company")
-        .annotate(
-            reply_count=Count("replies", distinct=True),
-            open_replies=Count(
-                "replies", filter=Q(replies__answered_at__isnull=True), distinct=True
-            ),
-        )
         .order_by("compound__name")
+    )
+    if exports.wants_xlsx(request):
+        return exports.xlsx_response(
+            f"{community_obj.name} {month} {_('Monthly scoring')}", [_month_sheet(cards, month)]
+        )
+    cards = cards.annotate(
+        reply_count=Count("replies", distinct=True),
+        open_replies=Count("replies", filter=Q(replies__answered_at__isnull=True), distinct=True),
     )
     publications = Publication.objects.filter(community=community_obj, month=first).order_by(
         "sequence"

@@ -122,7 +122,7 @@ def photo_files(file: IO[bytes]) -> tuple[ContentFile, ContentFile]:
 
 # --- Documents -----------------------------------------------------------------------------------
 
-DOCUMENT_EMPTY = _("The file is empty.")
+DOCUMENT_EMPTY = PHOTO_EMPTY  # one message for any empty upload
 DOCUMENT_TOO_LARGE = _("The file is %(size)s; at most %(limit)s is accepted.")
 DOCUMENT_BAD_TYPE = _(
     "The file is not a PDF, a Word document (.docx) or a photo (JPEG, PNG, WebP), judged by its "

@@ -48,3 +48,18 @@ def test_several_communities_are_listed_to_choose_from(client, community, other_
     page = response.content.decode()
     for c in (community, other_community):
         assert f'href="/scorecards/public/{c.slug}/"' in page
+
+
+def test_the_list_of_communities_does_not_grow_in_queries(client, community, other_community):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories
+
+    with CaptureQueriesContext(connection) as two:
+        client.get("/scorecards/public/")
+    for _ in range(5):
+        factories.CommunityFactory()
+    with CaptureQueriesContext(connection) as seven:
+        assert client.get("/scorecards/public/").content.decode().count("list-group-item-action") == 7
+    assert len(seven) == len(two)
