@@ -61,5 +61,7 @@ def test_the_list_of_communities_does_not_grow_in_queries(client, community, oth
     for _ in range(5):
         factories.CommunityFactory()
     with CaptureQueriesContext(connection) as seven:
-        assert client.get("/scorecards/public/").content.decode().count("list-group-item-action") == 7
+        assert (
+            client.get("/scorecards/public/").content.decode().count("list-group-item-action") == 7
+        )
     assert len(seven) == len(two)
