@@ -29,7 +29,7 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import FilteredRelation, IntegerField, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -439,30 +439,36 @@ def report_compliance_rows(
 ) -> dict[int, ComplianceRow]:
     """Timeliness of ``month``'s report for each compound, in ONE query: the compound, its
     report's first submission and its community's due day and grace days of the year (the
-    defaults when the community has no settings row for that year)."""
+    defaults when the community has no settings row for that year). Both are LEFT JOINs on
+    unique keys (one report per compound and month, one settings row per community and year),
+    so each compound gives one row without a subquery per compound."""
     today = today or _today()
     month = month_start(month)
-    reports = MonthlyReport.objects.filter(compound_id=OuterRef("pk"), month=month)
-    settings = ScoringSettings.objects.filter(
-        community_id=OuterRef("community_id"), year=month.year
-    )
     rows = (
         Compound.objects.filter(pk__in=list(compound_ids))
         .annotate(
-            report_id=Subquery(reports.values("pk")[:1]),
-            first_submitted_at=Subquery(reports.values("first_submitted_at")[:1]),
+            month_report=FilteredRelation(
+                "monthly_reports", condition=Q(monthly_reports__month=month)
+            ),
+            year_settings=FilteredRelation(
+                "community__scoring_settings",
+                condition=Q(community__scoring_settings__year=month.year),
+            ),
             due_day=Coalesce(
-                Subquery(settings.values("report_due_day")[:1]),
+                "year_settings__report_due_day",
                 Value(_default("report_due_day")),
                 output_field=IntegerField(),
             ),
             grace_days=Coalesce(
-                Subquery(settings.values("report_grace_days")[:1]),
+                "year_settings__report_grace_days",
                 Value(_default("report_grace_days")),
                 output_field=IntegerField(),
             ),
         )
-        .values_list("pk", "report_id", "first_submitted_at", "due_day", "grace_days")
+        .order_by()
+        .values_list(
+            "pk", "month_report__pk", "month_report__first_submitted_at", "due_day", "grace_days"
+        )
     )
     following = next_month(month)
     out = {}
