@@ -137,7 +137,8 @@ def owner_list(*, user: AnyUser) -> QuerySet[Owner]:
 
 def company_list(*, user: AnyUser) -> QuerySet[PropertyCompany]:
     """Staff see every company serving their communities and those under no contract yet;
-    a company user sees its own."""
+    a company user sees its own; a committee member sees the companies that serve (or served)
+    the committee's compound, whose compound page links to them."""
     qs = PropertyCompany.objects.all()
     if not user.is_authenticated:
         return qs.none()
@@ -148,6 +149,11 @@ def company_list(*, user: AnyUser) -> QuerySet[PropertyCompany]:
         "company_id"
     )
     visible = Q(pk__in=serving) | Q(pk__in=company_ids(user))
+    committee_of = committee_compound_ids(user)
+    if committee_of:
+        visible |= Q(
+            pk__in=ServiceContract.objects.filter(compound_id__in=committee_of).values("company_id")
+        )
     if staff_of:
         # A company registered but not yet under contract anywhere is staff's to complete.
         visible |= ~Q(pk__in=ServiceContract.objects.values("company_id"))

@@ -28,7 +28,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -49,6 +49,7 @@ from .forms_scoring import (
     ReplyForm,
     VetoLiftForm,
 )
+from .inspections import is_internal
 from .models import (
     Publication,
     PublicationEntry,
@@ -282,22 +283,29 @@ def publish(request: HttpRequest, community: int, month: str) -> HttpResponse:
 # --- a scorecard -----------------------------------------------------------------------------------
 
 
-def _evidence_url(finding) -> str | None:
-    if finding is None or finding.inspection_id is None:
+def _evidence_url(finding, *, internal: bool) -> str | None:
+    """Where a deduction's evidence is: the inspection for staff and grid workers; for the
+    company, which may not open inspections, the rectification item the finding raised."""
+    if finding is None:
         return None
-    try:
+    if internal:
+        if finding.inspection_id is None:
+            return None
         return reverse("scorecards:inspection_detail", args=[finding.inspection_id])
-    except NoReverseMatch:
+    rectification = getattr(finding, "rectification", None)
+    if rectification is None:
         return None
+    return reverse("scorecards:rectification_detail", args=[rectification.pk])
 
 
 @reader_required
 def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     card = _card(request, pk)
     is_staff = _is_staff_of(request.user, card.compound.community_id)
-    deductions = list(card.deductions.select_related("criterion", "finding", "by"))
+    deductions = list(card.deductions.select_related("criterion", "finding__rectification", "by"))
+    internal = is_internal(request.user)
     for deduction in deductions:
-        deduction.evidence_url = _evidence_url(deduction.finding)
+        deduction.evidence_url = _evidence_url(deduction.finding, internal=internal)
     today = timezone.localdate()
     can_reply = (
         not is_staff

@@ -322,3 +322,34 @@ def test_the_month_download_queries_do_not_grow_with_the_compounds(client, world
         rows = _sheet_rows(client.get(url))
     assert len(large) == len(small)
     assert len(rows) == 1 + Scorecard.objects.filter(month=MONTH).count()
+
+
+def test_evidence_links_to_what_each_reader_may_open(client, world, compound_a, company_a):
+    from scorecards.models import Rectification
+
+    visit = inspect(compound_a)
+    found = finding(compound_a, "cleanliness", "2", inspection=visit, description="bins overflow")
+    item = Rectification.objects.create(
+        compound=compound_a,
+        company=company_a,
+        finding=found,
+        description=found.description,
+        created_on=found.found_on,
+        deadline_on=found.found_on,
+    )
+    scoring.draft_month(MONTH, today=TODAY)
+    card_url = _url(world, "scoring_card")
+    inspection_url = _en("scorecards:inspection_detail", [visit.pk])
+    rectification_url = _en("scorecards:rectification_detail", [item.pk])
+
+    client.force_login(world["staff"])
+    page = client.get(card_url).content.decode()
+    assert f'href="{inspection_url}"' in page
+    assert client.get(inspection_url).status_code == 200
+
+    # The company may not open inspections: its evidence is the rectification item.
+    client.force_login(world["company_user_a"])
+    page = client.get(card_url).content.decode()
+    assert f'href="{inspection_url}"' not in page
+    assert f'href="{rectification_url}"' in page
+    assert client.get(rectification_url).status_code == 200

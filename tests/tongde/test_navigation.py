@@ -65,3 +65,79 @@ def test_the_list_of_communities_does_not_grow_in_queries(client, community, oth
             client.get("/scorecards/public/").content.decode().count("list-group-item-action") == 7
         )
     assert len(seven) == len(two)
+
+
+NAVBAR = re.compile(r'<nav class="navbar.*?</nav>', re.S)
+NAV_LINK = re.compile(r'class="(?:nav-link|dropdown-item)" href="(/[^"]*)"')
+ROLES = ["staff", "grid_worker", "company_user_a", "committee_member_a", "resident"]
+
+
+def _opens(client, link: str) -> bool:
+    response = client.get(link, follow=True)
+    return response.status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_link_of_the_top_menu_opens_for_the_role_that_sees_it(role, client, request):
+    client.force_login(request.getfixturevalue(role))
+    navbar = NAVBAR.search(client.get("/").content.decode()).group(0)
+    links = NAV_LINK.findall(navbar)
+    assert links, "the menu offers something to every role"
+    refused = [link for link in links if not _opens(client, link)]
+    assert refused == []
+
+
+@pytest.mark.parametrize(
+    ("role", "offered", "withheld"),
+    [
+        ("staff", ["/registry/", "/committees/", "/committees/elections/", "/campaigns/"], []),
+        ("committee_member_a", ["/registry/", "/committees/", "/committees/elections/"], []),
+        (
+            "company_user_a",
+            ["/registry/", "/campaigns/"],
+            ["/committees/", "/committees/elections/"],
+        ),
+        ("resident", [], ["/registry/", "/committees/", "/committees/elections/", "/campaigns/"]),
+    ],
+)
+def test_the_top_menu_follows_the_role(role, offered, withheld, client, request):
+    client.force_login(request.getfixturevalue(role))
+    links = NAV_LINK.findall(NAVBAR.search(client.get("/").content.decode()).group(0))
+    for prefix in offered:
+        assert any(link.startswith(prefix) for link in links), prefix
+    for path in withheld:
+        # The public "vote online" and "results" pages live under /committees/ too.
+        assert not any(link == path or link.startswith(f"{path}?") for link in links), path
+    if role == "resident":
+        assert not any(link.startswith(("/registry/", "/campaigns/")) for link in links)
+
+
+PILLS = re.compile(r'<ul class="nav nav-pills.*?</ul>', re.S)
+PILL_LINK = re.compile(r'class="nav-link[^"]*" href="(/[^"]*)"')
+
+
+@pytest.mark.parametrize("role", ["staff", "grid_worker", "company_user_a", "committee_member_a"])
+def test_every_link_of_the_campaigns_menu_opens_for_the_role(role, client, request):
+    client.force_login(request.getfixturevalue(role))
+    page = client.get("/campaigns/operations/")
+    assert page.status_code == 200
+    links = PILL_LINK.findall(PILLS.search(page.content.decode()).group(0))
+    assert links
+    assert [link for link in links if not _opens(client, link)] == []
+
+
+def test_a_refused_page_says_why_in_the_sites_layout(client, resident):
+    client.force_login(resident)
+    response = client.get("/registry/")
+    assert response.status_code == 403
+    assert "403.html" in [t.name for t in response.templates]
+    page = response.content.decode()
+    assert 'name="viewport"' in page
+    assert 'href="/"' in page
+
+
+def test_a_missing_page_has_the_sites_layout(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "404.html" in [t.name for t in response.templates]
