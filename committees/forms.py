@@ -163,6 +163,12 @@ class ConsultationForm(forms.ModelForm):
     def __init__(self, *args: Any, compounds: QuerySet[Compound], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["compound"].queryset = compounds
+        # Staff log what they heard; "online" is the resident's own channel.
+        self.fields["channel"].choices = [
+            choice
+            for choice in self.fields["channel"].choices
+            if choice[0] != Consultation.Channel.ONLINE
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -171,6 +177,35 @@ class ConsultationForm(forms.ModelForm):
         if data.get("answered_on") and not data.get("answer"):
             self.add_error("answer", _("Write the answer given."))
         return data
+
+
+class OpinionForm(forms.Form):
+    """A resident's opinion: the compound (grouped by community), a topic and the text. The
+    service checks the rest (empty after trimming, the daily limit)."""
+
+    compound = forms.TypedChoiceField(label=_("compound"), coerce=int)
+    topic = forms.CharField(
+        label=_("topic"),
+        max_length=100,
+        help_text=_("A few words, e.g. “rubbish in the stairwell”."),
+    )
+    opinion = forms.CharField(
+        label=_("your opinion"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What you saw, where and since when, and what you would like done."),
+    )
+
+    def __init__(self, *args: Any, compounds: QuerySet[Compound], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.compounds = {c.pk: c for c in compounds}
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for compound in self.compounds.values():
+            groups.setdefault(compound.community.name, []).append((compound.pk, compound.name))
+        self.fields["compound"].choices = [("", "---------"), *groups.items()]
+
+    def clean_compound(self) -> Compound:
+        return self.compounds[self.cleaned_data["compound"]]
 
 
 class AnswerForm(forms.Form):

@@ -569,6 +569,8 @@ class Consultation(models.Model):
         STAFF_VISIT = "staff_visit", _("staff visit")
         DOOR_TO_DOOR = "door_to_door", _("door to door")
         MEETING = "meeting", _("meeting")
+        # Given by the resident through their own account (``recorded_by`` is that account).
+        ONLINE = "online", _("online, by the resident")
 
     compound = models.ForeignKey(
         Compound, on_delete=models.PROTECT, related_name="consultations", verbose_name=_("compound")

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Building, Compound, Dwelling, Membership, Owner, Unit
 
+from . import opinions
 from .models import BuildingHead, Committee, CommitteeMember, Consultation, UnitHead
 from .selectors import current_member_q
 
@@ -334,15 +335,20 @@ def consultation_answer(
     answered_on: dt.date,
     user: AbstractBaseUser | None = None,
 ) -> Consultation:
-    """Record (or correct) the answer given to an opinion."""
+    """Record (or correct) the answer given to an opinion; a resident who gave it online is
+    mailed the answer (again when it is corrected)."""
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     if not answer.strip():
         raise ValidationError({"answer": ANSWER_EMPTY})
     if answered_on < consultation.received_on:
         raise ValidationError({"answered_on": ANSWER_BEFORE_RECEIVED})
+    changed = consultation.answer != answer.strip()
     consultation.answer = answer.strip()
     consultation.answered_on = answered_on
-    return _save(consultation)
+    _save(consultation)
+    if changed:
+        opinions.notify_answered(consultation)
+    return consultation
 
 
 # Term reminders ---------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_elections, views_proxies, views_voting
+from . import views, views_elections, views_opinions, views_proxies, views_voting
 
 app_name = "committees"
 
@@ -21,6 +21,9 @@ urlpatterns = [
     path("consultations/", views.consultation_list, name="consultation_list"),
     path("consultations/new/", views.consultation_create, name="consultation_create"),
     path("consultations/<int:pk>/answer/", views.consultation_answer, name="consultation_answer"),
+    # Residents' own opinions (views_opinions.py).
+    path("opinions/", views_opinions.my_opinions, name="my_opinions"),
+    path("opinions/new/", views_opinions.opinion_create, name="opinion_create"),
     # Election lifecycle, candidates, vetting, objections (views_elections.py) and ballots,
     # voting codes, receipts, tally and results (views_voting.py) each declare their own routes.
     *views_elections.urlpatterns,

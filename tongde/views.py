@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from compounds.models import Community
+from compounds.selectors import is_registry_reader
 
 from .opendata import community_document
 from .periods import PeriodKind, parse_period
@@ -27,6 +29,15 @@ def home(request: HttpRequest) -> HttpResponse:
     communities = Community.objects.select_related("street__district").order_by("name")
     documents = [_cached_document(c, None) for c in communities]
     return render(request, "home.html", {"documents": documents})
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """Where signing in leads: a role's work starts at the registry dashboard; a resident's
+    account (no role) at the public home page, whose menu offers their opinions and the vote."""
+    if is_registry_reader(request.user):
+        return redirect("compounds:dashboard")
+    return redirect("home")
 
 
 @require_GET

@@ -514,6 +514,7 @@ def test_consultations_are_counted_by_channel(compound_a):
         "staff_visit": (0, 0),
         "door_to_door": (0, 0),
         "meeting": (1, 0),
+        "online": (0, 0),
     }
 
 

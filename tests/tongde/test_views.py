@@ -168,6 +168,26 @@ def test_login_with_the_right_password_works(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "lands_on"),
+    [
+        ("resident", "/"),
+        ("staff", "/registry/"),
+        ("grid_worker", "/registry/"),
+        ("company_user_a", "/registry/"),
+        ("committee_member_a", "/registry/"),
+    ],
+)
+def test_signing_in_leads_each_role_to_a_page_it_may_open(client, request, role, lands_on):
+    user = request.getfixturevalue(role)
+    response = client.post(
+        reverse("login"), {"username": user.username, "password": factories.PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == lands_on
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
 def test_community_api_is_cached_for_a_minute(client, community, settings):
     # given a fetched document
     url = reverse("community_api", args=[community.slug])

@@ -1,0 +1,144 @@
+"""Residents' opinions given online (民情民意, the resident's own channel).
+
+A resident with an account writes an opinion about a compound; it enters the same consultation
+ledger that staff keep for opinions heard by phone, chat group or door to door (channel
+``online``, ``recorded_by`` the resident's account), so staff answer it on the page they already
+use and it counts in the same rollups. The resident reads their own opinions and the answers;
+nobody else's. When staff answer, the resident gets an email if their account has an address.
+
+Decisions where nothing says otherwise:
+
+- Any signed-in account may give an opinion (most residents have no role); the public first signs
+  in, so that every opinion has someone to answer.
+- At most ``DAILY_LIMIT`` opinions per account per day: enough for a resident, a brake on a
+  script or a flood.
+- Only compounds in use (not archived) can be chosen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from compounds.models import Compound
+
+from .models import Consultation
+
+DAILY_LIMIT = 5
+OPINION_MAX_LENGTH = 2000
+
+SIGN_IN_FIRST = _("Sign in to give an opinion, so that staff can answer you.")
+TOPIC_EMPTY = _("Say in a few words what the opinion is about.")
+OPINION_EMPTY = _("Write your opinion.")
+OPINION_TOO_LONG = _("Keep the opinion to %(limit)d characters at most (it has %(length)d).")
+COMPOUND_ARCHIVED = _("This compound is no longer in the registry; choose another.")
+TOO_MANY_TODAY = _(
+    "You have given %(limit)d opinions today, the most in one day. Please write again tomorrow, "
+    "or call your community staff."
+)
+ANSWERED_SUBJECT = _("Your opinion about %(compound)s has been answered")
+ANSWERED_BODY = _(
+    "You wrote on %(received_on)s about “%(topic)s”.\n\n"
+    "The answer of the community:\n%(answer)s\n\n"
+    "All your opinions and their answers: %(url)s"
+)
+
+
+def opinion_compounds() -> QuerySet[Compound]:
+    """The compounds a resident may write about, by community and name."""
+    return (
+        Compound.objects.filter(is_archived=False)
+        .select_related("community")
+        .order_by("community__name", "name")
+    )
+
+
+def my_opinions(*, user: Any) -> QuerySet[Consultation]:
+    """The opinions this account gave online, newest first; nobody else's."""
+    if not user.is_authenticated:
+        return Consultation.objects.none()
+    return (
+        Consultation.objects.filter(channel=Consultation.Channel.ONLINE, recorded_by=user)
+        .select_related("compound__community")
+        .order_by("-received_on", "-pk")
+    )
+
+
+@transaction.atomic
+def opinion_submit(
+    *, user: Any, compound: Compound, topic: str, opinion: str, today: dt.date | None = None
+) -> Consultation:
+    """Record a resident's opinion in the consultation ledger; all or nothing."""
+    if not user.is_authenticated:
+        raise ValidationError(SIGN_IN_FIRST, code="anonymous")
+    today = today or timezone.localdate()
+    topic, opinion = topic.strip(), opinion.strip()
+    errors: dict[str, ValidationError] = {}
+    if not topic:
+        errors["topic"] = ValidationError(TOPIC_EMPTY, code="required")
+    if not opinion:
+        errors["opinion"] = ValidationError(OPINION_EMPTY, code="required")
+    elif len(opinion) > OPINION_MAX_LENGTH:
+        errors["opinion"] = ValidationError(
+            OPINION_TOO_LONG,
+            code="too_long",
+            params={"limit": OPINION_MAX_LENGTH, "length": len(opinion)},
+        )
+    if compound.is_archived:
+        errors["compound"] = ValidationError(COMPOUND_ARCHIVED, code="archived")
+    if errors:
+        raise ValidationError(errors)
+    # Lock the account's row so that two submissions at once cannot both pass the limit.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    given_today = my_opinions(user=user).filter(received_on=today).count()
+    if given_today >= DAILY_LIMIT:
+        raise ValidationError(TOO_MANY_TODAY, code="limit", params={"limit": DAILY_LIMIT})
+    consultation = Consultation(
+        compound=compound,
+        topic=topic[: Consultation._meta.get_field("topic").max_length],
+        channel=Consultation.Channel.ONLINE,
+        received_on=today,
+        resident_name=(user.get_full_name() or user.get_username())[:60],
+        opinion=opinion,
+        recorded_by=user,
+    )
+    consultation.full_clean()
+    consultation.save()
+    return consultation
+
+
+def notify_answered(consultation: Consultation) -> bool:
+    """Mail the resident who gave an online opinion that it has been answered (after the commit,
+    so no mail is sent for an answer that was rolled back). Returns whether a mail is due."""
+    resident = consultation.recorded_by
+    if (
+        consultation.channel != Consultation.Channel.ONLINE
+        or resident is None
+        or not resident.email
+        or not consultation.answer
+    ):
+        return False
+    # Residents read Chinese first: the mail goes out in the site's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "compound": consultation.compound.name,
+            "topic": consultation.topic,
+            "received_on": consultation.received_on.isoformat(),
+            "answer": consultation.answer,
+            "url": settings.SITE_URL + reverse("committees:my_opinions"),
+        }
+        subject = str(ANSWERED_SUBJECT) % context
+        body = str(ANSWERED_BODY) % context
+    address = resident.email
+    transaction.on_commit(lambda: send_mail(subject, body, None, [address]))
+    return True

@@ -1,0 +1,51 @@
+"""Residents' own opinions: give one, read yours and the answers (any signed-in account)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from tongde.pages import form_page, post_data
+
+from . import opinions
+from .forms import OpinionForm
+
+PAGE_SIZE = 20
+
+
+@login_required
+def my_opinions(request: HttpRequest) -> HttpResponse:
+    """The account's own opinions, answered or awaiting an answer."""
+    page = Paginator(opinions.my_opinions(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "committees/opinions/my_opinions.html", {"page": page})
+
+
+@login_required
+def opinion_create(request: HttpRequest) -> HttpResponse:
+    form = OpinionForm(post_data(request), compounds=opinions.opinion_compounds())
+
+    def save(form: OpinionForm) -> str:
+        opinions.opinion_submit(user=request.user, **form.cleaned_data)
+        return reverse("committees:my_opinions")
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="committees/committee_form.html",
+        context={
+            "title": _("Give an opinion"),
+            "submit_label": _("Send to the community"),
+            "cancel_url": reverse("committees:my_opinions"),
+            "intro": _(
+                "Your opinion goes to the community staff, who answer it here (and by email if "
+                "your account has one). Only you and the staff of the community read it."
+            ),
+        },
+    )

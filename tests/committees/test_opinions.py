@@ -1,0 +1,223 @@
+"""Residents' opinions given online: the service's checks (each refusal saves nothing), the daily
+limit at its boundary, who reads what, staff answering through the ledger, the mail to the
+resident, and the pages for every role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from committees import opinions, services
+from committees.models import Consultation
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2026, 11, 20)
+
+
+def _submit(user, compound, topic="楼道灯不亮", opinion="3号楼楼道灯坏了两周。", today=DAY):
+    return opinions.opinion_submit(
+        user=user, compound=compound, topic=topic, opinion=opinion, today=today
+    )
+
+
+def _en(name, *args):
+    with translation.override("en"):
+        return reverse(name, args=args)
+
+
+def test_an_opinion_enters_the_ledger_as_the_residents_own(resident, compound_a):
+    resident.first_name, resident.last_name = "桂兰", "张"
+    resident.save()
+    given = _submit(resident, compound_a, topic="  楼道灯不亮 ", opinion=" 坏了两周。 ")
+    given.refresh_from_db()
+    assert given.channel == Consultation.Channel.ONLINE
+    assert given.recorded_by == resident
+    assert given.received_on == DAY
+    assert (given.topic, given.opinion) == ("楼道灯不亮", "坏了两周。")
+    assert given.resident_name == resident.get_full_name()
+    assert given.answer == ""
+    assert given.answered_on is None
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        ({"topic": "   "}, "topic", "required"),
+        ({"opinion": ""}, "opinion", "required"),
+        ({"opinion": " \n "}, "opinion", "required"),
+        ({"opinion": "字" * (opinions.OPINION_MAX_LENGTH + 1)}, "opinion", "too_long"),
+        ({"archived": True}, "compound", "archived"),
+    ],
+)
+def test_bad_opinions_are_refused_and_nothing_is_saved(resident, compound_a, change, field, code):
+    if change.pop("archived", False):
+        compound_a.is_archived = True
+        compound_a.save()
+    with pytest.raises(opinions.ValidationError) as refused:
+        _submit(resident, compound_a, **change)
+    assert [e.code for e in refused.value.error_dict[field]] == [code]
+    assert not Consultation.objects.exists()
+
+
+def test_an_opinion_of_exactly_the_longest_length_is_taken(resident, compound_a):
+    _submit(resident, compound_a, opinion="字" * opinions.OPINION_MAX_LENGTH)
+    assert Consultation.objects.count() == 1
+
+
+def test_an_anonymous_user_cannot_give_an_opinion(compound_a):
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(opinions.ValidationError):
+        _submit(AnonymousUser(), compound_a)
+    assert not Consultation.objects.exists()
+
+
+def test_the_daily_limit_takes_the_last_allowed_and_refuses_the_next(resident, compound_a):
+    for n in range(opinions.DAILY_LIMIT):
+        _submit(resident, compound_a, topic=f"第{n}条")
+    with pytest.raises(opinions.ValidationError) as refused:
+        _submit(resident, compound_a, topic="再一条")
+    assert refused.value.code == "limit"
+    assert Consultation.objects.count() == opinions.DAILY_LIMIT
+    # The next day counts afresh; another account has its own count.
+    _submit(resident, compound_a, today=DAY + dt.timedelta(days=1))
+    _submit(factories.UserFactory(), compound_a)
+    assert Consultation.objects.count() == opinions.DAILY_LIMIT + 2
+
+
+def test_staff_logged_opinions_do_not_count_against_the_resident(resident, staff, compound_a):
+    for n in range(opinions.DAILY_LIMIT):
+        services.consultation_create(
+            compound=compound_a,
+            data={"topic": f"电话{n}", "channel": "phone", "received_on": DAY, "opinion": "…"},
+            user=staff,
+        )
+    _submit(resident, compound_a)
+    assert opinions.my_opinions(user=resident).count() == 1
+
+
+def test_each_account_reads_only_its_own_opinions(client, resident, compound_a, compound_b):
+    mine = _submit(resident, compound_a, topic="我的意见")
+    other = factories.UserFactory()
+    _submit(other, compound_b, topic="别人的意见")
+    client.force_login(resident)
+    page = client.get(_en("committees:my_opinions")).content.decode()
+    assert mine.topic in page
+    assert "别人的意见" not in page
+
+
+def test_a_resident_gives_an_opinion_through_the_form(client, resident, compound_a):
+    client.force_login(resident)
+    url = _en("committees:opinion_create")
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, {"compound": compound_a.pk, "topic": "垃圾清运", "opinion": "垃圾桶三天没清运。"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == _en("committees:my_opinions")
+    given = Consultation.objects.get()
+    assert (given.compound, given.channel, given.recorded_by) == (compound_a, "online", resident)
+
+
+def test_the_form_refuses_an_archived_or_unknown_compound(client, resident, compound_a):
+    compound_a.is_archived = True
+    compound_a.save()
+    client.force_login(resident)
+    for pk in (compound_a.pk, 999_999):
+        response = client.post(
+            _en("committees:opinion_create"), {"compound": pk, "topic": "t", "opinion": "o"}
+        )
+        assert response.status_code == 400
+        assert response.context["form"].errors["compound"]
+    assert not Consultation.objects.exists()
+
+
+def test_the_public_signs_in_first(client):
+    for name in ("committees:opinion_create", "committees:my_opinions"):
+        response = client.get(_en(name))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    "role", ["resident", "staff", "grid_worker", "company_user_a", "committee_member_a"]
+)
+def test_every_signed_in_role_opens_both_pages(client, request, role, compound_a):
+    client.force_login(request.getfixturevalue(role))
+    for name in ("committees:opinion_create", "committees:my_opinions"):
+        assert client.get(_en(name)).status_code == 200
+
+
+def test_staff_answer_in_the_ledger_and_the_resident_reads_and_is_mailed(
+    client, resident, staff, compound_a, django_capture_on_commit_callbacks
+):
+    resident.email = "zhang@example.org"
+    resident.save()
+    given = _submit(resident, compound_a, topic="单元门禁损坏")
+    client.force_login(staff)
+    ledger = client.get(_en("committees:consultation_list")).content.decode()
+    assert "单元门禁损坏" in ledger
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _en("committees:consultation_answer", given.pk),
+            {"answer": "已督促物业更换门锁。", "answered_on": "2026-11-22"},
+        )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.to == ["zhang@example.org"]
+    assert "已督促物业更换门锁。" in sent.body
+    assert "/committees/opinions/" in sent.body
+
+    client.force_login(resident)
+    page = client.get(_en("committees:my_opinions")).content.decode()
+    assert "已督促物业更换门锁。" in page
+    assert "2026-11-22" in page
+
+
+def test_no_mail_without_an_address_or_for_an_unchanged_answer_or_a_staff_entry(
+    resident, staff, compound_a, django_capture_on_commit_callbacks
+):
+    given = _submit(resident, compound_a)
+    logged = services.consultation_create(
+        compound=compound_a,
+        data={"topic": "电话", "channel": "phone", "received_on": DAY, "opinion": "…"},
+        user=staff,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.consultation_answer(consultation=given, answer="好", answered_on=DAY, user=staff)
+        services.consultation_answer(consultation=logged, answer="好", answered_on=DAY, user=staff)
+    assert mail.outbox == []
+    resident.email = "zhang@example.org"
+    resident.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.consultation_answer(consultation=given, answer="好", answered_on=DAY, user=staff)
+    assert mail.outbox == []  # the same answer again: nothing new to tell
+
+
+def test_staff_cannot_log_an_opinion_as_given_online(client, staff, compound_a):
+    client.force_login(staff)
+    form = client.get(_en("committees:consultation_create")).context["form"]
+    assert "online" not in [value for value, _label in form.fields["channel"].choices]
+
+
+def test_my_opinions_queries_do_not_grow_with_the_opinions(client, resident, compound_a):
+    client.force_login(resident)
+    _submit(resident, compound_a)
+    url = _en("committees:my_opinions")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for n in range(15):
+        _submit(resident, compound_a, today=DAY - dt.timedelta(days=n + 1))
+    with CaptureQueriesContext(connection) as sixteen:
+        assert client.get(url).content.decode().count('<article class="card') == 16
+    assert len(sixteen) == len(one)
