@@ -10,12 +10,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from compounds.models import Community
 from compounds.selectors import is_registry_reader
 
+from . import attention
 from .opendata import community_document
 from .periods import PeriodKind, parse_period
 
@@ -33,11 +35,25 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def start(request: HttpRequest) -> HttpResponse:
-    """Where signing in leads: a role's work starts at the registry dashboard; a resident's
+    """Where signing in leads: a role's work starts at what is waiting for it; a resident's
     account (no role) at the public home page, whose menu offers their opinions and the vote."""
     if is_registry_reader(request.user):
-        return redirect("compounds:dashboard")
+        return redirect("today")
     return redirect("home")
+
+
+@login_required
+def today(request: HttpRequest) -> HttpResponse:
+    """Any role: what is waiting for the user (see ``tongde.attention``); a resident's account,
+    which has nothing to do here, goes to the home page."""
+    if not is_registry_reader(request.user):
+        return redirect("home")
+    tasks = attention.tasks_for(request.user, timezone.localdate())
+    return render(
+        request,
+        "today.html",
+        {"tasks": tasks, "waiting": sum(task.count for task in tasks)},
+    )
 
 
 @require_GET

@@ -172,10 +172,10 @@ def test_login_with_the_right_password_works(client):
     ("role", "lands_on"),
     [
         ("resident", "/"),
-        ("staff", "/registry/"),
-        ("grid_worker", "/registry/"),
-        ("company_user_a", "/registry/"),
-        ("committee_member_a", "/registry/"),
+        ("staff", "/today/"),
+        ("grid_worker", "/today/"),
+        ("company_user_a", "/today/"),
+        ("committee_member_a", "/today/"),
     ],
 )
 def test_signing_in_leads_each_role_to_a_page_it_may_open(client, request, role, lands_on):

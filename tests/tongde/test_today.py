@@ -1,0 +1,152 @@
+"""The "waiting for you" page each role lands on: counts scoped to the user (another company's
+or community's items never count), every door opens for the role, queries do not grow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from committees.models import Consultation
+from scorecards.models import Rectification
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+TASK = re.compile(r'href="([^"]+)" data-task-count="(\d+)">\s*<span>([^<]+)</span>')
+
+
+def _tasks(client) -> dict[str, tuple[int, str]]:
+    """label -> (count, url), from the English page."""
+    response = client.get("/en/today/")
+    assert response.status_code == 200
+    return {
+        html.unescape(label): (int(count), html.unescape(url))
+        for url, count, label in TASK.findall(response.content.decode())
+    }
+
+
+def _item(compound, company, *, status="open", late=False, **extra) -> Rectification:
+    today = timezone.localdate()
+    return Rectification.objects.create(
+        compound=compound,
+        company=company,
+        description="fire lane blocked",
+        created_on=today - dt.timedelta(days=10),
+        deadline_on=today - dt.timedelta(days=1) if late else today + dt.timedelta(days=5),
+        status=status,
+        **extra,
+    )
+
+
+def _opinion(compound, answered: bool) -> Consultation:
+    today = timezone.localdate()
+    return Consultation.objects.create(
+        compound=compound,
+        topic="门禁",
+        channel=Consultation.Channel.PHONE,
+        received_on=today,
+        opinion="…",
+        answer="已修" if answered else "",
+        answered_on=today if answered else None,
+    )
+
+
+@pytest.fixture
+def waiting(compound_a, compound_b, company_a, company_b, other_community):
+    _opinion(compound_a, answered=False)
+    _opinion(compound_a, answered=True)
+    _opinion(factories.CompoundFactory(community=other_community), answered=False)
+    _item(compound_a, company_a, status="answered")
+    _item(compound_a, company_a, late=True)
+    _item(compound_a, company_a)
+    _item(compound_b, company_b, late=True)
+
+
+def test_staff_see_their_communitys_work(client, staff, waiting):
+    client.force_login(staff)
+    tasks = _tasks(client)
+    assert tasks["Residents' opinions awaiting an answer"][0] == 1
+    assert tasks["Rectification items answered by the company, to verify"][0] == 1
+    assert tasks["Rectification items past their deadline"][0] == 2
+    assert tasks["Patrol problems past their deadline"][0] == 0
+
+
+def test_staff_of_another_community_see_none_of_it(client, community, other_community, waiting):
+    client.force_login(factories.membership_user("staff", community=other_community))
+    tasks = _tasks(client)
+    assert tasks["Residents' opinions awaiting an answer"][0] == 1  # their own community's
+    assert tasks["Rectification items past their deadline"][0] == 0
+
+
+def test_a_company_sees_only_its_own_items(client, company_user_a, company_user_b, waiting):
+    client.force_login(company_user_a)
+    tasks = _tasks(client)
+    assert tasks["Rectification items to answer"][0] == 2
+    assert tasks["Rectification items past their deadline"][0] == 1
+    assert "Residents' opinions awaiting an answer" not in tasks
+    client.force_login(company_user_b)
+    tasks = _tasks(client)
+    assert tasks["Rectification items to answer"][0] == 1
+    assert tasks["Rectification items past their deadline"][0] == 1
+
+
+def test_a_company_is_told_of_last_months_report_until_it_is_submitted(
+    client, company_user_a, compound_a, company_a
+):
+    from scorecards.models import MonthlyReport, previous_month
+
+    client.force_login(company_user_a)
+    label = "Monthly reports of last month not yet submitted"
+    assert _tasks(client)[label][0] == 1
+    MonthlyReport.objects.create(
+        compound=compound_a,
+        company=company_a,
+        month=previous_month(timezone.localdate()),
+        status=MonthlyReport.Status.SUBMITTED,
+        first_submitted_at=timezone.now(),
+    )
+    assert _tasks(client)[label][0] == 0
+
+
+@pytest.mark.parametrize(
+    "role", ["staff", "grid_worker", "company_user_a", "committee_member_a", "superuser"]
+)
+def test_every_door_opens_for_the_role(client, request, role, waiting):
+    client.force_login(request.getfixturevalue(role))
+    for _count, url in _tasks(client).values():
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_resident_goes_home_and_the_public_signs_in(client, resident):
+    response = client.get("/today/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+    client.force_login(resident)
+    response = client.get("/today/")
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize("role", ["staff", "company_user_a"])
+def test_the_page_does_not_grow_in_queries(client, request, role, compound_a, company_a):
+    client.force_login(request.getfixturevalue(role))
+    _item(compound_a, company_a, late=True)
+    _opinion(compound_a, answered=False)
+    client.get("/en/today/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/en/today/")
+    for _ in range(20):
+        compound = factories.CompoundFactory(community=compound_a.community)
+        factories.ServiceContractFactory(compound=compound, company=company_a)
+        _item(compound, company_a, late=True)
+        _item(compound, company_a, status="answered")
+        _opinion(compound, answered=False)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/en/today/")
+    assert len(many) == len(few)

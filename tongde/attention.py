@@ -1,0 +1,161 @@
+"""What is waiting for a user, across the apps: the page each role lands on after signing in.
+
+Each task is a count and the filtered list that shows its rows, so the page is a list of doors
+rather than a copy of the lists. Every count goes through the app's own scoped selector (a
+company counts only its own items, staff only their communities'), one query each, however many
+rows there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from campaigns import selectors_patrols as patrols
+from campaigns.models import Problem
+from committees.selectors import consultation_list
+from compounds.models import ServiceContract
+from compounds.selectors import company_ids, staff_community_ids
+from scorecards import scoring
+from scorecards.inspections import COMPANY_TURN, overdue_q, rectification_list
+from scorecards.models import Appeal, Rectification, Scorecard, ScorecardReply, previous_month
+from scorecards.reports import report_compliance_rows
+
+
+@dataclass(frozen=True)
+class Task:
+    label: Any  # a lazy translation
+    count: int
+    url: str
+    urgent: bool = False
+
+
+def _url(name: str, **query: str) -> str:
+    url = reverse(name)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def internal_tasks(user: Any, today: dt.date) -> list[Task]:
+    """Staff and grid workers: opinions to answer, fixes to verify, items past their deadline."""
+    rectifications = rectification_list(user=user)
+    problems = patrols.problem_list(user=user)
+    return [
+        Task(
+            _("Residents' opinions awaiting an answer"),
+            consultation_list(user=user).filter(answered_on__isnull=True).count(),
+            _url("committees:consultation_list", answered="false"),
+        ),
+        Task(
+            _("Rectification items answered by the company, to verify"),
+            rectifications.filter(status=Rectification.Status.ANSWERED).count(),
+            _url("scorecards:rectification_list", status=Rectification.Status.ANSWERED),
+        ),
+        Task(
+            _("Rectification items past their deadline"),
+            rectifications.filter(overdue_q(today)).count(),
+            _url("scorecards:rectification_list", overdue="on"),
+            urgent=True,
+        ),
+        Task(
+            _("Patrol problems answered by the company, to verify"),
+            problems.filter(status=Problem.Status.ANSWERED).count(),
+            _url("campaigns:problem_list", status=Problem.Status.ANSWERED),
+        ),
+        Task(
+            _("Patrol problems past their deadline"),
+            problems.filter(patrols.age_q(patrols.OVERDUE, today=today)).count(),
+            _url("campaigns:problem_list", age=patrols.OVERDUE),
+            urgent=True,
+        ),
+    ]
+
+
+def scoring_staff_tasks(user: Any, today: dt.date) -> list[Task]:
+    """Community staff: the companies' replies and appeals waiting for them."""
+    home = reverse("scorecards:scoring_home")
+    cards = scoring.scorecard_list(user=user)
+    return [
+        Task(
+            _("Companies' replies to scorecards, to answer"),
+            ScorecardReply.objects.filter(scorecard__in=cards, answered_at__isnull=True).count(),
+            home,
+        ),
+        Task(
+            _("Appeals against a black listing, to decide"),
+            scoring.appeal_list(user=user).filter(status=Appeal.Status.PENDING).count(),
+            reverse("scorecards:scoring_appeals"),
+            urgent=True,
+        ),
+    ]
+
+
+def company_tasks(user: Any, today: dt.date) -> list[Task]:
+    """A company: items to answer, draft scorecards it may still reply to, reports to file."""
+    companies = company_ids(user)
+    own_items = rectification_list(user=user).filter(company_id__in=companies)
+    month = previous_month(today)
+    served = set(
+        ServiceContract.objects.filter(company_id__in=companies, starts_on__lt=today)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=month))
+        .values_list("compound_id", flat=True)
+    )
+    unfiled = sum(
+        row.first_submitted_at is None
+        for row in report_compliance_rows(served, month, today=today).values()
+    )
+    return [
+        Task(
+            _("Rectification items to answer"),
+            own_items.filter(status__in=COMPANY_TURN).count(),
+            reverse("scorecards:rectification_inbox"),
+        ),
+        Task(
+            _("Rectification items past their deadline"),
+            own_items.filter(overdue_q(today)).count(),
+            reverse("scorecards:rectification_inbox"),
+            urgent=True,
+        ),
+        Task(
+            _("Patrol problems to answer"),
+            patrols.problem_list(user=user)
+            .filter(company_id__in=companies, status=Problem.Status.ASSIGNED)
+            .count(),
+            _url("campaigns:problem_list", status=Problem.Status.ASSIGNED),
+        ),
+        Task(
+            _("Draft scorecards you may still reply to"),
+            scoring.scorecard_list(user=user)
+            .filter(
+                company_id__in=companies,
+                status=Scorecard.Status.DRAFT,
+                reply_due_on__gte=today,
+                replies__isnull=True,
+            )
+            .count(),
+            reverse("scorecards:scoring_home"),
+        ),
+        Task(
+            _("Monthly reports of last month not yet submitted"),
+            unfiled,
+            reverse("scorecards:my_reports"),
+            urgent=True,
+        ),
+    ]
+
+
+def tasks_for(user: Any, today: dt.date) -> list[Task]:
+    """Every task the user's roles bring, those with something waiting first."""
+    tasks: list[Task] = []
+    if user.is_superuser or staff_community_ids(user):
+        tasks += internal_tasks(user, today)
+    if scoring.is_scoring_staff(user):
+        tasks += scoring_staff_tasks(user, today)
+    if company_ids(user):
+        tasks += company_tasks(user, today)
+    return sorted(tasks, key=lambda task: task.count == 0)
