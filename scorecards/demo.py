@@ -461,9 +461,11 @@ def _publish(community, users, created) -> None:
     staff = users[STAFF_USERNAME]
     for m in range(FIRST_MONTH, LAST_PUBLISHED_MONTH + 1):
         month = dt.date(YEAR, m, 1)
-        scoring.draft_month(month, communities=[community])
+        scoring.draft_month(month, communities=[community], notify=False)
         _reply(month, users)
-        publication = scoring.publish_month(community=community, month=month, user=staff)
+        publication = scoring.publish_month(
+            community=community, month=month, user=staff, notify=False
+        )
         _backdate(publication, _at(next_month(month).replace(day=12), 10))
         created.publications += 1
     _correct_june(community, staff, created)
@@ -536,6 +538,7 @@ def _correct_june(community, staff, created) -> None:
             f"该小区得分由{entry.score}分更正为{result.total}分。"
         ),
         user=staff,
+        notify=False,
     )
     _backdate(correction, _at(dt.date(YEAR, 7, 16), 9))
     created.publications += 1

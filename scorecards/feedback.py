@@ -24,10 +24,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from compounds.models import Membership, PropertyCompany, ServiceContract
+from compounds.models import PropertyCompany, ServiceContract
 from compounds.selectors import AnyUser, company_ids, staff_community_ids
 
 from .models import Rectification, WeeklyFeedback
+from .notices import company_recipients
 
 MAIL_LANGUAGE = "zh-hans"
 
@@ -88,15 +89,7 @@ def week_items(week_start: dt.date) -> dict[int, CompanyWeek]:
 
 
 def _recipients(company_id: int) -> list[str]:
-    emails = (
-        Membership.objects.filter(
-            role=Membership.Role.COMPANY, company_id=company_id, user__is_active=True
-        )
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-        .distinct()
-    )
-    return sorted(set(emails))
+    return company_recipients([company_id]).get(company_id, [])
 
 
 def feedback_context(feedback: WeeklyFeedback) -> dict:

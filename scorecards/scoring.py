@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community, Compound, ServiceContract
 
-from . import rules
+from . import notices, rules
 from .inspections import overdue_q
 from .models import (
     Appeal,
@@ -413,11 +413,13 @@ def draft_month(
     communities: Iterable[Community | int] | None = None,
     *,
     today: dt.date | None = None,
+    notify: bool = True,
 ) -> DraftResult:
     """Draft (or refresh) one scorecard per managed compound served in ``month``.
 
     Idempotent: see the module docstring. Returns how many cards were created, refreshed (drafts)
-    and left alone (published)."""
+    and left alone (published). With ``notify``, the companies of newly created cards are mailed
+    after the commit (``notices.drafts_ready``)."""
     month = month_start(month)
     end = next_month(month)
     today = today or timezone.localdate()
@@ -599,6 +601,8 @@ def draft_month(
         )
     for compound_id, card_id in ids.items():
         work[compound_id].card_id = card_id
+    if notify and ids:
+        notices.on_commit(notices.drafts_ready, list(ids.values()))
 
     # A refresh rewrites only what changed: cards whose computed fields, lines, finding
     # deductions or vetoes differ from the stored ones (those get a new version).
@@ -952,8 +956,11 @@ def _send_on_commit(publication: Publication) -> None:
 
 
 @transaction.atomic
-def publish_month(*, community: Community, month: dt.date, user: Any) -> Publication:
-    """Publish the month's drafts of ``community`` as an immutable list (edition 1)."""
+def publish_month(
+    *, community: Community, month: dt.date, user: Any, notify: bool = True
+) -> Publication:
+    """Publish the month's drafts of ``community`` as an immutable list (edition 1); with
+    ``notify``, the companies listed are mailed after the commit (``notices.list_published``)."""
     month = month_start(month)
     label = f"{month:%Y-%m}"
     # Lock the community's month: two staff pressing "publish" make one list.
@@ -997,6 +1004,8 @@ def publish_month(*, community: Community, month: dt.date, user: Any) -> Publica
         updated_by=user,
     )
     _send_on_commit(publication)
+    if notify:
+        notices.on_commit(notices.list_published, publication.pk)
     return publication
 
 
@@ -1025,9 +1034,11 @@ def publish_correction(
     note: str,
     user: Any,
     appeal: Appeal | None = None,
+    notify: bool = True,
 ) -> Publication:
     """Publish a new edition that corrects ``publication``; ``changes`` maps entry ids of that
-    edition to what changes. The old edition stays as it was."""
+    edition to what changes. The old edition stays as it was. With ``notify``, the companies
+    listed are mailed after the commit."""
     Community.objects.select_for_update().filter(pk=publication.community_id).first()
     note = (note or "").strip()
     if not note:
@@ -1101,6 +1112,8 @@ def publish_correction(
     if appeal is not None:
         Appeal.objects.filter(pk=appeal.pk).update(correction=correction)
     _send_on_commit(correction)
+    if notify:
+        notices.on_commit(notices.list_published, correction.pk)
     return correction
 
 

@@ -1,0 +1,135 @@
+"""Mail to property companies at the two moments with a deadline for them: their month's draft
+scorecards are ready (they may reply within the reply window), and a red/black list or a
+correction naming them is published (a black listing may be appealed within the appeal period).
+
+Each is sent once, after the commit of what it announces (``transaction.on_commit`` with
+``robust``: a mail server down is logged, the drafting or publication stands), one mail per
+company user with an address, in the site's language. A re-run of the drafting creates no card,
+so it announces nothing again; the demo and the bench draft and publish with ``notify=False``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from compounds.models import Membership
+
+from . import rules
+from .models import Publication, Scorecard
+
+logger = logging.getLogger(__name__)
+
+
+def company_recipients(company_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The addresses of each company's active users: one query."""
+    found: dict[int, set[str]] = defaultdict(set)
+    for company_id, email in (
+        Membership.objects.filter(
+            role=Membership.Role.COMPANY, company_id__in=set(company_ids), user__is_active=True
+        )
+        .exclude(user__email="")
+        .values_list("company_id", "user__email")
+    ):
+        found[company_id].add(email)
+    return {company_id: sorted(emails) for company_id, emails in found.items()}
+
+
+def _send(mails: list[tuple[str, str, list[str]]]) -> int:
+    if not mails:
+        return 0
+    connection = get_connection()
+    messages = [
+        EmailMessage(subject=subject, body=body, to=[address], connection=connection)
+        for subject, body, addresses in mails
+        for address in addresses
+    ]
+    return connection.send_messages(messages) or 0
+
+
+def drafts_ready(card_ids: list[int]) -> int:
+    """Tell each company which of its compounds have a new draft, the scores, and until when it
+    may reply. Returns the number of mails sent."""
+    by_company: dict[int, list[Scorecard]] = defaultdict(list)
+    for card in (
+        Scorecard.objects.filter(pk__in=card_ids, status=Scorecard.Status.DRAFT)
+        .select_related("compound", "company")
+        .order_by("company_id", "compound__name")
+    ):
+        by_company[card.company_id].append(card)
+    recipients = company_recipients(by_company)
+    mails = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for company_id, cards in by_company.items():
+            if company_id not in recipients:
+                continue
+            first = cards[0]
+            context = {
+                "company": first.company,
+                "month": first.month,
+                "cards": cards,
+                "reply_due_on": max(c.reply_due_on for c in cards if c.reply_due_on)
+                if any(c.reply_due_on for c in cards)
+                else None,
+                "url": settings.SITE_URL + reverse("scorecards:scoring_home"),
+            }
+            subject = _("Draft scorecards of %(month)s for %(company)s") % {
+                "month": f"{first.month:%Y-%m}",
+                "company": first.company.name,
+            }
+            body = render_to_string("scorecards/email/drafts_ready.txt", context)
+            mails.append((subject, body, recipients[company_id]))
+    return _send(mails)
+
+
+def list_published(publication_id: int) -> int:
+    """Tell each company named in a list (or a correction) its entries, and for a black listing
+    until when it may appeal. Returns the number of mails sent."""
+    from .scoring import appeal_closes_on
+
+    publication = Publication.objects.select_related("community", "correction_of").get(
+        pk=publication_id
+    )
+    by_company = defaultdict(list)
+    for entry in publication.entries.select_related("publication").order_by("compound_name"):
+        by_company[entry.company_id].append(entry)
+    recipients = company_recipients(by_company)
+    label = f"{publication.month:%Y-%m}"
+    mails = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for company_id, entries in by_company.items():
+            if company_id not in recipients:
+                continue
+            black = [e for e in entries if e.band == rules.Band.BLACK]
+            context = {
+                "publication": publication,
+                "company_name": entries[0].company_name,
+                "entries": entries,
+                "appeal_until": appeal_closes_on(black[0]) if black else None,
+                "public_url": settings.SITE_URL
+                + reverse("scorecards:public_month", args=[publication.community.slug, label]),
+                "appeals_url": settings.SITE_URL + reverse("scorecards:scoring_appeals"),
+            }
+            if publication.correction_of_id:
+                subject = _("Correction of the red/black list of %(month)s, %(community)s")
+            else:
+                subject = _("Red/black list of %(month)s published, %(community)s")
+            subject %= {"month": label, "community": publication.community.name}
+            body = render_to_string("scorecards/email/list_published.txt", context)
+            mails.append((subject, body, recipients[company_id]))
+    return _send(mails)
+
+
+def on_commit(send, *args) -> None:
+    """Run ``send(*args)`` once the surrounding transaction commits; a failure is logged, and
+    what it announces stays saved."""
+    transaction.on_commit(lambda: send(*args), robust=True)

@@ -1,0 +1,129 @@
+"""Companies are mailed when their drafts are ready (with the reply deadline) and when a list or a
+correction naming them is published (with the appeal deadline of a black listing): once, after
+the commit, only to their own users, and never for a re-run, a rollback or the demo."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from scorecards import notices, scoring
+from scorecards.models import Scorecard
+from tests import factories
+from tests.scorecards.test_scoring import MONTH, TODAY, finding, inspect
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def addresses(company_user_a, company_user_b):
+    company_user_a.email, company_user_b.email = "a@example.org", "b@example.org"
+    company_user_a.save(), company_user_b.save()
+    return company_user_a, company_user_b
+
+
+@pytest.fixture
+def month(compound_a, compound_b):
+    """A: 100 (red); B: 65 (black)."""
+    for compound in (compound_a, compound_b):
+        inspect(compound), inspect(compound)
+    for code in ("cleanliness", "building_upkeep"):
+        finding(compound_b, code, "15")
+    finding(compound_b, "parking", "5")
+
+
+def _to(address: str) -> list:
+    return [m for m in mail.outbox if m.to == [address]]
+
+
+def test_each_company_is_told_its_drafts_and_the_reply_deadline(
+    month, addresses, compound_a, compound_b, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring.draft_month(MONTH, today=TODAY)
+    (to_a,) = _to("a@example.org")
+    (to_b,) = _to("b@example.org")
+    card_b = Scorecard.objects.get(compound=compound_b)
+    assert "2026-09" in to_b.subject
+    assert f"{compound_b.name}: 65.00" in to_b.body
+    assert card_b.reply_due_on.isoformat() in to_b.body
+    assert compound_a.name not in to_b.body  # nothing of another company
+    assert compound_b.name not in to_a.body
+    assert "/scorecards/scoring/" in to_a.body
+
+
+def test_a_rerun_a_rollback_or_notify_off_sends_nothing(
+    month, addresses, community, django_capture_on_commit_callbacks
+):
+    def draft_then_fail() -> None:
+        with transaction.atomic():
+            scoring.draft_month(MONTH, today=TODAY)
+            raise RuntimeError("rolled back")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        pytest.raises(RuntimeError, draft_then_fail)
+    assert callbacks == []
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring.draft_month(MONTH, today=TODAY, notify=False)
+    assert mail.outbox == []
+    Scorecard.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring.draft_month(MONTH, today=TODAY)
+    assert len(mail.outbox) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring.draft_month(MONTH, today=TODAY)  # refresh: no new card
+    assert len(mail.outbox) == 2
+
+
+def test_publication_tells_each_company_and_a_black_listing_its_appeal_deadline(
+    month, addresses, community, staff, compound_b, django_capture_on_commit_callbacks
+):
+    scoring.draft_month(MONTH, today=TODAY, notify=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        publication = scoring.publish_month(community=community, month=MONTH, user=staff)
+    (to_a,) = _to("a@example.org")
+    (to_b,) = _to("b@example.org")
+    entry_b = publication.entries.get(compound=compound_b)
+    assert entry_b.band == "black"
+    assert scoring.appeal_closes_on(entry_b).isoformat() in to_b.body
+    assert "/scorecards/scoring/appeals/" in to_b.body
+    assert "/scorecards/scoring/appeals/" not in to_a.body  # red: nothing to appeal
+    assert f"/scorecards/public/{community.slug}/2026-09/" in to_b.body
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring.publish_correction(
+            publication=publication,
+            changes={entry_b.pk: scoring.EntryChange(score=Decimal(72), band="none")},
+            note="Two findings were recorded twice.",
+            user=staff,
+        )
+    (to_b,) = _to("b@example.org")
+    assert "Two findings were recorded twice." in to_b.body
+    assert "72" in to_b.body
+
+
+def test_only_active_users_with_an_address_of_the_company(company_a, company_user_a):
+    company_user_a.email = "a@example.org"
+    company_user_a.save()
+    gone = factories.membership_user("company", company=company_a)
+    gone.email, gone.is_active = "gone@example.org", False
+    gone.save()
+    factories.membership_user("company", company=company_a)  # no address
+    assert notices.company_recipients([company_a.pk]) == {company_a.pk: ["a@example.org"]}
+
+
+def test_a_mail_server_down_leaves_the_drafts_drafted(
+    month, addresses, monkeypatch, django_capture_on_commit_callbacks
+):
+    def down(*args):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(notices, "_send", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = scoring.draft_month(MONTH, today=TODAY)
+    assert result.created == 2
+    assert Scorecard.objects.count() == 2
