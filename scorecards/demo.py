@@ -573,6 +573,7 @@ def _appeal_september(community, users) -> None:
             "不能替代隐患整改；维持黑榜。"
         ),
         user=users[STAFF_USERNAME],
+        notify=False,
     )
     Appeal.objects.filter(pk=appeal.pk).update(
         filed_at=publication.published_at + dt.timedelta(days=2),

@@ -1,6 +1,7 @@
 """Mail to property companies at the two moments with a deadline for them: their month's draft
 scorecards are ready (they may reply within the reply window), and a red/black list or a
-correction naming them is published (a black listing may be appealed within the appeal period).
+correction naming them is published (a black listing may be appealed within the appeal period);
+and when staff decide their appeal.
 
 Each is sent once, after the commit of what it announces (``transaction.on_commit`` with
 ``robust``: a mail server down is logged, the drafting or publication stands), one mail per
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from compounds.models import Membership
 
 from . import rules
-from .models import Publication, Scorecard
+from .models import Appeal, Publication, Scorecard
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,29 @@ def list_published(publication_id: int) -> int:
             body = render_to_string("scorecards/email/list_published.txt", context)
             mails.append((subject, body, recipients[company_id]))
     return _send(mails)
+
+
+def appeal_decided(appeal_id: int) -> int:
+    """Tell the company the outcome of its appeal and the reason. Returns the mails sent."""
+    appeal = Appeal.objects.select_related("entry__publication__community").get(pk=appeal_id)
+    entry = appeal.entry
+    recipients = company_recipients([entry.company_id]).get(entry.company_id, [])
+    if not recipients:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "appeal": appeal,
+            "entry": entry,
+            "upheld": appeal.status == Appeal.Status.UPHELD,
+            "url": settings.SITE_URL + reverse("scorecards:scoring_appeals"),
+        }
+        subject = _("Your appeal about %(compound)s, %(month)s: %(outcome)s") % {
+            "compound": entry.compound_name,
+            "month": f"{entry.publication.month:%Y-%m}",
+            "outcome": appeal.get_status_display(),
+        }
+        body = render_to_string("scorecards/email/appeal_decided.txt", context)
+    return _send([(subject, body, recipients)])
 
 
 def on_commit(send, *args) -> None:

@@ -1284,7 +1284,10 @@ def appeal_closes_on(entry: PublicationEntry) -> dt.date:
 
 
 @transaction.atomic
-def appeal_decide(*, appeal: Appeal, status: str, decision: str, user: Any) -> Appeal:
+def appeal_decide(
+    *, appeal: Appeal, status: str, decision: str, user: Any, notify: bool = True
+) -> Appeal:
+    """Uphold or reject an appeal with a reason; with ``notify`` the company is mailed."""
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
     decision = (decision or "").strip()
     if appeal.status != Appeal.Status.PENDING:
@@ -1296,4 +1299,6 @@ def appeal_decide(*, appeal: Appeal, status: str, decision: str, user: Any) -> A
     appeal.status, appeal.decision = status, decision
     appeal.decided_by, appeal.decided_at = user, timezone.now()
     appeal.save(update_fields=["status", "decision", "decided_by", "decided_at"])
+    if notify:
+        notices.on_commit(notices.appeal_decided, appeal.pk)
     return appeal

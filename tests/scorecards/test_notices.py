@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from scorecards import notices, scoring
 from scorecards.models import Scorecard
@@ -127,3 +129,35 @@ def test_a_mail_server_down_leaves_the_drafts_drafted(
         result = scoring.draft_month(MONTH, today=TODAY)
     assert result.created == 2
     assert Scorecard.objects.count() == 2
+
+
+@pytest.mark.parametrize(("outcome", "says_correction"), [("rejected", False), ("upheld", True)])
+def test_the_company_is_told_the_outcome_of_its_appeal(
+    month,
+    addresses,
+    community,
+    staff,
+    compound_b,
+    outcome,
+    says_correction,
+    django_capture_on_commit_callbacks,
+):
+    scoring.draft_month(MONTH, today=TODAY, notify=False)
+    publication = scoring.publish_month(community=community, month=MONTH, user=staff, notify=False)
+    entry = publication.entries.get(compound=compound_b)
+    appeal = scoring.appeal_file(
+        entry=entry, grounds="The parking finding was a visitor's car.", user=addresses[1]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring.appeal_decide(appeal=appeal, status=outcome, decision="复核属实。", user=staff)
+    (to_b,) = _to("b@example.org")
+    assert _to("a@example.org") == []
+    assert compound_b.name in to_b.subject
+    assert "复核属实。" in to_b.body
+    with translation.override("zh-hans"):
+        correction_line = str(
+            _(
+                "The community will publish a correction of the list; you will be told when it is out."
+            )
+        )
+    assert (correction_line in to_b.body) is says_correction
