@@ -24,7 +24,15 @@ from compounds.models import ServiceContract
 from compounds.selectors import company_ids, staff_community_ids
 from scorecards import scoring
 from scorecards.inspections import COMPANY_TURN, overdue_q, rectification_list
-from scorecards.models import Appeal, Rectification, Scorecard, ScorecardReply, previous_month
+from scorecards.models import (
+    Appeal,
+    Publication,
+    Rectification,
+    Scorecard,
+    ScorecardReply,
+    ScoringSettings,
+    previous_month,
+)
 from scorecards.reports import report_compliance_rows
 
 
@@ -81,6 +89,7 @@ def scoring_staff_tasks(user: Any, today: dt.date) -> list[Task]:
     home = reverse("scorecards:scoring_home")
     cards = scoring.scorecard_list(user=user)
     return [
+        _list_to_publish(user, today, home),
         Task(
             _("Companies' replies to scorecards, to answer"),
             ScorecardReply.objects.filter(scorecard__in=cards, answered_at__isnull=True).count(),
@@ -93,6 +102,31 @@ def scoring_staff_tasks(user: Any, today: dt.date) -> list[Task]:
             urgent=True,
         ),
     ]
+
+
+def _list_to_publish(user: Any, today: dt.date, home: str) -> Task:
+    """Communities whose last month is drafted but not yet published; urgent once a community's
+    publication day (the 15th by default) has passed."""
+    month = previous_month(today)
+    waiting = set(
+        scoring.scorecard_list(user=user)
+        .filter(month=month, status=Scorecard.Status.DRAFT)
+        .exclude(
+            compound__community_id__in=Publication.objects.filter(month=month).values(
+                "community_id"
+            )
+        )
+        .values_list("compound__community_id", flat=True)
+        .distinct()
+    )
+    by_day = dict(
+        ScoringSettings.objects.filter(community_id__in=waiting, year=month.year).values_list(
+            "community_id", "publish_by_day"
+        )
+    )
+    default = ScoringSettings._meta.get_field("publish_by_day").default
+    late = any(today.day > by_day.get(pk, default) for pk in waiting)
+    return Task(_("Last month's red/black lists to publish"), len(waiting), home, urgent=late)
 
 
 def company_tasks(user: Any, today: dt.date) -> list[Task]:

@@ -150,3 +150,28 @@ def test_the_page_does_not_grow_in_queries(client, request, role, compound_a, co
     with CaptureQueriesContext(connection) as many:
         client.get("/en/today/")
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(("day", "urgent"), [(14, False), (15, False), (16, True)])
+def test_last_months_list_to_publish_turns_urgent_after_the_publication_day(
+    staff, community, compound_a, day, urgent
+):
+    from scorecards import scoring
+    from tongde import attention
+
+    september, october = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
+    scoring.draft_month(september, today=october, notify=False)
+    task = attention._list_to_publish(staff, dt.date(2026, 10, day), "/")
+    assert (task.count, task.urgent) == (1, urgent)
+    scoring.publish_month(community=community, month=september, user=staff, notify=False)
+    task = attention._list_to_publish(staff, dt.date(2026, 10, day), "/")
+    assert (task.count, task.urgent) == (0, False)
+
+
+def test_another_communitys_unpublished_month_is_not_yours(compound_a, other_community):
+    from scorecards import scoring
+    from tongde import attention
+
+    scoring.draft_month(dt.date(2026, 9, 1), today=dt.date(2026, 10, 1), notify=False)
+    stranger = factories.membership_user("staff", community=other_community)
+    assert attention._list_to_publish(stranger, dt.date(2026, 10, 20), "/").count == 0
