@@ -49,10 +49,31 @@ def _url(name: str, **query: str) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def internal_tasks(user: Any, today: dt.date) -> list[Task]:
-    """Staff and grid workers: opinions to answer, fixes to verify, items past their deadline."""
-    rectifications = rectification_list(user=user)
-    problems = patrols.problem_list(user=user)
+def follow_up_tasks(user: Any, today: dt.date) -> list[Task]:
+    """Staff and grid workers, who see that fixes happen: items past their deadline."""
+    return [
+        Task(
+            _("Rectification items past their deadline"),
+            rectification_list(user=user).filter(overdue_q(today)).count(),
+            _url("scorecards:rectification_list", overdue="on"),
+            urgent=True,
+        ),
+        Task(
+            _("Patrol problems past their deadline"),
+            patrols.problem_list(user=user)
+            .filter(patrols.age_q(patrols.OVERDUE, today=today))
+            .count(),
+            _url("campaigns:problem_list", age=patrols.OVERDUE),
+            urgent=True,
+        ),
+    ]
+
+
+def staff_tasks(user: Any, today: dt.date) -> list[Task]:
+    """Community staff, who decide (grid workers do not): opinions to answer, fixes to verify,
+    the list to publish, the companies' replies and appeals."""
+    home = reverse("scorecards:scoring_home")
+    cards = scoring.scorecard_list(user=user)
     return [
         Task(
             _("Residents' opinions awaiting an answer"),
@@ -61,34 +82,14 @@ def internal_tasks(user: Any, today: dt.date) -> list[Task]:
         ),
         Task(
             _("Rectification items answered by the company, to verify"),
-            rectifications.filter(status=Rectification.Status.ANSWERED).count(),
+            rectification_list(user=user).filter(status=Rectification.Status.ANSWERED).count(),
             _url("scorecards:rectification_list", status=Rectification.Status.ANSWERED),
         ),
         Task(
-            _("Rectification items past their deadline"),
-            rectifications.filter(overdue_q(today)).count(),
-            _url("scorecards:rectification_list", overdue="on"),
-            urgent=True,
-        ),
-        Task(
             _("Patrol problems answered by the company, to verify"),
-            problems.filter(status=Problem.Status.ANSWERED).count(),
+            patrols.problem_list(user=user).filter(status=Problem.Status.ANSWERED).count(),
             _url("campaigns:problem_list", status=Problem.Status.ANSWERED),
         ),
-        Task(
-            _("Patrol problems past their deadline"),
-            problems.filter(patrols.age_q(patrols.OVERDUE, today=today)).count(),
-            _url("campaigns:problem_list", age=patrols.OVERDUE),
-            urgent=True,
-        ),
-    ]
-
-
-def scoring_staff_tasks(user: Any, today: dt.date) -> list[Task]:
-    """Community staff: the companies' replies and appeals waiting for them."""
-    home = reverse("scorecards:scoring_home")
-    cards = scoring.scorecard_list(user=user)
-    return [
         _list_to_publish(user, today, home),
         Task(
             _("Companies' replies to scorecards, to answer"),
@@ -187,9 +188,9 @@ def tasks_for(user: Any, today: dt.date) -> list[Task]:
     """Every task the user's roles bring, those with something waiting first."""
     tasks: list[Task] = []
     if user.is_superuser or staff_community_ids(user):
-        tasks += internal_tasks(user, today)
+        tasks += follow_up_tasks(user, today)
     if scoring.is_scoring_staff(user):
-        tasks += scoring_staff_tasks(user, today)
+        tasks += staff_tasks(user, today)
     if company_ids(user):
         tasks += company_tasks(user, today)
     return sorted(tasks, key=lambda task: task.count == 0)

@@ -77,6 +77,14 @@ def test_staff_see_their_communitys_work(client, staff, waiting):
     assert tasks["Patrol problems past their deadline"][0] == 0
 
 
+def test_grid_workers_follow_up_but_are_not_asked_to_decide(client, grid_worker, waiting):
+    client.force_login(grid_worker)
+    tasks = _tasks(client)
+    assert tasks["Rectification items past their deadline"][0] == 2
+    assert "Residents' opinions awaiting an answer" not in tasks
+    assert "Rectification items answered by the company, to verify" not in tasks
+
+
 def test_staff_of_another_community_see_none_of_it(client, community, other_community, waiting):
     client.force_login(factories.membership_user("staff", community=other_community))
     tasks = _tasks(client)
