@@ -385,59 +385,39 @@ def _load_heads(compounds: dict[str, Compound], rng: random.Random, created: Cre
     created.unit_heads += len(rows)
 
 
-def _load_consultations(compounds: dict[str, Compound], created: Created) -> None:
-    staff = get_user_model().objects.filter(username="staff").first()
-    for code, channel, topic, received, resident, opinion, answer, days in CONSULTATIONS:
-        if code not in compounds:
-            continue
-        _, new = Consultation.objects.get_or_create(
-            compound=compounds[code],
-            topic=topic,
-            received_on=received,
-            defaults={
-                "channel": channel,
-                "resident_name": resident,
-                "opinion": opinion,
-                "answer": answer,
-                "answered_on": received + dt.timedelta(days=days) if days is not None else None,
-                "recorded_by": staff,
-            },
-        )
-        created.consultations += int(new)
-    _load_online_opinions(compounds, created)
-
-
-# Two opinions the demo resident gave online: one answered, one waiting for staff.
+# Two opinions the demo resident (张桂兰) gave online: one answered, one waiting for staff.
 ONLINE_OPINIONS = [
-    ("kangsheng-garden", "单元门禁损坏", dt.date(2026, 11, 2),
+    ("kangsheng-garden", _C.ONLINE, "单元门禁损坏", dt.date(2026, 11, 2), "张桂兰",
      "12号楼2单元门禁门锁坏了一个星期，外来人员随意进出。",
      "已督促物业更换门锁，11月5日修复，网格员已回访。", 3),
-    ("kangsheng-garden", "冬季供暖前楼道窗户", dt.date(2026, 11, 20),
+    ("kangsheng-garden", _C.ONLINE, "冬季供暖前楼道窗户", dt.date(2026, 11, 20), "张桂兰",
      "楼道窗户玻璃破损，冬季供暖后楼道很冷，希望尽快修补。", "", None),
 ]  # fmt: skip
 
 
-def _load_online_opinions(compounds: dict[str, Compound], created: Created) -> None:
-    resident = get_user_model().objects.filter(username="resident").first()
-    if resident is None:
-        return
-    for code, topic, received, opinion, answer, days in ONLINE_OPINIONS:
-        if code not in compounds:
-            continue
-        _, new = Consultation.objects.get_or_create(
-            compound=compounds[code],
-            topic=topic,
-            received_on=received,
-            defaults={
-                "channel": Consultation.Channel.ONLINE,
-                "resident_name": resident.get_full_name() or resident.username,
-                "opinion": opinion,
-                "answer": answer,
-                "answered_on": received + dt.timedelta(days=days) if days is not None else None,
-                "recorded_by": resident,
-            },
-        )
-        created.consultations += int(new)
+def _load_consultations(compounds: dict[str, Compound], created: Created) -> None:
+    """Opinions staff logged, then those the resident gave online (recorded by their account)."""
+    users = get_user_model().objects.in_bulk(["staff", "resident"], field_name="username")
+    for rows, recorder in ((CONSULTATIONS, "staff"), (ONLINE_OPINIONS, "resident")):
+        for code, channel, topic, received, resident, opinion, answer, days in rows:
+            if code not in compounds:
+                continue
+            _, new = Consultation.objects.get_or_create(
+                compound=compounds[code],
+                topic=topic,
+                received_on=received,
+                defaults={
+                    "channel": channel,
+                    "resident_name": resident,
+                    "opinion": opinion,
+                    "answer": answer,
+                    "answered_on": (
+                        received + dt.timedelta(days=days) if days is not None else None
+                    ),
+                    "recorded_by": users.get(recorder),
+                },
+            )
+            created.consultations += int(new)
 
 
 def _load_elections(stdout: TextIO | None) -> None:

@@ -152,3 +152,17 @@ def test_the_plan_adds_up_to_the_seed_without_a_database():
 
 def test_the_demo_prints_what_it_created(demo_output):
     assert "111" in demo_output
+
+
+def test_the_demo_resident_has_one_answered_and_one_waiting_online_opinion(demo, client):
+    from django.contrib.auth import get_user_model
+
+    from committees import opinions
+
+    resident = get_user_model().objects.get(username="resident")
+    given = list(opinions.my_opinions(user=resident))
+    assert len(given) == 2
+    assert sorted(bool(o.answer) for o in given) == [False, True]
+    client.force_login(resident)
+    page = client.get("/committees/opinions/").content.decode()
+    assert all(o.topic in page for o in given)
