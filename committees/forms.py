@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from compounds.models import Community, Compound, Owner
 
 from .models import Committee, CommitteeMember, Consultation
+from .opinions import OPINION_MAX_LENGTH
 from .selectors import committee_compound_list, internal_compound_list
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -191,7 +192,7 @@ class OpinionForm(forms.Form):
     )
     opinion = forms.CharField(
         label=_("your opinion"),
-        max_length=2000,
+        max_length=OPINION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What you saw, where and since when, and what you would like done."),
     )
