@@ -26,3 +26,42 @@ def roles(request: HttpRequest) -> dict:
         return frozenset(found)
 
     return {"nav_roles": SimpleLazyObject(load)}
+
+
+# Committee pages that are the public's or the resident's, not the committees' work.
+PUBLIC_COMMITTEE_PAGES = {
+    "vote": "vote",
+    "receipt_check": "vote",
+    "result_list": "results",
+    "result_detail": "results",
+    "election_public_candidates": "results",
+    "opinion_create": "opinions",
+    "my_opinions": "opinions",
+}
+ELECTION_WORDS = (
+    "election",
+    "candidate",
+    "vetting",
+    "objection",
+    "ballot",
+    "proxy",
+    "tally",
+    "voting",
+)
+
+
+def section(request: HttpRequest) -> dict:
+    """``nav_section``: which menu entry the page belongs to, so the menu marks where one is."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return {"nav_section": ""}
+    name, namespace = match.url_name or "", match.namespace
+    if namespace == "committees":
+        found = PUBLIC_COMMITTEE_PAGES.get(name) or (
+            "elections" if any(word in name for word in ELECTION_WORDS) else "committees"
+        )
+    elif namespace == "scorecards":
+        found = "redblack" if name.startswith("public") else "scorecards"
+    else:
+        found = {"compounds": "registry", "campaigns": "campaigns"}.get(namespace, name)
+    return {"nav_section": found}

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tongde.context_processors.site",
                 "tongde.context_processors.roles",
+                "tongde.context_processors.section",
             ],
         },
     },

@@ -68,7 +68,10 @@ def test_the_list_of_communities_does_not_grow_in_queries(client, community, oth
 
 
 NAVBAR = re.compile(r'<nav class="navbar.*?</nav>', re.S)
-NAV_LINK = re.compile(r'class="(?:nav-link|dropdown-item)" href="(/[^"]*)"')
+NAV_LINK = re.compile(
+    r'class="(?:nav-link|dropdown-item)[^"]*"(?: aria-current="page")? href="(/[^"]*)"'
+)
+ACTIVE = re.compile(r'class="nav-link active" aria-current="page" href="(/[^"]*)"')
 ROLES = ["staff", "grid_worker", "company_user_a", "committee_member_a", "resident"]
 
 
@@ -141,3 +144,24 @@ def test_a_missing_page_has_the_sites_layout(client, settings):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "404.html" in [t.name for t in response.templates]
+
+
+@pytest.mark.parametrize(
+    ("role", "page", "marked"),
+    [
+        ("staff", "/today/", "/today/"),
+        ("staff", "/registry/compounds/", "/registry/"),
+        ("staff", "/committees/consultations/", "/committees/"),
+        ("staff", "/committees/elections/", "/committees/elections/"),
+        ("staff", "/campaigns/totals/", "/campaigns/operations/"),
+        ("resident", "/committees/opinions/new/", "/committees/opinions/"),
+        (None, "/committees/results/", "/committees/results/"),
+    ],
+)
+def test_the_menu_marks_the_section_of_the_page(role, page, marked, client, request, community):
+    if role:
+        client.force_login(request.getfixturevalue(role))
+    response = client.get(page)
+    assert response.status_code == 200
+    navbar = NAVBAR.search(response.content.decode()).group(0)
+    assert ACTIVE.findall(navbar) == [marked]
