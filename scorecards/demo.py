@@ -40,6 +40,7 @@ from compounds.demo import COMMUNITY, DEMO_COMPANY_COMPOUND, SEED
 from compounds.models import Community, Compound, ServiceContract
 
 from . import rules
+from .inspections import FindingInput, inspection_record
 from .models import (
     Agreement,
     Appeal,
@@ -170,6 +171,7 @@ def load(stdout: TextIO | None = None) -> Created:
     _veto_september(compounds["kangsheng-garden"], rubric, users)
     _publish(community, users, created)
     _load_earlier_reports(compounds, companies, users, created)
+    _open_item_at_kangsheng(compounds["kangsheng-garden"], items, users, created)
     _load_feedback()
 
     if stdout is not None:
@@ -182,6 +184,37 @@ def load(stdout: TextIO | None = None) -> Created:
             % vars(created)
         )
     return created
+
+
+def _open_item_at_kangsheng(compound, items, users, created) -> None:
+    """A grid worker's round of 24 November, recorded through the inspections service: its
+    finding is still the company's to answer when the story ends, so the demo company's inbox
+    and to-do page have something to act on (after the last full week of feedback)."""
+    day = dt.date(YEAR, 11, 24)
+    item = next(i for i in items if i.code == "stairwell_clutter")
+    inspection = inspection_record(
+        compound=compound,
+        day=day,
+        inspector=users[GRID_USERNAME],
+        findings=[
+            FindingInput(
+                criterion=item.criterion,
+                deduction_item=item,
+                description="12号楼1单元楼道堆放旧家具和纸箱，堵塞通道",
+                deadline_on=day + dt.timedelta(days=7),
+            )
+        ],
+        notes="网格员日常巡查",
+        today=STORY_TODAY,
+    )
+    # The service stamps the moment it runs; the demo tells the story's own day.
+    Inspection.objects.filter(pk=inspection.pk).update(created_at=_at(day, 10))
+    Finding.objects.filter(inspection=inspection).update(created_at=_at(day, 10))
+    RectificationEvent.objects.filter(rectification__finding__inspection=inspection).update(
+        at=_at(day, 10, 5)
+    )
+    created.inspections += 1
+    created.findings += 1
 
 
 def _veto_september(compound, rubric, users) -> None:

@@ -102,3 +102,19 @@ def test_second_run_changes_nothing(demo):
     call_command("load_demo", stdout=out)
     after = (Inspection.objects.count(), Publication.objects.count(), Finding.objects.count())
     assert after == before
+
+
+def test_the_demo_company_has_an_item_to_answer_at_the_storys_end(demo):
+    from django.contrib.auth import get_user_model
+    from django.utils import translation
+
+    from scorecards.demo import STORY_TODAY
+    from scorecards.inspections import COMPANY_TURN, inbox
+    from tongde import attention
+
+    company_user = get_user_model().objects.get(username="company")
+    waiting = inbox(user=company_user, on=STORY_TODAY).filter(status__in=COMPANY_TURN)
+    assert waiting.filter(deadline_on__gte=STORY_TODAY).exists()
+    with translation.override("en"):
+        tasks = {str(t.label): t.count for t in attention.company_tasks(company_user, STORY_TODAY)}
+    assert tasks["Rectification items to answer"] >= 1
