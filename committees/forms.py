@@ -196,6 +196,12 @@ class OpinionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What you saw, where and since when, and what you would like done."),
     )
+    photo = forms.FileField(
+        label=_("photo (optional)"),
+        required=False,
+        help_text=_("One photo of what you describe: JPEG, PNG or WebP."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
 
     def __init__(self, *args: Any, compounds: QuerySet[Compound], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

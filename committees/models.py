@@ -580,6 +580,11 @@ class Consultation(models.Model):
     received_on = models.DateField(_("received on"))
     resident_name = models.CharField(_("resident"), max_length=60, blank=True)
     opinion = models.TextField(_("opinion"))
+    # A photo the resident sent with an online opinion (checked by content, renamed).
+    photo = models.ImageField(_("photo"), upload_to="opinions/%Y/%m/", blank=True)
+    photo_thumbnail = models.ImageField(
+        _("thumbnail"), upload_to="opinions/thumbs/%Y/%m/", blank=True
+    )
     answer = models.TextField(_("answer"), blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
     recorded_by = models.ForeignKey(

@@ -18,7 +18,7 @@ Decisions where nothing says otherwise:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Compound
+from tongde import uploads
 
 from .models import Consultation
 
@@ -63,6 +64,14 @@ def opinion_compounds() -> QuerySet[Compound]:
     )
 
 
+def photo_readable(*, user: Any) -> QuerySet[Consultation]:
+    """Opinions whose photo ``user`` may open: their own, and those of the communities whose
+    ledger they read (staff and grid workers)."""
+    from .selectors import consultation_list
+
+    return consultation_list(user=user) | my_opinions(user=user)
+
+
 def my_opinions(*, user: Any) -> QuerySet[Consultation]:
     """The opinions this account gave online, newest first; nobody else's."""
     if not user.is_authenticated:
@@ -76,9 +85,16 @@ def my_opinions(*, user: Any) -> QuerySet[Consultation]:
 
 @transaction.atomic
 def opinion_submit(
-    *, user: Any, compound: Compound, topic: str, opinion: str, today: dt.date | None = None
+    *,
+    user: Any,
+    compound: Compound,
+    topic: str,
+    opinion: str,
+    photo: IO[bytes] | None = None,
+    today: dt.date | None = None,
 ) -> Consultation:
-    """Record a resident's opinion in the consultation ledger; all or nothing."""
+    """Record a resident's opinion in the consultation ledger, with an optional photo (checked
+    by its content, stored under a random name with a thumbnail); all or nothing."""
     if not user.is_authenticated:
         raise ValidationError(SIGN_IN_FIRST, code="anonymous")
     today = today or timezone.localdate()
@@ -96,6 +112,12 @@ def opinion_submit(
         )
     if compound.is_archived:
         errors["compound"] = ValidationError(COMPOUND_ARCHIVED, code="archived")
+    files = None
+    if photo is not None:
+        try:
+            files = uploads.photo_files(photo)
+        except ValidationError as exc:
+            errors["photo"] = exc
     if errors:
         raise ValidationError(errors)
     # Lock the account's row so that two submissions at once cannot both pass the limit.
@@ -112,6 +134,10 @@ def opinion_submit(
         opinion=opinion,
         recorded_by=user,
     )
+    if files is not None:
+        original, thumbnail = files
+        consultation.photo.save(original.name, original, save=False)
+        consultation.photo_thumbnail.save(thumbnail.name, thumbnail, save=False)
     consultation.full_clean()
     consultation.save()
     return consultation

@@ -24,6 +24,11 @@ urlpatterns = [
     # Residents' own opinions (views_opinions.py).
     path("opinions/", views_opinions.my_opinions, name="my_opinions"),
     path("opinions/new/", views_opinions.opinion_create, name="opinion_create"),
+    path(
+        "opinions/<int:pk>/photo/<str:which>/",
+        views_opinions.opinion_photo,
+        name="opinion_photo",
+    ),
     # Election lifecycle, candidates, vetting, objections (views_elections.py) and ballots,
     # voting codes, receipts, tally and results (views_voting.py) each declare their own routes.
     *views_elections.urlpatterns,

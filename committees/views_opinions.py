@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,11 @@ def my_opinions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def opinion_create(request: HttpRequest) -> HttpResponse:
-    form = OpinionForm(post_data(request), compounds=opinions.opinion_compounds())
+    form = OpinionForm(
+        post_data(request),
+        request.FILES if request.method == "POST" else None,
+        compounds=opinions.opinion_compounds(),
+    )
 
     def save(form: OpinionForm) -> str:
         opinions.opinion_submit(user=request.user, **form.cleaned_data)
@@ -49,3 +53,13 @@ def opinion_create(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+def opinion_photo(request: HttpRequest, pk: int, which: str) -> HttpResponse:
+    """An opinion's photo: for the resident who sent it and the staff who read the ledger."""
+    opinion = get_object_or_404(opinions.photo_readable(user=request.user), pk=pk)
+    field = {"image": opinion.photo, "thumb": opinion.photo_thumbnail}.get(which)
+    if not field:
+        raise Http404
+    return FileResponse(field.open("rb"))

@@ -221,3 +221,100 @@ def test_my_opinions_queries_do_not_grow_with_the_opinions(client, resident, com
     with CaptureQueriesContext(connection) as sixteen:
         assert client.get(url).content.decode().count('<article class="card') == 16
     assert len(sixteen) == len(one)
+
+
+# --- A photo with the opinion ------------------------------------------------------------------
+
+
+def _photo(data: bytes | None = None, name: str = "photo.jpg"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.tongde.test_uploads import image_bytes
+
+    return SimpleUploadedFile(name, image_bytes() if data is None else data, "image/jpeg")
+
+
+def test_a_photo_is_kept_with_a_thumbnail_under_a_random_name(resident, compound_a):
+    given = opinions.opinion_submit(
+        user=resident,
+        compound=compound_a,
+        topic="楼道堆物",
+        opinion="见照片。",
+        photo=_photo(name="我家楼道.jpg"),
+        today=DAY,
+    )
+    given.refresh_from_db()
+    assert given.photo.name.startswith("opinions/")
+    assert given.photo_thumbnail.name.startswith("opinions/thumbs/")
+    assert "我家楼道" not in given.photo.name
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [(b"MZ\x90\x00" + b"\x00" * 200, "not-a-photo.jpg"), (b"", "empty.jpg")],
+)
+def test_a_file_that_is_not_a_photo_is_refused_and_nothing_saved(resident, compound_a, data, name):
+    with pytest.raises(opinions.ValidationError) as refused:
+        opinions.opinion_submit(
+            user=resident,
+            compound=compound_a,
+            topic="t",
+            opinion="o",
+            photo=_photo(data, name),
+            today=DAY,
+        )
+    assert "photo" in refused.value.error_dict
+    assert not Consultation.objects.exists()
+
+
+def test_an_oversized_photo_is_refused(resident, compound_a, settings):
+    settings.PHOTO_MAX_BYTES = 1000
+    with pytest.raises(opinions.ValidationError) as refused:
+        _submit_with_photo(resident, compound_a)
+    assert "photo" in refused.value.error_dict
+    assert not Consultation.objects.exists()
+
+
+def _submit_with_photo(user, compound):
+    return opinions.opinion_submit(
+        user=user, compound=compound, topic="t", opinion="o", photo=_photo(), today=DAY
+    )
+
+
+def test_the_photo_opens_for_its_resident_and_the_communitys_staff_only(
+    client, resident, staff, grid_worker, compound_a, other_community
+):
+    given = _submit_with_photo(resident, compound_a)
+    url = _en("committees:opinion_photo", given.pk, "thumb")
+    for who in (resident, staff, grid_worker):
+        client.force_login(who)
+        assert client.get(url).status_code == 200
+    for who in (
+        factories.UserFactory(),
+        factories.membership_user("staff", community=other_community),
+    ):
+        client.force_login(who)
+        assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
+    client.force_login(resident)
+    assert client.get(_en("committees:opinion_photo", given.pk, "other")).status_code == 404
+
+
+def test_the_form_sends_a_photo_and_a_bad_one_is_shown_on_the_form(client, resident, compound_a):
+    client.force_login(resident)
+    url = _en("committees:opinion_create")
+    page = client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in page
+    bad = client.post(
+        url,
+        {"compound": compound_a.pk, "topic": "t", "opinion": "o", "photo": _photo(b"MZ" * 50)},
+    )
+    assert bad.status_code == 400
+    assert bad.context["form"].errors["photo"]
+    assert not Consultation.objects.exists()
+    good = client.post(
+        url, {"compound": compound_a.pk, "topic": "t", "opinion": "o", "photo": _photo()}
+    )
+    assert good.status_code == 302
+    assert Consultation.objects.get().photo
