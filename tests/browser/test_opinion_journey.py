@@ -1,0 +1,137 @@
+"""A resident's opinion end to end in a real browser: the resident signs in on a phone, lands on
+the home page, gives an opinion with a photo; staff see it on their to-do page, open the ledger
+and answer; the resident reads the answer on the phone.
+
+The community, the compound and the accounts come from factories; the browser drives the
+resident's and the staff's pages as they would be used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext, override
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from committees.models import Consultation
+from compounds.models import Membership
+from tests import factories
+from tests.browser.conftest import DESKTOP
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "tongde-browser-2026"  # noqa: S105
+COMPOUND = "康盛花园"
+TOPIC = "楼道灯不亮"
+OPINION = "3号楼2单元楼道灯坏了两周，晚上看不见台阶。"
+ANSWER = "已通知物业更换灯泡，11月30日前修好。"
+
+
+def _zh(message: str) -> str:
+    with override("zh-hans"):
+        return gettext(message)
+
+
+def _account(username: str, **extra):
+    user = factories.UserFactory(username=username, **extra)
+    validate_password(PASSWORD, user)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def _sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.locator("main input[name=username]").fill(username)
+    page.locator("main input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+
+
+def _fits_phone(page: Page) -> None:
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{page.url} is {width[0]} px wide on a {width[1]} px screen"
+
+
+def _jpeg(folder: Path) -> Path:
+    path = folder / "stairwell.jpg"
+    image = Image.new("RGB", (1200, 900), (60, 60, 70))
+    image.paste((230, 220, 120), (500, 100, 700, 300))
+    image.save(path, "JPEG", quality=85)
+    return path
+
+
+def test_a_resident_gives_an_opinion_with_a_photo_and_reads_the_staffs_answer(
+    live_server, page: Page, browser, step, tmp_path
+):
+    # given a community with a compound, a resident's account and a member of staff
+    community = factories.CommunityFactory(slug="tongde-lane", name="同德巷社区")
+    factories.CompoundFactory(community=community, name=COMPOUND, code="kangsheng-garden")
+    _account("zhang", first_name="张桂兰")
+    staff = _account("wang")
+    Membership.objects.create(user=staff, role=Membership.Role.STAFF, community=community)
+    base = live_server.url
+
+    # when the resident signs in on a phone, she lands on the home page, not a refusal
+    with step(page, "1-resident-home"):
+        _sign_in(page, base, "zhang")
+        expect(page).to_have_url(f"{base}/")
+        page.locator(".navbar-toggler").click()
+        page.get_by_role("link", name=_zh("My opinions")).click()
+        expect(page.locator("h1")).to_have_text(_zh("My opinions"))
+
+    # and gives an opinion with a photo
+    with step(page, "2-opinion-form"):
+        page.get_by_role("link", name=_zh("Give an opinion")).click()
+        page.locator("select[name=compound]").select_option(label=COMPOUND)
+        page.locator("input[name=topic]").fill(TOPIC)
+        page.locator("textarea[name=opinion]").fill(OPINION)
+        page.locator("input[name=photo]").set_input_files(_jpeg(tmp_path))
+        _fits_phone(page)
+        page.locator("main form button[type=submit]").click()
+
+    # then her list shows it, awaiting an answer, with the photo's thumbnail
+    with step(page, "3-awaiting"):
+        expect(page.locator("h1")).to_have_text(_zh("My opinions"))
+        card = page.locator("article", has_text=TOPIC)
+        expect(card).to_contain_text(_zh("awaiting an answer"))
+        thumbnail = card.locator("img")
+        thumbnail.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+        )
+        _fits_phone(page)
+    opinion = Consultation.objects.get()
+    assert (opinion.channel, opinion.resident_name) == ("online", "张桂兰")
+
+    # when staff sign in at a desk, their to-do page counts the opinion
+    desk_context = browser.new_context(**DESKTOP)
+    desk = desk_context.new_page()
+    with step(desk, "4-staff-todo"):
+        _sign_in(desk, base, "wang")
+        expect(desk).to_have_url(f"{base}/today/")
+        line = desk.locator(
+            "a[data-task-count]", has_text=_zh("Residents' opinions awaiting an answer")
+        )
+        expect(line).to_have_attribute("data-task-count", "1")
+        line.click()
+
+    # and they answer it from the ledger
+    with step(desk, "5-staff-answer"):
+        row = desk.locator("tr", has_text=TOPIC)
+        expect(row).to_contain_text("张桂兰")
+        row.get_by_role("link", name=_zh("Answer")).click()
+        expect(desk.locator("main img")).to_have_count(1)  # the resident's photo
+        desk.locator("textarea[name=answer]").fill(ANSWER)
+        desk.locator("main form button[type=submit]").click()
+        expect(desk.locator("tr", has_text=TOPIC)).to_contain_text(ANSWER)
+    desk_context.close()
+
+    # then the resident reads the answer on her phone
+    with step(page, "6-answered"):
+        page.reload()
+        card = page.locator("article", has_text=TOPIC)
+        expect(card).to_contain_text(_zh("answered"))
+        expect(card).to_contain_text(ANSWER)
+        _fits_phone(page)
