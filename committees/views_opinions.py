@@ -43,6 +43,7 @@ def opinion_create(request: HttpRequest) -> HttpResponse:
         form,
         save=save,
         template="committees/committee_form.html",
+        success=_("Thank you: your opinion has reached the community staff."),
         context={
             "title": _("Give an opinion"),
             "submit_label": _("Send to the community"),

@@ -35,17 +35,18 @@ def form_page(
     template: str,
     context: dict[str, Any],
     render_page: Callable[..., HttpResponse] = render,
+    success: str | None = None,
 ) -> HttpResponse:
-    """GET shows the form; a valid POST calls the service and redirects to the URL it returns;
-    a refusal by the service is shown on the form with status 400 and nothing is saved (services
-    are atomic)."""
+    """GET shows the form; a valid POST calls the service and redirects to the URL it returns
+    with ``success`` (default "Saved.") as a message; a refusal by the service is shown on the
+    form with status 400 and nothing is saved (services are atomic)."""
     if request.method == "POST" and form.is_valid():
         try:
             url = save(form)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, success or _("Saved."))
             return redirect(url)
     status = 400 if request.method == "POST" else 200
     return render_page(request, template, {"form": form, **context}, status=status)

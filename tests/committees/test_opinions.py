@@ -123,6 +123,8 @@ def test_a_resident_gives_an_opinion_through_the_form(client, resident, compound
     )
     assert response.status_code == 302
     assert response["Location"] == _en("committees:my_opinions")
+    shown = client.get(response["Location"]).content.decode()
+    assert "Thank you: your opinion has reached the community staff." in shown
     given = Consultation.objects.get()
     assert (given.compound, given.channel, given.recorded_by) == (compound_a, "online", resident)
 
