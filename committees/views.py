@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from compounds.models import Building, Compound, Unit
 from compounds.permissions import registry_reader_required
 from compounds.selectors import can_edit_community, staff_community_ids
+from tongde import exports
 from tongde.pages import form_page, post_data
 
 from . import selectors, services
@@ -454,6 +455,12 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
     _require_internal(user)
     qs = selectors.consultation_list(user=user).order_by("-received_on", "-pk")
     filterset = ConsultationFilter(request.GET, queryset=qs, request=request)
+    if exports.wants_xlsx(request) and filterset.is_valid():
+        # Every row the filters select, for the staff's own reports.
+        return exports.xlsx_response(
+            f"{_('Resident opinions')} {timezone.localdate():%Y-%m-%d}",
+            [_consultations_sheet(filterset.qs)],
+        )
     context = {
         "filter": filterset,
         "page": _paginate(request, filterset.qs),
@@ -465,6 +472,37 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         return _render(request, "committees/_consultation_rows.html", context)
     return _render(request, "committees/consultation_list.html", context)
+
+
+def _consultations_sheet(consultations) -> exports.Sheet:
+    return exports.Sheet(
+        title=_("Resident opinions"),
+        headers=[
+            _("received on"),
+            _("community"),
+            _("compound"),
+            _("channel"),
+            _("topic"),
+            _("resident"),
+            _("opinion"),
+            _("answer"),
+            _("answered on"),
+        ],
+        rows=(
+            [
+                c.received_on,
+                c.compound.community.name,
+                c.compound.name,
+                c.get_channel_display(),
+                c.topic,
+                c.resident_name,
+                c.opinion,
+                c.answer,
+                c.answered_on,
+            ]
+            for c in consultations.iterator(chunk_size=2000)
+        ),
+    )
 
 
 @registry_reader_required

@@ -320,3 +320,55 @@ def test_the_form_sends_a_photo_and_a_bad_one_is_shown_on_the_form(client, resid
     )
     assert good.status_code == 302
     assert Consultation.objects.get().photo
+
+
+# --- The ledger as a spreadsheet ---------------------------------------------------------------
+
+
+def _rows(response) -> list[tuple]:
+    import io
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200
+    assert response["Content-Type"].endswith("spreadsheetml.sheet")
+    (sheet,) = load_workbook(io.BytesIO(response.content), read_only=True).worksheets
+    return list(sheet.iter_rows(values_only=True))
+
+
+def test_staff_download_every_filtered_row_of_the_ledger(client, staff, resident, compound_a):
+    for n in range(3):
+        _submit(resident, compound_a, topic=f"网上{n}", today=DAY - dt.timedelta(days=n))
+    services.consultation_create(
+        compound=compound_a,
+        data={"topic": "电话", "channel": "phone", "received_on": DAY, "opinion": "…"},
+        user=staff,
+    )
+    client.force_login(staff)
+    url = _en("committees:consultation_list")
+    header, *rows = _rows(client.get(url, {"format": "xlsx", "channel": "online"}))
+    assert header[:5] == ("received on", "community", "compound", "channel", "topic")
+    assert sorted(row[4] for row in rows) == ["网上0", "网上1", "网上2"]
+    assert {row[2] for row in rows} == {compound_a.name}
+    assert len(_rows(client.get(url, {"format": "xlsx"}))) == 1 + 4
+
+
+@pytest.mark.parametrize("role", ["company_user_a", "resident", "committee_member_a"])
+def test_no_one_outside_the_community_downloads_the_ledger(client, request, role, compound_a):
+    client.force_login(request.getfixturevalue(role))
+    response = client.get(_en("committees:consultation_list"), {"format": "xlsx"})
+    assert response.status_code == 403
+
+
+def test_the_ledger_download_does_not_grow_in_queries(client, staff, resident, compound_a):
+    client.force_login(staff)
+    url = _en("committees:consultation_list")
+    _submit(resident, compound_a)
+    client.get(url, {"format": "xlsx"})
+    with CaptureQueriesContext(connection) as one:
+        client.get(url, {"format": "xlsx"})
+    for n in range(12):
+        _submit(factories.UserFactory(), compound_a, topic=f"t{n}")
+    with CaptureQueriesContext(connection) as many:
+        assert len(_rows(client.get(url, {"format": "xlsx"}))) == 1 + 13
+    assert len(many) == len(one)
