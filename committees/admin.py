@@ -9,6 +9,7 @@ its choices, so that not even the admin joins a dwelling to what it voted.
 from __future__ import annotations
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     Ballot,
@@ -91,12 +92,16 @@ class UnitHeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(admin.ModelAdmin):
+class ConsultationAdmin(SimpleHistoryAdmin):
     list_display = ["received_on", "compound", "channel", "topic", "answered_on"]
     list_filter = ["channel", "compound__community"]
     search_fields = ["topic", "opinion", "answer"]
     raw_id_fields = ["compound", "recorded_by"]
     date_hierarchy = "received_on"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Every opinion is kept with its answer: the ledger is what staff are held to.
+        return False
 
 
 class ElectionStepInline(admin.TabularInline):

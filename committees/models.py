@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from compounds.models import Building, Compound, Dwelling, Owner, Unit
 
@@ -595,6 +596,8 @@ class Consultation(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
+    # An answer may be corrected: the earlier wording stays in the history for the audit.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-received_on", "pk"]

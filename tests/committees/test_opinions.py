@@ -372,3 +372,24 @@ def test_the_ledger_download_does_not_grow_in_queries(client, staff, resident, c
     with CaptureQueriesContext(connection) as many:
         assert len(_rows(client.get(url, {"format": "xlsx"}))) == 1 + 13
     assert len(many) == len(one)
+
+
+def test_a_corrected_answer_keeps_the_earlier_wording_in_the_history(resident, staff, compound_a):
+    given = _submit(resident, compound_a)
+    services.consultation_answer(consultation=given, answer="下周修", answered_on=DAY, user=staff)
+    services.consultation_answer(
+        consultation=given, answer="已于本周修好", answered_on=DAY, user=staff
+    )
+    answers = list(given.history.order_by("history_date").values_list("answer", flat=True))
+    assert answers == ["", "下周修", "已于本周修好"]
+
+
+def test_the_admin_cannot_delete_an_opinion(rf, compound_a):
+    from django.contrib import admin
+
+    from tests import factories
+
+    site_admin = admin.site._registry[Consultation]
+    request = rf.get("/")
+    request.user = factories.UserFactory(is_superuser=True, is_staff=True)
+    assert site_admin.has_delete_permission(request) is False
