@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/v1/communities/<slug:slug>/redblack/", include("scorecards.urls_api")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("_bench/hello", views.hello, name="bench_hello"),
+    # Browsers and feed readers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 # People read these: "/" is Chinese, "/en/" English.

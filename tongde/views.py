@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -141,6 +142,13 @@ def _broker() -> str:
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         return conn.transport.driver_name
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links; send them to the static icon (at
+    request time: the hashed name exists only once collectstatic has run)."""
+    return redirect(static("favicon.svg"))
 
 
 @require_GET

@@ -242,3 +242,16 @@ def test_home_queries_do_not_grow_with_the_communities(client, community):
     with CaptureQueriesContext(connection) as three:
         client.get("/")
     assert len(three) == len(one)
+
+
+@pytest.mark.django_db
+def test_the_favicon_is_linked_and_the_old_address_finds_it(client):
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/").content.decode()
+    assert 'rel="icon"' in page
+    assert "favicon.svg" in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith("favicon.svg")
+    assert finders.find("favicon.svg")
