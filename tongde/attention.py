@@ -31,9 +31,10 @@ from scorecards.models import (
     Scorecard,
     ScorecardReply,
     ScoringSettings,
+    next_month,
     previous_month,
 )
-from scorecards.reports import report_compliance_rows
+from scorecards.reports import Compliance, report_compliance_rows
 
 
 @dataclass(frozen=True)
@@ -136,14 +137,17 @@ def company_tasks(user: Any, today: dt.date) -> list[Task]:
     own_items = rectification_list(user=user).filter(company_id__in=companies)
     month = previous_month(today)
     served = set(
-        ServiceContract.objects.filter(company_id__in=companies, starts_on__lt=today)
+        ServiceContract.objects.filter(company_id__in=companies, starts_on__lt=next_month(month))
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=month))
         .values_list("compound_id", flat=True)
     )
-    unfiled = sum(
-        row.first_submitted_at is None
+    unfiled = [
+        row
         for row in report_compliance_rows(served, month, today=today).values()
-    )
+        if row.first_submitted_at is None
+    ]
+    # Red once a report is past its due day; before that it is a reminder.
+    overdue_report = any(row.status != Compliance.NOT_DUE for row in unfiled)
     return [
         Task(
             _("Rectification items to answer"),
@@ -177,9 +181,9 @@ def company_tasks(user: Any, today: dt.date) -> list[Task]:
         ),
         Task(
             _("Monthly reports of last month not yet submitted"),
-            unfiled,
+            len(unfiled),
             reverse("scorecards:my_reports"),
-            urgent=True,
+            urgent=overdue_report,
         ),
     ]
 

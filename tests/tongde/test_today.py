@@ -10,7 +10,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from committees.models import Consultation
 from scorecards.models import Rectification
@@ -183,3 +183,22 @@ def test_another_communitys_unpublished_month_is_not_yours(compound_a, other_com
     scoring.draft_month(dt.date(2026, 9, 1), today=dt.date(2026, 10, 1), notify=False)
     stranger = factories.membership_user("staff", community=other_community)
     assert attention._list_to_publish(stranger, dt.date(2026, 10, 20), "/").count == 0
+
+
+@pytest.mark.parametrize(("day", "count", "urgent"), [(3, 1, False), (5, 1, False), (6, 1, True)])
+def test_last_months_report_is_a_reminder_until_due_then_urgent(
+    company_user_a, compound_a, company_a, day, count, urgent
+):
+    from tongde import attention
+
+    # A compound taken on this month owes no report for last month.
+    newcomer = factories.CompoundFactory(community=compound_a.community)
+    factories.ServiceContractFactory(
+        compound=newcomer, company=company_a, starts_on=dt.date(2026, 10, 2)
+    )
+    with translation.override("en"):
+        tasks = {
+            str(t.label): t for t in attention.company_tasks(company_user_a, dt.date(2026, 10, day))
+        }
+    task = tasks["Monthly reports of last month not yet submitted"]
+    assert (task.count, task.urgent) == (count, urgent)
