@@ -235,7 +235,7 @@ def _version_key(slug: str) -> str:
 # by default): most hits then touch no shared cache at all. Another worker may so serve the old
 # list for up to that second after a publication; the worker that published drops it at once.
 LOCAL_PAGES = 256
-_local: OrderedDict[str, str] = OrderedDict()
+_local: OrderedDict[str, bytes] = OrderedDict()
 _versions: dict[str, tuple[float, str]] = {}
 
 
@@ -264,28 +264,35 @@ def community_version(slug: str) -> str:
 
 def page_key(slug: str, language: str, *parts: object) -> str:
     bits = ":".join(str(p) for p in parts)
-    return f"scorecards:public:{slug}:{community_version(slug)}:{language}:{bits}"
+    # ":b": the value is encoded bytes (a worker of an older release reading it would fail).
+    return f"scorecards:public:{slug}:{community_version(slug)}:{language}:{bits}:b"
 
 
-def cached_page(key: str) -> str | None:
-    """The rendering stored under ``key``: this process's copy, else the shared cache's."""
-    html = _local.get(key)
-    if html is not None:
+def cached_page(key: str) -> bytes | None:
+    """The rendering stored under ``key``, encoded: this process's copy, else the shared
+    cache's. Kept as bytes so that a hit does not encode 7 KB of Chinese text again."""
+    body = _local.get(key)
+    if body is not None:
         _local.move_to_end(key)
-        return html
+        return body
     html = cache.get(key)
-    if html is not None:
-        _remember(key, html)
-    return html
+    if html is None:
+        return None
+    body = html.encode() if isinstance(html, str) else html
+    _remember(key, body)
+    return body
 
 
-def store_page(key: str, html: str) -> None:
-    cache.set(key, html, PAGE_SECONDS)
-    _remember(key, html)
+def store_page(key: str, html: str) -> bytes:
+    """Keep a rendering in the shared cache and this process's copy; returns it encoded."""
+    body = html.encode()
+    cache.set(key, body, PAGE_SECONDS)
+    _remember(key, body)
+    return body
 
 
-def _remember(key: str, html: str) -> None:
-    _local[key] = html
+def _remember(key: str, body: bytes) -> None:
+    _local[key] = body
     while len(_local) > LOCAL_PAGES:
         _local.popitem(last=False)
 

@@ -41,6 +41,7 @@ from .public import (
 )
 
 CSRF_PLACEHOLDER = "@@scorecards-public-csrf@@"
+CSRF_BYTES = CSRF_PLACEHOLDER.encode()
 
 
 def language_links(request: HttpRequest) -> list[dict]:
@@ -64,19 +65,18 @@ def _serve(request: HttpRequest, slug: str, parts: tuple, build) -> HttpResponse
         template, context = build()
         return HttpResponse(render_to_string(template, context, request=request))
     key = page_key(slug, get_language(), *parts)
-    html = cached_page(key)
-    if html is None:
+    body = cached_page(key)
+    if body is None:
         template, context = build()
         context = {
             **context,
             "language_links": language_links(request),
             "csrf_token": CSRF_PLACEHOLDER,
         }
-        html = render_to_string(template, context, request=request)
-        store_page(key, html)
-    if CSRF_PLACEHOLDER in html:  # a template that still posts a form gets the visitor's token
-        html = html.replace(CSRF_PLACEHOLDER, str(get_token(request)))
-    return HttpResponse(html)
+        body = store_page(key, render_to_string(template, context, request=request))
+    if CSRF_BYTES in body:  # a template that still posts a form gets the visitor's token
+        body = body.replace(CSRF_BYTES, str(get_token(request)).encode())
+    return HttpResponse(body)
 
 
 def _community(slug: str) -> Community:
