@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from committees import opinions
 from compounds.models import Community
 from compounds.selectors import is_registry_reader
 
@@ -31,7 +32,13 @@ def home(request: HttpRequest) -> HttpResponse:
     documents: the home page is the most visited page and must not recount the registry)."""
     communities = Community.objects.select_related("street__district").order_by("name")
     documents = [_cached_document(c, None) for c in communities]
-    return render(request, "home.html", {"documents": documents})
+    context = {"documents": documents, "opinions_waiting": None}
+    if request.user.is_authenticated and not is_registry_reader(request.user):
+        # A resident's own corner: how many of their opinions still wait for an answer.
+        context["opinions_waiting"] = (
+            opinions.my_opinions(user=request.user).filter(answered_on__isnull=True).count()
+        )
+    return render(request, "home.html", context)
 
 
 @login_required

@@ -255,3 +255,24 @@ def test_the_favicon_is_linked_and_the_old_address_finds_it(client):
     assert response.status_code == 302
     assert response["Location"].endswith("favicon.svg")
     assert finders.find("favicon.svg")
+
+
+@pytest.mark.django_db
+def test_home_invites_the_public_and_tells_a_resident_what_waits(client, community, resident):
+    from committees import opinions
+
+    page = client.get("/en/").content.decode()
+    assert 'data-figure="opinions"' in page
+    assert "/en/committees/opinions/new/" in page
+    compound = factories.CompoundFactory(community=community)
+    opinions.opinion_submit(user=resident, compound=compound, topic="t", opinion="o")
+    client.force_login(resident)
+    page = client.get("/en/").content.decode()
+    assert "1 of your opinions is waiting for an answer." in page
+    assert "/en/committees/opinions/" in page
+
+
+@pytest.mark.django_db
+def test_home_has_no_opinion_corner_for_staff(client, staff):
+    client.force_login(staff)
+    assert 'data-figure="opinions"' not in client.get("/en/").content.decode()
