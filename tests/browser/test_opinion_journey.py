@@ -77,8 +77,10 @@ def test_a_resident_gives_an_opinion_with_a_photo_and_reads_the_staffs_answer(
     with step(page, "1-resident-home"):
         _sign_in(page, base, "zhang")
         expect(page).to_have_url(f"{base}/")
+        # the home page tells her what waits, and the menu leads to her opinions
+        expect(page.locator("[data-figure=opinions]")).to_be_visible()
         page.locator(".navbar-toggler").click()
-        page.get_by_role("link", name=_zh("My opinions")).click()
+        page.locator("#nav").get_by_role("link", name=_zh("My opinions")).click()
         expect(page.locator("h1")).to_have_text(_zh("My opinions"))
 
     # and gives an opinion with a photo
