@@ -72,6 +72,11 @@ def photo_readable(*, user: Any) -> QuerySet[Consultation]:
     return consultation_list(user=user) | my_opinions(user=user)
 
 
+def waiting_count(*, user: Any) -> int:
+    """How many of the account's online opinions still wait for an answer."""
+    return my_opinions(user=user).filter(answered_on__isnull=True).count()
+
+
 def my_opinions(*, user: Any) -> QuerySet[Consultation]:
     """The opinions this account gave online, newest first; nobody else's."""
     if not user.is_authenticated:
@@ -127,7 +132,7 @@ def opinion_submit(
         raise ValidationError(TOO_MANY_TODAY, code="limit", params={"limit": DAILY_LIMIT})
     consultation = Consultation(
         compound=compound,
-        topic=topic[: Consultation._meta.get_field("topic").max_length],
+        topic=topic,
         channel=Consultation.Channel.ONLINE,
         received_on=today,
         resident_name=(user.get_full_name() or user.get_username())[:60],

@@ -275,11 +275,9 @@ def cached_page(key: str) -> bytes | None:
     if body is not None:
         _local.move_to_end(key)
         return body
-    html = cache.get(key)
-    if html is None:
-        return None
-    body = html.encode() if isinstance(html, str) else html
-    _remember(key, body)
+    body = cache.get(key)
+    if body is not None:
+        _remember(key, body)
     return body
 
 

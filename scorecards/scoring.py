@@ -1129,6 +1129,15 @@ def scoring_community_ids(user: Any) -> set[int] | None:
     return staff_community_ids(user, include_grid_workers=False)
 
 
+def scoring_communities(user: Any) -> list[Community]:
+    """The communities whose scoring ``user`` runs, by name (every one for a superuser)."""
+    ids = scoring_community_ids(user)
+    communities = Community.objects.order_by("name")
+    if ids is not None:
+        communities = communities.filter(pk__in=ids)
+    return list(communities)
+
+
 def is_scoring_staff(user: Any) -> bool:
     ids = scoring_community_ids(user)
     return ids is None or bool(ids)

@@ -13,7 +13,6 @@ Who may do what (tests/scorecards/test_reports_views.py holds the full table):
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from compounds import selectors as registry
-from compounds.models import Community, Compound, ServiceContract
+from compounds.models import Compound, ServiceContract
 from compounds.permissions import registry_reader_required, staff_required
 from tongde import uploads
 from tongde.pages import add_service_errors, post_data
@@ -42,6 +41,7 @@ from .models import (
     next_month,
     previous_month,
 )
+from .scoring import scoring_communities
 
 PAGE_SIZE = 50
 MY_MONTHS = 12
@@ -59,13 +59,6 @@ def _company_ids(request: HttpRequest) -> set[int]:
     if not ids:
         raise PermissionDenied
     return ids
-
-
-def _staff_communities(user) -> Any:
-    qs = Community.objects.order_by("name")
-    if user.is_superuser:
-        return qs
-    return qs.filter(pk__in=registry.staff_community_ids(user, include_grid_workers=False))
 
 
 def _due_days(community_ids: set[int], years: set[int]) -> dict[tuple[int, int], tuple[int, int]]:
@@ -340,7 +333,7 @@ def report_attachment(request: HttpRequest, pk: int) -> FileResponse:
 @staff_required
 def report_list(request: HttpRequest) -> HttpResponse:
     """One community's month: every compound under contract, its report (or none) and timeliness."""
-    communities = list(_staff_communities(request.user))
+    communities = scoring_communities(request.user)
     if not communities:
         raise PermissionDenied
     community = next(
@@ -404,7 +397,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def reports_overdue(request: HttpRequest) -> HttpResponse:
     """The staff dashboard panel: late and missing reports of the last three months."""
     today = timezone.localdate()
-    communities = list(_staff_communities(request.user))
+    communities = scoring_communities(request.user)
     late = reports.late_and_missing_by_community(communities, today)
     panels = [{"community": c, "rows": late[c.pk]} for c in communities]
     return render(request, "scorecards/reports/overdue.html", {"panels": panels, "today": today})

@@ -113,16 +113,12 @@ def _publication(request: HttpRequest, pk: int) -> Publication:
 @reader_required
 def home(request: HttpRequest) -> HttpResponse:
     if scoring.is_scoring_staff(request.user):
-        ids = scoring.scoring_community_ids(request.user)
-        communities = Community.objects.order_by("name")
-        if ids is not None:
-            communities = communities.filter(pk__in=ids)
         today = timezone.localdate()
-        month = previous_month(today)
+        panels = scoring.staff_attention(scoring.scoring_communities(request.user), today)
         return render(
             request,
             "scorecards/scoring/home.html",
-            {"panels": scoring.staff_attention(list(communities), today), "month": month},
+            {"panels": panels, "month": previous_month(today)},
         )
     cards = (
         scoring.scorecard_list(user=request.user)

@@ -25,11 +25,8 @@ from compounds.selectors import company_ids, staff_community_ids
 from scorecards import scoring
 from scorecards.inspections import COMPANY_TURN, overdue_q, rectification_list
 from scorecards.models import (
-    Appeal,
-    Publication,
     Rectification,
     Scorecard,
-    ScorecardReply,
     ScoringSettings,
     next_month,
     previous_month,
@@ -72,9 +69,10 @@ def follow_up_tasks(user: Any, today: dt.date) -> list[Task]:
 
 def staff_tasks(user: Any, today: dt.date) -> list[Task]:
     """Community staff, who decide (grid workers do not): opinions to answer, fixes to verify,
-    the list to publish, the companies' replies and appeals."""
+    and what the scoring home shows per community (``scoring.staff_attention``) summed over
+    their communities: the list to publish, late reports, the companies' replies and appeals."""
     home = reverse("scorecards:scoring_home")
-    cards = scoring.scorecard_list(user=user)
+    panels = scoring.staff_attention(scoring.scoring_communities(user), today)
     return [
         Task(
             _("Residents' opinions awaiting an answer"),
@@ -91,40 +89,35 @@ def staff_tasks(user: Any, today: dt.date) -> list[Task]:
             patrols.problem_list(user=user).filter(status=Problem.Status.ANSWERED).count(),
             _url("campaigns:problem_list", status=Problem.Status.ANSWERED),
         ),
-        _list_to_publish(user, today, home),
+        _lists_to_publish(panels, today, home),
+        Task(
+            _("Monthly reports late or missing (last three months)"),
+            sum(len(panel["late_reports"]) for panel in panels),
+            reverse("scorecards:reports_overdue"),
+            urgent=True,
+        ),
         Task(
             _("Companies' replies to scorecards, to answer"),
-            ScorecardReply.objects.filter(scorecard__in=cards, answered_at__isnull=True).count(),
+            sum(panel["replies_to_answer"] for panel in panels),
             home,
         ),
         Task(
             _("Appeals against a black listing, to decide"),
-            scoring.appeal_list(user=user).filter(status=Appeal.Status.PENDING).count(),
+            sum(panel["appeals_to_decide"] for panel in panels),
             reverse("scorecards:scoring_appeals"),
             urgent=True,
         ),
     ]
 
 
-def _list_to_publish(user: Any, today: dt.date, home: str) -> Task:
-    """Communities whose last month is drafted but not yet published; urgent once a community's
-    publication day (the 15th by default) has passed."""
-    month = previous_month(today)
-    waiting = set(
-        scoring.scorecard_list(user=user)
-        .filter(month=month, status=Scorecard.Status.DRAFT)
-        .exclude(
-            compound__community_id__in=Publication.objects.filter(month=month).values(
-                "community_id"
-            )
-        )
-        .values_list("compound__community_id", flat=True)
-        .distinct()
-    )
+def _lists_to_publish(panels: list[dict], today: dt.date, home: str) -> Task:
+    """Communities whose last month is drafted and none of it published; urgent once a
+    community's publication day (the 15th by default) has passed."""
+    waiting = {p["community"].pk for p in panels if p["drafts"] and not p["published"]}
     by_day = dict(
-        ScoringSettings.objects.filter(community_id__in=waiting, year=month.year).values_list(
-            "community_id", "publish_by_day"
-        )
+        ScoringSettings.objects.filter(
+            community_id__in=waiting, year=previous_month(today).year
+        ).values_list("community_id", "publish_by_day")
     )
     default = ScoringSettings._meta.get_field("publish_by_day").default
     late = any(today.day > by_day.get(pk, default) for pk in waiting)

@@ -35,9 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {"documents": documents, "opinions_waiting": None}
     if request.user.is_authenticated and not is_registry_reader(request.user):
         # A resident's own corner: how many of their opinions still wait for an answer.
-        context["opinions_waiting"] = (
-            opinions.my_opinions(user=request.user).filter(answered_on__isnull=True).count()
-        )
+        context["opinions_waiting"] = opinions.waiting_count(user=request.user)
     return render(request, "home.html", context)
 
 

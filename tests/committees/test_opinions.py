@@ -393,3 +393,10 @@ def test_the_admin_cannot_delete_an_opinion(rf, compound_a):
     request = rf.get("/")
     request.user = factories.UserFactory(is_superuser=True, is_staff=True)
     assert site_admin.has_delete_permission(request) is False
+
+
+def test_an_overlong_topic_is_refused_not_cut(resident, compound_a):
+    with pytest.raises(opinions.ValidationError) as refused:
+        _submit(resident, compound_a, topic="题" * 101)
+    assert "topic" in refused.value.error_dict
+    assert not Consultation.objects.exists()

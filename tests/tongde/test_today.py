@@ -160,29 +160,35 @@ def test_the_page_does_not_grow_in_queries(client, request, role, compound_a, co
     assert len(many) == len(few)
 
 
+def _publish_task(user, day: dt.date):
+    from tongde import attention
+
+    with translation.override("en"):
+        tasks = {str(t.label): t for t in attention.staff_tasks(user, day)}
+    return tasks["Last month's red/black lists to publish"]
+
+
 @pytest.mark.parametrize(("day", "urgent"), [(14, False), (15, False), (16, True)])
 def test_last_months_list_to_publish_turns_urgent_after_the_publication_day(
     staff, community, compound_a, day, urgent
 ):
     from scorecards import scoring
-    from tongde import attention
 
     september, october = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
     scoring.draft_month(september, today=october, notify=False)
-    task = attention._list_to_publish(staff, dt.date(2026, 10, day), "/")
+    task = _publish_task(staff, dt.date(2026, 10, day))
     assert (task.count, task.urgent) == (1, urgent)
     scoring.publish_month(community=community, month=september, user=staff, notify=False)
-    task = attention._list_to_publish(staff, dt.date(2026, 10, day), "/")
+    task = _publish_task(staff, dt.date(2026, 10, day))
     assert (task.count, task.urgent) == (0, False)
 
 
 def test_another_communitys_unpublished_month_is_not_yours(compound_a, other_community):
     from scorecards import scoring
-    from tongde import attention
 
     scoring.draft_month(dt.date(2026, 9, 1), today=dt.date(2026, 10, 1), notify=False)
     stranger = factories.membership_user("staff", community=other_community)
-    assert attention._list_to_publish(stranger, dt.date(2026, 10, 20), "/").count == 0
+    assert _publish_task(stranger, dt.date(2026, 10, 20)).count == 0
 
 
 @pytest.mark.parametrize(("day", "count", "urgent"), [(3, 1, False), (5, 1, False), (6, 1, True)])
@@ -202,3 +208,12 @@ def test_last_months_report_is_a_reminder_until_due_then_urgent(
         }
     task = tasks["Monthly reports of last month not yet submitted"]
     assert (task.count, task.urgent) == (count, urgent)
+
+
+def test_late_reports_count_what_the_overdue_reports_page_lists(client, staff, compound_a):
+    from scorecards.reports import late_and_missing
+
+    client.force_login(staff)
+    count, url = _tasks(client)["Monthly reports late or missing (last three months)"]
+    assert count == len(late_and_missing(compound_a.community, timezone.localdate())) > 0
+    assert client.get(url).status_code == 200
