@@ -10,12 +10,10 @@ page with its thumbnail, the internal totals by month and by week, and the publi
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
-from django.utils.translation import gettext, override
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -24,10 +22,10 @@ from campaigns.services import disorders_seed
 from compounds.models import Membership
 from tests import factories
 from tests.browser.conftest import PHONE
+from tests.browser.helpers import PASSWORD, fits_phone, jpeg, log_in, zh
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "tongde-browser-2026"  # noqa: S105
 # The recorder's full name: the public page must never show it (nor the username).
 WORKER_FIRST, WORKER_LAST = "秀兰", "网格员王"
 COMPOUND, OTHER_COMPOUND = "同德巷小区", "西环北路楼院8号"
@@ -36,31 +34,10 @@ DISORDERS = ("乱堆乱放", "楼道杂物")
 PERSONS = {"persons_grid_workers": "3", "persons_residents": "12"}
 
 
-def _zh(message: str) -> str:
-    """What the page says by default (Chinese), whether or not the catalog translates it."""
-    with override("zh-hans"):
-        return gettext(message)
-
-
 def _last_friday() -> dt.date:
     # The latest Friday that is not in the future in Asia/Shanghai (today, if today is one).
     today = timezone.localdate()
     return today - dt.timedelta(days=(today.weekday() - 4) % 7)
-
-
-def _fits_phone(page: Page) -> None:
-    # Nothing wider than the screen: a grid worker in the lane must never scroll sideways.
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url} is {width[0]} px wide on a {width[1]} px screen"
-
-
-def _jpeg(folder: Path) -> Path:
-    # A real photo-sized JPEG (the server judges uploads by content, and thumbnails it).
-    path = folder / "before.jpg"
-    image = Image.new("RGB", (1200, 900), (120, 140, 90))
-    image.paste((200, 60, 40), (300, 200, 900, 700))
-    image.save(path, "JPEG", quality=85)
-    return path
 
 
 def _figures(row) -> None:
@@ -89,25 +66,22 @@ def test_grid_worker_logs_a_friday_clean_up_with_a_photo_on_a_phone_and_totals_c
     worker.save()
     Membership.objects.create(user=worker, role=Membership.Role.GRID_WORKER, community=community)
     held_on = _last_friday()
-    photo = _jpeg(tmp_path)
+    photo = jpeg(tmp_path)
     base = live_server.url
 
     # when the grid worker logs in on a phone
     worker_page = page
     with step(worker_page, "1-login"):
-        worker_page.goto(f"{base}/accounts/login/?next=/campaigns/operations/")
-        worker_page.locator("main input[name=username]").fill(worker.username)
-        worker_page.locator("main input[name=password]").fill(PASSWORD)
-        worker_page.locator("main form button[type=submit]").click()
-        record = worker_page.get_by_role("link", name=_zh("Record an operation"))
+        log_in(worker_page, base, worker.username, "/campaigns/operations/")
+        record = worker_page.get_by_role("link", name=zh("Record an operation"))
         expect(record).to_be_visible()
 
     # and opens the new-operation page and fills it in
     with step(worker_page, "2-form"):
         record.click()
-        expect(worker_page.locator("h1")).to_have_text(_zh("Record a clean-up operation"))
+        expect(worker_page.locator("h1")).to_have_text(zh("Record a clean-up operation"))
         worker_page.locator("select[name=kind]").select_option(
-            label=_zh("Friday concentrated clean-up")
+            label=zh("Friday concentrated clean-up")
         )
         worker_page.locator("input[name=held_on]").fill(held_on.isoformat())
         worker_page.get_by_label(COMPOUND, exact=True).check()
@@ -119,13 +93,13 @@ def test_grid_worker_logs_a_friday_clean_up_with_a_photo_on_a_phone_and_totals_c
         worker_page.locator("input[name=tonnes]").fill("3.5")
         # The photo goes through the file input, as the phone's camera or gallery would give it.
         worker_page.locator("input[name=photos_before]").set_input_files(photo)
-        _fits_phone(worker_page)
+        fits_phone(worker_page)
 
     # and saves it
     with step(worker_page, "3-detail"):
         worker_page.locator("main form button[type=submit]").click()
         # then the detail page shows the operation with the photo's thumbnail, loaded
-        heading = f"{held_on.isoformat()} {_zh('Friday concentrated clean-up')}"
+        heading = f"{held_on.isoformat()} {zh('Friday concentrated clean-up')}"
         expect(worker_page.locator("h1")).to_have_text(heading)
         thumbnail = worker_page.locator("main img[src*='/thumb/']")
         expect(thumbnail).to_have_count(1)
@@ -136,7 +110,7 @@ def test_grid_worker_logs_a_friday_clean_up_with_a_photo_on_a_phone_and_totals_c
         )
         # no load mismatch here (2 truckloads, 3.5 t): no warning
         expect(worker_page.locator(".alert-warning")).to_have_count(0)
-        _fits_phone(worker_page)
+        fits_phone(worker_page)
 
     # and it is stored as typed, recorded by the grid worker, with one private photo
     campaign = Campaign.objects.get()
@@ -154,7 +128,7 @@ def test_grid_worker_logs_a_friday_clean_up_with_a_photo_on_a_phone_and_totals_c
     month = f"{held_on.year}-{held_on.month:02d}"
     with step(worker_page, "4-totals-month"):
         # (by month, of the latest year with an operation, is what the menu link opens)
-        worker_page.get_by_role("link", name=_zh("Totals"), exact=True).click()
+        worker_page.get_by_role("link", name=zh("Totals"), exact=True).click()
         # then the month's row and the year's total count the operation
         _figures(worker_page.locator("#totals-by-period tbody tr", has_text=month))
         _figures(worker_page.locator("#totals-by-period tfoot tr"))
@@ -162,7 +136,7 @@ def test_grid_worker_logs_a_friday_clean_up_with_a_photo_on_a_phone_and_totals_c
         by_compound = worker_page.locator("#totals-by-compound")
         _figures(by_compound.locator("tbody tr", has_text=COMPOUND))
         expect(by_compound).not_to_contain_text(OTHER_COMPOUND)
-        _fits_phone(worker_page)
+        fits_phone(worker_page)
 
     # and switches the page to weeks with its form
     week = "{}-W{:02d}".format(*held_on.isocalendar()[:2])
@@ -171,7 +145,7 @@ def test_grid_worker_logs_a_friday_clean_up_with_a_photo_on_a_phone_and_totals_c
         worker_page.locator("main form button[type=submit]").click()
         # then the Friday's ISO week counts it
         _figures(worker_page.locator("#totals-by-period tbody tr", has_text=week))
-        _fits_phone(worker_page)
+        fits_phone(worker_page)
 
     # when an anonymous visitor opens the public totals on another phone
     visitor_context = browser.new_context(**PHONE)
@@ -184,7 +158,7 @@ def test_grid_worker_logs_a_friday_clean_up_with_a_photo_on_a_phone_and_totals_c
         _figures(visitor.locator("#totals-by-compound tbody tr", has_text=COMPOUND))
         for name in DISORDERS:
             _figures(visitor.locator("#totals-by-disorder tbody tr", has_text=name))
-        _fits_phone(visitor)
+        fits_phone(visitor)
         # and no name of the recorder, and not the private photo
         text = visitor.locator("body").inner_text()
         for secret in (worker.username, WORKER_FIRST, WORKER_LAST):

@@ -7,31 +7,22 @@ resident's and the staff's pages as they would be used."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth.password_validation import validate_password
-from django.utils.translation import gettext, override
-from PIL import Image
 from playwright.sync_api import Page, expect
 
 from committees.models import Consultation
 from compounds.models import Membership
 from tests import factories
 from tests.browser.conftest import DESKTOP
+from tests.browser.helpers import PASSWORD, fits_phone, jpeg, log_in, zh
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "tongde-browser-2026"  # noqa: S105
 COMPOUND = "康盛花园"
 TOPIC = "楼道灯不亮"
 OPINION = "3号楼2单元楼道灯坏了两周，晚上看不见台阶。"
 ANSWER = "已通知物业更换灯泡，11月30日前修好。"
-
-
-def _zh(message: str) -> str:
-    with override("zh-hans"):
-        return gettext(message)
 
 
 def _account(username: str, **extra):
@@ -40,26 +31,6 @@ def _account(username: str, **extra):
     user.set_password(PASSWORD)
     user.save()
     return user
-
-
-def _sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator("main input[name=username]").fill(username)
-    page.locator("main input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-
-
-def _fits_phone(page: Page) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url} is {width[0]} px wide on a {width[1]} px screen"
-
-
-def _jpeg(folder: Path) -> Path:
-    path = folder / "stairwell.jpg"
-    image = Image.new("RGB", (1200, 900), (60, 60, 70))
-    image.paste((230, 220, 120), (500, 100, 700, 300))
-    image.save(path, "JPEG", quality=85)
-    return path
 
 
 def test_a_resident_gives_an_opinion_with_a_photo_and_reads_the_staffs_answer(
@@ -75,35 +46,35 @@ def test_a_resident_gives_an_opinion_with_a_photo_and_reads_the_staffs_answer(
 
     # when the resident signs in on a phone, she lands on the home page, not a refusal
     with step(page, "1-resident-home"):
-        _sign_in(page, base, "zhang")
+        log_in(page, base, "zhang")
         expect(page).to_have_url(f"{base}/")
         # the home page tells her what waits, and the menu leads to her opinions
         expect(page.locator("[data-figure=opinions]")).to_be_visible()
         page.locator(".navbar-toggler").click()
-        page.locator("#nav").get_by_role("link", name=_zh("My opinions")).click()
-        expect(page.locator("h1")).to_have_text(_zh("My opinions"))
+        page.locator("#nav").get_by_role("link", name=zh("My opinions")).click()
+        expect(page.locator("h1")).to_have_text(zh("My opinions"))
 
     # and gives an opinion with a photo
     with step(page, "2-opinion-form"):
-        page.get_by_role("link", name=_zh("Give an opinion")).click()
+        page.get_by_role("link", name=zh("Give an opinion")).click()
         page.locator("select[name=compound]").select_option(label=COMPOUND)
         page.locator("input[name=topic]").fill(TOPIC)
         page.locator("textarea[name=opinion]").fill(OPINION)
-        page.locator("input[name=photo]").set_input_files(_jpeg(tmp_path))
-        _fits_phone(page)
+        page.locator("input[name=photo]").set_input_files(jpeg(tmp_path))
+        fits_phone(page)
         page.locator("main form button[type=submit]").click()
 
     # then her list shows it, awaiting an answer, with the photo's thumbnail
     with step(page, "3-awaiting"):
-        expect(page.locator("h1")).to_have_text(_zh("My opinions"))
+        expect(page.locator("h1")).to_have_text(zh("My opinions"))
         card = page.locator("article", has_text=TOPIC)
-        expect(card).to_contain_text(_zh("awaiting an answer"))
+        expect(card).to_contain_text(zh("awaiting an answer"))
         thumbnail = card.locator("img")
         thumbnail.scroll_into_view_if_needed()
         page.wait_for_function(
             "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
         )
-        _fits_phone(page)
+        fits_phone(page)
     opinion = Consultation.objects.get()
     assert (opinion.channel, opinion.resident_name) == ("online", "张桂兰")
 
@@ -111,10 +82,10 @@ def test_a_resident_gives_an_opinion_with_a_photo_and_reads_the_staffs_answer(
     desk_context = browser.new_context(**DESKTOP)
     desk = desk_context.new_page()
     with step(desk, "4-staff-todo"):
-        _sign_in(desk, base, "wang")
+        log_in(desk, base, "wang")
         expect(desk).to_have_url(f"{base}/today/")
         line = desk.locator(
-            "a[data-task-count]", has_text=_zh("Residents' opinions awaiting an answer")
+            "a[data-task-count]", has_text=zh("Residents' opinions awaiting an answer")
         )
         expect(line).to_have_attribute("data-task-count", "1")
         line.click()
@@ -123,7 +94,7 @@ def test_a_resident_gives_an_opinion_with_a_photo_and_reads_the_staffs_answer(
     with step(desk, "5-staff-answer"):
         row = desk.locator("tr", has_text=TOPIC)
         expect(row).to_contain_text("张桂兰")
-        row.get_by_role("link", name=_zh("Answer")).click()
+        row.get_by_role("link", name=zh("Answer")).click()
         expect(desk.locator("main img")).to_have_count(1)  # the resident's photo
         desk.locator("textarea[name=answer]").fill(ANSWER)
         desk.locator("main form button[type=submit]").click()
@@ -134,6 +105,6 @@ def test_a_resident_gives_an_opinion_with_a_photo_and_reads_the_staffs_answer(
     with step(page, "6-answered"):
         page.reload()
         card = page.locator("article", has_text=TOPIC)
-        expect(card).to_contain_text(_zh("answered"))
+        expect(card).to_contain_text(zh("answered"))
         expect(card).to_contain_text(ANSWER)
-        _fits_phone(page)
+        fits_phone(page)

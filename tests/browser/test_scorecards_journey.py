@@ -13,13 +13,11 @@ by staff, and the public list.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
-from django.utils.translation import gettext, override, pgettext
-from PIL import Image
+from django.utils.translation import override, pgettext
 from playwright.sync_api import Page, expect
 
 from compounds.models import Membership
@@ -36,10 +34,10 @@ from scorecards.reports import Compliance
 from scorecards.setup import rubric_for
 from tests import factories
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.helpers import PASSWORD, fits_phone, jpeg, log_in, zh
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "tongde-browser-2026"  # noqa: S105
 COMPOUND, OTHER_COMPOUND = "同德巷小区", "西环北路楼院8号"
 COMPANY, OTHER_COMPANY = "金盾物业", "安居物业"
 COMMITMENT = "每日清扫楼道一次"
@@ -63,12 +61,6 @@ REPORT_NUMBERS = {
 }
 
 
-def _zh(message: str) -> str:
-    """What the page says by default (Chinese), whether or not the catalog translates it."""
-    with override("zh-hans"):
-        return gettext(message)
-
-
 def _label_zh(label) -> str:
     with override("zh-hans"):
         return str(label)
@@ -78,21 +70,6 @@ def _previous_month(today: dt.date) -> dt.date:
     return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
-def _fits_phone(page: Page) -> None:
-    # Nothing wider than the screen: a phone user must never scroll sideways.
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url} is {width[0]} px wide on a {width[1]} px screen"
-
-
-def _jpeg(folder: Path) -> Path:
-    # A real photo-sized JPEG (the server judges uploads by content, and thumbnails it).
-    path = folder / "stairwell.jpg"
-    image = Image.new("RGB", (1200, 900), (200, 200, 190))
-    image.paste((90, 110, 160), (200, 150, 1000, 750))
-    image.save(path, "JPEG", quality=85)
-    return path
-
-
 def _user(username: str, role: str, first_name: str = "", last_name: str = "", **scope):
     user = factories.UserFactory(username=username, first_name=first_name, last_name=last_name)
     validate_password(PASSWORD, user)
@@ -100,13 +77,6 @@ def _user(username: str, role: str, first_name: str = "", last_name: str = "", *
     user.save()
     Membership.objects.create(user=user, role=role, **scope)
     return user
-
-
-def _log_in(page: Page, base: str, user, next_path: str) -> None:
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.locator("main input[name=username]").fill(user.username)
-    page.locator("main input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
 
 
 def _report_row(page: Page, month: str, compound: str):
@@ -191,21 +161,21 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
     # and a user of company A and a member of the community's staff
     filer = _user("jindun-zhang", Membership.Role.COMPANY, "伟", "物业张", company=company)
     clerk = _user("clerk-wang", Membership.Role.STAFF, "", "", community=community)
-    photo = _jpeg(tmp_path)
+    photo = jpeg(tmp_path)
     base = live_server.url
 
     # when the company user logs in on a phone and lands on "my reports"
     phone = page
     with step(phone, "1-company-my-reports"):
-        _log_in(phone, base, filer, "/scorecards/reports/mine/")
-        expect(phone.locator("h1")).to_have_text(_zh("My monthly reports"))
+        log_in(phone, base, filer.username, "/scorecards/reports/mine/")
+        expect(phone.locator("h1")).to_have_text(zh("My monthly reports"))
         # then last month's report of the compound is not filed yet
         row = _report_row(phone, label, COMPOUND)
         expect(row).to_have_count(1)
-        expect(row).to_contain_text(_zh("not filed"))
+        expect(row).to_contain_text(zh("not filed"))
         # and only company A's compound is listed
         expect(phone.locator("main")).not_to_contain_text(OTHER_COMPOUND)
-        _fits_phone(phone)
+        fits_phone(phone)
 
     # and files it: the numbers, the commitment's status and a photo
     with step(phone, "2-company-report-form"):
@@ -223,13 +193,13 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
         status.select_option(label=_label_zh(CommitmentStatus.Status.MET.label))
         phone.locator(f"input[name=note_{commitment.pk}]").fill("每日巡查记录齐全")
         phone.locator("input[name=photos]").set_input_files(photo)
-        _fits_phone(phone)
+        fits_phone(phone)
 
     # and saves the draft
     with step(phone, "3-company-report-draft"):
-        phone.get_by_role("button", name=_zh("Save draft"), exact=True).click()
+        phone.get_by_role("button", name=zh("Save draft"), exact=True).click()
         expect(phone.locator(".alert-success")).to_contain_text(
-            _zh("Saved as a draft: submit it when it is complete.")
+            zh("Saved as a draft: submit it when it is complete.")
         )
         heading = phone.locator("main h1")
         expect(heading).to_contain_text(COMPOUND)
@@ -244,27 +214,27 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
         phone.wait_for_function(
             "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
         )
-        _fits_phone(phone)
+        fits_phone(phone)
 
     # and submits it
     with step(phone, "4-company-report-submitted"):
-        phone.get_by_role("button", name=_zh("Submit"), exact=True).click()
-        expect(phone.locator(".alert-success")).to_contain_text(_zh("Submitted to the community."))
+        phone.get_by_role("button", name=zh("Submit"), exact=True).click()
+        expect(phone.locator(".alert-success")).to_contain_text(zh("Submitted to the community."))
         # then the page shows it submitted, and on time (or late), never missing
         badges = phone.locator("main .badge")
         expect(badges.nth(0)).to_have_text(_label_zh(MonthlyReport.Status.SUBMITTED.label))
         expect(badges.nth(1)).to_have_text(_label_zh(expected_compliance.label))
-        expect(phone.get_by_role("button", name=_zh("Submit"), exact=True)).to_have_count(0)
+        expect(phone.get_by_role("button", name=zh("Submit"), exact=True)).to_have_count(0)
         expect(phone.locator("main")).to_contain_text(COMMITMENT)
-        _fits_phone(phone)
+        fits_phone(phone)
 
     # and "my reports" lists it as submitted
     with step(phone, "5-company-my-reports-submitted"):
         phone.goto(f"{base}/scorecards/reports/mine/")
         row = _report_row(phone, label, COMPOUND)
         expect(row).to_contain_text(_label_zh(MonthlyReport.Status.SUBMITTED.label))
-        expect(row.get_by_role("link", name=_zh("Open"), exact=True)).to_be_visible()
-        _fits_phone(phone)
+        expect(row.get_by_role("link", name=zh("Open"), exact=True)).to_be_visible()
+        fits_phone(phone)
 
     # and the report is stored as typed, submitted, with the commitment's status and the photo
     report = MonthlyReport.objects.get()
@@ -286,22 +256,22 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
     desk_context = browser.new_context(**DESKTOP)
     desk = desk_context.new_page()
     with step(desk, "6-staff-scoring-home"):
-        _log_in(desk, base, clerk, "/scorecards/scoring/")
-        expect(desk.locator("h1")).to_have_text(_zh("Monthly scoring"))
+        log_in(desk, base, clerk.username, "/scorecards/scoring/")
+        expect(desk.locator("h1")).to_have_text(zh("Monthly scoring"))
         # the community's panel: what needs attention, and the month to score
         panel = desk.locator(".card").filter(has_text=community.name)
         expect(panel.locator("[data-panel=attention]")).to_be_visible()
-        panel.get_by_role("link", name=_zh("Score %(month)s") % {"month": label}).click()
+        panel.get_by_role("link", name=zh("Score %(month)s") % {"month": label}).click()
         expect(desk.locator("h1")).to_have_text(f"{community.name} · {label}")
         expect(desk.locator("main")).to_contain_text(
-            _zh("No scorecard for this month yet: draft now.")
+            zh("No scorecard for this month yet: draft now.")
         )
 
     # and draft the month now
     with step(desk, "7-staff-drafted"):
-        desk.get_by_role("button", name=_zh("Draft now"), exact=True).click()
+        desk.get_by_role("button", name=zh("Draft now"), exact=True).click()
         expect(desk.locator(".alert-success")).to_have_text(
-            _zh(
+            zh(
                 "Drafted: %(created)s new, %(refreshed)s refreshed, %(published)s already published."
             )
             % {"created": 2, "refreshed": 0, "published": 0}
@@ -310,12 +280,12 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
         cells = _row(desk, COMPOUND, COMPANY).locator("td")
         expect(cells.nth(1)).to_have_text(COMPANY)
         expect(cells.nth(2)).to_have_text(SCORE)
-        expect(cells.nth(3)).to_have_text(_zh("Red list"))
+        expect(cells.nth(3)).to_have_text(zh("Red list"))
         expect(cells.nth(4)).to_have_text("2")
         expect(cells.nth(5)).to_have_text("2")
         # and the compound nobody inspected is not ranked
         other_cells = _row(desk, OTHER_COMPOUND, OTHER_COMPANY).locator("td")
-        expect(other_cells.nth(3)).to_have_text(_zh("Not ranked"))
+        expect(other_cells.nth(3)).to_have_text(zh("Not ranked"))
 
     card = Scorecard.objects.get(compound=compound, month=month)
     assert (card.status, card.band, str(card.total)) == (Scorecard.Status.DRAFT, "red", SCORE)
@@ -325,20 +295,20 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
 
     # and publish the list, confirming it
     with step(desk, "8-staff-publish-confirm"):
-        desk.get_by_role("link", name=_zh("Publish the list"), exact=True).click()
-        expect(desk.locator("h1")).to_contain_text(_zh("Publish the list"))
-        expect(desk.locator("main")).to_contain_text(f"{_zh('Red list')}: 1")
-        expect(desk.locator("main")).to_contain_text(f"{_zh('Not ranked')}: 1")
+        desk.get_by_role("link", name=zh("Publish the list"), exact=True).click()
+        expect(desk.locator("h1")).to_contain_text(zh("Publish the list"))
+        expect(desk.locator("main")).to_contain_text(f"{zh('Red list')}: 1")
+        expect(desk.locator("main")).to_contain_text(f"{zh('Not ranked')}: 1")
         desk.get_by_label(
-            _zh("I have reviewed the drafts and the replies: publish the list.")
+            zh("I have reviewed the drafts and the replies: publish the list.")
         ).check()
     with step(desk, "9-staff-published"):
-        desk.get_by_role("button", name=_zh("Publish"), exact=True).click()
+        desk.get_by_role("button", name=zh("Publish"), exact=True).click()
         # then the publication's page lists the compound with its score and band
         expect(desk.locator("h1")).to_have_text(f"{community.name} · {label} · #1")
         published = _row(desk, "1", COMPOUND).locator("td")
         expect(published.nth(3)).to_have_text(SCORE)
-        expect(published.nth(4)).to_have_text(_zh("Red list"))
+        expect(published.nth(4)).to_have_text(zh("Red list"))
     desk_context.close()
 
     publication = Publication.objects.get(community=community, month=month)
@@ -365,7 +335,7 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
         # and the compound nobody inspected is under "not ranked", not on either list
         expect(visitor.locator("#band-unranked")).to_contain_text(OTHER_COMPOUND)
         expect(visitor.locator("#band-black")).not_to_contain_text(OTHER_COMPOUND)
-        _fits_phone(visitor)
+        fits_phone(visitor)
         # and nothing names the inspector (nor the filer or the clerk)
         text = visitor.locator("body").inner_text()
         for secret in (

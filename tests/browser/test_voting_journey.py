@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
-from django.utils.translation import gettext, override
+from django.utils.translation import override
 from playwright.sync_api import Page, expect
 
 from committees import elections, voting
@@ -24,12 +24,12 @@ from committees.models import Ballot, Election, RollEntry, Vetting
 from compounds.models import Membership
 from tests import factories
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.helpers import PASSWORD, fits_phone, zh
 from tests.committees.factories import CommitteeFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # The demo's password pattern; it must pass the validators, as a real clerk's would.
-PASSWORD = "tongde-browser-2026"  # noqa: S105
 TITLE = "第三届业主委员会换届选举"
 CANDIDATES = ("王建国", "李秀英", "赵志强", "孙丽华", "周文斌")
 # Nine dwellings 101..109, one owner each. No area contains "10x", so a dwelling code found on the
@@ -52,21 +52,9 @@ PAPER_BALLOTS = {
 RECEIPT = re.compile(r"^[3-9A-Y]{4}-[3-9A-Y]{4}-[3-9A-Y]{4}$")
 
 
-def _zh(message: str) -> str:
-    """What the page says by default (Chinese), whether or not the catalog translates it."""
-    with override("zh-hans"):
-        return gettext(message)
-
-
 def _stage_zh(stage: Election.Stage) -> str:
     with override("zh-hans"):
         return str(stage.label)
-
-
-def _fits_phone(page: Page) -> None:
-    # Nothing wider than the screen: a phone user must never scroll sideways to read or vote.
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url} is {width[0]} px wide on a {width[1]} px screen"
 
 
 def _voting_election(*, community, clerk) -> tuple[Election, dict[str, str]]:
@@ -147,7 +135,7 @@ def test_resident_votes_on_a_phone_staff_tally_and_the_public_sees_totals_only(
         expect(code_input).to_be_visible()
         # Typed as people type it: lower case. The form reads it as the notice prints it.
         code_input.fill(codes["101"].lower())
-        _fits_phone(resident)
+        fits_phone(resident)
 
     # and ticks two candidates on the ballot
     with step(resident, "2-resident-ballot"):
@@ -156,7 +144,7 @@ def test_resident_votes_on_a_phone_staff_tally_and_the_public_sees_totals_only(
             expect(resident.locator(f"main input[name=choices][value='{name}']")).to_be_visible()
         for name in RESIDENT_CHOICES:
             resident.locator(f"main input[name=choices][value='{name}']").check()
-        _fits_phone(resident)
+        fits_phone(resident)
 
     # and casts it
     with step(resident, "3-resident-receipt"):
@@ -166,7 +154,7 @@ def test_resident_votes_on_a_phone_staff_tally_and_the_public_sees_totals_only(
         expect(receipt).to_be_visible()
         receipt_code = receipt.inner_text().strip()
         assert RECEIPT.match(receipt_code), receipt_code
-        _fits_phone(resident)
+        fits_phone(resident)
     # and the ballot is stored for 101, cast online
     ballot = Ballot.objects.select_related("roll_entry__dwelling").get(receipt_code=receipt_code)
     assert (ballot.election_id, ballot.roll_entry.dwelling.code) == (election.pk, "101")
@@ -232,9 +220,9 @@ def test_resident_votes_on_a_phone_staff_tally_and_the_public_sees_totals_only(
         # then the participation totals and the elected candidate are shown
         expect(visitor.locator("main")).to_contain_text("656.70 / 852.20 m²")
         expect(visitor.locator("main")).to_contain_text("7 / 9")
-        expect(visitor.locator("main tr", has_text="王建国")).to_contain_text(_zh("elected"))
-        expect(visitor.locator("main tr", has_text="李秀英")).to_contain_text(_zh("not passed"))
-        _fits_phone(visitor)
+        expect(visitor.locator("main tr", has_text="王建国")).to_contain_text(zh("elected"))
+        expect(visitor.locator("main tr", has_text="李秀英")).to_contain_text(zh("not passed"))
+        fits_phone(visitor)
 
         # and no dwelling, owner, voting code or receipt: totals only
         text = visitor.locator("body").inner_text()
