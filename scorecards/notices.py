@@ -78,9 +78,9 @@ def drafts_ready(card_ids: list[int]) -> int:
                 "company": first.company,
                 "month": first.month,
                 "cards": cards,
-                "reply_due_on": max(c.reply_due_on for c in cards if c.reply_due_on)
-                if any(c.reply_due_on for c in cards)
-                else None,
+                "reply_due_on": max(
+                    (c.reply_due_on for c in cards if c.reply_due_on), default=None
+                ),
                 "url": settings.SITE_URL + reverse("scorecards:scoring_home"),
             }
             subject = _("Draft scorecards of %(month)s for %(company)s") % {
