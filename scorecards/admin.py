@@ -114,6 +114,12 @@ class PublicationAdmin(ReadOnlyAdmin):
     list_filter = ["community"]
 
 
+@admin.register(m.Bulletin)
+class BulletinAdmin(ReadOnlyAdmin):
+    list_display = ["community", "quarter", "sequence", "published_at", "correction_of"]
+    list_filter = ["community"]
+
+
 @admin.register(m.Scorecard)
 class ScorecardAdmin(ReadOnlyAdmin):
     list_display = ["compound", "company", "month", "status", "total", "has_veto"]

@@ -14,6 +14,8 @@ drawn from one fixed seed, so every run plans the same rows:
   app's own drafting and the red/black lists published on the 12th of the month after;
 - one correction (June: a duplicate finding at 帝豪花园 withdrawn) and one appeal (金水湾's
   August black listing, rejected with the reason published);
+- the quarterly bulletins of the first three quarters, each with a commentary written from its
+  figures, published on the 16th of the month after the quarter;
 - November so far: inspections, open rectifications (some overdue), October's reports, and the
   weekly feedback of the weeks so far.
 
@@ -44,6 +46,7 @@ from .inspections import FindingInput, inspection_record
 from .models import (
     Agreement,
     Appeal,
+    Bulletin,
     Commitment,
     DeductionItem,
     Finding,
@@ -171,6 +174,7 @@ def load(stdout: TextIO | None = None) -> Created:
     _veto_september(compounds["kangsheng-garden"], rubric, users)
     _publish(community, users, created)
     _load_earlier_reports(compounds, companies, users, created)
+    _publish_bulletins(community, users[STAFF_USERNAME])
     _open_item_at_kangsheng(compounds["kangsheng-garden"], items, users, created)
     _load_feedback()
 
@@ -503,6 +507,44 @@ def _publish(community, users, created) -> None:
         created.publications += 1
     _correct_june(community, staff, created)
     _appeal_september(community, users)
+
+
+def _commentary(figures: dict) -> str:
+    """The staff's commentary of a demo bulletin, written from its own figures."""
+    ranked = [c for c in figures["compounds"] if c["rank"] is not None]
+    totals = figures["totals"]
+    year, quarter = figures["quarter"].split("-Q")
+    text = (
+        f"{year}年第{quarter}季度，{len(figures['compounds'])}个物管小区参加月评比。"
+        f"{ranked[0]['name']}以季度平均{ranked[0]['average']}分排名第一；"
+        f"{ranked[-1]['name']}平均{ranked[-1]['average']}分，排名末位。"
+        f"本季度共{totals['red']}个月次上红榜、{totals['black']}个月次上黑榜；"
+        f"检查{totals['inspections']}次，发现问题{totals['findings']}个，"
+        f"整改销号{totals['closures']}个，逾期未改{totals['overdue']}个。"
+    )
+    if totals["black"]:
+        text += "上黑榜的项目已约谈物业服务企业负责人，下季度加密检查，逾期整改逐项督办。"
+    return text
+
+
+def _publish_bulletins(community, staff) -> None:
+    """The bulletins of the quarters whose three lists are out, each published on the 16th of
+    the month after the quarter (after its last list, on the 12th)."""
+    from . import bulletins
+
+    for label in (f"{YEAR}-Q1", f"{YEAR}-Q2", f"{YEAR}-Q3"):
+        quarter = bulletins.quarter_of(label)
+        figures = bulletins.bulletin_figures(community=community, quarter=quarter)
+        bulletin = bulletins.bulletin_publish(
+            community=community,
+            quarter=quarter,
+            summary=_commentary(figures),
+            user=staff,
+            today=STORY_TODAY,
+        )
+        Bulletin.objects.filter(pk=bulletin.pk).update(
+            published_at=_at(quarter.end.replace(day=16), 10)
+        )
 
 
 def _backdate(publication, at: dt.datetime) -> None:

@@ -1168,3 +1168,60 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry} ({self.status})"
+
+
+class Bulletin(models.Model):
+    """季通报: the quarterly bulletin of a community, published by staff once the quarter's three
+    red/black lists are out: the compounds ranked on their quarter, the companies, the work of
+    inspection and rectification, clean-ups, meetings, opinions and elections. ``figures`` is
+    the snapshot taken when it was published (names included), so the bulletin says what it said
+    then; a later correction is a new edition with ``correction_of`` and a note."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="bulletins", verbose_name=_("community")
+    )
+    quarter = models.DateField(_("quarter"))
+    sequence = models.PositiveSmallIntegerField(_("edition"), default=1)
+    summary = models.TextField(_("commentary"))
+    figures = models.JSONField(_("figures"), default=dict)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    correction_of = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrected_by",
+        verbose_name=_("corrects"),
+    )
+    correction_note = models.TextField(_("what changed and why"), blank=True)
+
+    class Meta:
+        ordering = ["community", "-quarter", "-sequence"]
+        verbose_name = _("quarterly bulletin")
+        verbose_name_plural = _("quarterly bulletins")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "quarter", "sequence"], name="bulletin_edition_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__day=1, quarter__month__in=[1, 4, 7, 10]),
+                name="bulletin_quarter_first_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(correction_of__isnull=True) | ~Q(correction_note=""),
+                name="bulletin_correction_has_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community} {self.label} #{self.sequence}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.quarter.year}-Q{(self.quarter.month - 1) // 3 + 1}"

@@ -73,7 +73,7 @@ QUARTERS_UP = (PeriodKind.QUARTER, PeriodKind.YEAR)
 # --- Published lists -----------------------------------------------------------------------------
 
 
-def _entries(start: dt.date, end: dt.date) -> QuerySet[PublicationEntry]:
+def published_entries(start: dt.date, end: dt.date) -> QuerySet[PublicationEntry]:
     return PublicationEntry.objects.filter(
         publication__corrected_by__isnull=True,
         publication__month__gte=start,
@@ -81,8 +81,8 @@ def _entries(start: dt.date, end: dt.date) -> QuerySet[PublicationEntry]:
     )
 
 
-def _ranked_entries(start: dt.date, end: dt.date) -> QuerySet[PublicationEntry]:
-    return _entries(start, end).exclude(band=rules.Band.UNRANKED)
+def ranked_entries(start: dt.date, end: dt.date) -> QuerySet[PublicationEntry]:
+    return published_entries(start, end).exclude(band=rules.Band.UNRANKED)
 
 
 _PUBLISHED = {"date_field": "publication__month"}
@@ -91,7 +91,7 @@ register(
     event_stat(
         "scorecards.compound_score",
         "compound",
-        rows=_entries,
+        rows=published_entries,
         subject="compound_id",
         dimension="band",
         value=Max("score"),
@@ -103,7 +103,7 @@ register(
     event_stat(
         "scorecards.compound_average",
         "compound",
-        rows=_ranked_entries,
+        rows=ranked_entries,
         subject="compound_id",
         value=Avg("score"),
         kinds=MONTHS_UP,
@@ -114,7 +114,7 @@ register(
     event_stat(
         "scorecards.company_average",
         "company",
-        rows=_ranked_entries,
+        rows=ranked_entries,
         subject="company_id",
         value=Avg("score"),
         kinds=MONTHS_UP,
@@ -125,7 +125,7 @@ register(
     event_stat(
         "scorecards.company_bands",
         "company",
-        rows=_entries,
+        rows=published_entries,
         subject="company_id",
         dimension="band",
         value=Count("pk"),
@@ -142,7 +142,7 @@ def _rank_query(subject: str, partition: str | None):
             group["partition"] = F(partition)
         average = Round(Avg("score"), 2)
         return (
-            _ranked_entries(period.start, period.end)
+            ranked_entries(period.start, period.end)
             .order_by()
             .values(**group)
             .annotate(average=average)

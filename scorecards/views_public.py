@@ -59,7 +59,7 @@ def language_links(request: HttpRequest) -> list[dict]:
     ]
 
 
-def _serve(request: HttpRequest, slug: str, parts: tuple, build) -> HttpResponse:
+def serve_public(request: HttpRequest, slug: str, parts: tuple, build) -> HttpResponse:
     """Render ``build()`` (a template name and context; may raise Http404) or serve it cached."""
     if request.user.is_authenticated or request.GET:
         template, context = build()
@@ -79,7 +79,7 @@ def _serve(request: HttpRequest, slug: str, parts: tuple, build) -> HttpResponse
     return HttpResponse(body)
 
 
-def _community(slug: str) -> Community:
+def public_community(slug: str) -> Community:
     return get_object_or_404(Community.objects.only("pk", "slug", "name"), slug=slug)
 
 
@@ -139,13 +139,13 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def latest(request: HttpRequest, slug: str) -> HttpResponse:
     def build():
-        community = _community(slug)
+        community = public_community(slug)
         publication = latest_publication(community)
         if publication is None:
             return "scorecards/public/list.html", {"community": community, "publication": None}
         return "scorecards/public/list.html", _list_context(community, publication)
 
-    return _serve(request, slug, ("latest",), build)
+    return serve_public(request, slug, ("latest",), build)
 
 
 @require_GET
@@ -156,25 +156,25 @@ def month(request: HttpRequest, slug: str, month: str) -> HttpResponse:
         raise Http404(month) from exc
 
     def build():
-        community = _community(slug)
+        community = public_community(slug)
         publication = month_publication(community, day)
         if publication is None:
             raise Http404(month)
         return "scorecards/public/list.html", _list_context(community, publication)
 
-    return _serve(request, slug, ("month", month), build)
+    return serve_public(request, slug, ("month", month), build)
 
 
 @require_GET
 def archive(request: HttpRequest, slug: str) -> HttpResponse:
     def build():
-        community = _community(slug)
+        community = public_community(slug)
         return "scorecards/public/archive.html", {
             "community": community,
             "months": published_months(community),
         }
 
-    return _serve(request, slug, ("archive",), build)
+    return serve_public(request, slug, ("archive",), build)
 
 
 def _chart(community: Community, entries: list[PublicationEntry], title: str) -> str:
@@ -188,7 +188,7 @@ def _chart(community: Community, entries: list[PublicationEntry], title: str) ->
 @require_GET
 def compound(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     def build():
-        community = _community(slug)
+        community = public_community(slug)
         found = get_object_or_404(
             Compound.objects.only("pk", "name", "community_id"), pk=pk, community=community
         )
@@ -208,13 +208,13 @@ def compound(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "chart": _chart(community, entries, title),
         }
 
-    return _serve(request, slug, ("compound", pk), build)
+    return serve_public(request, slug, ("compound", pk), build)
 
 
 @require_GET
 def company(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     def build():
-        community = _community(slug)
+        community = public_community(slug)
         found = get_object_or_404(PropertyCompany.objects.only("pk", "name"), pk=pk)
         entries = company_entries(community, found.pk)
         if not entries:
@@ -240,7 +240,7 @@ def company(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "chart": mark_safe(trend_svg(points, bands=bands, title=title)),  # noqa: S308
         }
 
-    return _serve(request, slug, ("company", pk), build)
+    return serve_public(request, slug, ("company", pk), build)
 
 
 urlpatterns = [

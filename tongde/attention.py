@@ -22,7 +22,7 @@ from campaigns.models import Problem
 from committees.selectors import consultation_list
 from compounds.models import ServiceContract
 from compounds.selectors import company_ids, staff_community_ids
-from scorecards import scoring
+from scorecards import bulletins, scoring
 from scorecards.inspections import COMPANY_TURN, overdue_q, rectification_list
 from scorecards.models import (
     Rectification,
@@ -72,7 +72,8 @@ def staff_tasks(user: Any, today: dt.date) -> list[Task]:
     and what the scoring home shows per community (``scoring.staff_attention``) summed over
     their communities: the list to publish, late reports, the companies' replies and appeals."""
     home = reverse("scorecards:scoring_home")
-    panels = scoring.staff_attention(scoring.scoring_communities(user), today)
+    communities = scoring.scoring_communities(user)
+    panels = scoring.staff_attention(communities, today)
     return [
         Task(
             _("Residents' opinions awaiting an answer"),
@@ -106,6 +107,11 @@ def staff_tasks(user: Any, today: dt.date) -> list[Task]:
             sum(panel["appeals_to_decide"] for panel in panels),
             reverse("scorecards:scoring_appeals"),
             urgent=True,
+        ),
+        Task(
+            _("Last quarter's bulletins to publish"),
+            bulletins.bulletins_to_publish(communities, today),
+            reverse("scorecards:bulletin_index"),
         ),
     ]
 

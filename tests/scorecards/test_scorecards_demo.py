@@ -77,6 +77,20 @@ def test_a_year_of_lists_with_red_black_a_correction_and_an_appeal(demo):
     assert not Scorecard.objects.filter(month__month__lte=10, status="draft").exists()
 
 
+def test_the_first_three_quarters_have_their_bulletin(demo):
+    from scorecards.models import Bulletin
+
+    published = Bulletin.objects.filter(community__slug="tongde-lane").order_by("quarter")
+    assert [b.label for b in published] == ["2026-Q1", "2026-Q2", "2026-Q3"]
+    for bulletin in published:
+        ranked = [c for c in bulletin.figures["compounds"] if c["rank"] == 1]
+        # The commentary names the compound ranked first, from the bulletin's own figures.
+        assert ranked
+        assert ranked[0]["name"] in bulletin.summary
+        assert len(bulletin.figures["compounds"]) == 5
+        assert bulletin.published_at.day == 16
+
+
 def test_the_year_has_reports_inspections_and_rectifications(demo):
     assert MonthlyReport.objects.filter(month__year=2026).count() == 10 * 5 - 1  # one missing
     assert Inspection.objects.filter(inspected_on__month=11).exists()

@@ -1,0 +1,439 @@
+"""季通报: the quarterly bulletin of a community.
+
+The domain's rhythm is weekly feedback, monthly lists, a quarterly bulletin and a yearly
+assessment. Once the three red/black lists of a quarter are published, staff publish the bulletin:
+
+- every compound ranked on its quarter: the average of its ranked months (as the
+  ``scorecards.compound_average`` rollup, rounded half up to 0.01), its rank in the community
+  (``scorecards.compound_rank``: equal averages share a rank), the change since the quarter
+  before, how many months it was red, black, neither or not ranked, and the quarter's
+  inspections, findings, rectifications closed and overdue, and monthly reports on time, late or
+  never submitted;
+- every company serving the community: its compounds, the average of their ranked months, and
+  its months on each list;
+- the community's quarter: clean-up operations (person-times, truckloads, tonnes), meetings by
+  kind, residents' opinions received and answered, and the elections and votes that closed.
+
+Each figure is computed live, in SQL, by the same query that fills its rollup (looked up by name
+in ``tongde.rollups.STATS``), restricted to the community: a bulletin agrees with the rollups and
+does not depend on when they last ran. Publishing stores the figures as a snapshot, with the
+names and labels of the day in both languages; a corrected edition recomputes them and says what
+changed and why. Nothing is edited or deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Avg, Count, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from committees.models import Election
+from compounds.models import Community
+from tongde.periods import Period, PeriodKind, parse_period, period_containing
+from tongde.rollups import STATS
+
+from . import rules
+from .models import Bulletin, Publication
+from .public import current_publications
+from .rollups import published_entries, ranked_entries
+from .signals import list_published
+
+QUARTER_NOT_ENDED = _("The quarter %(quarter)s has not ended yet.")
+LISTS_MISSING = _("Publish the red/black lists of %(months)s first.")
+ALREADY_PUBLISHED = _(
+    "The bulletin of %(quarter)s is already published: issue a corrected edition instead."
+)
+SUMMARY_REQUIRED = _("Write the commentary of the bulletin.")
+NOTE_REQUIRED = _("Say what changed and why.")
+NOT_LATEST = _("This edition was corrected already: correct the latest edition.")
+
+CENT = Decimal("0.01")
+BANDS = tuple(band.value for band in rules.Band)
+REPORT_TIMELINESS = ("on_time", "late", "not_submitted")
+WORK = ("inspections", "findings", "closures", "overdue")
+CAMPAIGN_FIGURES = ("operations", "person_times", "truckloads", "tonnes")
+
+
+def quarter_of(label: str) -> Period:
+    """``2026-Q3`` as a period; ValueError for anything else."""
+    return parse_period(PeriodKind.QUARTER, label)
+
+
+def quarter_months(quarter: Period) -> list[dt.date]:
+    return [quarter.start.replace(month=quarter.start.month + i) for i in range(3)]
+
+
+def missing_months(community: Community, quarter: Period) -> list[dt.date]:
+    """Months of the quarter without a published red/black list."""
+    published = set(
+        Publication.objects.filter(
+            community=community, month__gte=quarter.start, month__lt=quarter.end
+        ).values_list("month", flat=True)
+    )
+    return [month for month in quarter_months(quarter) if month not in published]
+
+
+# --- Figures -------------------------------------------------------------------------------------
+
+
+def _cents(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _stat(name: str, quarter: Period) -> QuerySet:
+    return STATS[name].query(quarter)
+
+
+def _by_subject(name: str, quarter: Period, subjects: list[int]) -> dict[int, Any]:
+    return dict(
+        _stat(name, quarter).filter(subject_id__in=subjects).values_list("subject_id", "value")
+    )
+
+
+def _labels(choices: type, code: str) -> dict[str, str]:
+    """A choice's label in both languages, so the snapshot reads the same later."""
+    label = dict(choices.choices).get(code, code)
+    with translation.override("zh-hans"):
+        name_zh = str(label)
+    with translation.override("en"):
+        name = str(label)
+    return {"code": code, "name": name, "name_zh": name_zh}
+
+
+def _compounds(community: Community, quarter: Period) -> list[dict[str, Any]]:
+    """One row per compound on the quarter's lists, ranked; names as last published."""
+    entries = published_entries(quarter.start, quarter.end).filter(publication__community=community)
+    rows: dict[int, dict[str, Any]] = {}
+    for compound_id, name, company_id, company, band in entries.order_by(
+        "publication__month"
+    ).values_list("compound_id", "compound_name", "company_id", "company_name", "band"):
+        row = rows.setdefault(compound_id, {"id": compound_id, "bands": dict.fromkeys(BANDS, 0)})
+        row.update(name=name, company_id=company_id, company=company)
+        row["bands"][band] = row["bands"].get(band, 0) + 1
+    ids = list(rows)
+    averages = _by_subject("scorecards.compound_average", quarter, ids)
+    before = _by_subject("scorecards.compound_average", quarter.previous(), ids)
+    ranks = _by_subject("scorecards.compound_rank", quarter, ids)
+    work = {what: _by_subject(f"scorecards.compound_{what}", quarter, ids) for what in WORK}
+    reports: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(REPORT_TIMELINESS, 0))
+    for compound_id, timeliness, n in (
+        _stat("scorecards.compound_reports", quarter)
+        .filter(subject_id__in=ids)
+        .values_list("subject_id", "dimension", "value")
+    ):
+        reports[compound_id][timeliness] = n
+    for compound_id, row in rows.items():
+        average = averages.get(compound_id)
+        previous = before.get(compound_id)
+        row["average"] = _cents(average)
+        row["previous_average"] = _cents(previous)
+        row["change"] = (
+            _cents(Decimal(row["average"]) - Decimal(row["previous_average"]))
+            if average is not None and previous is not None
+            else None
+        )
+        row["rank"] = ranks.get(compound_id)
+        row.update({what: work[what].get(compound_id, 0) for what in WORK})
+        row["reports"] = reports[compound_id]
+    return sorted(rows.values(), key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
+
+
+def _companies(
+    community: Community, quarter: Period, compounds: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Companies by the average of their compounds' ranked months in this community."""
+    averages = dict(
+        ranked_entries(quarter.start, quarter.end)
+        .filter(publication__community=community)
+        .order_by()
+        .values_list("company_id")
+        .annotate(average=Avg("score"))
+    )
+    companies: dict[int, dict[str, Any]] = {}
+    for compound in compounds:
+        row = companies.setdefault(
+            compound["company_id"],
+            {
+                "id": compound["company_id"],
+                "name": compound["company"],
+                "compounds": 0,
+                "bands": dict.fromkeys(BANDS, 0),
+            },
+        )
+        row["compounds"] += 1
+    bands = (
+        published_entries(quarter.start, quarter.end)
+        .filter(publication__community=community)
+        .order_by()
+        .values_list("company_id", "band")
+        .annotate(n=Count("pk"))
+    )
+    for company_id, band, n in bands:
+        if company_id in companies:
+            companies[company_id]["bands"][band] += n
+    ranked = rules.rank(
+        (company_id, Decimal(_cents(averages[company_id])) if company_id in averages else None)
+        for company_id in sorted(companies, key=lambda pk: companies[pk]["name"])
+    )
+    out = []
+    for item in ranked:
+        row = companies[item.key]
+        row["average"] = _cents(item.value)
+        row["rank"] = item.rank
+        out.append(row)
+    return out
+
+
+def _community_figures(community: Community, quarter: Period) -> dict[str, Any]:
+    def one(name: str) -> Any:
+        row = _stat(name, quarter).filter(subject_id=community.pk).values_list("value", flat=True)
+        return next(iter(row), None) or 0
+
+    # Imported here: campaigns imports scorecards when it loads (patrols raise findings).
+    from campaigns.models import Meeting
+
+    meetings = [
+        {**_labels(Meeting.Kind, kind), "count": n}
+        for kind, n in _stat("campaigns.meetings", quarter)
+        .filter(subject_id=community.pk)
+        .order_by("dimension")
+        .values_list("dimension", "value")
+    ]
+    elections = [
+        {
+            "title": title,
+            "committee": committee,
+            "kind": _labels(Election.Kind, kind),
+            "stage": _labels(Election.Stage, stage),
+            "closed_on": timezone.localdate(closes_at).isoformat(),
+        }
+        for title, committee, kind, stage, closes_at in Election.objects.filter(
+            committee__compound__community=community,
+            voting_closes_at__gte=quarter.start_at,
+            voting_closes_at__lt=quarter.end_at,
+        )
+        .order_by("voting_closes_at", "pk")
+        .values_list("title", "committee__name", "kind", "stage", "voting_closes_at")
+    ]
+    campaigns = {what: one(f"campaigns.{what}") for what in CAMPAIGN_FIGURES}
+    campaigns["tonnes"] = str(campaigns["tonnes"])
+    return {
+        "campaigns": campaigns,
+        "meetings": meetings,
+        "consultations": {
+            "received": one("committees.consultations_received"),
+            "answered": one("committees.consultations_answered"),
+        },
+        "elections": elections,
+    }
+
+
+def bulletin_figures(*, community: Community, quarter: Period) -> dict[str, Any]:
+    """The bulletin's figures for ``quarter``, as JSON-ready data (see the module docstring).
+    A constant number of queries, whatever the number of compounds."""
+    compounds = _compounds(community, quarter)
+    totals: dict[str, Any] = {what: sum(c[what] for c in compounds) for what in WORK}
+    for band in BANDS:
+        totals[band] = sum(c["bands"][band] for c in compounds)
+    for timeliness in REPORT_TIMELINESS:
+        totals[f"reports_{timeliness}"] = sum(c["reports"][timeliness] for c in compounds)
+    return {
+        "quarter": quarter.label,
+        "months": [f"{m:%Y-%m}" for m in quarter_months(quarter)],
+        "compounds": compounds,
+        "companies": _companies(community, quarter, compounds),
+        "totals": totals,
+        **_community_figures(community, quarter),
+    }
+
+
+# --- Publishing ----------------------------------------------------------------------------------
+
+
+def _send_on_commit(bulletin: Bulletin) -> None:
+    # The public pages of the community are cached: the same signal as a list drops them.
+    community_id, quarter = bulletin.community_id, bulletin.quarter
+    transaction.on_commit(
+        lambda: list_published.send(sender=Bulletin, community_id=community_id, month=quarter)
+    )
+
+
+def _check_ready(community: Community, quarter: Period, today: dt.date) -> None:
+    if today < quarter.end:
+        raise ValidationError(QUARTER_NOT_ENDED, code="early", params={"quarter": quarter.label})
+    missing = missing_months(community, quarter)
+    if missing:
+        raise ValidationError(
+            LISTS_MISSING,
+            code="lists",
+            params={"months": ", ".join(f"{m:%Y-%m}" for m in missing)},
+        )
+
+
+@transaction.atomic
+def bulletin_publish(
+    *,
+    community: Community,
+    quarter: Period,
+    summary: str,
+    user: Any,
+    today: dt.date | None = None,
+) -> Bulletin:
+    """Publish the bulletin of ``quarter`` (edition 1), once the quarter has ended and its three
+    lists are published."""
+    today = today or timezone.localdate()
+    summary = summary.strip()
+    if not summary:
+        raise ValidationError({"summary": ValidationError(SUMMARY_REQUIRED, code="required")})
+    # Lock the community: two staff pressing "publish" make one bulletin.
+    Community.objects.select_for_update().filter(pk=community.pk).first()
+    if Bulletin.objects.filter(community=community, quarter=quarter.start).exists():
+        raise ValidationError(
+            ALREADY_PUBLISHED, code="published", params={"quarter": quarter.label}
+        )
+    _check_ready(community, quarter, today)
+    bulletin = Bulletin.objects.create(
+        community=community,
+        quarter=quarter.start,
+        summary=summary,
+        figures=bulletin_figures(community=community, quarter=quarter),
+        published_by=user,
+    )
+    _send_on_commit(bulletin)
+    return bulletin
+
+
+@transaction.atomic
+def bulletin_correct(*, bulletin: Bulletin, summary: str, note: str, user: Any) -> Bulletin:
+    """Publish a corrected edition of ``bulletin`` (the latest edition of its quarter): the
+    figures recomputed from the lists as they are now (a list corrected since counts in its
+    corrected form), the commentary as given, and ``note`` saying what changed and why."""
+    summary, note = summary.strip(), note.strip()
+    errors = {}
+    if not summary:
+        errors["summary"] = ValidationError(SUMMARY_REQUIRED, code="required")
+    if not note:
+        errors["note"] = ValidationError(NOTE_REQUIRED, code="required")
+    if errors:
+        raise ValidationError(errors)
+    Community.objects.select_for_update().filter(pk=bulletin.community_id).first()
+    if Bulletin.objects.filter(correction_of=bulletin).exists():
+        raise ValidationError(NOT_LATEST, code="corrected")
+    quarter = period_containing(PeriodKind.QUARTER, bulletin.quarter)
+    last = (
+        Bulletin.objects.filter(community_id=bulletin.community_id, quarter=bulletin.quarter)
+        .order_by("-sequence")
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    corrected = Bulletin.objects.create(
+        community_id=bulletin.community_id,
+        quarter=bulletin.quarter,
+        sequence=last + 1,
+        summary=summary,
+        figures=bulletin_figures(community=bulletin.community, quarter=quarter),
+        published_by=user,
+        correction_of=bulletin,
+        correction_note=note,
+    )
+    _send_on_commit(corrected)
+    return corrected
+
+
+# --- Reads ---------------------------------------------------------------------------------------
+
+
+def current_bulletins(community: Community | int) -> QuerySet[Bulletin]:
+    """The community's bulletins that no correction replaced, newest quarter first."""
+    community_id = getattr(community, "pk", community)
+    return Bulletin.objects.filter(community_id=community_id, corrected_by__isnull=True).order_by(
+        "-quarter", "-sequence"
+    )
+
+
+def quarter_bulletin(community: Community | int, quarter: Period) -> Bulletin | None:
+    """The current edition of the quarter's bulletin, or ``None`` if it is unpublished."""
+    return (
+        current_bulletins(community)
+        .filter(quarter=quarter.start)
+        .select_related("correction_of", "published_by")
+        .first()
+    )
+
+
+def editions(community: Community | int, quarter: Period) -> list[Bulletin]:
+    """Every edition of the quarter's bulletin, the first first."""
+    community_id = getattr(community, "pk", community)
+    return list(
+        Bulletin.objects.filter(community_id=community_id, quarter=quarter.start).order_by(
+            "sequence"
+        )
+    )
+
+
+def bulletins_to_publish(communities: list[Community], today: dt.date) -> int:
+    """How many of ``communities`` have the three lists of the last ended quarter published
+    and no bulletin for it yet. Two queries."""
+    quarter = period_containing(PeriodKind.QUARTER, today).previous()
+    complete = set(
+        Publication.objects.filter(
+            community_id__in=[c.pk for c in communities],
+            month__gte=quarter.start,
+            month__lt=quarter.end,
+        )
+        .order_by()
+        .values("community_id")
+        .annotate(months=Count("month", distinct=True))
+        .filter(months=3)
+        .values_list("community_id", flat=True)
+    )
+    if not complete:
+        return 0
+    done = Bulletin.objects.filter(community_id__in=complete, quarter=quarter.start)
+    return len(complete - set(done.values_list("community_id", flat=True)))
+
+
+def staff_quarters(community: Community, today: dt.date, *, count: int = 8) -> list[dict]:
+    """The last ``count`` ended quarters since the community's first published list, newest
+    first, each with its current bulletin (or ``None``) and the months still unpublished. Three
+    queries."""
+    first = current_publications(community).order_by("month").values_list("month", flat=True)
+    first_month = first.first()
+    if first_month is None:
+        return []
+    quarter = period_containing(PeriodKind.QUARTER, today).previous()
+    oldest = period_containing(PeriodKind.QUARTER, first_month)
+    quarters: list[Period] = []
+    while quarter >= oldest and len(quarters) < count:
+        quarters.append(quarter)
+        quarter = quarter.previous()
+    if not quarters:
+        return []
+    published = set(
+        Publication.objects.filter(
+            community=community, month__gte=quarters[-1].start, month__lt=quarters[0].end
+        ).values_list("month", flat=True)
+    )
+    bulletins = {
+        b.quarter: b
+        for b in current_bulletins(community).filter(
+            quarter__gte=quarters[-1].start, quarter__lte=quarters[0].start
+        )
+    }
+    return [
+        {
+            "quarter": q,
+            "bulletin": bulletins.get(q.start),
+            "missing": [m for m in quarter_months(q) if m not in published],
+        }
+        for q in quarters
+    ]

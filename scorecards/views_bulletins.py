@@ -1,0 +1,310 @@
+"""The quarterly bulletin (季通报): staff preview and publish it, correct it by a new edition;
+everyone reads the published editions on the public pages (no login), and downloads them as
+Excel. Who may see what:
+
+- the bulletins index, a quarter's preview, publishing and correcting: staff who run the
+  community's scoring (another community's id gives 404);
+- the public pages: anyone, published editions only.
+"""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, re_path, reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from compounds.models import Community
+from compounds.permissions import role_required
+from tongde import exports
+from tongde.pages import form_page, post_data
+from tongde.periods import Period
+
+from . import bulletins, scoring
+from .forms_bulletins import BulletinCorrectForm, BulletinPublishForm
+from .models import Bulletin
+from .views_public import public_community, serve_public
+
+staff_required = role_required(scoring.is_scoring_staff)
+
+
+def _quarter(label: str) -> Period:
+    try:
+        return bulletins.quarter_of(label)
+    except ValueError as exc:
+        raise Http404(label) from exc
+
+
+def _community(request: HttpRequest, pk: int) -> Community:
+    ids = scoring.scoring_community_ids(request.user)
+    qs = Community.objects.all() if ids is None else Community.objects.filter(pk__in=ids)
+    return get_object_or_404(qs, pk=pk)
+
+
+def _label(item: dict[str, Any]) -> str:
+    zh = (get_language() or "").startswith("zh")
+    return (item.get("name_zh") if zh else item.get("name")) or item.get("code", "")
+
+
+def present(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures with each stored label in the reader's language (``label``)."""
+    shown = copy.deepcopy(figures)
+    for meeting in shown.get("meetings", []):
+        meeting["label"] = _label(meeting)
+    for election in shown.get("elections", []):
+        election["kind_label"] = _label(election.get("kind", {}))
+        election["stage_label"] = _label(election.get("stage", {}))
+    return shown
+
+
+def _sheets(figures: dict[str, Any]) -> list[exports.Sheet]:
+    compounds = exports.Sheet(
+        _("Compounds"),
+        [
+            _("Rank"),
+            _("Compound"),
+            _("Property company"),
+            _("Quarter average"),
+            _("Since last quarter"),
+            _("Red list months"),
+            _("Black list months"),
+            _("Neither list months"),
+            _("Not ranked months"),
+            _("Inspections"),
+            _("Findings"),
+            _("Closed"),
+            _("Overdue"),
+            _("Reports on time"),
+            _("Reports late"),
+            _("Reports not submitted"),
+        ],
+        [
+            [
+                c["rank"],
+                c["name"],
+                c["company"],
+                exports_decimal(c["average"]),
+                exports_decimal(c["change"]),
+                *(c["bands"].get(b, 0) for b in bulletins.BANDS),
+                *(c[what] for what in bulletins.WORK),
+                *(c["reports"].get(t, 0) for t in bulletins.REPORT_TIMELINESS),
+            ]
+            for c in figures.get("compounds", [])
+        ],
+    )
+    companies = exports.Sheet(
+        _("Property companies"),
+        [
+            _("Rank"),
+            _("Property company"),
+            _("Compounds"),
+            _("Quarter average"),
+            _("Red list months"),
+            _("Black list months"),
+            _("Neither list months"),
+            _("Not ranked months"),
+        ],
+        [
+            [
+                c["rank"],
+                c["name"],
+                c["compounds"],
+                exports_decimal(c["average"]),
+                *(c["bands"].get(b, 0) for b in bulletins.BANDS),
+            ]
+            for c in figures.get("companies", [])
+        ],
+    )
+    return [compounds, companies]
+
+
+def exports_decimal(value: str | None) -> Any:
+    """A stored figure ("92.50") as a number for Excel."""
+    return None if value is None else Decimal(value)
+
+
+def _xlsx(community: Community, quarter: Period, figures: dict[str, Any]) -> HttpResponse:
+    name = f"{community.name} {quarter.label} {_('Quarterly bulletin')}"
+    return exports.xlsx_response(name, _sheets(figures))
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+@staff_required
+def index(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    communities = [
+        {"community": c, "quarters": bulletins.staff_quarters(c, today)}
+        for c in scoring.scoring_communities(request.user)
+    ]
+    return render(request, "scorecards/bulletins/index.html", {"communities": communities})
+
+
+@staff_required
+def quarter(request: HttpRequest, community: int, quarter: str) -> HttpResponse:
+    community_obj = _community(request, community)
+    period = _quarter(quarter)
+    bulletin = bulletins.quarter_bulletin(community_obj, period)
+    if bulletin is not None:
+        if exports.wants_xlsx(request):
+            return _xlsx(community_obj, period, bulletin.figures)
+        return render(
+            request,
+            "scorecards/bulletins/quarter.html",
+            {
+                "community": community_obj,
+                "quarter": period,
+                "bulletin": bulletin,
+                "figures": present(bulletin.figures),
+                "editions": bulletins.editions(community_obj, period),
+            },
+        )
+    figures = bulletins.bulletin_figures(community=community_obj, quarter=period)
+    if exports.wants_xlsx(request):
+        return _xlsx(community_obj, period, figures)
+    form = BulletinPublishForm(post_data(request))
+
+    def save(form) -> str:
+        bulletins.bulletin_publish(
+            community=community_obj,
+            quarter=period,
+            summary=form.cleaned_data["summary"],
+            user=request.user,
+        )
+        return reverse("scorecards:bulletin_quarter", args=[community_obj.pk, period.label])
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="scorecards/bulletins/quarter.html",
+        context={
+            "community": community_obj,
+            "quarter": period,
+            "bulletin": None,
+            "figures": present(figures),
+            "missing": bulletins.missing_months(community_obj, period),
+            "has_ended": timezone.localdate() >= period.end,
+        },
+        success=_("The bulletin is published."),
+    )
+
+
+@staff_required
+def correct(request: HttpRequest, pk: int) -> HttpResponse:
+    ids = scoring.scoring_community_ids(request.user)
+    editions = Bulletin.objects.select_related("community")
+    if ids is not None:
+        editions = editions.filter(community_id__in=ids)
+    bulletin = get_object_or_404(editions, pk=pk)
+    period = bulletins.quarter_of(bulletin.label)
+    form = BulletinCorrectForm(post_data(request), initial={"summary": bulletin.summary})
+
+    def save(form) -> str:
+        bulletins.bulletin_correct(
+            bulletin=bulletin,
+            summary=form.cleaned_data["summary"],
+            note=form.cleaned_data["note"],
+            user=request.user,
+        )
+        return reverse("scorecards:bulletin_quarter", args=[bulletin.community_id, period.label])
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="scorecards/bulletins/correct.html",
+        context={"bulletin": bulletin, "quarter": period, "community": bulletin.community},
+        success=_("The corrected edition is published."),
+    )
+
+
+# --- public --------------------------------------------------------------------------------------
+
+
+@require_GET
+def public_index(request: HttpRequest, slug: str) -> HttpResponse:
+    def build():
+        community = public_community(slug)
+        return "scorecards/bulletins/public_index.html", {
+            "community": community,
+            "bulletins": list(bulletins.current_bulletins(community)),
+        }
+
+    return serve_public(request, slug, ("bulletins",), build)
+
+
+def _public_edition(
+    request: HttpRequest, slug: str, label: str, sequence: int | None
+) -> HttpResponse:
+    period = _quarter(label)
+
+    def find(community: Community) -> Bulletin:
+        if sequence is None:
+            found = bulletins.quarter_bulletin(community, period)
+        else:
+            found = (
+                Bulletin.objects.filter(
+                    community=community, quarter=period.start, sequence=sequence
+                )
+                .select_related("correction_of")
+                .first()
+            )
+        if found is None:
+            raise Http404(label)
+        return found
+
+    if exports.wants_xlsx(request):
+        community = public_community(slug)
+        return _xlsx(community, period, find(community).figures)
+
+    def build():
+        community = public_community(slug)
+        bulletin = find(community)
+        return "scorecards/bulletins/public_detail.html", {
+            "community": community,
+            "quarter": period,
+            "bulletin": bulletin,
+            "figures": present(bulletin.figures),
+            "editions": bulletins.editions(community, period),
+        }
+
+    return serve_public(request, slug, ("bulletin", label, sequence or "current"), build)
+
+
+@require_GET
+def public_detail(request: HttpRequest, slug: str, quarter: str) -> HttpResponse:
+    return _public_edition(request, slug, quarter, None)
+
+
+@require_GET
+def public_edition(request: HttpRequest, slug: str, quarter: str, sequence: str) -> HttpResponse:
+    return _public_edition(request, slug, quarter, int(sequence))
+
+
+QUARTER = r"(?P<quarter>\d{4}-Q[1-4])"
+
+urlpatterns = [
+    path("bulletins/", index, name="bulletin_index"),
+    path("bulletins/<int:community>/<str:quarter>/", quarter, name="bulletin_quarter"),
+    path("bulletins/edition/<int:pk>/correct/", correct, name="bulletin_correct"),
+    path("public/<slug:slug>/bulletins/", public_index, name="public_bulletins"),
+    re_path(
+        rf"^public/(?P<slug>[-a-zA-Z0-9_]+)/bulletins/{QUARTER}/$",
+        public_detail,
+        name="public_bulletin",
+    ),
+    re_path(
+        rf"^public/(?P<slug>[-a-zA-Z0-9_]+)/bulletins/{QUARTER}/(?P<sequence>\d+)/$",
+        public_edition,
+        name="public_bulletin_edition",
+    ),
+]
