@@ -16,7 +16,13 @@ STRING_BLOCK = r'(?:"[^\n]*"\n?)+'
 def _set(entry: str, keyword: str, text: str) -> str:
     """Replace the quoted block after ``keyword`` (msgstr, msgstr[0]...) with ``text``."""
     pattern = r"^" + re.escape(keyword) + " " + STRING_BLOCK
-    return re.sub(pattern, lambda _match: f"{keyword} {text}", entry, flags=re.M)
+    text = text.rstrip("\n")
+
+    def replace(match: re.Match) -> str:
+        # Keep the block's own line end: an entry's last line has none.
+        return f"{keyword} {text}" + ("\n" if match.group(0).endswith("\n") else "")
+
+    return re.sub(pattern, replace, entry, flags=re.M)
 
 
 def _identity(entry: str) -> str:
