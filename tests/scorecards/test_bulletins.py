@@ -305,7 +305,7 @@ def test_publishing_waits_for_the_quarters_end(community, lists, staff, today, o
     else:
         with pytest.raises(ValidationError) as exc:
             publish_it()
-        assert exc.value.messages == ["The quarter 2024-Q2 has not ended yet."]
+        assert exc.value.messages == [bulletins.QUARTER_NOT_ENDED % {"quarter": "2024-Q2"}]
         assert not Bulletin.objects.exists()
 
 
@@ -315,7 +315,7 @@ def test_publishing_needs_the_three_lists(community, compound_a, staff):
         bulletins.bulletin_publish(
             community=community, quarter=Q2, summary="x", user=staff, today=AFTER_Q2
         )
-    assert exc.value.messages == ["Publish the red/black lists of 2024-05, 2024-06 first."]
+    assert exc.value.messages == [bulletins.LISTS_MISSING % {"months": "2024-05, 2024-06"}]
     assert not Bulletin.objects.exists()
 
 
@@ -325,7 +325,7 @@ def test_publishing_needs_a_commentary(community, lists, staff, summary):
         bulletins.bulletin_publish(
             community=community, quarter=Q2, summary=summary, user=staff, today=AFTER_Q2
         )
-    assert exc.value.message_dict == {"summary": ["Write the commentary of the bulletin."]}
+    assert exc.value.message_dict == {"summary": [bulletins.SUMMARY_REQUIRED]}
     assert not Bulletin.objects.exists()
 
 
@@ -362,7 +362,7 @@ def test_the_snapshot_stays_and_a_corrected_edition_says_why(community, lists, s
 
     with pytest.raises(ValidationError) as exc:
         bulletins.bulletin_correct(bulletin=first, summary="修订", note=" ", user=staff)
-    assert exc.value.message_dict == {"note": ["Say what changed and why."]}
+    assert exc.value.message_dict == {"note": [bulletins.NOTE_REQUIRED]}
 
     second = bulletins.bulletin_correct(
         bulletin=first, summary="修订版", note="6月榜单更正后重算", user=staff
@@ -446,7 +446,7 @@ def test_staff_publish_from_the_preview(client, community, lists, staff, time_ma
     time_machine.move_to(dt.datetime(2024, 7, 16, 10, tzinfo=SH))
     client.force_login(staff)
     page = client.get(staff_url(community))
-    assert "Preview" in page.content.decode()
+    assert "预览" in page.content.decode()
     assert client.post(staff_url(community), {"summary": "  "}).status_code == 400
     assert not Bulletin.objects.exists()
     response = client.post(staff_url(community), {"summary": "二季度通报"})
@@ -491,7 +491,7 @@ def test_a_correction_replaces_the_cached_public_page(
         reverse("scorecards:public_bulletin_edition", args=[community.slug, "2024-Q2", 1])
     ).content.decode()
     assert "并列第一" in first
-    assert "A later edition corrects this one." in first
+    assert "此版本已被后来的版本更正。" in first
 
 
 def test_bulletin_downloads_as_excel(client, community, published):
@@ -516,7 +516,7 @@ def test_the_to_do_page_counts_quarters_ready_for_a_bulletin(
 
     def count() -> int:
         tasks = {str(t.label): t for t in staff_tasks(staff, dt.date(2024, 8, 20))}
-        return tasks["Last quarter's bulletins to publish"].count
+        return tasks["待发布的上季度季通报"].count
 
     other = factories.CompoundFactory(community=other_community, code="o")
     factories.ServiceContractFactory(compound=other)
