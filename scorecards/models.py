@@ -1017,17 +1017,11 @@ class ScorecardReply(models.Model):
         return f"{self.scorecard} {self.at:%Y-%m-%d}"
 
 
-class Publication(models.Model):
-    """红黑榜: the published list of a community's month. Immutable once saved; a correction is a
-    new publication with ``correction_of`` and a note saying what changed and why."""
+class Edition(models.Model):
+    """Something a community publishes: immutable once saved; a correction is a new edition
+    with ``correction_of`` and a note saying what changed and why. Each kind declares its own
+    ``community`` (its own name for the community's editions)."""
 
-    community = models.ForeignKey(
-        Community,
-        on_delete=models.PROTECT,
-        related_name="publications",
-        verbose_name=_("community"),
-    )
-    month = models.DateField(_("month"))
     sequence = models.PositiveSmallIntegerField(_("edition"), default=1)
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
     published_by = models.ForeignKey(
@@ -1045,6 +1039,21 @@ class Publication(models.Model):
         verbose_name=_("corrects"),
     )
     correction_note = models.TextField(_("what changed and why"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Publication(Edition):
+    """红黑榜: the published list of a community's month."""
+
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        related_name="publications",
+        verbose_name=_("community"),
+    )
+    month = models.DateField(_("month"))
     red_count = models.PositiveIntegerField(_("red list"), default=0)
     black_count = models.PositiveIntegerField(_("black list"), default=0)
     none_count = models.PositiveIntegerField(_("neither list"), default=0)
@@ -1170,7 +1179,7 @@ class Appeal(models.Model):
         return f"{self.entry} ({self.status})"
 
 
-class Bulletin(models.Model):
+class Bulletin(Edition):
     """季通报: the quarterly bulletin of a community, published by staff once the quarter's three
     red/black lists are out: the compounds ranked on their quarter, the companies, the work of
     inspection and rectification, clean-ups, meetings, opinions and elections. ``figures`` is
@@ -1181,25 +1190,8 @@ class Bulletin(models.Model):
         Community, on_delete=models.PROTECT, related_name="bulletins", verbose_name=_("community")
     )
     quarter = models.DateField(_("quarter"))
-    sequence = models.PositiveSmallIntegerField(_("edition"), default=1)
     summary = models.TextField(_("commentary"))
     figures = models.JSONField(_("figures"), default=dict)
-    published_at = models.DateTimeField(_("published at"), default=timezone.now)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("published by"),
-    )
-    correction_of = models.OneToOneField(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="corrected_by",
-        verbose_name=_("corrects"),
-    )
-    correction_note = models.TextField(_("what changed and why"), blank=True)
 
     class Meta:
         ordering = ["community", "-quarter", "-sequence"]

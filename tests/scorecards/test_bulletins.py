@@ -35,59 +35,6 @@ Q2 = bulletins.quarter_of("2024-Q2")
 AFTER_Q2 = dt.date(2024, 7, 1)
 
 
-@pytest.fixture
-def compound_c(community, company_a):
-    compound = factories.CompoundFactory(community=community, name="丙小区", code="c")
-    factories.ServiceContractFactory(compound=compound, company=company_a)
-    return compound
-
-
-@pytest.fixture
-def lists(community, compound_a, compound_b, compound_c):
-    """Q2 2024: 甲 and 丙 tie; 乙's May black listing is corrected to 72 and its June unranked.
-    Q1 has 甲 only, at 80, for the change."""
-    publish(community, JAN, [row(compound_a, "80", "none", rank=1)])
-    publish(
-        community,
-        APRIL,
-        [
-            row(compound_a, "95", "red", rank=1),
-            row(compound_c, "95", "red", rank=1),
-            row(compound_b, "60", "black", rank=3),
-        ],
-    )
-    may = publish(
-        community,
-        MAY,
-        [
-            row(compound_a, "80", "none", rank=1),
-            row(compound_c, "80", "none", rank=1),
-            row(compound_b, "50", "black", rank=3),
-        ],
-    )
-    publish(
-        community,
-        MAY,
-        [
-            row(compound_a, "80", "none", rank=1),
-            row(compound_c, "80", "none", rank=1),
-            row(compound_b, "72", "none", rank=3),
-        ],
-        sequence=2,
-        correction_of=may,
-        note="乙小区重复扣分已撤回",
-    )
-    publish(
-        community,
-        JUNE,
-        [
-            row(compound_a, "90", "red", rank=1),
-            row(compound_c, "90", "red", rank=1),
-            row(compound_b, "40", "unranked", inspections=1),
-        ],
-    )
-
-
 def by_name(figures: dict) -> dict[str, dict]:
     return {c["name"]: c for c in figures["compounds"]}
 
@@ -381,8 +328,9 @@ def test_the_snapshot_stays_and_a_corrected_edition_says_why(community, lists, s
     assert Bulletin.objects.count() == 2
 
 
-def test_staff_quarters_say_what_is_ready(community, lists):
+def test_staff_quarters_say_what_is_ready(community, lists, compound_a):
     # Q1 has January only; Q2 has its three lists; Q3 has not ended on 20 August.
+    publish(community, JAN, [row(compound_a, "80", "none", rank=1)])
     quarters = bulletins.staff_quarters(community, dt.date(2024, 8, 20))
     assert [(q["quarter"].label, q["bulletin"], q["missing"]) for q in quarters] == [
         ("2024-Q2", None, []),

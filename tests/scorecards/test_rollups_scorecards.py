@@ -16,7 +16,6 @@ from scorecards.models import (
     Inspection,
     MonthlyReport,
     Rectification,
-    Scorecard,
     ScoringSettings,
 )
 from scorecards.setup import rubric_for
@@ -35,13 +34,6 @@ def _start(settings):
     settings.ROLLUP_START = dt.date(2024, 1, 1)
 
 
-@pytest.fixture
-def compound_c(community, company_a):
-    compound = factories.CompoundFactory(community=community, name="丙小区", code="c")
-    factories.ServiceContractFactory(compound=compound, company=company_a)
-    return compound
-
-
 def fill(stat: str, kind: str, label: str) -> dict[tuple[int, str], Decimal]:
     period = parse_period(PeriodKind(kind), label)
     rollups.fill_period(rollups.STATS[stat], period)
@@ -49,58 +41,6 @@ def fill(stat: str, kind: str, label: str) -> dict[tuple[int, str], Decimal]:
         (r.subject_id, r.dimension): r.value
         for r in Rollup.objects.filter(stat=stat, period_kind=kind, period_start=period.start)
     }
-
-
-@pytest.fixture
-def lists(community, compound_a, compound_b, compound_c):
-    publish(
-        community,
-        APRIL,
-        [
-            row(compound_a, "95", "red", rank=1),
-            row(compound_c, "95", "red", rank=1),
-            row(compound_b, "60", "black", rank=3),
-        ],
-    )
-    may1 = publish(
-        community,
-        MAY,
-        [
-            row(compound_a, "80", "none", rank=1),
-            row(compound_c, "80", "none", rank=1),
-            row(compound_b, "50", "black", rank=3),
-        ],
-    )
-    publish(
-        community,
-        MAY,
-        [
-            row(compound_a, "80", "none", rank=1),
-            row(compound_c, "80", "none", rank=1),
-            row(compound_b, "72", "none", rank=3),
-        ],
-        sequence=2,
-        correction_of=may1,
-        note="corrected",
-    )
-    publish(
-        community,
-        JUNE,
-        [
-            row(compound_a, "90", "red", rank=1),
-            row(compound_c, "90", "red", rank=1),
-            row(compound_b, "40", "unranked", inspections=1),
-        ],
-    )
-    # July drafted, not published: counts nowhere.
-    Scorecard.objects.create(
-        compound=compound_a,
-        company=compound_a.contracts.first().company,
-        month=dt.date(2024, 7, 1),
-        rubric=rubric_for(community, 2024),
-        total=Decimal(1),
-        band="black",
-    )
 
 
 def test_monthly_score_with_band(lists, compound_a, compound_b):
