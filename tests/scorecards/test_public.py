@@ -24,13 +24,6 @@ APRIL, MAY, JUNE = dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1)
 
 
 @pytest.fixture
-def compound_c(community, company_a):
-    compound = factories.CompoundFactory(community=community, name="丙小区", code="c")
-    factories.ServiceContractFactory(compound=compound, company=company_a)
-    return compound
-
-
-@pytest.fixture
 def world(community, compound_a, compound_b, compound_c, company_user_b):
     april = publish(
         community,
