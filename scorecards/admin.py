@@ -120,6 +120,12 @@ class BulletinAdmin(ReadOnlyAdmin):
     list_filter = ["community"]
 
 
+@admin.register(m.Assessment)
+class AssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["agreement", "sequence", "grade", "published_at", "correction_of"]
+    list_filter = ["community", "grade"]
+
+
 @admin.register(m.Scorecard)
 class ScorecardAdmin(ReadOnlyAdmin):
     list_display = ["compound", "company", "month", "status", "total", "has_veto"]

@@ -83,19 +83,22 @@ def missing_months(community: Community, quarter: Period) -> list[dt.date]:
 # --- Figures -------------------------------------------------------------------------------------
 
 
-def _cents(value: Any) -> str | None:
+def cents(value: Any) -> str | None:
+    """Points as stored in a snapshot: text, rounded half up to 0.01."""
     if value is None:
         return None
     return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
-def _stat(name: str, quarter: Period) -> QuerySet:
-    return STATS[name].query(quarter)
+def stat_query(name: str, period: Period) -> QuerySet:
+    """The query that fills the rollup ``name``, for ``period``."""
+    return STATS[name].query(period)
 
 
-def _by_subject(name: str, quarter: Period, subjects: list[int]) -> dict[int, Any]:
+def stat_by_subject(name: str, period: Period, subjects: list[int]) -> dict[int, Any]:
+    """The rollup ``name`` of ``period`` for ``subjects``, computed now: subject -> value."""
     return dict(
-        _stat(name, quarter).filter(subject_id__in=subjects).values_list("subject_id", "value")
+        stat_query(name, period).filter(subject_id__in=subjects).values_list("subject_id", "value")
     )
 
 
@@ -120,13 +123,13 @@ def _compounds(community: Community, quarter: Period) -> list[dict[str, Any]]:
         row.update(name=name, company_id=company_id, company=company)
         row["bands"][band] = row["bands"].get(band, 0) + 1
     ids = list(rows)
-    averages = _by_subject("scorecards.compound_average", quarter, ids)
-    before = _by_subject("scorecards.compound_average", quarter.previous(), ids)
-    ranks = _by_subject("scorecards.compound_rank", quarter, ids)
-    work = {what: _by_subject(f"scorecards.compound_{what}", quarter, ids) for what in WORK}
+    averages = stat_by_subject("scorecards.compound_average", quarter, ids)
+    before = stat_by_subject("scorecards.compound_average", quarter.previous(), ids)
+    ranks = stat_by_subject("scorecards.compound_rank", quarter, ids)
+    work = {what: stat_by_subject(f"scorecards.compound_{what}", quarter, ids) for what in WORK}
     reports: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(REPORT_TIMELINESS, 0))
     for compound_id, timeliness, n in (
-        _stat("scorecards.compound_reports", quarter)
+        stat_query("scorecards.compound_reports", quarter)
         .filter(subject_id__in=ids)
         .values_list("subject_id", "dimension", "value")
     ):
@@ -134,10 +137,10 @@ def _compounds(community: Community, quarter: Period) -> list[dict[str, Any]]:
     for compound_id, row in rows.items():
         average = averages.get(compound_id)
         previous = before.get(compound_id)
-        row["average"] = _cents(average)
-        row["previous_average"] = _cents(previous)
+        row["average"] = cents(average)
+        row["previous_average"] = cents(previous)
         row["change"] = (
-            _cents(Decimal(row["average"]) - Decimal(row["previous_average"]))
+            cents(Decimal(row["average"]) - Decimal(row["previous_average"]))
             if average is not None and previous is not None
             else None
         )
@@ -181,13 +184,13 @@ def _companies(
         if company_id in companies:
             companies[company_id]["bands"][band] += n
     ranked = rules.rank(
-        (company_id, Decimal(_cents(averages[company_id])) if company_id in averages else None)
+        (company_id, Decimal(cents(averages[company_id])) if company_id in averages else None)
         for company_id in sorted(companies, key=lambda pk: companies[pk]["name"])
     )
     out = []
     for item in ranked:
         row = companies[item.key]
-        row["average"] = _cents(item.value)
+        row["average"] = cents(item.value)
         row["rank"] = item.rank
         out.append(row)
     return out
@@ -195,7 +198,11 @@ def _companies(
 
 def _community_figures(community: Community, quarter: Period) -> dict[str, Any]:
     def one(name: str) -> Any:
-        row = _stat(name, quarter).filter(subject_id=community.pk).values_list("value", flat=True)
+        row = (
+            stat_query(name, quarter)
+            .filter(subject_id=community.pk)
+            .values_list("value", flat=True)
+        )
         return next(iter(row), None) or 0
 
     # Imported here: campaigns imports scorecards when it loads (patrols raise findings).
@@ -203,7 +210,7 @@ def _community_figures(community: Community, quarter: Period) -> dict[str, Any]:
 
     meetings = [
         {**_labels(Meeting.Kind, kind), "count": n}
-        for kind, n in _stat("campaigns.meetings", quarter)
+        for kind, n in stat_query("campaigns.meetings", quarter)
         .filter(subject_id=community.pk)
         .order_by("dimension")
         .values_list("dimension", "value")

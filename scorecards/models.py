@@ -1217,3 +1217,66 @@ class Bulletin(Edition):
     @property
     def label(self) -> str:
         return f"{self.quarter.year}-Q{(self.quarter.month - 1) // 3 + 1}"
+
+
+class Assessment(Edition):
+    """年考核: the year of one compound's company against its target-responsibility agreement,
+    decided by staff once the year's lists are out. The app suggests a grade from the year's
+    record (``rules.suggest_grade``); staff give the grade, and a reason when it differs.
+    ``figures`` is the year's record as it stood when published."""
+
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("community"),
+    )
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("agreement"),
+    )
+    grade = models.CharField(
+        _("grade"), max_length=10, choices=[(g.value, g.label) for g in rules.Grade]
+    )
+    suggested_grade = models.CharField(
+        _("suggested grade"),
+        max_length=10,
+        blank=True,
+        choices=[(g.value, g.label) for g in rules.Grade],
+    )
+    grade_reason = models.TextField(_("why the grade differs from the suggestion"), blank=True)
+    satisfaction = models.DecimalField(
+        _("measured satisfaction rate"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=RATE_VALIDATORS,
+    )
+    conclusion = models.TextField(_("conclusion"))
+    figures = models.JSONField(_("figures"), default=dict)
+
+    class Meta:
+        ordering = ["community", "agreement", "-sequence"]
+        verbose_name = _("annual assessment")
+        verbose_name_plural = _("annual assessments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "sequence"], name="assessment_edition_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(correction_of__isnull=True) | ~Q(correction_note=""),
+                name="assessment_correction_has_note",
+            ),
+            models.CheckConstraint(
+                condition=Q(suggested_grade="")
+                | Q(grade=F("suggested_grade"))
+                | ~Q(grade_reason=""),
+                name="assessment_other_grade_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} #{self.sequence}"

@@ -33,6 +33,7 @@ __all__ = [
     "Criterion",
     "CriterionScore",
     "Deduction",
+    "Grade",
     "Ranked",
     "Reason",
     "Rubric",
@@ -40,8 +41,11 @@ __all__ = [
     "VetoItem",
     "average",
     "classify",
+    "days_met",
     "rank",
+    "rate_met",
     "score",
+    "suggest_grade",
 ]
 
 ZERO = Decimal(0)
@@ -462,3 +466,75 @@ def rank(entries: Iterable[tuple[K, Decimal | None]]) -> list[Ranked[K]]:
             ranked.append(Ranked(position, key, value))
     ranked.extend(Ranked(None, key, None) for key in unvalued)
     return ranked
+
+
+# --- Annual assessment (年考核) -----------------------------------------------------------------
+
+
+class Grade(StrEnum):
+    """The year's grade of a compound's company against its agreement."""
+
+    EXCELLENT = "excellent"
+    GOOD = "good"
+    PASS = "pass"  # noqa: S105 -- a grade, not a password
+    FAIL = "fail"
+
+    @property
+    def label(self) -> str:
+        return _GRADE_LABELS[self]
+
+
+_GRADE_LABELS = {
+    Grade.EXCELLENT: _("excellent"),
+    Grade.GOOD: _("good"),
+    Grade.PASS: _("pass"),
+    Grade.FAIL: _("fail"),
+}
+GOOD_AT = Decimal(80)
+
+
+def rate_met(target: Decimal | None, achieved: Decimal | None) -> bool | None:
+    """A rate target (fee collection, satisfaction) is met when the achieved rate reaches it
+    (inclusive: 0.95 of a 0.95 target is met). ``None`` when either is unknown."""
+    if target is None or achieved is None:
+        return None
+    return _points(achieved, "achieved") >= _points(target, "target")
+
+
+def days_met(target_days: int | None, achieved_hours: Decimal | None) -> bool | None:
+    """A "resolved within N days" target is met when the average hours to resolve a complaint
+    are at most N × 24 (inclusive). ``None`` when either is unknown."""
+    if target_days is None or achieved_hours is None:
+        return None
+    return _points(achieved_hours, "achieved_hours") <= Decimal(target_days) * 24
+
+
+def suggest_grade(
+    *,
+    average: Decimal | None,
+    vetoes: int,
+    black_months: int,
+    targets_missed: int,
+    bands: Bands = DEFAULT_BANDS,
+) -> Grade | None:
+    """The grade the year's record suggests; staff decide, and say why if they differ.
+
+    - fail: any veto in the year, or an annual average below the black line (< 70: 69.99 fails,
+      70 does not);
+    - excellent: an average at the red line or above (>= 90), no black month and no agreement
+      target missed;
+    - good: an average of 80 or more (``GOOD_AT``, inclusive);
+    - pass: anything else.
+
+    ``None`` when the compound was never ranked in the year (no average to judge by).
+    """
+    if average is None:
+        return None
+    average = _points(average, "average")
+    if vetoes > 0 or average < bands.black_below:
+        return Grade.FAIL
+    if average >= bands.red_at and black_months == 0 and targets_missed == 0:
+        return Grade.EXCELLENT
+    if average >= GOOD_AT:
+        return Grade.GOOD
+    return Grade.PASS

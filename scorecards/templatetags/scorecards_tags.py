@@ -8,6 +8,7 @@ from django import template
 from django.utils.formats import number_format
 
 from scorecards.reports import Compliance
+from scorecards.rules import Grade
 
 register = template.Library()
 
@@ -27,3 +28,12 @@ def compliance_label(code: str) -> str:
         return str(Compliance(code).label)
     except ValueError:
         return code or "—"
+
+
+@register.filter
+def grade_label(code: str) -> str:
+    """An assessment grade code (``good``...) as its translated label; "—" when there is none."""
+    try:
+        return str(Grade(code).label)
+    except ValueError:
+        return "—"
