@@ -433,3 +433,24 @@ def assessed_years(community: Community | int) -> list[int]:
         set(current_assessments(community).values_list("agreement__year", flat=True)),
         reverse=True,
     )
+
+
+def assessments_to_publish(communities: list[Community], today: dt.date) -> int:
+    """Agreements of last year still to assess, in those of ``communities`` whose twelve lists
+    of that year are published. Two queries."""
+    year = today.year - 1
+    complete = set(
+        Publication.objects.filter(community_id__in=[c.pk for c in communities], month__year=year)
+        .order_by()
+        .values("community_id")
+        .annotate(months=Count("month", distinct=True))
+        .filter(months=12)
+        .values_list("community_id", flat=True)
+    )
+    if not complete:
+        return 0
+    return (
+        Agreement.objects.filter(compound__community_id__in=complete, year=year)
+        .exclude(assessments__isnull=False)
+        .count()
+    )

@@ -22,7 +22,7 @@ from campaigns.models import Problem
 from committees.selectors import consultation_list
 from compounds.models import ServiceContract
 from compounds.selectors import company_ids, staff_community_ids
-from scorecards import bulletins, scoring
+from scorecards import assessments, bulletins, scoring
 from scorecards.inspections import COMPANY_TURN, overdue_q, rectification_list
 from scorecards.models import (
     Rectification,
@@ -112,6 +112,11 @@ def staff_tasks(user: Any, today: dt.date) -> list[Task]:
             _("Last quarter's bulletins to publish"),
             bulletins.bulletins_to_publish(communities, today),
             reverse("scorecards:bulletin_index"),
+        ),
+        Task(
+            _("Last year's agreements to assess"),
+            assessments.assessments_to_publish(communities, today),
+            reverse("scorecards:assessment_index"),
         ),
     ]
 

@@ -366,3 +366,21 @@ def test_a_published_assessment_is_public_with_its_record(client, community, ass
     other = factories.CommunityFactory(slug="elsewhere")
     wrong = reverse("scorecards:public_assessment", args=[other.slug, YEAR, assessed.pk])
     assert client.get(wrong).status_code == 404
+
+
+def test_the_to_do_page_counts_agreements_to_assess(
+    community, compound_a, compound_b, agreement, staff
+):
+    from tongde.attention import staff_tasks
+
+    def count() -> int:
+        tasks = {str(t.label): t for t in staff_tasks(staff, dt.date(YEAR + 1, 1, 20))}
+        return tasks["待考核的上年度目标责任书"].count
+
+    for m in range(1, 12):
+        publish(community, dt.date(YEAR, m, 1), [row(compound_a, 92, "red", rank=1)])
+    assert count() == 0  # eleven lists of twelve
+    publish(community, dt.date(YEAR, 12, 1), [row(compound_a, 92, "red", rank=1)])
+    assert count() == 1
+    publish_assessment(agreement, staff)
+    assert count() == 0
