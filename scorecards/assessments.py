@@ -54,6 +54,7 @@ YEAR_NOT_ENDED = _("The year %(year)s has not ended yet.")
 YEAR_LISTS_MISSING = _("Publish the red/black lists of %(months)s first.")
 ALREADY_ASSESSED = _("This agreement is already assessed: publish a corrected edition instead.")
 CONCLUSION_REQUIRED = _("Write the conclusion of the assessment.")
+GRADE_UNKNOWN = _("Choose a grade: excellent, good, pass or fail.")
 GRADE_REASON_REQUIRED = _("Say why the grade differs from the suggested one.")
 NOTE_REQUIRED = _("Say what changed and why.")
 NOT_LATEST = _("This edition was corrected already: correct the latest edition.")
@@ -305,18 +306,52 @@ def agreement_record(agreement: Agreement, satisfaction: Any = None) -> dict[str
 # --- Publishing ----------------------------------------------------------------------------------
 
 
-def _check(
-    *, conclusion: str, grade: str, suggested: str, grade_reason: str, note: str | None = None
-) -> None:
+def _publish(
+    agreement: Agreement,
+    *,
+    grade: str,
+    conclusion: str,
+    grade_reason: str,
+    satisfaction: Decimal | None,
+    user: Any,
+    correction_of: Assessment | None = None,
+    note: str = "",
+) -> Assessment:
+    """Check the staff's input against the record as it is now and store the next edition."""
+    conclusion, grade_reason, note = conclusion.strip(), grade_reason.strip(), note.strip()
+    record = agreement_record(agreement, satisfaction)
+    suggested = record["suggested_grade"]
     errors: dict[str, ValidationError] = {}
     if not conclusion:
         errors["conclusion"] = ValidationError(CONCLUSION_REQUIRED, code="required")
-    if suggested and grade != suggested and not grade_reason:
+    if grade not in {g.value for g in rules.Grade}:
+        errors["grade"] = ValidationError(GRADE_UNKNOWN, code="grade")
+    elif suggested and grade != suggested and not grade_reason:
         errors["grade_reason"] = ValidationError(GRADE_REASON_REQUIRED, code="reason")
-    if note is not None and not note:
+    if correction_of is not None and not note:
         errors["note"] = ValidationError(NOTE_REQUIRED, code="required")
     if errors:
         raise ValidationError(errors)
+    last = (
+        Assessment.objects.filter(agreement=agreement)
+        .order_by("-sequence")
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    return Assessment.objects.create(
+        community_id=agreement.compound.community_id,
+        agreement=agreement,
+        sequence=(last or 0) + 1,
+        grade=grade,
+        suggested_grade=suggested,
+        grade_reason=grade_reason if grade != suggested else "",
+        satisfaction=satisfaction,
+        conclusion=conclusion,
+        figures=record,
+        published_by=user,
+        correction_of=correction_of,
+        correction_note=note,
+    )
 
 
 @transaction.atomic
@@ -333,39 +368,26 @@ def assessment_publish(
     """Publish the assessment of ``agreement`` (edition 1) once its year has ended and the
     community's twelve lists are published."""
     today = today or timezone.localdate()
-    grade = rules.Grade(grade).value
-    conclusion, grade_reason = conclusion.strip(), grade_reason.strip()
-    community = agreement.compound.community
     # Lock the agreement: two staff pressing "publish" make one assessment.
     Agreement.objects.select_for_update().filter(pk=agreement.pk).first()
     if Assessment.objects.filter(agreement=agreement).exists():
         raise ValidationError(ALREADY_ASSESSED, code="published")
     if today < dt.date(agreement.year + 1, 1, 1):
         raise ValidationError(YEAR_NOT_ENDED, code="early", params={"year": agreement.year})
-    missing = missing_months(community, agreement.year)
+    missing = missing_months(agreement.compound.community_id, agreement.year)
     if missing:
         raise ValidationError(
             YEAR_LISTS_MISSING,
             code="lists",
             params={"months": ", ".join(f"{m:%Y-%m}" for m in missing)},
         )
-    record = agreement_record(agreement, satisfaction)
-    _check(
-        conclusion=conclusion,
+    return _publish(
+        agreement,
         grade=grade,
-        suggested=record["suggested_grade"],
+        conclusion=conclusion,
         grade_reason=grade_reason,
-    )
-    return Assessment.objects.create(
-        community=community,
-        agreement=agreement,
-        grade=grade,
-        suggested_grade=record["suggested_grade"],
-        grade_reason=grade_reason if grade != record["suggested_grade"] else "",
         satisfaction=satisfaction,
-        conclusion=conclusion,
-        figures=record,
-        published_by=user,
+        user=user,
     )
 
 
@@ -382,39 +404,18 @@ def assessment_correct(
 ) -> Assessment:
     """A corrected edition of ``assessment`` (the latest one): the record recomputed as it is
     now, the grade and conclusion as given, and ``note`` saying what changed and why."""
-    grade = rules.Grade(grade).value
-    conclusion, grade_reason, note = conclusion.strip(), grade_reason.strip(), note.strip()
-    agreement = assessment.agreement
-    Agreement.objects.select_for_update().filter(pk=agreement.pk).first()
+    Agreement.objects.select_for_update().filter(pk=assessment.agreement_id).first()
     if Assessment.objects.filter(correction_of=assessment).exists():
         raise ValidationError(NOT_LATEST, code="corrected")
-    record = agreement_record(agreement, satisfaction)
-    _check(
-        conclusion=conclusion,
+    return _publish(
+        assessment.agreement,
         grade=grade,
-        suggested=record["suggested_grade"],
+        conclusion=conclusion,
         grade_reason=grade_reason,
-        note=note,
-    )
-    last = (
-        Assessment.objects.filter(agreement=agreement)
-        .order_by("-sequence")
-        .values_list("sequence", flat=True)
-        .first()
-    )
-    return Assessment.objects.create(
-        community_id=assessment.community_id,
-        agreement=agreement,
-        sequence=last + 1,
-        grade=grade,
-        suggested_grade=record["suggested_grade"],
-        grade_reason=grade_reason if grade != record["suggested_grade"] else "",
         satisfaction=satisfaction,
-        conclusion=conclusion,
-        figures=record,
-        published_by=user,
+        user=user,
         correction_of=assessment,
-        correction_note=note,
+        note=note,
     )
 
 

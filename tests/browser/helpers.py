@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext, override
 from PIL import Image
 from playwright.sync_api import Page
+
+from compounds.models import Membership
+from tests import factories
 
 # The password of every account a journey creates (it passes Django's validators).
 PASSWORD = "tongde-browser-2026"  # noqa: S105
@@ -21,6 +25,16 @@ def log_in(page: Page, base: str, username: str, next_path: str = "") -> None:
     page.locator("main input[name=username]").fill(username)
     page.locator("main input[name=password]").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
+
+
+def staff_account(username: str, community, **extra):
+    """An account of the community's staff that signs in with ``PASSWORD``."""
+    user = factories.UserFactory(username=username, **extra)
+    validate_password(PASSWORD, user)
+    user.set_password(PASSWORD)
+    user.save()
+    Membership.objects.create(user=user, role=Membership.Role.STAFF, community=community)
+    return user
 
 
 def zh(message: str) -> str:

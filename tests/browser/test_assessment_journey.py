@@ -11,15 +11,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from compounds.models import Membership
 from scorecards.models import Agreement, Assessment
 from tests import factories
 from tests.browser.conftest import DESKTOP
-from tests.browser.helpers import PASSWORD, fits_phone, log_in, zh
+from tests.browser.helpers import fits_phone, log_in, staff_account, zh
 from tests.scorecards.test_public_data import publish, row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,11 +43,7 @@ def test_staff_assess_last_years_agreement_and_a_visitor_reads_it_on_a_phone(
     )
     for m in range(1, 13):
         publish(community, dt.date(year, m, 1), [row(kangsheng, 93, "red", rank=1)])
-    staff = factories.UserFactory(username="wang", first_name="王晓梅")
-    validate_password(PASSWORD, staff)
-    staff.set_password(PASSWORD)
-    staff.save()
-    Membership.objects.create(user=staff, role=Membership.Role.STAFF, community=community)
+    staff_account("wang", community, first_name="王晓梅")
     base = live_server.url
 
     # when staff follow their to-do line to the year and open the agreement

@@ -8,15 +8,13 @@ its own journey); the quarter is the last one ended before today, whatever today
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from compounds.models import Membership
 from scorecards.models import Bulletin
 from tests import factories
 from tests.browser.conftest import DESKTOP
-from tests.browser.helpers import PASSWORD, fits_phone, log_in, zh
+from tests.browser.helpers import fits_phone, log_in, staff_account, zh
 from tests.scorecards.test_public_data import publish, row
 from tongde.periods import PeriodKind, period_containing
 
@@ -43,11 +41,7 @@ def test_staff_publish_the_quarterly_bulletin_and_a_visitor_reads_it_on_a_phone(
             month,
             [row(kangsheng, 95, "red", rank=1), row(jinshui, 60 + i, "black", rank=2)],
         )
-    staff = factories.UserFactory(username="wang", first_name="王晓梅")
-    validate_password(PASSWORD, staff)
-    staff.set_password(PASSWORD)
-    staff.save()
-    Membership.objects.create(user=staff, role=Membership.Role.STAFF, community=community)
+    staff_account("wang", community, first_name="王晓梅")
     base = live_server.url
 
     # when staff follow their to-do line to the quarter's preview

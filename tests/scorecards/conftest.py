@@ -12,6 +12,17 @@ from scorecards.setup import rubric_for
 from tests import factories
 from tests.scorecards.test_public_data import publish, row
 
+# What each role gets from a page only the community's scoring staff may open: anonymous
+# visitors are sent to log in, other roles are refused.
+SCORING_STAFF_PAGE = [
+    (None, 302),
+    ("resident", 403),
+    ("company_user_a", 403),
+    ("committee_member_a", 403),
+    ("grid_worker", 403),
+    ("staff", 200),
+    ("superuser", 200),
+]
 APRIL, MAY, JUNE = dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1)
 
 

@@ -22,6 +22,7 @@ from scorecards.models import (
     MonthlyReport,
 )
 from tests import factories
+from tests.scorecards.conftest import SCORING_STAFF_PAGE
 from tests.scorecards.test_public_data import publish, row
 
 D = Decimal
@@ -238,6 +239,7 @@ def test_an_assessment_needs_the_twelve_lists(community, compound_a, agreement, 
     [
         ({"conclusion": "  "}, {"conclusion": [assessments.CONCLUSION_REQUIRED]}),
         ({"grade": "good"}, {"grade_reason": [assessments.GRADE_REASON_REQUIRED]}),
+        ({"grade": "perfect"}, {"grade": [assessments.GRADE_UNKNOWN]}),
     ],
 )
 def test_bad_assessments_are_refused(agreement, year_listed, staff, values, errors):
@@ -294,18 +296,7 @@ def assessed(agreement, year_listed, staff):
     return publish_assessment(agreement, staff, conclusion="全年十二个月均上红榜。")
 
 
-@pytest.mark.parametrize(
-    ("who", "status"),
-    [
-        (None, 302),
-        ("resident", 403),
-        ("company_user_a", 403),
-        ("committee_member_a", 403),
-        ("grid_worker", 403),
-        ("staff", 200),
-        ("superuser", 200),
-    ],
-)
+@pytest.mark.parametrize(("who", "status"), SCORING_STAFF_PAGE)
 def test_staff_pages_are_for_the_communitys_scoring_staff(
     client, request, community, assessed, who, status
 ):

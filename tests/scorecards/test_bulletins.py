@@ -27,6 +27,7 @@ from scorecards.models import (
 )
 from scorecards.setup import rubric_for
 from tests import factories
+from tests.scorecards.conftest import SCORING_STAFF_PAGE
 from tests.scorecards.test_public_data import publish, row
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -356,18 +357,7 @@ def staff_url(community, label="2024-Q2") -> str:
     return reverse("scorecards:bulletin_quarter", args=[community.pk, label])
 
 
-@pytest.mark.parametrize(
-    ("who", "status"),
-    [
-        (None, 302),
-        ("resident", 403),
-        ("company_user_a", 403),
-        ("committee_member_a", 403),
-        ("grid_worker", 403),
-        ("staff", 200),
-        ("superuser", 200),
-    ],
-)
+@pytest.mark.parametrize(("who", "status"), SCORING_STAFF_PAGE)
 def test_staff_pages_are_for_the_communitys_scoring_staff(
     client, request, community, published, who, status
 ):
