@@ -126,6 +126,12 @@ class AssessmentAdmin(ReadOnlyAdmin):
     list_filter = ["community", "grade"]
 
 
+@admin.register(m.Summons)
+class SummonsAdmin(ReadOnlyAdmin):
+    list_display = ["compound", "company", "held_on", "closer_until", "is_withdrawn"]
+    list_filter = ["community", "is_withdrawn"]
+
+
 @admin.register(m.Scorecard)
 class ScorecardAdmin(ReadOnlyAdmin):
     list_display = ["compound", "company", "month", "status", "total", "has_veto"]

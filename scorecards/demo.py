@@ -14,6 +14,8 @@ drawn from one fixed seed, so every run plans the same rows:
   app's own drafting and the red/black lists published on the 12th of the month after;
 - one correction (June: a duplicate finding at 帝豪花园 withdrawn) and one appeal (金水湾's
   August black listing, rejected with the reason published);
+- the company of the latest black listing summoned for talks (约谈), its compound under closer
+  inspection (four a month) until the year's end;
 - the quarterly bulletins of the first three quarters, each with a commentary written from its
   figures, published on the 16th of the month after the quarter;
 - November so far: inspections, open rectifications (some overdue), October's reports, and the
@@ -175,6 +177,7 @@ def load(stdout: TextIO | None = None) -> Created:
     _publish(community, users, created)
     _load_earlier_reports(compounds, companies, users, created)
     _publish_bulletins(community, users[STAFF_USERNAME])
+    _summon_latest_black(community, users[STAFF_USERNAME])
     _open_item_at_kangsheng(compounds["kangsheng-garden"], items, users, created)
     _load_feedback()
 
@@ -507,6 +510,43 @@ def _publish(community, users, created) -> None:
         created.publications += 1
     _correct_june(community, staff, created)
     _appeal_september(community, users)
+
+
+def _summon_latest_black(community, staff) -> None:
+    """The company of the latest black listing is summoned for talks three days after the list,
+    and its compound is inspected four times a month until the end of the year."""
+    from . import summons
+    from .models import PublicationEntry
+
+    entry = (
+        PublicationEntry.objects.filter(
+            publication__community=community,
+            publication__corrected_by__isnull=True,
+            band=rules.Band.BLACK,
+        )
+        .select_related("publication", "compound")
+        .order_by("-publication__month")
+        .first()
+    )
+    if entry is None:
+        return
+    held_on = (entry.publication.published_at + dt.timedelta(days=3)).astimezone(TZ).date()
+    summons.summons_record(
+        compound=entry.compound,
+        entry=entry,
+        held_on=held_on,
+        place="同德巷社区党群服务中心会议室",
+        staff_present="王晓梅（社区主任）、城管办李强",
+        company_present="项目经理、客服主管",
+        issues=f"{entry.publication.month:%Y年%m月}红黑榜得分{entry.score}分，列入黑榜；"
+        "楼道堆物、垃圾清运不及时反复出现，整改逾期。",
+        undertakings="一周内清理全部楼道堆物，垃圾日产日清，增派保洁1名；每周向社区报送整改照片。",
+        measures_due_on=held_on + dt.timedelta(days=14),
+        closer_until=dt.date(YEAR, 12, 31),
+        inspections_per_month=4,
+        user=staff,
+        today=STORY_TODAY,
+    )
 
 
 def _commentary(figures: dict) -> str:

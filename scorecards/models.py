@@ -1280,3 +1280,80 @@ class Assessment(Edition):
 
     def __str__(self) -> str:
         return f"{self.agreement} #{self.sequence}"
+
+
+class Summons(models.Model):
+    """约谈: staff summon a property company for talks, usually over a black listing. The record
+    says who attended, what the community put to the company and what the company undertook;
+    it may put the compound under closer inspection (so many inspections a month) until a date.
+    Withdrawn with a reason, never deleted."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="summonses", verbose_name=_("community")
+    )
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, related_name="+", verbose_name=_("compound")
+    )
+    company = models.ForeignKey(
+        PropertyCompany,
+        on_delete=models.PROTECT,
+        related_name="summonses",
+        verbose_name=_("property company"),
+    )
+    entry = models.ForeignKey(
+        PublicationEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="summonses",
+        verbose_name=_("black listing"),
+    )
+    held_on = models.DateField(_("held on"))
+    place = models.CharField(_("place"), max_length=100, blank=True)
+    staff_present = models.CharField(_("for the community"), max_length=300)
+    company_present = models.CharField(_("for the company"), max_length=300)
+    issues = models.TextField(_("what the community put to the company"))
+    undertakings = models.TextField(_("what the company undertook"))
+    measures_due_on = models.DateField(_("measures due on"), null=True, blank=True)
+    closer_until = models.DateField(_("closer inspection until"), null=True, blank=True)
+    inspections_per_month = models.PositiveSmallIntegerField(
+        _("inspections a month meanwhile"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    is_withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    withdrawn_reason = models.TextField(_("why it was withdrawn"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("summons for talks")
+        verbose_name_plural = _("summonses for talks")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closer_until__isnull=True) | Q(closer_until__gte=F("held_on")),
+                name="summons_closer_after_talks",
+            ),
+            models.CheckConstraint(
+                condition=Q(measures_due_on__isnull=True) | Q(measures_due_on__gte=F("held_on")),
+                name="summons_measures_after_talks",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_withdrawn=False) | ~Q(withdrawn_reason=""),
+                name="summons_withdrawal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(inspections_per_month__gte=1, inspections_per_month__lte=31),
+                name="summons_inspections_a_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.compound} {self.held_on}"

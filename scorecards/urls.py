@@ -6,7 +6,7 @@ app_name = "scorecards"
 # monthly reports (views_reports.py), inspections, complaints, rectifications and weekly
 # feedback (views_inspections.py), scorecards, publications and appeals (views_scoring.py),
 # the public red/black pages (views_public.py), the quarterly bulletins (views_bulletins.py)
-# and the annual assessments (views_assessments.py).
+# the annual assessments (views_assessments.py) and the summonses for talks (views_summons.py).
 urlpatterns = []
 # The public pages come first: they take most of the traffic, and URL resolution tries the
 # patterns in order.
@@ -18,6 +18,7 @@ for _name in (
     "views_reports",
     "views_inspections",
     "views_scoring",
+    "views_summons",
 ):
     try:
         urlpatterns += importlib.import_module(f"scorecards.{_name}").urlpatterns

@@ -60,6 +60,7 @@ from .models import (
     next_month,
     previous_month,
 )
+from .summons import summoned_on
 from .templatetags.scorecards_tags import compliance_label
 
 PAGE_SIZE = 50
@@ -438,7 +439,10 @@ def reply_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     publication = _publication(request, pk)
-    entries = scoring.public_entry_list(publication=publication).select_related("appeal")
+    entries = list(scoring.public_entry_list(publication=publication).select_related("appeal"))
+    summoned = summoned_on(entries)
+    for entry in entries:
+        entry.summoned_on = summoned.get(entry.pk)
     return render(
         request,
         "scorecards/scoring/publication.html",

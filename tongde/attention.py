@@ -22,7 +22,7 @@ from campaigns.models import Problem
 from committees.selectors import consultation_list
 from compounds.models import ServiceContract
 from compounds.selectors import company_ids, staff_community_ids
-from scorecards import assessments, bulletins, scoring
+from scorecards import assessments, bulletins, scoring, summons
 from scorecards.inspections import COMPANY_TURN, overdue_q, rectification_list
 from scorecards.models import (
     Rectification,
@@ -63,6 +63,11 @@ def follow_up_tasks(user: Any, today: dt.date) -> list[Task]:
             .count(),
             _url("campaigns:problem_list", age=patrols.OVERDUE),
             urgent=True,
+        ),
+        Task(
+            _("Compounds under closer inspection, short of this month's inspections"),
+            len(summons.closer_inspection_short(summons.inspecting_communities(user), today)),
+            reverse("scorecards:summons_list"),
         ),
     ]
 
@@ -107,6 +112,11 @@ def staff_tasks(user: Any, today: dt.date) -> list[Task]:
             sum(panel["appeals_to_decide"] for panel in panels),
             reverse("scorecards:scoring_appeals"),
             urgent=True,
+        ),
+        Task(
+            _("Black listings awaiting talks with the company"),
+            summons.black_without_summons(communities, today).count(),
+            reverse("scorecards:summons_list"),
         ),
         Task(
             _("Last quarter's bulletins to publish"),
