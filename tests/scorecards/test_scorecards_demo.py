@@ -3,6 +3,7 @@ written through the app's own drafting and publishing; a second run changes noth
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -89,6 +90,23 @@ def test_the_first_three_quarters_have_their_bulletin(demo):
         assert ranked[0]["name"] in bulletin.summary
         assert len(bulletin.figures["compounds"]) == 5
         assert bulletin.published_at.day == 16
+
+
+def test_the_latest_black_listing_is_answered_by_talks_and_closer_inspection(demo):
+    from scorecards.models import Summons
+
+    latest_black = (
+        PublicationEntry.objects.filter(
+            band="black", publication__corrected_by__isnull=True, publication__month__year=2026
+        )
+        .order_by("-publication__month")
+        .first()
+    )
+    summons = Summons.objects.get()
+    assert summons.entry == latest_black
+    assert summons.company_id == latest_black.company_id
+    assert summons.held_on > latest_black.publication.published_at.date()
+    assert (summons.closer_until, summons.inspections_per_month) == (dt.date(2026, 12, 31), 4)
 
 
 def test_the_year_has_reports_inspections_and_rectifications(demo):
