@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from compounds.models import Community
 from tongde.periods import Period, PeriodKind
 
-from . import rules
+from . import notices, rules
 from .bulletins import REPORT_TIMELINESS, WORK, cents, stat_by_subject, stat_query
 from .models import (
     Agreement,
@@ -316,8 +316,10 @@ def _publish(
     user: Any,
     correction_of: Assessment | None = None,
     note: str = "",
+    notify: bool = True,
 ) -> Assessment:
-    """Check the staff's input against the record as it is now and store the next edition."""
+    """Check the staff's input against the record as it is now and store the next edition;
+    with ``notify``, the company's users are mailed the grade after the commit."""
     conclusion, grade_reason, note = conclusion.strip(), grade_reason.strip(), note.strip()
     record = agreement_record(agreement, satisfaction)
     suggested = record["suggested_grade"]
@@ -338,7 +340,7 @@ def _publish(
         .values_list("sequence", flat=True)
         .first()
     )
-    return Assessment.objects.create(
+    assessment = Assessment.objects.create(
         community_id=agreement.compound.community_id,
         agreement=agreement,
         sequence=(last or 0) + 1,
@@ -352,6 +354,9 @@ def _publish(
         correction_of=correction_of,
         correction_note=note,
     )
+    if notify:
+        notices.on_commit(notices.assessment_published, assessment.pk)
+    return assessment
 
 
 @transaction.atomic
@@ -364,6 +369,7 @@ def assessment_publish(
     satisfaction: Decimal | None = None,
     grade_reason: str = "",
     today: dt.date | None = None,
+    notify: bool = True,
 ) -> Assessment:
     """Publish the assessment of ``agreement`` (edition 1) once its year has ended and the
     community's twelve lists are published."""
@@ -388,6 +394,7 @@ def assessment_publish(
         grade_reason=grade_reason,
         satisfaction=satisfaction,
         user=user,
+        notify=notify,
     )
 
 
@@ -401,6 +408,7 @@ def assessment_correct(
     user: Any,
     satisfaction: Decimal | None = None,
     grade_reason: str = "",
+    notify: bool = True,
 ) -> Assessment:
     """A corrected edition of ``assessment`` (the latest one): the record recomputed as it is
     now, the grade and conclusion as given, and ``note`` saying what changed and why."""
@@ -416,6 +424,7 @@ def assessment_correct(
         user=user,
         correction_of=assessment,
         note=note,
+        notify=notify,
     )
 
 

@@ -546,6 +546,7 @@ def _summon_latest_black(community, staff) -> None:
         inspections_per_month=4,
         user=staff,
         today=STORY_TODAY,
+        notify=False,
     )
 
 

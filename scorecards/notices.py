@@ -1,7 +1,8 @@
 """Mail to property companies at the two moments with a deadline for them: their month's draft
 scorecards are ready (they may reply within the reply window), and a red/black list or a
 correction naming them is published (a black listing may be appealed within the appeal period);
-and when staff decide their appeal.
+when staff decide their appeal; when the record of talks they were summoned to is kept (with
+what they undertook, by when, and the closer inspection); and when their year is assessed.
 
 Each is sent once, after the commit of what it announces (``transaction.on_commit`` with
 ``robust``: a mail server down is logged, the drafting or publication stands), one mail per
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from compounds.models import Membership
 
 from . import rules
-from .models import Appeal, Publication, Scorecard
+from .models import Appeal, Assessment, Publication, Scorecard, Summons
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +151,56 @@ def appeal_decided(appeal_id: int) -> int:
             "outcome": appeal.get_status_display(),
         }
         body = render_to_string("scorecards/email/appeal_decided.txt", context)
+    return _send([(subject, body, recipients)])
+
+
+def summons_recorded(summons_id: int) -> int:
+    """Send the company the record of the talks: what it undertook, by when, and the closer
+    inspection. Returns the mails sent."""
+    summons = Summons.objects.select_related("compound", "company").get(pk=summons_id)
+    recipients = company_recipients([summons.company_id]).get(summons.company_id, [])
+    if not recipients:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "summons": summons,
+            "url": settings.SITE_URL + reverse("scorecards:summons_detail", args=[summons.pk]),
+        }
+        subject = _("Record of the talks about %(compound)s, %(date)s") % {
+            "compound": summons.compound.name,
+            "date": f"{summons.held_on:%Y-%m-%d}",
+        }
+        body = render_to_string("scorecards/email/summons_recorded.txt", context)
+    return _send([(subject, body, recipients)])
+
+
+def assessment_published(assessment_id: int) -> int:
+    """Tell the company the grade and conclusion of its year at a compound. Returns the mails
+    sent."""
+    assessment = Assessment.objects.select_related(
+        "agreement__compound", "agreement__company", "community", "correction_of"
+    ).get(pk=assessment_id)
+    agreement = assessment.agreement
+    recipients = company_recipients([agreement.company_id]).get(agreement.company_id, [])
+    if not recipients:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "assessment": assessment,
+            "agreement": agreement,
+            "grade": rules.Grade(assessment.grade).label,
+            "url": settings.SITE_URL
+            + reverse(
+                "scorecards:public_assessment",
+                args=[assessment.community.slug, agreement.year, assessment.pk],
+            ),
+        }
+        subject = _("Annual assessment of %(compound)s, %(year)s: %(grade)s") % {
+            "compound": agreement.compound.name,
+            "year": agreement.year,
+            "grade": context["grade"],
+        }
+        body = render_to_string("scorecards/email/assessment_published.txt", context)
     return _send([(subject, body, recipients)])
 
 

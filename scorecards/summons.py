@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from compounds.models import Community, Compound
 from compounds.selectors import company_ids, staff_community_ids
 
-from . import rules
+from . import notices, rules
 from .inspections import company_serving
 from .models import Inspection, PublicationEntry, Summons, month_start, previous_month
 from .signals import list_published
@@ -175,8 +175,10 @@ def summons_record(
     closer_until: dt.date | None = None,
     inspections_per_month: int = 4,
     today: dt.date | None = None,
+    notify: bool = True,
 ) -> Summons:
-    """Record talks held with the company that served ``compound`` on ``held_on``."""
+    """Record talks held with the company that served ``compound`` on ``held_on``; with
+    ``notify``, the company's users are mailed the record after the commit."""
     today = today or timezone.localdate()
     errors: dict[str, ValidationError] = {}
     if held_on > today:
@@ -211,6 +213,8 @@ def summons_record(
     summons.full_clean()
     summons.save()
     _send_on_commit(summons)
+    if notify:
+        notices.on_commit(notices.summons_recorded, summons.pk)
     return summons
 
 

@@ -4,6 +4,7 @@ the commit, only to their own users, and never for a re-run, a rollback or the d
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -12,9 +13,10 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from scorecards import notices, scoring
-from scorecards.models import Scorecard
+from scorecards import assessments, notices, scoring, summons
+from scorecards.models import Agreement, Scorecard
 from tests import factories
+from tests.scorecards.test_public_data import publish, row
 from tests.scorecards.test_scoring import MONTH, TODAY, finding, inspect
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +163,56 @@ def test_the_company_is_told_the_outcome_of_its_appeal(
             )
         )
     assert (correction_line in to_b.body) is says_correction
+
+
+def test_the_company_gets_the_record_of_the_talks(
+    addresses, compound_a, staff, django_capture_on_commit_callbacks
+):
+    values = {
+        "compound": compound_a,
+        "held_on": dt.date(2024, 11, 15),
+        "staff_present": "王晓梅",
+        "company_present": "项目经理",
+        "issues": "楼道堆物反复出现",
+        "undertakings": "一周内清理",
+        "closer_until": dt.date(2024, 12, 31),
+        "user": staff,
+        "today": dt.date(2024, 11, 20),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        summons.summons_record(**values, notify=False)
+    assert not mail.outbox
+    with django_capture_on_commit_callbacks(execute=True):
+        summons.summons_record(**values)
+    (sent,) = _to("a@example.org")
+    assert "甲小区" in sent.subject
+    assert "一周内清理" in sent.body
+    assert "2024-12-31" in sent.body
+    assert not _to("b@example.org")
+
+
+def test_the_company_is_told_its_grade(
+    addresses,
+    community,
+    compound_a,
+    compound_b,
+    company_a,
+    staff,
+    django_capture_on_commit_callbacks,
+):
+    agreement = Agreement.objects.create(compound=compound_a, company=company_a, year=2024)
+    for m in range(1, 13):
+        publish(community, dt.date(2024, m, 1), [row(compound_a, 92, "red", rank=1)])
+    with django_capture_on_commit_callbacks(execute=True):
+        assessments.assessment_publish(
+            agreement=agreement,
+            grade="excellent",
+            conclusion="全年履约良好。",
+            user=staff,
+            today=dt.date(2025, 1, 10),
+        )
+    (sent,) = _to("a@example.org")
+    assert "2024" in sent.subject
+    assert "全年履约良好。" in sent.body
+    assert f"/scorecards/public/{community.slug}/assessments/2024/" in sent.body
+    assert not _to("b@example.org")
