@@ -40,6 +40,13 @@ def _community(request: HttpRequest, pk: int) -> Community:
     return get_object_or_404(qs, pk=pk)
 
 
+def _year(year: int) -> int:
+    """A year from the address; 404 for one no calendar (or agreement) can have."""
+    if not 1 <= year <= 9998:
+        raise Http404(year)
+    return year
+
+
 def _scoped(request: HttpRequest, qs):
     ids = scoring.scoring_community_ids(request.user)
     return qs if ids is None else qs.filter(community_id__in=ids)
@@ -120,6 +127,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @staff_required
 def year(request: HttpRequest, community: int, year: int) -> HttpResponse:
     community_obj = _community(request, community)
+    year = _year(year)
     records = assessments.year_records(community=community_obj, year=year)
     published = {
         a.agreement_id: a
@@ -250,6 +258,8 @@ def public_years(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def public_year(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    year = _year(year)
+
     def build():
         community = public_community(slug)
         published = list(
@@ -271,6 +281,8 @@ def public_year(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 
 @require_GET
 def public_detail(request: HttpRequest, slug: str, year: int, pk: int) -> HttpResponse:
+    year = _year(year)
+
     def build():
         community = public_community(slug)
         found = get_object_or_404(

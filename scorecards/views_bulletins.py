@@ -36,10 +36,15 @@ staff_required = role_required(scoring.is_scoring_staff)
 
 
 def _quarter(label: str) -> Period:
+    """The quarter of the address; 404 for a label that is none, or one whose neighbours (the
+    pages link them) no calendar has."""
     try:
-        return bulletins.quarter_of(label)
+        quarter = bulletins.quarter_of(label)
     except ValueError as exc:
         raise Http404(label) from exc
+    if not 1 < quarter.start.year < 9999:
+        raise Http404(label)
+    return quarter
 
 
 def _community(request: HttpRequest, pk: int) -> Community:

@@ -375,3 +375,13 @@ def test_the_to_do_page_counts_agreements_to_assess(
     assert count() == 1
     publish_assessment(agreement, staff)
     assert count() == 0
+
+
+@pytest.mark.parametrize("year", [0, 9999, 99999])
+def test_impossible_years_are_404(client, community, staff, year):
+    client.force_login(staff)
+    assert client.get(f"/scorecards/assessments/{community.pk}/{year}/").status_code == 404
+    assert client.get(f"/scorecards/public/{community.slug}/assessments/{year}/").status_code == 404
+    assert (
+        client.get(f"/scorecards/public/{community.slug}/assessments/{year}/1/").status_code == 404
+    )

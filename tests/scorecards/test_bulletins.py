@@ -440,7 +440,9 @@ def test_bulletin_downloads_as_excel(client, community, published):
     assert "2024-Q2" in response["Content-Disposition"]
 
 
-@pytest.mark.parametrize("label", ["2024-Q5", "2024-q2", "Q2-2024"])
+@pytest.mark.parametrize(
+    "label", ["2024-Q5", "2024-q2", "Q2-2024", "0000-Q1", "0001-Q1", "9999-Q4"]
+)
 def test_bad_quarter_labels_are_404(client, community, staff, label):
     client.force_login(staff)
     assert client.get(f"/scorecards/bulletins/{community.pk}/{label}/").status_code == 404
