@@ -38,7 +38,14 @@ from compounds.models import Community
 from tongde.periods import Period, PeriodKind
 
 from . import notices, rules
-from .bulletins import REPORT_TIMELINESS, WORK, cents, stat_by_subject, stat_query
+from .bulletins import (
+    REPORT_TIMELINESS,
+    WORK,
+    cents,
+    community_ranks,
+    stat_by_subject,
+    stat_query,
+)
 from .models import (
     Agreement,
     Assessment,
@@ -47,15 +54,18 @@ from .models import (
     MonthlyReport,
     Publication,
 )
+from .public import bands_for
 from .rollups import published_entries
-from .setup import settings_for
+from .signals import list_published
 
 YEAR_NOT_ENDED = _("The year %(year)s has not ended yet.")
 YEAR_LISTS_MISSING = _("Publish the red/black lists of %(months)s first.")
 ALREADY_ASSESSED = _("This agreement is already assessed: publish a corrected edition instead.")
 CONCLUSION_REQUIRED = _("Write the conclusion of the assessment.")
 GRADE_UNKNOWN = _("Choose a grade: excellent, good, pass or fail.")
-GRADE_REASON_REQUIRED = _("Say why the grade differs from the suggested one.")
+GRADE_REASON_REQUIRED = _(
+    "With the figures as entered the suggested grade is %(grade)s: say why yours differs."
+)
 NOTE_REQUIRED = _("Say what changed and why.")
 NOT_LATEST = _("This edition was corrected already: correct the latest edition.")
 
@@ -88,9 +98,12 @@ def _rate(value: Any) -> str | None:
 # --- The year's record ---------------------------------------------------------------------------
 
 
-def _scores(compound_ids: list[int], period: Period) -> dict[int, dict[str, Any]]:
+def _scores(
+    community: Community, compound_ids: list[int], period: Period
+) -> dict[int, dict[str, Any]]:
     averages = stat_by_subject("scorecards.compound_average", period, compound_ids)
-    ranks = stat_by_subject("scorecards.compound_rank", period, compound_ids)
+    # Ranked against every compound of the community, not only those asked about.
+    ranks = community_ranks(community, period)
     out: dict[int, dict[str, Any]] = {
         pk: {
             "average": cents(averages.get(pk)),
@@ -228,10 +241,16 @@ def _targets(agreement: Agreement, reported: dict[str, Any], satisfaction: Any) 
 
 
 def year_records(
-    *, community: Community, year: int, agreements: QuerySet[Agreement] | None = None
+    *,
+    community: Community,
+    year: int,
+    agreements: QuerySet[Agreement] | None = None,
+    satisfaction: dict[int, Decimal | None] | None = None,
 ) -> list[dict[str, Any]]:
     """The year's record of each agreement of the community (or of ``agreements``), by
-    compound name, with its suggested grade. A constant number of queries."""
+    compound name, with its suggested grade; ``satisfaction`` (agreement id -> measured rate)
+    counts the owners' satisfaction staff entered. A constant number of queries."""
+    satisfaction = satisfaction or {}
     agreements = (
         agreements
         if agreements is not None
@@ -242,11 +261,11 @@ def year_records(
         return []
     period = year_period(year)
     compound_ids = [a.compound_id for a in agreements]
-    scores = _scores(compound_ids, period)
+    scores = _scores(community, compound_ids, period)
     work = _work(compound_ids, period)
     reported = _reported(compound_ids, year)
     commitments = _commitments([a.pk for a in agreements], year)
-    bands = settings_for(community, year).bands
+    bands = bands_for(community, year)
     records = []
     for agreement in agreements:
         record = {
@@ -264,7 +283,13 @@ def year_records(
             "safety_incidents": reported[agreement.compound_id].get("safety_incidents", 0),
             "commitments": commitments.get(agreement.pk, []),
         }
-        _judge(record, agreement, reported[agreement.compound_id], None, bands)
+        _judge(
+            record,
+            agreement,
+            reported[agreement.compound_id],
+            satisfaction.get(agreement.pk),
+            bands,
+        )
         records.append(record)
     return records
 
@@ -291,16 +316,12 @@ def _judge(
 
 def agreement_record(agreement: Agreement, satisfaction: Any = None) -> dict[str, Any]:
     """One agreement's record, with the staff's measured satisfaction counted in."""
-    record = year_records(
+    return year_records(
         community=agreement.compound.community,
         year=agreement.year,
         agreements=Agreement.objects.filter(pk=agreement.pk),
+        satisfaction={agreement.pk: satisfaction},
     )[0]
-    if satisfaction is not None:
-        reported = _reported([agreement.compound_id], agreement.year)[agreement.compound_id]
-        bands = settings_for(agreement.compound.community_id, agreement.year).bands
-        _judge(record, agreement, reported, satisfaction, bands)
-    return record
 
 
 # --- Publishing ----------------------------------------------------------------------------------
@@ -329,7 +350,11 @@ def _publish(
     if grade not in {g.value for g in rules.Grade}:
         errors["grade"] = ValidationError(GRADE_UNKNOWN, code="grade")
     elif suggested and grade != suggested and not grade_reason:
-        errors["grade_reason"] = ValidationError(GRADE_REASON_REQUIRED, code="reason")
+        errors["grade_reason"] = ValidationError(
+            GRADE_REASON_REQUIRED,
+            code="reason",
+            params={"grade": rules.Grade(suggested).label},
+        )
     if correction_of is not None and not note:
         errors["note"] = ValidationError(NOTE_REQUIRED, code="required")
     if errors:
@@ -353,6 +378,11 @@ def _publish(
         published_by=user,
         correction_of=correction_of,
         correction_note=note,
+    )
+    community_id = assessment.community_id
+    # The public assessment pages are cached with the community's other public pages.
+    transaction.on_commit(
+        lambda: list_published.send(sender=Assessment, community_id=community_id, month=None)
     )
     if notify:
         notices.on_commit(notices.assessment_published, assessment.pk)

@@ -41,7 +41,6 @@ from tongde.rollups import STATS
 
 from . import rules
 from .models import Bulletin, Publication
-from .public import current_publications
 from .rollups import published_entries, ranked_entries
 from .signals import list_published
 
@@ -102,6 +101,17 @@ def stat_by_subject(name: str, period: Period, subjects: list[int]) -> dict[int,
     )
 
 
+def community_ranks(community: Community | int, period: Period) -> dict[int, int]:
+    """Each compound's rank in its community for ``period`` (``scorecards.compound_rank``),
+    ranked against every compound of the community, whichever the caller wants."""
+    community_id = getattr(community, "pk", community)
+    return dict(
+        stat_query("scorecards.compound_rank", period)
+        .filter(publication__community_id=community_id)
+        .values_list("subject_id", "value")
+    )
+
+
 def _labels(choices: type, code: str) -> dict[str, str]:
     """A choice's label in both languages, so the snapshot reads the same later."""
     label = dict(choices.choices).get(code, code)
@@ -112,20 +122,31 @@ def _labels(choices: type, code: str) -> dict[str, str]:
     return {"code": code, "name": name, "name_zh": name_zh}
 
 
-def _compounds(community: Community, quarter: Period) -> list[dict[str, Any]]:
-    """One row per compound on the quarter's lists, ranked; names as last published."""
+def _compounds(
+    community: Community, quarter: Period
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+    """One row per compound on the quarter's lists, ranked, with names as last published; and
+    the companies of those months (a company that served a compound for part of the quarter
+    counts its months there)."""
     entries = published_entries(quarter.start, quarter.end).filter(publication__community=community)
     rows: dict[int, dict[str, Any]] = {}
+    companies: dict[int, dict[str, Any]] = {}
     for compound_id, name, company_id, company, band in entries.order_by(
         "publication__month"
     ).values_list("compound_id", "compound_name", "company_id", "company_name", "band"):
         row = rows.setdefault(compound_id, {"id": compound_id, "bands": dict.fromkeys(BANDS, 0)})
         row.update(name=name, company_id=company_id, company=company)
-        row["bands"][band] = row["bands"].get(band, 0) + 1
+        row["bands"][band] += 1
+        served = companies.setdefault(
+            company_id, {"id": company_id, "compounds": set(), "bands": dict.fromkeys(BANDS, 0)}
+        )
+        served.update(name=company)
+        served["compounds"].add(compound_id)
+        served["bands"][band] += 1
     ids = list(rows)
     averages = stat_by_subject("scorecards.compound_average", quarter, ids)
     before = stat_by_subject("scorecards.compound_average", quarter.previous(), ids)
-    ranks = stat_by_subject("scorecards.compound_rank", quarter, ids)
+    ranks = community_ranks(community, quarter)
     work = {what: stat_by_subject(f"scorecards.compound_{what}", quarter, ids) for what in WORK}
     reports: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(REPORT_TIMELINESS, 0))
     for compound_id, timeliness, n in (
@@ -147,11 +168,12 @@ def _compounds(community: Community, quarter: Period) -> list[dict[str, Any]]:
         row["rank"] = ranks.get(compound_id)
         row.update({what: work[what].get(compound_id, 0) for what in WORK})
         row["reports"] = reports[compound_id]
-    return sorted(rows.values(), key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
+    ranked = sorted(rows.values(), key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
+    return ranked, companies
 
 
 def _companies(
-    community: Community, quarter: Period, compounds: list[dict[str, Any]]
+    community: Community, quarter: Period, companies: dict[int, dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Companies by the average of their compounds' ranked months in this community."""
     averages = dict(
@@ -161,38 +183,21 @@ def _companies(
         .values_list("company_id")
         .annotate(average=Avg("score"))
     )
-    companies: dict[int, dict[str, Any]] = {}
-    for compound in compounds:
-        row = companies.setdefault(
-            compound["company_id"],
-            {
-                "id": compound["company_id"],
-                "name": compound["company"],
-                "compounds": 0,
-                "bands": dict.fromkeys(BANDS, 0),
-            },
-        )
-        row["compounds"] += 1
-    bands = (
-        published_entries(quarter.start, quarter.end)
-        .filter(publication__community=community)
-        .order_by()
-        .values_list("company_id", "band")
-        .annotate(n=Count("pk"))
-    )
-    for company_id, band, n in bands:
-        if company_id in companies:
-            companies[company_id]["bands"][band] += n
     ranked = rules.rank(
-        (company_id, Decimal(cents(averages[company_id])) if company_id in averages else None)
-        for company_id in sorted(companies, key=lambda pk: companies[pk]["name"])
+        (pk, Decimal(cents(averages[pk])) if pk in averages else None)
+        for pk in sorted(companies, key=lambda pk: companies[pk]["name"])
     )
     out = []
     for item in ranked:
         row = companies[item.key]
-        row["average"] = cents(item.value)
-        row["rank"] = item.rank
-        out.append(row)
+        out.append(
+            {
+                **row,
+                "compounds": len(row["compounds"]),
+                "average": cents(item.value),
+                "rank": item.rank,
+            }
+        )
     return out
 
 
@@ -247,7 +252,7 @@ def _community_figures(community: Community, quarter: Period) -> dict[str, Any]:
 def bulletin_figures(*, community: Community, quarter: Period) -> dict[str, Any]:
     """The bulletin's figures for ``quarter``, as JSON-ready data (see the module docstring).
     A constant number of queries, whatever the number of compounds."""
-    compounds = _compounds(community, quarter)
+    compounds, companies = _compounds(community, quarter)
     totals: dict[str, Any] = {what: sum(c[what] for c in compounds) for what in WORK}
     for band in BANDS:
         totals[band] = sum(c["bands"][band] for c in compounds)
@@ -257,7 +262,7 @@ def bulletin_figures(*, community: Community, quarter: Period) -> dict[str, Any]
         "quarter": quarter.label,
         "months": [f"{m:%Y-%m}" for m in quarter_months(quarter)],
         "compounds": compounds,
-        "companies": _companies(community, quarter, compounds),
+        "companies": _companies(community, quarter, companies),
         "totals": totals,
         **_community_figures(community, quarter),
     }
@@ -409,38 +414,42 @@ def bulletins_to_publish(communities: list[Community], today: dt.date) -> int:
     return len(complete - set(done.values_list("community_id", flat=True)))
 
 
-def staff_quarters(community: Community, today: dt.date, *, count: int = 8) -> list[dict]:
-    """The last ``count`` ended quarters since the community's first published list, newest
+def staff_quarters(
+    communities: list[Community], today: dt.date, *, count: int = 8
+) -> dict[int, list[dict]]:
+    """Per community: the last ``count`` ended quarters since its first published list, newest
     first, each with its current bulletin (or ``None``) and the months still unpublished. Three
-    queries."""
-    first = current_publications(community).order_by("month").values_list("month", flat=True)
-    first_month = first.first()
-    if first_month is None:
-        return []
-    quarter = period_containing(PeriodKind.QUARTER, today).previous()
-    oldest = period_containing(PeriodKind.QUARTER, first_month)
-    quarters: list[Period] = []
-    while quarter >= oldest and len(quarters) < count:
-        quarters.append(quarter)
-        quarter = quarter.previous()
-    if not quarters:
-        return []
-    published = set(
-        Publication.objects.filter(
-            community=community, month__gte=quarters[-1].start, month__lt=quarters[0].end
-        ).values_list("month", flat=True)
-    )
+    queries, whatever the number of communities."""
+    ids = [c.pk for c in communities]
+    months: dict[int, set[dt.date]] = defaultdict(set)
+    for community_id, month in (
+        Publication.objects.filter(community_id__in=ids)
+        .order_by()
+        .values_list("community_id", "month")
+        .distinct()
+    ):
+        months[community_id].add(month)
     bulletins = {
-        b.quarter: b
-        for b in current_bulletins(community).filter(
-            quarter__gte=quarters[-1].start, quarter__lte=quarters[0].start
-        )
+        (b.community_id, b.quarter): b
+        for b in Bulletin.objects.filter(community_id__in=ids, corrected_by__isnull=True)
     }
-    return [
-        {
-            "quarter": q,
-            "bulletin": bulletins.get(q.start),
-            "missing": [m for m in quarter_months(q) if m not in published],
-        }
-        for q in quarters
-    ]
+    last = period_containing(PeriodKind.QUARTER, today).previous()
+    out: dict[int, list[dict]] = {}
+    for community_id in ids:
+        published = months[community_id]
+        quarters: list[Period] = []
+        if published:
+            oldest = period_containing(PeriodKind.QUARTER, min(published))
+            quarter = last
+            while quarter >= oldest and len(quarters) < count:
+                quarters.append(quarter)
+                quarter = quarter.previous()
+        out[community_id] = [
+            {
+                "quarter": q,
+                "bulletin": bulletins.get((community_id, q.start)),
+                "missing": [m for m in quarter_months(q) if m not in published],
+            }
+            for q in quarters
+        ]
+    return out

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -90,18 +90,22 @@ def summoned_on(entries: list[PublicationEntry]) -> dict[int, dt.date]:
 
 
 def black_without_summons(communities: list[Community], today: dt.date) -> QuerySet:
-    """Black listings of the last three months' current lists that no standing summons answers."""
+    """Black listings of the last three months' current lists that no standing summons answers
+    (one about the same compound and month does, so a correction keeps the talks held about the
+    edition it corrects, as ``summoned_on``)."""
     since = month_start(previous_month(previous_month(previous_month(today))))
+    answered = Summons.objects.filter(
+        is_withdrawn=False,
+        entry__compound_id=OuterRef("compound_id"),
+        entry__publication__community_id=OuterRef("publication__community_id"),
+        entry__publication__month=OuterRef("publication__month"),
+    )
     return PublicationEntry.objects.filter(
         publication__community__in=communities,
         publication__corrected_by__isnull=True,
         publication__month__gte=since,
         band=rules.Band.BLACK,
-    ).exclude(
-        Q(summonses__is_withdrawn=False)
-        # A summons made about the edition a correction replaced still answers the listing.
-        | Q(publication__correction_of__entries__summonses__is_withdrawn=False)
-    )
+    ).exclude(Exists(answered))
 
 
 @dataclass(frozen=True)

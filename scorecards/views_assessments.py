@@ -128,11 +128,15 @@ def index(request: HttpRequest) -> HttpResponse:
 def year(request: HttpRequest, community: int, year: int) -> HttpResponse:
     community_obj = _community(request, community)
     year = _year(year)
-    records = assessments.year_records(community=community_obj, year=year)
     published = {
         a.agreement_id: a
         for a in assessments.current_assessments(community_obj).filter(agreement__year=year)
     }
+    records = assessments.year_records(
+        community=community_obj,
+        year=year,
+        satisfaction={pk: a.satisfaction for pk, a in published.items()},
+    )
     if exports.wants_xlsx(request):
         return exports.xlsx_response(
             f"{community_obj.name} {year} {_('Annual assessment')}",

@@ -145,11 +145,9 @@ def _xlsx(community: Community, quarter: Period, figures: dict[str, Any]) -> Htt
 
 @staff_required
 def index(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    communities = [
-        {"community": c, "quarters": bulletins.staff_quarters(c, today)}
-        for c in scoring.scoring_communities(request.user)
-    ]
+    mine = scoring.scoring_communities(request.user)
+    quarters = bulletins.staff_quarters(mine, timezone.localdate())
+    communities = [{"community": c, "quarters": quarters[c.pk]} for c in mine]
     return render(request, "scorecards/bulletins/index.html", {"communities": communities})
 
 
@@ -282,7 +280,8 @@ def _public_edition(
             "editions": bulletins.editions(community, period),
         }
 
-    return serve_public(request, slug, ("bulletin", label, sequence or "current"), build)
+    edition = "current" if sequence is None else sequence
+    return serve_public(request, slug, ("bulletin", period.label, edition), build)
 
 
 @require_GET
@@ -295,7 +294,7 @@ def public_edition(request: HttpRequest, slug: str, quarter: str, sequence: str)
     return _public_edition(request, slug, quarter, int(sequence))
 
 
-QUARTER = r"(?P<quarter>\d{4}-Q[1-4])"
+QUARTER = r"(?P<quarter>[0-9]{4}-Q[1-4])"
 
 urlpatterns = [
     path("bulletins/", index, name="bulletin_index"),
@@ -308,7 +307,7 @@ urlpatterns = [
         name="public_bulletin",
     ),
     re_path(
-        rf"^public/(?P<slug>[-a-zA-Z0-9_]+)/bulletins/{QUARTER}/(?P<sequence>\d+)/$",
+        rf"^public/(?P<slug>[-a-zA-Z0-9_]+)/bulletins/{QUARTER}/(?P<sequence>[0-9]+)/$",
         public_edition,
         name="public_bulletin_edition",
     ),

@@ -34,6 +34,11 @@ reader_required = role_required(lambda user: is_internal(user) or is_company_use
 staff_required = role_required(is_staff_anywhere)
 
 
+def _is_id(text: str) -> bool:
+    # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+    return text.isascii() and text.isdecimal()
+
+
 def _summons(request: HttpRequest, pk: int) -> Summons:
     return get_object_or_404(services.summons_list(user=request.user), pk=pk)
 
@@ -88,7 +93,7 @@ def summons_create(request: HttpRequest) -> HttpResponse:
     if request.GET.get("entry"):
         entry = get_object_or_404(
             PublicationEntry.objects.select_related("compound", "publication"),
-            pk=request.GET["entry"] if request.GET["entry"].isdigit() else 0,
+            pk=int(request.GET["entry"]) if _is_id(request.GET["entry"]) else 0,
             band="black",
         )
         if not can_manage(request.user, entry.publication.community_id):

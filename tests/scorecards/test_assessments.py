@@ -195,7 +195,6 @@ def test_the_year_page_costs_the_same_queries_at_two_sizes(client, community, st
         return len(ctx.captured_queries)
 
     add(2, 0)
-    queries()  # the year's default settings are written on the first visit
     small = queries()
     add(20, 2)
     assert queries() == small
@@ -238,7 +237,14 @@ def test_an_assessment_needs_the_twelve_lists(community, compound_a, agreement, 
     ("values", "errors"),
     [
         ({"conclusion": "  "}, {"conclusion": [assessments.CONCLUSION_REQUIRED]}),
-        ({"grade": "good"}, {"grade_reason": [assessments.GRADE_REASON_REQUIRED]}),
+        (
+            {"grade": "good"},
+            {
+                "grade_reason": [
+                    assessments.GRADE_REASON_REQUIRED % {"grade": rules.Grade.EXCELLENT.label}
+                ]
+            },
+        ),
         ({"grade": "perfect"}, {"grade": [assessments.GRADE_UNKNOWN]}),
     ],
 )
@@ -385,3 +391,34 @@ def test_impossible_years_are_404(client, community, staff, year):
     assert (
         client.get(f"/scorecards/public/{community.slug}/assessments/{year}/1/").status_code == 404
     )
+
+
+def test_the_rank_is_the_compounds_place_in_the_community(
+    community, compound_a, compound_b, company_b, staff
+):  # a rank computed over the compounds asked about alone would say 1
+    # 甲 92 every month, 乙 75: 乙's agreement alone is still second.
+    agreement = Agreement.objects.create(compound=compound_b, company=company_b, year=YEAR)
+    twelve_lists(community, compound_a, compound_b)
+    assert assessments.agreement_record(agreement)["rank"] == 2
+    published = publish_assessment(agreement, staff, grade="pass", grade_reason="投诉较多")
+    assert published.figures["rank"] == 2
+
+
+def test_the_reason_asked_for_names_the_suggestion_with_the_satisfaction(
+    agreement, year_listed, staff
+):
+    # 92 every month suggests excellent; a satisfaction below the 85% target suggests good.
+    with pytest.raises(ValidationError) as exc:
+        publish_assessment(agreement, staff, grade="excellent", satisfaction=D("0.8000"))
+    (message,) = exc.value.message_dict["grade_reason"]
+    assert str(rules.Grade.GOOD.label) in message
+
+
+def test_publishing_drops_the_cached_public_pages(
+    client, community, agreement, year_listed, staff, django_capture_on_commit_callbacks
+):
+    years = reverse("scorecards:public_assessment_years", args=[community.slug])
+    assert "2024" not in client.get(years).content.decode()  # rendered and cached
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_assessment(agreement, staff)
+    assert "2024" in client.get(years).content.decode()

@@ -332,7 +332,7 @@ def test_the_snapshot_stays_and_a_corrected_edition_says_why(community, lists, s
 def test_staff_quarters_say_what_is_ready(community, lists, compound_a):
     # Q1 has January only; Q2 has its three lists; Q3 has not ended on 20 August.
     publish(community, JAN, [row(compound_a, "80", "none", rank=1)])
-    quarters = bulletins.staff_quarters(community, dt.date(2024, 8, 20))
+    quarters = bulletins.staff_quarters([community], dt.date(2024, 8, 20))[community.pk]
     assert [(q["quarter"].label, q["bulletin"], q["missing"]) for q in quarters] == [
         ("2024-Q2", None, []),
         ("2024-Q1", None, [dt.date(2024, 2, 1), dt.date(2024, 3, 1)]),
@@ -471,3 +471,21 @@ def test_the_to_do_page_counts_quarters_ready_for_a_bulletin(
         community=community, quarter=Q2, summary="二季度", user=staff, today=AFTER_Q2
     )
     assert count() == 0
+
+
+def test_a_company_that_served_part_of_the_quarter_keeps_its_months(
+    community, compound_a, company_a, company_b
+):
+    # 甲小区 changes company in June: 乙物业 serves it in June only, after a black April-May.
+    publish(community, APRIL, [row(compound_a, "60", "black", rank=1, company=company_a)])
+    publish(community, MAY, [row(compound_a, "65", "black", rank=1, company=company_a)])
+    publish(community, JUNE, [row(compound_a, "91", "red", rank=1, company=company_b)])
+    companies = {
+        c["name"]: c
+        for c in bulletins.bulletin_figures(community=community, quarter=Q2)["companies"]
+    }
+    assert companies["甲物业"]["bands"]["black"] == 2
+    assert companies["甲物业"]["average"] == "62.50"
+    assert companies["乙物业"]["bands"]["red"] == 1
+    assert (companies["乙物业"]["rank"], companies["甲物业"]["rank"]) == (1, 2)
+    assert companies["甲物业"]["compounds"] == companies["乙物业"]["compounds"] == 1

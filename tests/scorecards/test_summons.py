@@ -273,3 +273,27 @@ def test_the_list_costs_the_same_queries_at_two_sizes(client, community, company
     small = queries()
     add(20, 2)
     assert queries() == small
+
+
+def test_talks_about_one_compound_do_not_answer_another_in_the_same_list(
+    community, compound_a, compound_b, black, staff
+):
+    # 乙 is black too in a corrected October; talks were held about 甲 only.
+    record(compound_a, staff, entry=black)
+    corrected = publish(
+        community,
+        OCTOBER,
+        [row(compound_a, "60", "black", rank=2), row(compound_b, "65", "black", rank=1)],
+        sequence=2,
+        correction_of=black.publication,
+        note="乙小区重新评分",
+    )
+    waiting = list(services.black_without_summons([community], TODAY))
+    assert waiting == [corrected.entries.get(compound=compound_b)]
+
+
+@pytest.mark.parametrize("entry", ["²", "abc", "-1", "1.5"])
+def test_an_entry_that_is_no_id_is_404(client, staff, entry):
+    client.force_login(staff)
+    response = client.get(reverse("scorecards:summons_create"), {"entry": entry})
+    assert response.status_code == 404
