@@ -39,12 +39,12 @@ from tongde.periods import Period, PeriodKind
 
 from . import notices, rules
 from .bulletins import (
-    REPORT_TIMELINESS,
-    WORK,
     cents,
     community_ranks,
+    compound_work,
+    fully_listed,
+    missing_months,
     stat_by_subject,
-    stat_query,
 )
 from .models import (
     Agreement,
@@ -52,11 +52,11 @@ from .models import (
     Commitment,
     CommitmentStatus,
     MonthlyReport,
-    Publication,
 )
 from .public import bands_for
 from .rollups import published_entries
-from .signals import list_published
+from .scoring import NOT_LATEST, NOTE_REQUIRED
+from .signals import announce_on_commit
 
 YEAR_NOT_ENDED = _("The year %(year)s has not ended yet.")
 YEAR_LISTS_MISSING = _("Publish the red/black lists of %(months)s first.")
@@ -66,8 +66,6 @@ GRADE_UNKNOWN = _("Choose a grade: excellent, good, pass or fail.")
 GRADE_REASON_REQUIRED = _(
     "With the figures as entered the suggested grade is %(grade)s: say why yours differs."
 )
-NOTE_REQUIRED = _("Say what changed and why.")
-NOT_LATEST = _("This edition was corrected already: correct the latest edition.")
 
 RATE = Decimal("0.0001")
 COUNTED_REPORTS = (MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED)
@@ -76,17 +74,6 @@ COMMITMENT_STATUSES = tuple(CommitmentStatus.Status.values)
 
 def year_period(year: int) -> Period:
     return Period(PeriodKind.YEAR, dt.date(year, 1, 1))
-
-
-def missing_months(community: Community | int, year: int) -> list[dt.date]:
-    """Months of ``year`` without a published red/black list."""
-    community_id = getattr(community, "pk", community)
-    published = set(
-        Publication.objects.filter(community_id=community_id, month__year=year).values_list(
-            "month", flat=True
-        )
-    )
-    return [dt.date(year, m, 1) for m in range(1, 13) if dt.date(year, m, 1) not in published]
 
 
 def _rate(value: Any) -> str | None:
@@ -123,23 +110,6 @@ def _scores(
         out[compound_id]["bands"][band] += n
         out[compound_id]["vetoes"] += vetoes
     return out
-
-
-def _work(compound_ids: list[int], period: Period) -> dict[int, dict[str, Any]]:
-    counts = {
-        what: stat_by_subject(f"scorecards.compound_{what}", period, compound_ids) for what in WORK
-    }
-    reports: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(REPORT_TIMELINESS, 0))
-    for compound_id, timeliness, n in (
-        stat_query("scorecards.compound_reports", period)
-        .filter(subject_id__in=compound_ids)
-        .values_list("subject_id", "dimension", "value")
-    ):
-        reports[compound_id][timeliness] = n
-    return {
-        pk: {**{what: counts[what].get(pk, 0) for what in WORK}, "reports": reports[pk]}
-        for pk in compound_ids
-    }
 
 
 def _reported(compound_ids: list[int], year: int) -> dict[int, dict[str, Any]]:
@@ -262,7 +232,7 @@ def year_records(
     period = year_period(year)
     compound_ids = [a.compound_id for a in agreements]
     scores = _scores(community, compound_ids, period)
-    work = _work(compound_ids, period)
+    work = compound_work(compound_ids, period)
     reported = _reported(compound_ids, year)
     commitments = _commitments([a.pk for a in agreements], year)
     bands = bands_for(community, year)
@@ -359,16 +329,11 @@ def _publish(
         errors["note"] = ValidationError(NOTE_REQUIRED, code="required")
     if errors:
         raise ValidationError(errors)
-    last = (
-        Assessment.objects.filter(agreement=agreement)
-        .order_by("-sequence")
-        .values_list("sequence", flat=True)
-        .first()
-    )
     assessment = Assessment.objects.create(
         community_id=agreement.compound.community_id,
         agreement=agreement,
-        sequence=(last or 0) + 1,
+        # Only the latest edition is corrected (``assessment_correct`` checks).
+        sequence=correction_of.sequence + 1 if correction_of else 1,
         grade=grade,
         suggested_grade=suggested,
         grade_reason=grade_reason if grade != suggested else "",
@@ -379,11 +344,7 @@ def _publish(
         correction_of=correction_of,
         correction_note=note,
     )
-    community_id = assessment.community_id
-    # The public assessment pages are cached with the community's other public pages.
-    transaction.on_commit(
-        lambda: list_published.send(sender=Assessment, community_id=community_id, month=None)
-    )
+    announce_on_commit(Assessment, assessment.community_id)
     if notify:
         notices.on_commit(notices.assessment_published, assessment.pk)
     return assessment
@@ -410,7 +371,7 @@ def assessment_publish(
         raise ValidationError(ALREADY_ASSESSED, code="published")
     if today < dt.date(agreement.year + 1, 1, 1):
         raise ValidationError(YEAR_NOT_ENDED, code="early", params={"year": agreement.year})
-    missing = missing_months(agreement.compound.community_id, agreement.year)
+    missing = missing_months(agreement.compound.community_id, year_period(agreement.year))
     if missing:
         raise ValidationError(
             YEAR_LISTS_MISSING,
@@ -479,14 +440,7 @@ def assessments_to_publish(communities: list[Community], today: dt.date) -> int:
     """Agreements of last year still to assess, in those of ``communities`` whose twelve lists
     of that year are published. Two queries."""
     year = today.year - 1
-    complete = set(
-        Publication.objects.filter(community_id__in=[c.pk for c in communities], month__year=year)
-        .order_by()
-        .values("community_id")
-        .annotate(months=Count("month", distinct=True))
-        .filter(months=12)
-        .values_list("community_id", flat=True)
-    )
+    complete = fully_listed(communities, year_period(year))
     if not complete:
         return 0
     return (

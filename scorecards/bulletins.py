@@ -30,7 +30,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Avg, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -40,9 +40,10 @@ from tongde.periods import Period, PeriodKind, parse_period, period_containing
 from tongde.rollups import STATS
 
 from . import rules
-from .models import Bulletin, Publication
+from .models import Bulletin, Publication, next_month
 from .rollups import published_entries, ranked_entries
-from .signals import list_published
+from .scoring import NOT_LATEST, NOTE_REQUIRED
+from .signals import announce_on_commit
 
 QUARTER_NOT_ENDED = _("The quarter %(quarter)s has not ended yet.")
 LISTS_MISSING = _("Publish the red/black lists of %(months)s first.")
@@ -50,8 +51,6 @@ ALREADY_PUBLISHED = _(
     "The bulletin of %(quarter)s is already published: issue a corrected edition instead."
 )
 SUMMARY_REQUIRED = _("Write the commentary of the bulletin.")
-NOTE_REQUIRED = _("Say what changed and why.")
-NOT_LATEST = _("This edition was corrected already: correct the latest edition.")
 
 CENT = Decimal("0.01")
 BANDS = tuple(band.value for band in rules.Band)
@@ -65,18 +64,39 @@ def quarter_of(label: str) -> Period:
     return parse_period(PeriodKind.QUARTER, label)
 
 
-def quarter_months(quarter: Period) -> list[dt.date]:
-    return [quarter.start.replace(month=quarter.start.month + i) for i in range(3)]
+def period_months(period: Period) -> list[dt.date]:
+    """The first days of the months of a quarter or a year."""
+    months, month = [], period.start
+    while month < period.end:
+        months.append(month)
+        month = next_month(month)
+    return months
 
 
-def missing_months(community: Community, quarter: Period) -> list[dt.date]:
-    """Months of the quarter without a published red/black list."""
-    published = set(
-        Publication.objects.filter(
-            community=community, month__gte=quarter.start, month__lt=quarter.end
-        ).values_list("month", flat=True)
-    )
-    return [month for month in quarter_months(quarter) if month not in published]
+def months_listed(community_ids: list[int], period: Period | None = None) -> dict[int, set]:
+    """The months (of ``period``, else all) with a published red/black list, per community: one
+    query."""
+    publications = Publication.objects.filter(community_id__in=community_ids)
+    if period is not None:
+        publications = publications.filter(month__gte=period.start, month__lt=period.end)
+    listed: dict[int, set] = defaultdict(set)
+    for community_id, month in publications.order_by().values_list("community_id", "month"):
+        listed[community_id].add(month)
+    return listed
+
+
+def missing_months(community: Community | int, period: Period) -> list[dt.date]:
+    """Months of ``period`` (a quarter, a year) without a published red/black list."""
+    community_id = getattr(community, "pk", community)
+    listed = months_listed([community_id], period)[community_id]
+    return [month for month in period_months(period) if month not in listed]
+
+
+def fully_listed(communities: list[Community], period: Period) -> set[int]:
+    """Those of ``communities`` with a published list for every month of ``period``."""
+    wanted = len(period_months(period))
+    listed = months_listed([c.pk for c in communities], period)
+    return {pk for pk, months in listed.items() if len(months) == wanted}
 
 
 # --- Figures -------------------------------------------------------------------------------------
@@ -110,6 +130,25 @@ def community_ranks(community: Community | int, period: Period) -> dict[int, int
         .filter(publication__community_id=community_id)
         .values_list("subject_id", "value")
     )
+
+
+def compound_work(compound_ids: list[int], period: Period) -> dict[int, dict[str, Any]]:
+    """Each compound's inspections, findings, rectifications closed and overdue, and monthly
+    reports by timeliness in ``period``, as the rollups count them: five queries."""
+    counts = {
+        what: stat_by_subject(f"scorecards.compound_{what}", period, compound_ids) for what in WORK
+    }
+    reports: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(REPORT_TIMELINESS, 0))
+    for compound_id, timeliness, n in (
+        stat_query("scorecards.compound_reports", period)
+        .filter(subject_id__in=compound_ids)
+        .values_list("subject_id", "dimension", "value")
+    ):
+        reports[compound_id][timeliness] = n
+    return {
+        pk: {**{what: counts[what].get(pk, 0) for what in WORK}, "reports": reports[pk]}
+        for pk in compound_ids
+    }
 
 
 def _labels(choices: type, code: str) -> dict[str, str]:
@@ -147,14 +186,7 @@ def _compounds(
     averages = stat_by_subject("scorecards.compound_average", quarter, ids)
     before = stat_by_subject("scorecards.compound_average", quarter.previous(), ids)
     ranks = community_ranks(community, quarter)
-    work = {what: stat_by_subject(f"scorecards.compound_{what}", quarter, ids) for what in WORK}
-    reports: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(REPORT_TIMELINESS, 0))
-    for compound_id, timeliness, n in (
-        stat_query("scorecards.compound_reports", quarter)
-        .filter(subject_id__in=ids)
-        .values_list("subject_id", "dimension", "value")
-    ):
-        reports[compound_id][timeliness] = n
+    work = compound_work(ids, quarter)
     for compound_id, row in rows.items():
         average = averages.get(compound_id)
         previous = before.get(compound_id)
@@ -166,8 +198,7 @@ def _compounds(
             else None
         )
         row["rank"] = ranks.get(compound_id)
-        row.update({what: work[what].get(compound_id, 0) for what in WORK})
-        row["reports"] = reports[compound_id]
+        row.update(work[compound_id])
     ranked = sorted(rows.values(), key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
     return ranked, companies
 
@@ -260,7 +291,7 @@ def bulletin_figures(*, community: Community, quarter: Period) -> dict[str, Any]
         totals[f"reports_{timeliness}"] = sum(c["reports"][timeliness] for c in compounds)
     return {
         "quarter": quarter.label,
-        "months": [f"{m:%Y-%m}" for m in quarter_months(quarter)],
+        "months": [f"{m:%Y-%m}" for m in period_months(quarter)],
         "compounds": compounds,
         "companies": _companies(community, quarter, companies),
         "totals": totals,
@@ -269,14 +300,6 @@ def bulletin_figures(*, community: Community, quarter: Period) -> dict[str, Any]
 
 
 # --- Publishing ----------------------------------------------------------------------------------
-
-
-def _send_on_commit(bulletin: Bulletin) -> None:
-    # The public pages of the community are cached: the same signal as a list drops them.
-    community_id, quarter = bulletin.community_id, bulletin.quarter
-    transaction.on_commit(
-        lambda: list_published.send(sender=Bulletin, community_id=community_id, month=quarter)
-    )
 
 
 def _check_ready(community: Community, quarter: Period, today: dt.date) -> None:
@@ -320,7 +343,7 @@ def bulletin_publish(
         figures=bulletin_figures(community=community, quarter=quarter),
         published_by=user,
     )
-    _send_on_commit(bulletin)
+    announce_on_commit(Bulletin, bulletin.community_id)
     return bulletin
 
 
@@ -341,23 +364,17 @@ def bulletin_correct(*, bulletin: Bulletin, summary: str, note: str, user: Any) 
     if Bulletin.objects.filter(correction_of=bulletin).exists():
         raise ValidationError(NOT_LATEST, code="corrected")
     quarter = period_containing(PeriodKind.QUARTER, bulletin.quarter)
-    last = (
-        Bulletin.objects.filter(community_id=bulletin.community_id, quarter=bulletin.quarter)
-        .order_by("-sequence")
-        .values_list("sequence", flat=True)
-        .first()
-    )
     corrected = Bulletin.objects.create(
         community_id=bulletin.community_id,
         quarter=bulletin.quarter,
-        sequence=last + 1,
+        sequence=bulletin.sequence + 1,  # only the latest edition gets here
         summary=summary,
         figures=bulletin_figures(community=bulletin.community, quarter=quarter),
         published_by=user,
         correction_of=bulletin,
         correction_note=note,
     )
-    _send_on_commit(corrected)
+    announce_on_commit(Bulletin, corrected.community_id)
     return corrected
 
 
@@ -396,18 +413,7 @@ def bulletins_to_publish(communities: list[Community], today: dt.date) -> int:
     """How many of ``communities`` have the three lists of the last ended quarter published
     and no bulletin for it yet. Two queries."""
     quarter = period_containing(PeriodKind.QUARTER, today).previous()
-    complete = set(
-        Publication.objects.filter(
-            community_id__in=[c.pk for c in communities],
-            month__gte=quarter.start,
-            month__lt=quarter.end,
-        )
-        .order_by()
-        .values("community_id")
-        .annotate(months=Count("month", distinct=True))
-        .filter(months=3)
-        .values_list("community_id", flat=True)
-    )
+    complete = fully_listed(communities, quarter)
     if not complete:
         return 0
     done = Bulletin.objects.filter(community_id__in=complete, quarter=quarter.start)
@@ -418,17 +424,10 @@ def staff_quarters(
     communities: list[Community], today: dt.date, *, count: int = 8
 ) -> dict[int, list[dict]]:
     """Per community: the last ``count`` ended quarters since its first published list, newest
-    first, each with its current bulletin (or ``None``) and the months still unpublished. Three
+    first, each with its current bulletin (or ``None``) and the months still unpublished. Two
     queries, whatever the number of communities."""
     ids = [c.pk for c in communities]
-    months: dict[int, set[dt.date]] = defaultdict(set)
-    for community_id, month in (
-        Publication.objects.filter(community_id__in=ids)
-        .order_by()
-        .values_list("community_id", "month")
-        .distinct()
-    ):
-        months[community_id].add(month)
+    months = months_listed(ids)
     bulletins = {
         (b.community_id, b.quarter): b
         for b in Bulletin.objects.filter(community_id__in=ids, corrected_by__isnull=True)
@@ -448,7 +447,7 @@ def staff_quarters(
             {
                 "quarter": q,
                 "bulletin": bulletins.get((community_id, q.start)),
-                "missing": [m for m in quarter_months(q) if m not in published],
+                "missing": [m for m in period_months(q) if m not in published],
             }
             for q in quarters
         ]

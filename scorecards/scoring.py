@@ -41,7 +41,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -71,7 +71,7 @@ from .models import (
 )
 from .reports import late_and_missing_by_community, report_compliance
 from .setup import rubric_for, settings_for
-from .signals import list_published
+from .signals import announce_on_commit
 
 CONFLICT = _("Someone changed this scorecard since you opened it; reload it and try again.")
 PUBLISHED_CARD = _("This scorecard is published and cannot change: publish a correction instead.")
@@ -948,13 +948,6 @@ def _public_reasons(cards: list[Scorecard]) -> dict[int, dict]:
     }
 
 
-def _send_on_commit(publication: Publication) -> None:
-    community_id, month = publication.community_id, publication.month
-    transaction.on_commit(
-        lambda: list_published.send(sender=Publication, community_id=community_id, month=month)
-    )
-
-
 @transaction.atomic
 def publish_month(
     *, community: Community, month: dt.date, user: Any, notify: bool = True
@@ -1003,7 +996,7 @@ def publish_month(
         updated_at=timezone.now(),
         updated_by=user,
     )
-    _send_on_commit(publication)
+    announce_on_commit(Publication, publication.community_id, publication.month)
     if notify:
         notices.on_commit(notices.list_published, publication.pk)
     return publication
@@ -1111,7 +1104,7 @@ def publish_correction(
     PublicationEntry.objects.bulk_create(entries)
     if appeal is not None:
         Appeal.objects.filter(pk=appeal.pk).update(correction=correction)
-    _send_on_commit(correction)
+    announce_on_commit(Publication, correction.community_id, correction.month)
     if notify:
         notices.on_commit(notices.list_published, correction.pk)
     return correction
@@ -1129,13 +1122,15 @@ def scoring_community_ids(user: Any) -> set[int] | None:
     return staff_community_ids(user, include_grid_workers=False)
 
 
-def scoring_communities(user: Any) -> list[Community]:
+def scoring_community_list(*, user: Any) -> QuerySet[Community]:
     """The communities whose scoring ``user`` runs, by name (every one for a superuser)."""
     ids = scoring_community_ids(user)
     communities = Community.objects.order_by("name")
-    if ids is not None:
-        communities = communities.filter(pk__in=ids)
-    return list(communities)
+    return communities if ids is None else communities.filter(pk__in=ids)
+
+
+def scoring_communities(user: Any) -> list[Community]:
+    return list(scoring_community_list(user=user))
 
 
 def is_scoring_staff(user: Any) -> bool:

@@ -31,7 +31,7 @@ from compounds.selectors import company_ids, staff_community_ids
 from . import notices, rules
 from .inspections import company_serving
 from .models import Inspection, PublicationEntry, Summons, month_start, previous_month
-from .signals import list_published
+from .signals import announce_on_commit
 
 FUTURE_TALKS = _("The talks cannot be in the future.")
 NOT_SERVED = _("No company served this compound on the day of the talks.")
@@ -87,6 +87,13 @@ def summoned_on(entries: list[PublicationEntry]) -> dict[int, dt.date]:
         for e in entries
         if (e.compound_id, e.publication.month) in found
     }
+
+
+def mark_summoned(entries: list[PublicationEntry]) -> None:
+    """Set ``entry.summoned_on`` (a date or ``None``) on each of ``entries``: one query."""
+    summoned = summoned_on(entries)
+    for entry in entries:
+        entry.summoned_on = summoned.get(entry.pk)
 
 
 def black_without_summons(communities: list[Community], today: dt.date) -> QuerySet:
@@ -155,14 +162,6 @@ def closer_inspection_short(communities: list[Community], today: dt.date) -> lis
 # --- Writes --------------------------------------------------------------------------------------
 
 
-def _send_on_commit(summons: Summons) -> None:
-    # The public list shows the summons on the black listing: drop the community's pages.
-    community_id = summons.community_id
-    transaction.on_commit(
-        lambda: list_published.send(sender=Summons, community_id=community_id, month=None)
-    )
-
-
 @transaction.atomic
 def summons_record(
     *,
@@ -216,7 +215,8 @@ def summons_record(
     )
     summons.full_clean()
     summons.save()
-    _send_on_commit(summons)
+    # The public list shows the talks on the black listing.
+    announce_on_commit(Summons, summons.community_id)
     if notify:
         notices.on_commit(notices.summons_recorded, summons.pk)
     return summons
@@ -236,5 +236,6 @@ def summons_withdraw(*, summons: Summons, reason: str, user: Any) -> Summons:
     summons._change_reason = reason  # kept in the history, with who withdrew it
     summons._history_user = user
     summons.save(update_fields=["is_withdrawn", "withdrawn_reason"])
-    _send_on_commit(summons)
+    # The public list shows the talks on the black listing.
+    announce_on_commit(Summons, summons.community_id)
     return summons

@@ -35,9 +35,7 @@ staff_required = role_required(scoring.is_scoring_staff)
 
 
 def _community(request: HttpRequest, pk: int) -> Community:
-    ids = scoring.scoring_community_ids(request.user)
-    qs = Community.objects.all() if ids is None else Community.objects.filter(pk__in=ids)
-    return get_object_or_404(qs, pk=pk)
+    return get_object_or_404(scoring.scoring_community_list(user=request.user), pk=pk)
 
 
 def _year(year: int) -> int:
@@ -151,7 +149,7 @@ def year(request: HttpRequest, community: int, year: int) -> HttpResponse:
             "community": community_obj,
             "year": year,
             "records": records,
-            "missing": assessments.missing_months(community_obj, year),
+            "missing": assessments.missing_months(community_obj, assessments.year_period(year)),
             "has_ended": timezone.localdate().year > year,
         },
     )
@@ -200,7 +198,7 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
             **context,
             "assessment": None,
             "record": record,
-            "missing": assessments.missing_months(community, found.year),
+            "missing": assessments.missing_months(community, assessments.year_period(found.year)),
             "has_ended": timezone.localdate().year > found.year,
         },
         success=_("The assessment is published."),

@@ -48,9 +48,7 @@ def _quarter(label: str) -> Period:
 
 
 def _community(request: HttpRequest, pk: int) -> Community:
-    ids = scoring.scoring_community_ids(request.user)
-    qs = Community.objects.all() if ids is None else Community.objects.filter(pk__in=ids)
-    return get_object_or_404(qs, pk=pk)
+    return get_object_or_404(scoring.scoring_community_list(user=request.user), pk=pk)
 
 
 def _label(item: dict[str, Any]) -> str:

@@ -39,7 +39,7 @@ from .public import (
     store_page,
     trend_svg,
 )
-from .summons import summoned_on
+from .summons import mark_summoned
 
 CSRF_PLACEHOLDER = "@@scorecards-public-csrf@@"
 CSRF_BYTES = CSRF_PLACEHOLDER.encode()
@@ -112,10 +112,9 @@ def explain(entry: PublicationEntry) -> None:
 
 def _list_context(community: Community, publication) -> dict:
     listing = public_list(publication)
-    summoned = summoned_on(listing.entries)
+    mark_summoned(listing.entries)
     for entry in listing.entries:
         explain(entry)
-        entry.summoned_on = summoned.get(entry.pk)
     groups = [
         {"band": band.value, "label": band.label, "zh": band.zh, "entries": entries}
         for band, entries in listing.groups

@@ -60,7 +60,7 @@ from .models import (
     next_month,
     previous_month,
 )
-from .summons import summoned_on
+from .summons import mark_summoned
 from .templatetags.scorecards_tags import compliance_label
 
 PAGE_SIZE = 50
@@ -81,9 +81,7 @@ def _is_staff_of(user, community_id: int) -> bool:
 
 
 def _community(request: HttpRequest, pk: int) -> Community:
-    ids = scoring.scoring_community_ids(request.user)
-    qs = Community.objects.all() if ids is None else Community.objects.filter(pk__in=ids)
-    return get_object_or_404(qs, pk=pk)
+    return get_object_or_404(scoring.scoring_community_list(user=request.user), pk=pk)
 
 
 def _month(label: str) -> dt.date:
@@ -440,9 +438,7 @@ def reply_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     publication = _publication(request, pk)
     entries = list(scoring.public_entry_list(publication=publication).select_related("appeal"))
-    summoned = summoned_on(entries)
-    for entry in entries:
-        entry.summoned_on = summoned.get(entry.pk)
+    mark_summoned(entries)
     return render(
         request,
         "scorecards/scoring/publication.html",

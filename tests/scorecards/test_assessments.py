@@ -422,3 +422,30 @@ def test_publishing_drops_the_cached_public_pages(
     with django_capture_on_commit_callbacks(execute=True):
         publish_assessment(agreement, staff)
     assert "2024" in client.get(years).content.decode()
+
+
+def test_the_public_year_costs_the_same_queries_at_two_sizes(client, community, company_a, staff):
+    url = reverse("scorecards:public_assessments", args=[community.slug, YEAR])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url, {"fresh": 1}).status_code == 200  # a query skips the cache
+        return len(ctx.captured_queries)
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            compound = factories.CompoundFactory(community=community, code=f"p{i}")
+            agreement = Agreement.objects.create(compound=compound, company=company_a, year=YEAR)
+            Assessment.objects.create(
+                community=community,
+                agreement=agreement,
+                grade="good",
+                conclusion="良好",
+                figures={"compound": compound.name, "company": "甲物业", "average": "85.00"},
+                published_by=staff,
+            )
+
+    add(2, 0)
+    small = queries()
+    add(20, 2)
+    assert queries() == small

@@ -489,3 +489,48 @@ def test_a_company_that_served_part_of_the_quarter_keeps_its_months(
     assert companies["乙物业"]["bands"]["red"] == 1
     assert (companies["乙物业"]["rank"], companies["甲物业"]["rank"]) == (1, 2)
     assert companies["甲物业"]["compounds"] == companies["乙物业"]["compounds"] == 1
+
+
+def test_the_staff_index_costs_the_same_queries_for_one_or_many_communities(
+    client, community, compound_a, superuser
+):
+    publish(community, APRIL, [row(compound_a, "90", "red", rank=1)])
+    client.force_login(superuser)
+    url = reverse("scorecards:bulletin_index")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    one = queries()
+    for i in range(5):
+        other = factories.CommunityFactory(slug=f"more-{i}")
+        compound = factories.CompoundFactory(community=other, code=f"m{i}")
+        factories.ServiceContractFactory(compound=compound)
+        publish(other, APRIL, [row(compound, "90", "red", rank=1)])
+    assert queries() == one
+
+
+def test_the_public_index_costs_the_same_queries_at_two_sizes(client, community, staff):
+    url = reverse("scorecards:public_bulletins", args=[community.slug])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url, {"fresh": 1}).status_code == 200  # a query skips the cache
+        return len(ctx.captured_queries)
+
+    def add(years: range) -> None:
+        for year in years:
+            for month in (1, 4, 7, 10):
+                Bulletin.objects.create(
+                    community=community,
+                    quarter=dt.date(year, month, 1),
+                    summary="季度通报",
+                    published_by=staff,
+                )
+
+    add(range(2020, 2021))
+    small = queries()
+    add(range(2021, 2026))
+    assert queries() == small

@@ -209,6 +209,11 @@ def test_who_may_open_the_pages(
     detail = client.get(reverse("scorecards:summons_detail", args=[summons.pk]))
     assert detail.status_code == list_status
     assert client.get(reverse("scorecards:summons_create")).status_code == create_status
+    withdraw = reverse("scorecards:summons_withdraw", args=[summons.pk])
+    assert client.get(withdraw).status_code == create_status
+    assert client.post(withdraw, {"reason": "录入重复"}).status_code in (create_status, 302)
+    summons.refresh_from_db()
+    assert summons.is_withdrawn is (who == "staff")
 
 
 def test_another_company_or_community_gets_404(
