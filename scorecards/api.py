@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import re_path
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET
 from compounds.models import Community
 from tongde.periods import SHANGHAI
 
-from .models import Publication, PublicationEntry
+from .models import Edition, Publication, PublicationEntry
 from .public import entries_of, latest_publication, month_publication
 
 COLUMNS = (
@@ -42,7 +43,7 @@ def edition_label(publication: Publication | None) -> str:
     return f"{publication.month:%Y-%m}#{publication.sequence}"
 
 
-def published_at(publication: Publication) -> str:
+def published_at(publication: Edition) -> str:
     """ISO 8601 in Beijing time, e.g. ``2024-06-12T09:30:00+08:00``."""
     return publication.published_at.astimezone(SHANGHAI).isoformat()
 
@@ -65,13 +66,30 @@ def rows(publication: Publication, entries: list[PublicationEntry]) -> list[dict
     ]
 
 
-def _cors(response: HttpResponse) -> HttpResponse:
+def cors(response: HttpResponse) -> HttpResponse:
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
+def csv_response(name: str, columns: Iterable[str], rows: Iterable[dict]) -> HttpResponse:
+    """``rows`` as a CSV download: UTF-8 with a BOM, which makes Excel read the Chinese names
+    as UTF-8; JSON booleans as ``true``/``false``."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {k: ("true" if v is True else "false" if v is False else v) for k, v in row.items()}
+        )
+    response = HttpResponse(
+        ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return cors(response)
+
+
 def _not_found(message: str) -> HttpResponse:
-    return _cors(JsonResponse({"error": message}, status=404))
+    return cors(JsonResponse({"error": message}, status=404))
 
 
 def _publication(slug: str, month: str | None) -> Publication | HttpResponse:
@@ -115,7 +133,7 @@ def month_json(request: HttpRequest, slug: str, month: str | None = None) -> Htt
         "columns": list(COLUMNS),
         "rows": rows(publication, entries_of(publication)),
     }
-    return _cors(JsonResponse(document, json_dumps_params={"ensure_ascii": False}))
+    return cors(JsonResponse(document, json_dumps_params={"ensure_ascii": False}))
 
 
 @require_GET
@@ -124,18 +142,8 @@ def month_csv(request: HttpRequest, slug: str, month: str | None = None) -> Http
     if isinstance(found, HttpResponse):
         return found
     publication = found
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows(publication, entries_of(publication)):
-        writer.writerow({**row, "veto": "true" if row["veto"] else "false"})
-    # The BOM makes Excel read the Chinese names as UTF-8.
-    response = HttpResponse(
-        ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
     name = f"redblack-{slug}-{publication.month:%Y-%m}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return _cors(response)
+    return csv_response(name, COLUMNS, rows(publication, entries_of(publication)))
 
 
 MONTH = r"(?P<month>\d{4}-\d{2})"

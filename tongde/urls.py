@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/communities/<slug:slug>/", views.community_api, name="community_api"),
     path("api/v1/communities/<slug:slug>/redblack/", include("scorecards.urls_api")),
+    path("api/v1/communities/<slug:slug>/", include("scorecards.api_editions")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("_bench/hello", views.hello, name="bench_hello"),
     # Browsers and feed readers ask for /favicon.ico whatever the page says.

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from scorecards.models import Scorecard
+from scorecards.models import Agreement, Commitment, Scorecard
 from scorecards.setup import rubric_for
 from tests import factories
 from tests.scorecards.test_public_data import publish, row
@@ -24,6 +24,7 @@ SCORING_STAFF_PAGE = [
     ("superuser", 200),
 ]
 APRIL, MAY, JUNE = dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1)
+YEAR = 2024  # the year of the assessment fixtures
 
 
 @pytest.fixture
@@ -85,3 +86,39 @@ def lists(community, compound_a, compound_b, compound_c):
         total=Decimal(1),
         band="black",
     )
+
+
+@pytest.fixture
+def agreement(compound_a, company_a):
+    agreement = Agreement.objects.create(
+        compound=compound_a,
+        company=company_a,
+        year=YEAR,
+        target_fee_collection_rate=Decimal("0.9000"),
+        target_complaint_days=2,
+        target_satisfaction=Decimal("0.8500"),
+    )
+    Commitment.objects.create(agreement=agreement, position=1, text="24小时门岗值守")
+    Commitment.objects.create(agreement=agreement, position=2, text="每周清洗垃圾桶")
+    Commitment.objects.create(agreement=agreement, position=3, text="已撤回", is_withdrawn=True)
+    return agreement
+
+
+def twelve_lists(community, compound_a, compound_b, *, a_scores=None, veto_month=None):
+    """A year of lists: 甲 scores ``a_scores`` (default 92 every month), 乙 75."""
+    for m in range(1, 13):
+        score = (a_scores or [92] * 12)[m - 1]
+        band = "red" if score >= 90 else "black" if score < 70 else "none"
+        publish(
+            community,
+            dt.date(YEAR, m, 1),
+            [
+                row(compound_a, score, band, rank=1, veto=m == veto_month),
+                row(compound_b, 75, "none", rank=2),
+            ],
+        )
+
+
+@pytest.fixture
+def year_listed(community, compound_a, compound_b, agreement):
+    twelve_lists(community, compound_a, compound_b)  # 甲: 92 every month, suggested excellent

@@ -17,16 +17,14 @@ from scorecards import assessments, rules
 from scorecards.models import (
     Agreement,
     Assessment,
-    Commitment,
     CommitmentStatus,
     MonthlyReport,
 )
 from tests import factories
-from tests.scorecards.conftest import SCORING_STAFF_PAGE
+from tests.scorecards.conftest import SCORING_STAFF_PAGE, YEAR, twelve_lists
 from tests.scorecards.test_public_data import publish, row
 
 D = Decimal
-YEAR = 2024
 AFTER = dt.date(YEAR + 1, 1, 1)
 
 
@@ -85,37 +83,6 @@ def test_complaint_days_target(days, hours, met):
 
 
 # --- The year's record ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def agreement(compound_a, company_a):
-    agreement = Agreement.objects.create(
-        compound=compound_a,
-        company=company_a,
-        year=YEAR,
-        target_fee_collection_rate=D("0.9000"),
-        target_complaint_days=2,
-        target_satisfaction=D("0.8500"),
-    )
-    Commitment.objects.create(agreement=agreement, position=1, text="24小时门岗值守")
-    Commitment.objects.create(agreement=agreement, position=2, text="每周清洗垃圾桶")
-    Commitment.objects.create(agreement=agreement, position=3, text="已撤回", is_withdrawn=True)
-    return agreement
-
-
-def twelve_lists(community, compound_a, compound_b, *, a_scores=None, veto_month=None):
-    """A year of lists: 甲 scores ``a_scores`` (default 92 every month), 乙 75."""
-    for m in range(1, 13):
-        score = (a_scores or [92] * 12)[m - 1]
-        band = "red" if score >= 90 else "black" if score < 70 else "none"
-        publish(
-            community,
-            dt.date(YEAR, m, 1),
-            [
-                row(compound_a, score, band, rank=1, veto=m == veto_month),
-                row(compound_b, 75, "none", rank=2),
-            ],
-        )
 
 
 def report(agreement, month: int, *, fee, received, resolved, hours, status="accepted"):
@@ -201,11 +168,6 @@ def test_the_year_page_costs_the_same_queries_at_two_sizes(client, community, st
 
 
 # --- Publishing ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def year_listed(community, compound_a, compound_b, agreement):
-    twelve_lists(community, compound_a, compound_b)  # 甲: 92 every month, suggested excellent
 
 
 def publish_assessment(agreement, staff, **kwargs):
