@@ -11,18 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import path, re_path, translate_url
+from django.urls import path, re_path
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from compounds.models import Community, Compound, PropertyCompany
+from tongde.context_processors import language_links
 
 from . import rules
 from .models import PublicationEntry
@@ -43,21 +43,6 @@ from .summons import mark_summoned
 
 CSRF_PLACEHOLDER = "@@scorecards-public-csrf@@"
 CSRF_BYTES = CSRF_PLACEHOLDER.encode()
-
-
-def language_links(request: HttpRequest) -> list[dict]:
-    """The page in each language, as plain links: an anonymous public page then has no form and
-    needs no CSRF token, so the cached HTML is served as it is (i18n URLs carry the language)."""
-    current = get_language()
-    return [
-        {
-            "code": code,
-            "name": get_language_info(code)["name_local"],
-            "url": translate_url(request.path, code),
-            "current": code == current,
-        }
-        for code, _name in settings.LANGUAGES
-    ]
 
 
 def serve_public(request: HttpRequest, slug: str, parts: tuple, build) -> HttpResponse:

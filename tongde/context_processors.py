@@ -2,13 +2,38 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import translate_url
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language, get_language_info
 
 from compounds.selectors import membership_roles
 
 
 def site(request: HttpRequest) -> dict:
     return {"SITE_NAME": settings.SITE_NAME}
+
+
+def language_links(request: HttpRequest, *, query: bool = False) -> list[dict]:
+    """The page in each language, as plain links (i18n URLs carry the language). Links, not
+    Django's ``set_language`` form: that view cannot turn an ``/en/`` address back into the
+    unprefixed Chinese one (it resolves the address in the language it is switching to), and a
+    public page without a form needs no CSRF token, so its cached HTML is served as it is."""
+    current = get_language()
+    here = request.get_full_path() if query else request.path
+    return [
+        {
+            "code": code,
+            "name": get_language_info(code)["name_local"],
+            "url": translate_url(here, code),
+            "current": code == current,
+        }
+        for code, _name in settings.LANGUAGES
+    ]
+
+
+def languages(request: HttpRequest) -> dict:
+    """``language_links`` on every page (lazy: computed only when the menu shows them)."""
+    return {"language_links": SimpleLazyObject(lambda: language_links(request, query=True))}
 
 
 def roles(request: HttpRequest) -> dict:

@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tongde.context_processors.site",
+                "tongde.context_processors.languages",
                 "tongde.context_processors.roles",
                 "tongde.context_processors.section",
             ],

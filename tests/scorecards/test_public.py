@@ -302,11 +302,12 @@ def test_cached_page_needs_no_csrf_token_and_links_each_language(client, world, 
     assert 'lang="zh-hans"' in chinese.content.decode()
 
 
-def test_logged_in_pages_keep_the_language_form(client, world, community, staff):
+def test_logged_in_pages_switch_language_by_links_too(client, world, community, staff):
     client.force_login(staff)
     html = client.get(f"/en/scorecards/public/{community.slug}/").content.decode()
-    assert 'name="csrfmiddlewaretoken"' in html
-    assert "/i18n/setlang/" in html
+    assert 'name="csrfmiddlewaretoken"' in html  # the log-out form
+    assert f'href="/scorecards/public/{community.slug}/" hreflang="zh-hans"' in html
+    assert "/i18n/setlang/" not in html
 
 
 def test_languages_are_cached_apart(client, world, community):

@@ -134,6 +134,26 @@ def test_language_switcher_sets_english(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "chinese", "english"),
+    [
+        ("/en/", "/", "/en/"),
+        ("/", "/", "/en/"),
+        ("/en/committees/vote/", "/committees/vote/", "/en/committees/vote/"),
+        ("/committees/results/", "/committees/results/", "/en/committees/results/"),
+        ("/en/committees/receipt/?code=x", "/committees/receipt/?code=x", None),
+    ],
+)
+def test_every_page_links_itself_in_each_language(client, path, chinese, english):
+    """Both ways: Django's set_language cannot turn an /en/ address back into the unprefixed
+    Chinese one, so the menu links each language's address instead."""
+    html = client.get(path).content.decode()
+    assert f'href="{chinese}" hreflang="zh-hans"' in html
+    if english:
+        assert f'href="{english}" hreflang="en"' in html
+
+
+@pytest.mark.django_db
 def test_bench_hello_is_off_unless_enabled(client, settings):
     assert client.get("/_bench/hello").status_code == 404
     settings.BENCH_HELLO = True
