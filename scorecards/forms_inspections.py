@@ -75,7 +75,7 @@ def _rubric_ids(user: Any) -> list[int]:
 
 
 def _criterion_label(c: RubricCriterion) -> str:
-    return f"{c.name_zh} / {c.name} ({c.max_points})"
+    return f"{c.display_name} ({c.max_points})"
 
 
 class InspectionForm(forms.Form):
@@ -133,10 +133,10 @@ class FindingForm(forms.Form):
             criterion__rubric_id__in=rubric_ids
         ).select_related("criterion")
         self.fields["deduction_item"].label_from_instance = lambda d: (
-            f"{d.criterion.name_zh}: {d.name_zh} / {d.name} (-{d.points})"
+            f"{d.criterion.display_name}: {d.display_name} (-{d.points})"
         )
         self.fields["veto_item"].queryset = VetoItem.objects.filter(rubric_id__in=rubric_ids)
-        self.fields["veto_item"].label_from_instance = lambda v: f"{v.name_zh} / {v.name}"
+        self.fields["veto_item"].label_from_instance = lambda v: v.display_name
 
 
 class BaseFindingFormSet(forms.BaseFormSet):

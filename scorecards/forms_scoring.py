@@ -37,7 +37,7 @@ class AdjustForm(VersionForm):
     def __init__(self, *args, scorecard: Scorecard, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["criterion"].queryset = scorecard.rubric.criteria.all()
-        self.fields["criterion"].label_from_instance = lambda c: f"{c.name_zh} / {c.name}"
+        self.fields["criterion"].label_from_instance = lambda c: c.display_name
 
     def clean_points(self):
         points = self.cleaned_data["points"]

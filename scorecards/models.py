@@ -19,8 +19,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from compounds.models import Community, Compound, PropertyCompany
@@ -160,7 +160,20 @@ class Rubric(models.Model):
         )
 
 
-class RubricCriterion(models.Model):
+class BilingualName:
+    """Rubric wording is data in both languages (``name_zh`` and ``name``): each reader sees
+    the one of their language (Chinese when the English one is empty)."""
+
+    name: str
+    name_zh: str
+
+    @property
+    def display_name(self) -> str:
+        english = not (get_language() or "zh").startswith("zh")
+        return self.name if english and self.name else self.name_zh
+
+
+class RubricCriterion(BilingualName, models.Model):
     rubric = models.ForeignKey(
         Rubric, on_delete=models.PROTECT, related_name="criteria", verbose_name=_("rubric")
     )
@@ -183,10 +196,10 @@ class RubricCriterion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name_zh
+        return self.display_name
 
 
-class DeductionItem(models.Model):
+class DeductionItem(BilingualName, models.Model):
     """A standard deduction under a criterion (e.g. "stairwell clutter found: 2 points")."""
 
     criterion = models.ForeignKey(
@@ -213,10 +226,10 @@ class DeductionItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name_zh} (-{self.points})"
+        return f"{self.display_name} (-{self.points})"
 
 
-class VetoItem(models.Model):
+class VetoItem(BilingualName, models.Model):
     """一票否决: happening in the month black-lists the compound whatever its score."""
 
     rubric = models.ForeignKey(
@@ -236,7 +249,7 @@ class VetoItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name_zh
+        return self.display_name
 
 
 class Agreement(models.Model):
