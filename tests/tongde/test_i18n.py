@@ -55,3 +55,26 @@ def test_chinese_is_the_default_language():
     assert settings.LANGUAGE_CODE == "zh-hans"
     with translation.override("zh-hans"):
         assert translation.gettext("Registry") != "Registry"
+
+
+@pytest.mark.django_db
+def test_english_pages_show_years_without_a_thousands_separator(client, community, staff):
+    """English groups digits (5,180 households), but a year is a name, not a quantity."""
+    from tests import factories
+
+    building = factories.BuildingFactory(
+        compound=factories.CompoundFactory(community=community), built_year=2001
+    )
+    client.force_login(staff)
+    pages = [
+        "/en/scorecards/setup/",
+        f"/en/scorecards/setup/{community.slug}/2026/rubric/",
+        f"/en/scorecards/setup/{community.slug}/2026/settings/",
+        f"/en/registry/buildings/{building.pk}/",
+        f"/en/campaigns/public/{community.slug}/totals/?year=2020",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert not re.search(r"\b20\d,\d\d\d\b|\b2,0\d\d\b", html), url
