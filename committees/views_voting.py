@@ -27,7 +27,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -89,12 +89,7 @@ def _choice_label(name: str) -> str:
 @election_reader_required
 def voting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election(request, pk)
-    roll = RollEntry.objects.filter(election=election).aggregate(
-        dwellings=Count("pk"),
-        area=Sum("area_m2"),
-        coded=Count("pk", filter=~Q(voting_code_hash="")),
-        used=Count("pk", filter=Q(voting_code_used_at__isnull=False)),
-    )
+    roll = voting.roll_summary(election=election)
     channels = dict(
         Ballot.objects.filter(election=election)
         .order_by()

@@ -36,6 +36,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -501,9 +502,23 @@ def _rules_ballots(election: Election) -> list[rules.Ballot]:
     return ballots
 
 
+def roll_summary(*, election: Election) -> dict[str, Any]:
+    """Dwellings, area, voting codes issued and used on the roll, in one query. The area is an
+    exact Decimal with two places: SQLite sums a numeric column as a float (88053.0399999996),
+    and an empty roll sums to nothing (0.00)."""
+    roll = RollEntry.objects.filter(election=election).aggregate(
+        dwellings=Count("pk"),
+        area=Sum("area_m2"),
+        coded=Count("pk", filter=~Q(voting_code_hash="")),
+        used=Count("pk", filter=Q(voting_code_used_at__isnull=False)),
+    )
+    roll["area"] = _decimal(roll["area"] or 0)
+    return roll
+
+
 def _decimal(value) -> Decimal:
     # SQLite hands back numeric columns as floats or strings; rules take exact Decimals only.
-    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(Decimal("0.01"))
+    return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(Decimal("0.01"))
 
 
 def tally_compute(*, election: Election) -> rules.TallyResult:

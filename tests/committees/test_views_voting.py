@@ -431,3 +431,51 @@ def test_no_public_page_names_a_dwelling_or_an_owner(client, staff, compound_a, 
         assert response.status_code == 200
         html = response.content.decode()
         assert not [s for s in secrets_ if s in html], response.request["PATH_INFO"]
+
+
+# --- the roll's area --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("summed", "shown"),
+    [
+        # SQLite sums a numeric column as a float with binary noise.
+        (88053.0399999996, Decimal("88053.04")),
+        (88053.04500001, Decimal("88053.05")),
+        (Decimal("88053.04"), Decimal("88053.04")),
+        (Decimal("60"), Decimal("60.00")),
+        ("60.5", Decimal("60.50")),
+        (0, Decimal("0.00")),
+    ],
+)
+def test_roll_area_is_an_exact_decimal_with_two_places(summed, shown):
+    area = voting._decimal(summed)
+    assert area == shown
+    assert str(area) == str(shown)
+
+
+@pytest.mark.parametrize(("language", "shown"), [("zh-hans", "88053.04"), ("en", "88,053.04")])
+def test_voting_page_shows_the_roll_area_to_the_hundredth(
+    client, staff, compound_a, language, shown
+):
+    # given a roll whose areas sum to 88053.04 m²
+    build_compound(compound_a, areas=("88000.01", "50.00", "3.03"))
+    election = voting_election(compound_a, staff)
+    login(client, staff)
+
+    # when
+    with translation.override(language):
+        url = reverse("committees:voting_detail", args=[election.pk])
+    content = client.get(url).content.decode()
+
+    # then
+    assert f">{shown}</dd>" in content
+    assert "88053.039" not in content
+
+
+def test_voting_page_shows_an_empty_roll_as_zero_area(client, staff, compound_a):
+    election = voting_election(compound_a, staff)
+    login(client, staff)
+    content = client.get(reverse("committees:voting_detail", args=[election.pk])).content.decode()
+    assert ">0.00</dd>" in content
+    assert voting.roll_summary(election=election)["area"] == Decimal("0.00")
