@@ -79,6 +79,10 @@ REASON_REQUIRED = _("Say why: the reason is kept in the scorecard's history.")
 ZERO_POINTS = _("Enter the points to deduct (positive) or give back (negative), not 0.")
 FOREIGN_CRITERION = _("This criterion is not in the scorecard's rubric.")
 GIVE_BACK_TOO_MUCH = _("Cannot give back %(points)s points: only %(deducted)s are deducted here.")
+ABOVE_MAXIMUM = _(
+    "Cannot deduct %(points)s more points: this criterion's maximum is %(maximum)s and "
+    "%(deducted)s are already deducted."
+)
 VETO_LIFTED = _("This veto is already lifted.")
 NOTHING_TO_PUBLISH = _("There are no draft scorecards of %(month)s to publish.")
 ALREADY_PUBLISHED = _(
@@ -798,6 +802,48 @@ def recompute(scorecard: Scorecard) -> Scorecard:
     return scorecard
 
 
+def check_adjustment(*, scorecard: Scorecard, criterion: RubricCriterion, points: Decimal) -> None:
+    """Refuse an adjustment that would take the criterion's deduction on the card (findings and
+    adjustments together) above its maximum, or below 0 (giving back more than is deducted): a
+    deduction beyond the maximum would be capped by the score and show nowhere, and a give-back
+    of it would change nothing visible."""
+    deducted = (
+        ScoreDeduction.objects.filter(scorecard=scorecard, criterion=criterion).aggregate(
+            s=Sum("points")
+        )["s"]
+        or ZERO
+    )
+    if points < 0 and deducted + points < 0:
+        raise ValidationError(
+            {
+                "points": ValidationError(
+                    GIVE_BACK_TOO_MUCH,
+                    code="too_much",
+                    params={"points": _points(-points), "deducted": _points(deducted)},
+                )
+            }
+        )
+    if points > 0 and deducted + points > criterion.max_points:
+        raise ValidationError(
+            {
+                "points": ValidationError(
+                    ABOVE_MAXIMUM,
+                    code="above_maximum",
+                    params={
+                        "points": _points(points),
+                        "maximum": _points(criterion.max_points),
+                        "deducted": _points(deducted),
+                    },
+                )
+            }
+        )
+
+
+def _points(value: Decimal) -> str:
+    """Points in messages as the pages show them (two places)."""
+    return f"{_quantize(value):.2f}"
+
+
 @transaction.atomic
 def scorecard_adjust(
     *,
@@ -819,18 +865,7 @@ def scorecard_adjust(
     if scorecard.status == Scorecard.Status.PUBLISHED:
         raise ValidationError(PUBLISHED_CARD, code="published")
     _bump(scorecard, seen_version, user)
-    if points < 0:
-        deducted = (
-            ScoreDeduction.objects.filter(scorecard=scorecard, criterion=criterion).aggregate(
-                s=Sum("points")
-            )["s"]
-            or ZERO
-        )
-        if deducted + points < 0:
-            raise ValidationError(
-                {"points": GIVE_BACK_TOO_MUCH},
-                params={"points": -points, "deducted": deducted},
-            )
+    check_adjustment(scorecard=scorecard, criterion=criterion, points=Decimal(points))
     ScoreDeduction.objects.create(
         scorecard=scorecard,
         criterion=criterion,
@@ -1067,12 +1102,16 @@ def publish_correction(
         if change.score is not None and Decimal(change.score) != old.score:
             maximum = Decimal(100)
             if not ZERO <= Decimal(change.score) <= maximum:
-                raise ValidationError({"score": BAD_SCORE}, params={"max": maximum})
+                raise ValidationError(
+                    {"score": ValidationError(BAD_SCORE, code="score", params={"max": maximum})}
+                )
             previous["score"] = str(old.score)
             entry.score = Decimal(change.score)
         if change.band is not None and change.band != old.band:
             if change.band not in {b.value for b in rules.Band}:
-                raise ValidationError({"band": BAD_BAND}, params={"band": change.band})
+                raise ValidationError(
+                    {"band": ValidationError(BAD_BAND, code="band", params={"band": change.band})}
+                )
             previous["band"] = old.band
             entry.band = change.band
         if change.veto is not None and change.veto != old.veto:

@@ -301,6 +301,8 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     internal = is_internal(request.user)
     for deduction in deductions:
         deduction.evidence_url = _evidence_url(deduction.finding, internal=internal)
+        # A give-back is stored as negative points: shown as points returned.
+        deduction.returned = -deduction.points if deduction.points < 0 else None
     today = timezone.localdate()
     can_reply = (
         not is_staff
