@@ -34,6 +34,7 @@ from compounds.selectors import can_edit_community, community_list
 from tongde.pages import form_page, post_data
 
 from . import elections
+from .election_log import log_detail
 from .elections import (
     LOG_ACTIONS,
     advance_check,
@@ -144,7 +145,7 @@ def _log_rows(election: Election) -> list[dict[str, Any]]:
         {
             "entry": entry,
             "label": LOG_ACTIONS.get(entry.action, entry.action),
-            "detail": entry.detail,
+            "detail": log_detail(entry),
         }
         for entry in entries
     ]

@@ -560,7 +560,9 @@ def election_tally(
         user,
         "tallied",
         quorum_met=data["quorum_met"],
-        ballots=result.participation.headcount,
+        # Two different counts: an owner of several dwellings casts several ballots.
+        ballots_counted=Ballot.objects.filter(election=election).count(),
+        participating_owners=result.participation.headcount,
         anomalies=len(result.anomalies),
     )
     return data

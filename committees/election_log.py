@@ -1,0 +1,148 @@
+"""The election log's details as readable text, in the reader's language.
+
+The log stores each entry's details as JSON with internal keys and values (stage codes, ISO
+dates, ids); entries are never edited, so the reading side translates them, old keys included:
+a tally logged before the counts were named says ``ballots`` for what was the number of
+participating owners (the headcount), not the number of ballots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .models import Ballot, Election, ElectionLogEntry, Vetting
+from .rules import Matter
+
+
+def matter_label(value: Any) -> str:
+    """A Civil Code matter by its number and its label in the reader's language."""
+    try:
+        matter = Matter(int(value))
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{matter.value}. {gettext(matter.label)}"
+
+
+def _choice(choices: type) -> Callable[[Any], str]:
+    labels = dict(choices.choices)
+    return lambda value: str(labels.get(value, value))
+
+
+def _datetime(value: Any) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return formats.date_format(moment, "DATETIME_FORMAT")
+
+
+def _date(value: Any) -> str:
+    try:
+        return formats.date_format(dt.date.fromisoformat(str(value)), "DATE_FORMAT")
+    except ValueError:
+        return str(value)
+
+
+def _yes_no(value: Any) -> str:
+    return str(_("yes") if value else _("no"))
+
+
+def _number(value: Any) -> str:
+    return formats.localize(value, use_l10n=True)
+
+
+def _text(value: Any) -> str:
+    return str(value)
+
+
+def _list(value: Any) -> str:
+    return " · ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _channels(value: Any) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    label = _choice(Ballot.Channel)
+    return " · ".join(f"{label(channel)} {_number(n)}" for channel, n in value.items())
+
+
+def _roll_entry(value: Any) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    parts = []
+    if value.get("area_m2") is not None:
+        parts.append(gettext("%(area)s m²") % {"area": value["area_m2"]})
+    if "owner_id" in value:
+        parts.append(
+            gettext("owner no. %(id)s") % {"id": value["owner_id"]}
+            if value["owner_id"] is not None
+            else gettext("no owner")
+        )
+    return " · ".join(parts)
+
+
+# key -> (label, how to show the value). Ids of rows (candidate, objection, proxy) are left out:
+# the name or dwelling next to them says the same to a reader.
+FIELDS: dict[str, tuple[Any, Callable[[Any], str]]] = {
+    "kind": (_("Kind"), _choice(Election.Kind)),
+    "matter": (_("Matter"), matter_label),
+    "seats": (_("Seats"), _number),
+    "title": (_("Title"), _text),
+    "at": (_("At"), _datetime),
+    "from": (_("From stage"), _choice(Election.Stage)),
+    "to": (_("To stage"), _choice(Election.Stage)),
+    "stage": (_("Stage"), _choice(Election.Stage)),
+    "warnings": (_("Warnings"), _list),
+    "roll_entries": (_("Dwellings on the roll"), _number),
+    "quorum_met": (_("Quorum met"), _yes_no),
+    "opens_at": (_("Opens at"), _datetime),
+    "closes_at": (_("Closes at"), _datetime),
+    "name": (_("Candidate"), _text),
+    "decision": (_("Vetting decision"), _choice(Vetting.Decision)),
+    "previous": (_("Earlier decision"), _choice(Vetting.Decision)),
+    "reason": (_("Reason"), _text),
+    "raised_by": (_("Raised by"), _text),
+    "raised_on": (_("Raised on"), _date),
+    "content": (_("Objection"), _text),
+    "answered_on": (_("Answered on"), _date),
+    "answer": (_("Answer"), _text),
+    "dwellings": (_("Dwellings on the roll"), _number),
+    "area_m2": (_("Area (m²)"), _text),
+    "dwelling": (_("Dwelling"), _text),
+    "before": (_("Roll entry before"), _roll_entry),
+    "after": (_("Roll entry after"), _roll_entry),
+    "count": (_("Voting codes"), _number),
+    "file": (_("File"), _text),
+    "ballots": (_("Ballots"), _number),
+    "channels": (_("Channels"), _channels),
+    "proxy_name": (_("Proxy"), _text),
+    "ballots_counted": (_("Ballots counted"), _number),
+    "participating_owners": (_("Participating owners"), _number),
+    "anomalies": (_("Anomalies"), _number),
+}
+HIDDEN = {"candidate", "objection", "proxy", "dwelling_id"}
+# Older entries under a key that meant something else for that action.
+OLD_KEYS = {("tallied", "ballots"): "participating_owners"}
+
+
+def log_detail(entry: ElectionLogEntry) -> list[tuple[str, str]]:
+    """``(label, value)`` pairs for an entry's details, in the order they were logged, without
+    empty values (a motion's seats); a key this module does not know is shown as it is rather
+    than hidden."""
+    detail = entry.detail if isinstance(entry.detail, dict) else {"detail": entry.detail}
+    pairs = []
+    for key, value in detail.items():
+        if key in HIDDEN or value is None or value == "":
+            continue
+        key = OLD_KEYS.get((entry.action, key), key)
+        label, show = FIELDS.get(key, (key, _text))
+        pairs.append((str(label), show(value)))
+    return pairs
