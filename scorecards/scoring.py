@@ -1278,6 +1278,17 @@ def company_black_entries(*, user: Any):
     )
 
 
+def listed_entries(*, community: Community, month: dt.date) -> dict[int, PublicationEntry]:
+    """The month's entries in the latest edition of its list, by scorecard: what the list says
+    now (a correction changes the entry, never the card). One query; empty before publishing."""
+    latest = (
+        Publication.objects.filter(community=community, month=month_start(month))
+        .order_by("-sequence")
+        .values("pk")[:1]
+    )
+    return {e.scorecard_id: e for e in PublicationEntry.objects.filter(publication__in=latest)}
+
+
 def public_publication_list(*, community: Community):
     """The latest edition of each published month of ``community``: what the public may read.
     Drafts and scorecards never appear: only publication snapshots do."""

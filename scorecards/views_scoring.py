@@ -133,8 +133,9 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _month_sheet(cards, label: str) -> exports.Sheet:
-    """The month's cards with each criterion's points, in the rubric's order."""
+def _month_sheet(cards, label: str, listed: dict) -> exports.Sheet:
+    """The month's cards with each criterion's points, in the rubric's order; score, band and
+    veto as the latest edition lists them once published."""
     cards = list(
         cards.prefetch_related(
             Prefetch(
@@ -152,16 +153,18 @@ def _month_sheet(cards, label: str) -> exports.Sheet:
             criteria.setdefault(
                 line.criterion.code, line.criterion.name_zh if zh else line.criterion.name
             )
+    bands = dict(Scorecard._meta.get_field("band").flatchoices)
     rows = []
     for card in cards:
+        _show_listed(card, listed.get(card.pk))
         points = {line.criterion.code: line.points for line in card.lines.all()}
         rows.append(
             [
                 card.compound.name,
                 card.company.name,
-                card.total,
-                card.get_band_display(),
-                _("yes") if card.has_veto else "",
+                card.shown_score,
+                str(bands.get(card.shown_band, card.shown_band)),
+                _("yes") if card.shown_veto else "",
                 _("yes") if card.has_overdue_rectification else "",
                 card.inspections,
                 card.findings,
@@ -186,6 +189,15 @@ def _month_sheet(cards, label: str) -> exports.Sheet:
     return exports.Sheet(label, headers, rows)
 
 
+def _show_listed(card: Scorecard, entry: PublicationEntry | None) -> None:
+    """What the month's pages show of a card: once published, the latest edition's entry (a
+    correction changes the entry, not the card); before, the card itself."""
+    card.entry = entry
+    card.shown_score = entry.score if entry else card.total
+    card.shown_band = entry.band if entry else card.band
+    card.shown_veto = entry.veto if entry else card.has_veto
+
+
 @staff_required
 def month_overview(request: HttpRequest, community: int, month: str) -> HttpResponse:
     community_obj = _community(request, community)
@@ -195,16 +207,24 @@ def month_overview(request: HttpRequest, community: int, month: str) -> HttpResp
         .select_related("compound", "company")
         .order_by("compound__name")
     )
+    listed = scoring.listed_entries(community=community_obj, month=first)
     if exports.wants_xlsx(request):
         return exports.xlsx_response(
-            f"{community_obj.name} {month} {_('Monthly scoring')}", [_month_sheet(cards, month)]
+            f"{community_obj.name} {month} {_('Monthly scoring')}",
+            [_month_sheet(cards, month, listed)],
         )
-    cards = cards.annotate(
-        reply_count=Count("replies", distinct=True),
-        open_replies=Count("replies", filter=Q(replies__answered_at__isnull=True), distinct=True),
+    cards = list(
+        cards.annotate(
+            reply_count=Count("replies", distinct=True),
+            open_replies=Count(
+                "replies", filter=Q(replies__answered_at__isnull=True), distinct=True
+            ),
+        )
     )
-    publications = Publication.objects.filter(community=community_obj, month=first).order_by(
-        "sequence"
+    for card in cards:
+        _show_listed(card, listed.get(card.pk))
+    publications = list(
+        Publication.objects.filter(community=community_obj, month=first).order_by("sequence")
     )
     return render(
         request,
@@ -216,6 +236,9 @@ def month_overview(request: HttpRequest, community: int, month: str) -> HttpResp
             "cards": cards,
             "publications": publications,
             "drafts": sum(1 for c in cards if c.status == Scorecard.Status.DRAFT),
+            # Drafting is for months that have ended and whose list is not published yet.
+            "drafting_opens": next_month(first),
+            "can_draft": next_month(first) <= timezone.localdate() and not publications,
             "previous": previous_month(first).strftime("%Y-%m"),
             "next": next_month(first).strftime("%Y-%m"),
         },
