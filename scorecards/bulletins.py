@@ -41,7 +41,7 @@ from tongde.rollups import STATS
 
 from . import rules
 from .models import Bulletin, Publication, next_month
-from .rollups import published_entries, ranked_entries
+from .rollups import published_entries, ranked_entries, report_timeliness
 from .scoring import NOT_LATEST, NOTE_REQUIRED
 from .signals import announce_on_commit
 
@@ -134,17 +134,17 @@ def community_ranks(community: Community | int, period: Period) -> dict[int, int
 
 def compound_work(compound_ids: list[int], period: Period) -> dict[int, dict[str, Any]]:
     """Each compound's inspections, findings, rectifications closed and overdue, and monthly
-    reports by timeliness in ``period``, as the rollups count them: five queries."""
+    reports by timeliness in ``period``, as the rollups count them (a month of a served
+    compound with no report submitted by the end of its grace period is "not submitted")."""
     counts = {
         what: stat_by_subject(f"scorecards.compound_{what}", period, compound_ids) for what in WORK
     }
     reports: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(REPORT_TIMELINESS, 0))
-    for compound_id, timeliness, n in (
-        stat_query("scorecards.compound_reports", period)
-        .filter(subject_id__in=compound_ids)
-        .values_list("subject_id", "dimension", "value")
-    ):
-        reports[compound_id][timeliness] = n
+    # The rule that fills ``scorecards.compound_reports``, called directly (its query is a
+    # union, which cannot be filtered further).
+    timeliness = report_timeliness(period.start, period.end, subjects=compound_ids)
+    for (compound_id, what), n in timeliness.items():
+        reports[compound_id][what] = n
     return {
         pk: {**{what: counts[what].get(pk, 0) for what in WORK}, "reports": reports[pk]}
         for pk in compound_ids
@@ -192,8 +192,9 @@ def _compounds(
         previous = before.get(compound_id)
         row["average"] = cents(average)
         row["previous_average"] = cents(previous)
+        # From the exact averages, rounded once: 271/3 - 278/3 is -2.33, not 90.33 - 92.67.
         row["change"] = (
-            cents(Decimal(row["average"]) - Decimal(row["previous_average"]))
+            cents(Decimal(average) - Decimal(previous))
             if average is not None and previous is not None
             else None
         )

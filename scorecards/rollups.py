@@ -17,8 +17,11 @@ From the daily work (every period kind, so weeks too):
 - ``scorecards.{compound,company}_closures``: rectifications verified and closed, by close date;
 - ``scorecards.{compound,company}_overdue``: rectifications whose deadline fell in the period and
   that were not closed by it (closed later, or still open), by deadline;
-- ``scorecards.{compound,company}_reports``: monthly reports by their month, the dimension saying
-  ``on_time`` (first submitted by the due day of the next month), ``late`` or ``not_submitted``.
+- ``scorecards.{compound,company}_reports``: per month a compound was served, its monthly report
+  by the rule of ``reports.report_compliance``, the dimension saying ``on_time``, ``late``
+  (submitted within the grace period) or ``not_submitted`` (nothing submitted when the grace
+  period ended: no report at all, a draft, or a report submitted after it); a month whose grace
+  period has not ended counts only its reports already on time or late.
 
 Inspections and findings belong to the company whose service contract covered the compound on
 that day; rectifications and reports name their company.
@@ -27,6 +30,7 @@ that day; rectifications and reports name their company.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from django.db.models import (
     Avg,
@@ -36,34 +40,29 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
-    OuterRef,
+    Model,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import (
-    Coalesce,
-    ExtractDay,
-    ExtractMonth,
-    ExtractYear,
-    Rank,
-    Round,
-)
+from django.db.models.functions import Rank, Round
+from django.utils import timezone
 
+from compounds.models import Compound, PropertyCompany, ServiceContract
 from tongde.periods import Period, PeriodKind
 from tongde.rollups import Stat, event_stat, register
 
-from . import rules
+from . import reports, rules
 from .models import (
     Finding,
     Inspection,
     MonthlyReport,
     PublicationEntry,
     Rectification,
-    ScoringSettings,
+    month_start,
+    next_month,
 )
 
 MONTHS_UP = (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
@@ -212,40 +211,109 @@ def _overdue(start: dt.date, end: dt.date) -> QuerySet[Rectification]:
     )
 
 
-def _reports(start: dt.date, end: dt.date) -> QuerySet[MonthlyReport]:
-    due_day = Coalesce(
-        Subquery(
-            ScoringSettings.objects.filter(
-                community_id=OuterRef("compound__community_id"),
-                year__lte=ExtractYear(OuterRef("month")),
+def _served(start: dt.date, end: dt.date) -> dict[dt.date, dict[int, int]]:
+    """For each month from ``start`` to ``end`` (exclusive): the compounds served on some day of
+    it, each with the company of its newest contract that month (as the staff dashboard's
+    ``reports.late_and_missing``). One query."""
+    contracts = (
+        ServiceContract.objects.filter(starts_on__lt=end)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
+        .order_by("compound_id", "-starts_on")
+        .values_list("compound_id", "company_id", "starts_on", "ends_on")
+    )
+    contracts = list(contracts)
+    out: dict[dt.date, dict[int, int]] = {}
+    month = month_start(start)
+    while month < end:
+        last_day = next_month(month) - dt.timedelta(days=1)
+        serving: dict[int, int] = {}
+        for compound_id, company_id, starts_on, ends_on in contracts:
+            if starts_on <= last_day and (ends_on is None or ends_on >= month):
+                serving.setdefault(compound_id, company_id)
+        out[month] = serving
+        month = next_month(month)
+    return out
+
+
+# Timeliness of ``reports.report_compliance`` -> the rollup's dimension. "late" while the grace
+# period still runs and no report is in is not final (nor is "not due"): not counted yet.
+_TIMELINESS = {
+    reports.Compliance.ON_TIME: "on_time",
+    reports.Compliance.LATE: "late",
+    reports.Compliance.MISSING: "not_submitted",
+}
+
+
+def report_timeliness(
+    start: dt.date,
+    end: dt.date,
+    *,
+    by: str = "compound",
+    subjects: list[int] | None = None,
+    today: dt.date | None = None,
+) -> dict[tuple[int, str], int]:
+    """``{(compound or company id, timeliness): months}`` for the months from ``start`` to
+    ``end``: every compound served in a month counts once for it, by the rule of
+    ``reports.report_compliance`` (so a month with no report at all, or only a draft, is
+    "not_submitted" once the grace period has ended). A report counts for the company that filed
+    it; a missing one for the company that served the compound (its newest contract of the
+    month). One query per month, plus two."""
+    today = today or timezone.localdate()
+    served = _served(start, end)
+    filers = {
+        (compound_id, month): company_id
+        for compound_id, month, company_id in MonthlyReport.objects.filter(
+            month__gte=start, month__lt=end
+        ).values_list("compound_id", "month", "company_id")
+    }
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    wanted = None if subjects is None else set(subjects)
+    for month, serving in served.items():
+        rows = reports.report_compliance_rows(serving, month, today=today) if serving else {}
+        for compound_id, row in rows.items():
+            timeliness = _TIMELINESS.get(row.status)
+            if row.status == reports.Compliance.LATE and row.first_submitted_at is None:
+                timeliness = None  # still in the grace period
+            subject = compound_id
+            if by == "company":
+                subject = filers.get((compound_id, month), serving[compound_id])
+            if timeliness is None or (wanted is not None and subject not in wanted):
+                continue
+            counts[subject, timeliness] += 1
+    return dict(counts)
+
+
+def _rows_query(model: type[Model], rows: dict[tuple[int, str], int]) -> QuerySet:
+    """Computed ``(subject, dimension) -> value`` rows as a query the rollup engine can fill
+    from: one ``SELECT`` over ``model`` per dimension, united."""
+    by_dimension: dict[str, dict[int, int]] = defaultdict(dict)
+    for (subject, dimension), value in rows.items():
+        by_dimension[dimension][subject] = value
+
+    def select(dimension: str, values: dict[int, int]) -> QuerySet:
+        whens = [When(pk=pk, then=Value(n)) for pk, n in values.items()]
+        return (
+            # none() cannot compile to SQL: an always-false filter instead.
+            model.objects.filter(Q(pk__in=list(values)) if values else Q(pk__isnull=True))
+            .order_by()
+            .values(
+                subject_id=F("pk"),
+                dimension=Value(dimension, output_field=CharField()),
+                value=Case(*whens, default=Value(0), output_field=IntegerField()),
             )
-            .order_by("-year")
-            .values("report_due_day")[:1]
-        ),
-        Value(5),
-        output_field=IntegerField(),
-    )
-    # Months from the report's month to the (local) month it was first submitted in.
-    months_after = (ExtractYear("first_submitted_at") * 12 + ExtractMonth("first_submitted_at")) - (
-        ExtractYear("month") * 12 + ExtractMonth("month")
-    )
-    return (
-        MonthlyReport.objects.filter(month__gte=start, month__lt=end)
-        .annotate(
-            due_day=due_day,
-            months_after=months_after,
-            submitted_day=ExtractDay("first_submitted_at"),
         )
-        .annotate(
-            timeliness=Case(
-                When(first_submitted_at__isnull=True, then=Value("not_submitted")),
-                When(months_after__lte=0, then=Value("on_time")),
-                When(months_after=1, submitted_day__lte=F("due_day"), then=Value("on_time")),
-                default=Value("late"),
-                output_field=CharField(),
-            )
-        )
-    )
+
+    parts = [select(d, v) for d, v in sorted(by_dimension.items())]
+    if not parts:
+        return select("", {})
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+
+def _reports_query(by: str, model: type[Model]):
+    def query(period: Period) -> QuerySet:
+        return _rows_query(model, report_timeliness(period.start, period.end, by=by))
+
+    return query
 
 
 for _what, _rows, _company_rows, _date in (
@@ -277,16 +345,13 @@ for _what, _rows, _company_rows, _date in (
         )
     )
 
-for _kind, _subject in (("compound", "compound_id"), ("company", "company_id")):
+for _kind, _model in (("compound", Compound), ("company", PropertyCompany)):
     register(
-        event_stat(
+        Stat(
             f"scorecards.{_kind}_reports",
             _kind,
-            rows=_reports,
-            date_field="month",
-            subject=_subject,
-            dimension="timeliness",
-            value=Count("pk"),
+            _reports_query(_kind, _model),
             kinds=MONTHS_UP,
+            has_dimension=True,
         )
     )

@@ -80,6 +80,23 @@ def test_change_against_the_quarter_before(community, compound_a, before, now, c
     )
 
 
+@pytest.mark.parametrize(
+    ("before", "now", "change"),
+    [
+        # 278/3 = 92.666.. and 271/3 = 90.333..: -2.33 (92.67 - 90.33 would give -2.34).
+        (("92", "93", "93"), ("90", "90", "91"), "-2.33"),
+        # 269/3 = 89.666.. and 280/3 = 93.333..: 3.67 (93.33 - 89.67 would give 3.66).
+        (("89", "90", "90"), ("93", "93", "94"), "3.67"),
+    ],
+)
+def test_change_from_the_exact_averages(community, compound_a, before, now, change):
+    for months, scores in ((range(1, 4), before), (range(4, 7), now)):
+        for month, score in zip(months, scores, strict=True):
+            publish(community, dt.date(2024, month, 1), [row(compound_a, score, "red", rank=1)])
+    figures = bulletins.bulletin_figures(community=community, quarter=Q2)
+    assert figures["compounds"][0]["change"] == change
+
+
 def test_companies_averaged_over_their_compounds_months(community, lists, company_a, company_b):
     companies = {
         c["name"]: c

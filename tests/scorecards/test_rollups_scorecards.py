@@ -9,8 +9,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from compounds.models import ServiceContract
+from scorecards import rollups as scorecard_rollups
+from scorecards.bulletins import compound_work
 from scorecards.models import (
     Finding,
     Inspection,
@@ -178,13 +181,78 @@ def test_report_timeliness(work, community, compound_a, compound_b, company_a, c
     assert q2 == {
         (company_a.pk, "on_time"): 1,
         (company_a.pk, "late"): 1,
-        (company_a.pk, "not_submitted"): 1,
+        # compound_a's June draft, and compound_b's June (served by company_a) with no report.
+        (company_a.pk, "not_submitted"): 2,
         (company_b.pk, "on_time"): 1,
+        # compound_b's May: company_b served it and filed nothing.
+        (company_b.pk, "not_submitted"): 1,
     }
     # A later due day in the community's settings makes the May report on time.
     ScoringSettings.objects.create(community=community, year=2024, report_due_day=7)
     may = fill("scorecards.compound_reports", "month", "2024-05")
-    assert may == {(compound_a.pk, "on_time"): 1}
+    assert may == {(compound_a.pk, "on_time"): 1, (compound_b.pk, "not_submitted"): 1}
+
+
+FEB = dt.date(2024, 2, 1)  # due on 5 March, missing after 8 March (defaults)
+
+
+def _at(day: int, hour: int, month: int = 3) -> dt.datetime:
+    return dt.datetime(2024, month, day, hour, 0, tzinfo=SH)
+
+
+@pytest.mark.parametrize(
+    ("case", "contract", "report", "today", "expected"),
+    [
+        ("no report at all", None, None, dt.date(2024, 3, 9), "not_submitted"),
+        ("no report, grace not ended", None, None, dt.date(2024, 3, 8), None),
+        ("draft never submitted", None, "draft", dt.date(2024, 4, 1), "not_submitted"),
+        ("on the due day", None, _at(5, 23), dt.date(2024, 4, 1), "on_time"),
+        ("early, grace still running", None, _at(1, 9), dt.date(2024, 3, 6), "on_time"),
+        ("day after the due day", None, _at(6, 0), dt.date(2024, 4, 1), "late"),
+        ("last day of grace", None, _at(8, 20), dt.date(2024, 4, 1), "late"),
+        ("late, grace still running", None, _at(6, 9), dt.date(2024, 3, 7), "late"),
+        ("after the grace period", None, _at(9, 10), dt.date(2024, 4, 1), "not_submitted"),
+        ("not served that month", (dt.date(2024, 3, 1), None), None, dt.date(2024, 4, 1), None),
+        (
+            "served part of the month",
+            (FEB, dt.date(2024, 2, 10)),
+            None,
+            dt.date(2024, 4, 1),
+            "not_submitted",
+        ),
+    ],
+)
+def test_report_timeliness_rule(community, company_a, case, contract, report, today, expected):
+    compound = factories.CompoundFactory(community=community, name="丙小区", code="c")
+    starts_on, ends_on = contract or (dt.date(2020, 1, 1), None)
+    factories.ServiceContractFactory(
+        compound=compound, company=company_a, starts_on=starts_on, ends_on=ends_on
+    )
+    if report is not None:
+        MonthlyReport.objects.create(
+            compound=compound,
+            company=company_a,
+            month=FEB,
+            first_submitted_at=None if report == "draft" else report,
+            status=MonthlyReport.Status.DRAFT if report == "draft" else "submitted",
+        )
+    want = {} if expected is None else {(compound.pk, expected): 1}
+    quarter = parse_period(PeriodKind.QUARTER, "2024-Q1")
+    got = scorecard_rollups.report_timeliness(FEB, dt.date(2024, 3, 1), today=today)
+    assert got == want, case
+    by_company = scorecard_rollups.report_timeliness(
+        FEB, FEB.replace(month=3), by="company", today=today
+    )
+    assert by_company == ({} if expected is None else {(company_a.pk, expected): 1}), case
+    # The bulletin and the assessment read the same figures (compound_work), as does the
+    # rollup: January (served, nothing filed) counts once its grace period has ended.
+    jan = 0 if (contract and contract[0] >= FEB) else 1
+    with time_machine.travel(dt.datetime.combine(today, dt.time(12), tzinfo=SH), tick=False):
+        rolled = fill("scorecards.compound_reports", "quarter", "2024-Q1")
+        work = compound_work([compound.pk], quarter)[compound.pk]["reports"]
+    expected_quarter = {key: int(n) for (pk, key), n in rolled.items() if pk == compound.pk}
+    assert {k: v for k, v in work.items() if v} == expected_quarter, case
+    assert work["not_submitted"] == jan + (expected == "not_submitted"), case
 
 
 def test_rerun_changes_nothing(lists, work):
