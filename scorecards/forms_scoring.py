@@ -93,8 +93,13 @@ class CorrectionForm(forms.Form):
             entry__publication=publication, status=Appeal.Status.UPHELD, correction__isnull=True
         )
         for entry in self.entries:
+            # The template labels both fields visually hidden ("Band of 甲小区"): on screen the
+            # compound column says which row they belong to.
             self.fields[f"band_{entry.pk}"] = forms.ChoiceField(
-                label=entry.compound_name, choices=BAND_CHOICES, initial=entry.band
+                label=_("Band"),
+                choices=BAND_CHOICES,
+                initial=entry.band,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
             self.fields[f"score_{entry.pk}"] = forms.DecimalField(
                 label=_("Score"),
@@ -103,6 +108,7 @@ class CorrectionForm(forms.Form):
                 min_value=Decimal(0),
                 max_value=Decimal(100),
                 initial=entry.score,
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
             )
 
     def rows(self):

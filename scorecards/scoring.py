@@ -101,6 +101,10 @@ NO_CHANGE = _("Change at least one entry: a correction that changes nothing is n
 BAD_BAND = _("Unknown band %(band)s.")
 BAD_SCORE = _("A score is between 0 and %(max)s.")
 FOREIGN_ENTRY = _("This entry is not in the edition being corrected.")
+BAND_AGAINST_RULES = _(
+    "%(compound)s: the rules give %(expected)s for a score of %(score)s (veto: %(veto)s, "
+    "inspections: %(inspections)s), not %(band)s."
+)
 APPEAL_NOT_BLACK = _("Only a black listing can be appealed.")
 APPEAL_NOT_YOURS = _("Only the company listed may appeal.")
 APPEAL_CLOSED = _("The appeal period ended on %(date)s.")
@@ -1054,6 +1058,35 @@ def latest_edition(publication: Publication) -> Publication:
     )
 
 
+def check_corrected_band(
+    entry: PublicationEntry, *, has_overdue_rectification: bool, bands: rules.Bands
+) -> list[str]:
+    """A corrected entry's band must be what the rules give for its (corrected) score, veto and
+    inspections and its card's overdue rectification: a correction fixes the facts, the rules
+    place the compound. Returns the classification's reasons."""
+    classification = rules.classify(
+        score=entry.score,
+        inspections=entry.inspections,
+        has_veto=entry.veto,
+        has_overdue_rectification=has_overdue_rectification,
+        bands=bands,
+    )
+    if classification.band.value != entry.band:
+        raise ValidationError(
+            BAND_AGAINST_RULES,
+            code="band_against_rules",
+            params={
+                "compound": entry.compound_name,
+                "expected": classification.band.label,
+                "score": _points(entry.score),
+                "veto": _("yes") if entry.veto else _("no"),
+                "inspections": entry.inspections,
+                "band": rules.Band(entry.band).label,
+            },
+        )
+    return [r.value for r in classification.reasons]
+
+
 @transaction.atomic
 def publish_correction(
     *,
@@ -1084,6 +1117,13 @@ def publish_correction(
         raise ValidationError(FOREIGN_ENTRY, code="foreign")
     entries: list[PublicationEntry] = []
     changed = 0
+    overdue = set(
+        Scorecard.objects.filter(
+            pk__in=[e.scorecard_id for e in old_entries if e.pk in changes],
+            has_overdue_rectification=True,
+        ).values_list("pk", flat=True)
+    )
+    bands = settings_for(publication.community_id, publication.month.year).bands
     for old in old_entries:
         change = changes.get(old.pk, EntryChange())
         entry = PublicationEntry(
@@ -1122,6 +1162,9 @@ def publish_correction(
         if previous:
             changed += 1
             entry.reasons["corrected"] = previous
+            entry.reasons["reasons"] = check_corrected_band(
+                entry, has_overdue_rectification=entry.scorecard_id in overdue, bands=bands
+            )
         else:
             entry.reasons.pop("corrected", None)
         entries.append(entry)

@@ -141,7 +141,7 @@ def test_only_the_latest_edition_is_corrected(month_of_three, community, staff):
     entry = first.entries.get(compound=b)
     scoring.publish_correction(
         publication=first,
-        changes={entry.pk: scoring.EntryChange(band="none")},
+        changes={entry.pk: scoring.EntryChange(score=Decimal(72), band="none")},
         note="x",
         user=staff,
     )

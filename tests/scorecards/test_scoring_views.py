@@ -229,14 +229,14 @@ def test_company_replies_and_staff_publish_and_the_company_appeals(client, world
     assert correct_page.status_code == 200
     data = {"note": "appeal upheld", "appeal": appeal.pk}
     for e in publication.entries.all():
-        data[f"band_{e.pk}"] = "none" if e.pk == entry.pk else e.band
+        data[f"band_{e.pk}"] = "red" if e.pk == entry.pk else e.band  # 97 without the veto
         data[f"score_{e.pk}"] = str(e.score)
     response = client.post(response.url, data)
     assert response.status_code == 302
     correction = Publication.objects.get(sequence=2)
     appeal.refresh_from_db()
     assert appeal.correction == correction
-    assert correction.entries.get(compound=entry.compound).band == "none"
+    assert correction.entries.get(compound=entry.compound).band == "red"
 
 
 def _more_compounds(community, n):
