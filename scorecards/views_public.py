@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, re_path
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -25,7 +25,7 @@ from compounds.models import Community, Compound, PropertyCompany
 from tongde.context_processors import language_links
 
 from . import rules
-from .models import PublicationEntry
+from .models import Publication, PublicationEntry
 from .public import (
     bands_for,
     cached_page,
@@ -77,15 +77,30 @@ def _name(item: dict) -> str:
     return (item.get("name_zh") if _zh() else item.get("name")) or item.get("code", "")
 
 
+# Said of a compound whose score earns the red list but that is not on it: why it is not.
+KEPT_OFF_RED = {
+    rules.Reason.OVERDUE_RECTIFICATION: gettext_lazy(
+        "A rectification is overdue: not on the red list"
+    ),
+}
+
+
 def explain(entry: PublicationEntry) -> None:
-    """Attach the public reasons of an entry: band reasons, criteria with counts, veto items."""
+    """Attach the public reasons of an entry: band reasons, criteria with counts, veto items.
+    An entry on neither list says why when its score reached the red line (a rectification
+    overdue keeps it off)."""
     data = entry.reasons if isinstance(entry.reasons, dict) else {"reasons": entry.reasons or []}
     labels = []
     for code in data.get("reasons") or []:
         try:
-            labels.append(rules.Reason(code).label)
+            reason = rules.Reason(code)
         except ValueError:
             labels.append(code)
+            continue
+        if entry.band == rules.Band.NONE and reason in KEPT_OFF_RED:
+            labels.append(KEPT_OFF_RED[reason])
+        else:
+            labels.append(reason.label)
     entry.reason_labels = labels
     entry.criteria = [
         {"name": _name(c), "count": c.get("count", 0), "points": c.get("points", "")}
@@ -110,7 +125,19 @@ def _list_context(community: Community, publication) -> dict:
         "groups": groups,
         "months": published_months(community),
         "total": len(listing.entries),
+        "editions": _editions(publication),
     }
+
+
+def _editions(publication: Publication) -> list[Publication]:
+    """Every edition of the publication's month, the first first (none for a lone edition)."""
+    if publication.sequence == 1 and not publication.correction_of_id:
+        return []
+    return list(
+        Publication.objects.filter(
+            community_id=publication.community_id, month=publication.month
+        ).order_by("sequence")
+    )
 
 
 @require_GET
@@ -150,6 +177,32 @@ def month(request: HttpRequest, slug: str, month: str) -> HttpResponse:
         return "scorecards/public/list.html", _list_context(community, publication)
 
     return serve_public(request, slug, ("month", month), build)
+
+
+@require_GET
+def edition(request: HttpRequest, slug: str, month: str, sequence: int) -> HttpResponse:
+    """One edition of a month's list as it was published, a corrected one included: what a
+    correction replaced stays readable, marked as replaced."""
+    try:
+        day = dt.date.fromisoformat(f"{month}-01")
+    except ValueError as exc:
+        raise Http404(month) from exc
+
+    def build():
+        community = public_community(slug)
+        publication = (
+            Publication.objects.filter(community=community, month=day, sequence=sequence)
+            .select_related("correction_of")
+            .first()
+        )
+        if publication is None:
+            raise Http404(month)
+        context = _list_context(community, publication)
+        current = month_publication(community, day)
+        context["replaced_by"] = current if current and current.pk != publication.pk else None
+        return "scorecards/public/list.html", context
+
+    return serve_public(request, slug, ("edition", month, sequence), build)
 
 
 @require_GET
@@ -236,6 +289,11 @@ urlpatterns = [
     path("public/<slug:slug>/months/", archive, name="public_archive"),
     re_path(
         r"^public/(?P<slug>[-a-zA-Z0-9_]+)/(?P<month>\d{4}-\d{2})/$", month, name="public_month"
+    ),
+    re_path(
+        r"^public/(?P<slug>[-a-zA-Z0-9_]+)/(?P<month>\d{4}-\d{2})/edition/(?P<sequence>[0-9]+)/$",
+        edition,
+        name="public_edition",
     ),
     path("public/<slug:slug>/compound/<int:pk>/", compound, name="public_compound"),
     path("public/<slug:slug>/company/<int:pk>/", company, name="public_company"),

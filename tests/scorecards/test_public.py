@@ -162,6 +162,49 @@ def test_black_reasons_on_a_black_entry(client, community, compound_a, compound_
     assert "黑榜" in zh
 
 
+@pytest.mark.parametrize(
+    ("band", "score", "reasons", "shown", "hidden"),
+    [
+        # At or above the red line, kept off by an overdue rectification: says so.
+        (
+            "none",
+            "92",
+            ["overdue_rectification"],
+            "A rectification is overdue: not on the red list",
+            None,
+        ),
+        # On the red list: its reason is the list itself, not repeated.
+        ("red", "92", ["at_or_above_red"], None, "Score at or above the red-list line"),
+        # Neither list, no reason stored: nothing to say.
+        ("none", "85", [], None, "not on the red list"),
+        ("unranked", "80", ["too_few_inspections"], "Too few inspections this month", None),
+    ],
+)
+def test_reason_of_an_entry_off_the_lists(
+    client, community, compound_a, band, score, reasons, shown, hidden
+):
+    publish(community, MAY, [row(compound_a, score, band, rank=1, reasons={"reasons": reasons})])
+    html = _page(client, f"/en/scorecards/public/{community.slug}/")
+    if shown:
+        assert shown in html
+    if hidden:
+        assert hidden not in html
+
+
+def test_earlier_editions_are_linked_and_readable(client, world, community):
+    slug = community.slug
+    html = _page(client, f"/en/scorecards/public/{slug}/2024-05/")
+    first = f"/en/scorecards/public/{slug}/2024-05/edition/1/"
+    assert f'href="{first}"' in html
+    old = _page(client, first)
+    assert "65.50" in old  # as first published
+    assert "This edition was replaced by edition 2." in old
+    assert f'href="/en/scorecards/public/{slug}/2024-05/"' in old
+    # A month published once has no edition links.
+    assert "/2024-04/edition/" not in _page(client, f"/en/scorecards/public/{slug}/2024-04/")
+    assert client.get(f"/en/scorecards/public/{slug}/2024-05/edition/3/").status_code == 404
+
+
 def test_month_and_archive_pages(client, world, community):
     html = _page(client, f"/en/scorecards/public/{community.slug}/2024-04/")
     assert "91.00" in html
@@ -179,6 +222,9 @@ def test_month_and_archive_pages(client, world, community):
         "/scorecards/public/tongde-lane/2024-06/",  # draft month
         "/scorecards/public/tongde-lane/2024-13/",
         "/scorecards/public/tongde-lane/2023-01/",
+        "/scorecards/public/tongde-lane/2024-06/edition/1/",  # draft month
+        "/scorecards/public/tongde-lane/2024-13/edition/1/",
+        "/scorecards/public/nowhere/2024-05/edition/1/",
     ],
 )
 def test_unknown_and_unpublished_are_404(client, world, path):
@@ -264,6 +310,10 @@ def test_every_role_reads_the_same_public_list(client, world, community, who, re
     assert "73.50" in html
     assert "65.50" not in html
     assert "12.34" not in html
+    # Every role reads a replaced edition the same way too.
+    old = _page(client, f"/en/scorecards/public/{community.slug}/2024-05/edition/1/")
+    assert "65.50" in old
+    assert "12.34" not in old
 
 
 def test_post_is_refused(client, world, community):
@@ -313,10 +363,15 @@ def test_logged_in_pages_switch_language_by_links_too(client, world, community, 
 def test_languages_are_cached_apart(client, world, community):
     en = _page(client, f"/en/scorecards/public/{community.slug}/")
     zh = _page(client, f"/scorecards/public/{community.slug}/")
-    # Translations come later; the band headings differ by language already.
-    assert "红榜 · Red list" in en
-    assert "红榜 · Red list" not in zh
-    assert "红榜" in zh
+    # Each reader reads the band headings in their own language only.
+    for zh_name, en_name in (
+        ("红榜", "Red list"),
+        ("黑榜", "Black list"),
+        ("未上榜", "Not listed"),
+    ):
+        assert f'">{en_name} <span class="badge' in en
+        assert zh_name not in en.split("<main", 1)[-1]
+        assert f'">{zh_name} <span class="badge' in zh
     assert '<html lang="en">' in en
     assert '<html lang="zh-hans">' in zh
 
