@@ -22,9 +22,10 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, ProtectedError, Q
+from django.db.models import Max, ProtectedError, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from compounds import selectors as registry
 from compounds.models import Community, Compound, ServiceContract
 from tongde import uploads
 
@@ -367,3 +368,53 @@ def agreement_update(
     if commitments is not None:
         _write_commitments(agreement, commitments)
     return agreement
+
+
+# --- Reads -------------------------------------------------------------------------------------
+
+
+def agreement_list(*, user: Any) -> QuerySet[Agreement]:
+    """The agreements ``user`` may read: staff (not grid workers) those of their communities; a
+    company user those its company signed (the company that served the compound that year,
+    even if it serves it no longer); a committee member those of the committee's compound.
+    Everyone else none, so a view that fetches through this answers 404 for another's id."""
+    qs = Agreement.objects.select_related("compound__community", "company", "fee_vote")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    return qs.filter(
+        Q(compound__community_id__in=registry.staff_community_ids(user, include_grid_workers=False))
+        | Q(company_id__in=registry.company_ids(user))
+        | Q(compound_id__in=registry.committee_compound_ids(user))
+    )
+
+
+def is_agreement_reader(user: Any) -> bool:
+    """Staff, company users and committee members read agreements (each only their own)."""
+    return bool(
+        user.is_authenticated
+        and (
+            registry.is_staff_anywhere(user)
+            or registry.company_ids(user)
+            or registry.committee_compound_ids(user)
+        )
+    )
+
+
+def can_edit_agreement(user: Any, agreement: Agreement) -> bool:
+    return registry.can_edit_community(user, agreement.compound.community_id)
+
+
+def can_read_agreement(user: Any, agreement: Agreement) -> bool:
+    """``agreement_list``'s rule on one agreement already read (no query)."""
+    return bool(
+        user.is_authenticated
+        and (
+            user.is_superuser
+            or agreement.compound.community_id
+            in registry.staff_community_ids(user, include_grid_workers=False)
+            or agreement.company_id in registry.company_ids(user)
+            or agreement.compound_id in registry.committee_compound_ids(user)
+        )
+    )

@@ -5,6 +5,9 @@ target-responsibility agreements with their commitments and signed scans.
 Who may do what (tests/scorecards/test_agreements_views.py holds the full table): staff of the
 community read and edit; staff of another community get 404 for its objects; grid workers,
 company users, committee members and residents get 403; anonymous visitors go to the login page.
+One exception: an agreement and its signed scan are also read (never edited) by the company
+that signed it and by the compound's committee members, since the monthly report asks about
+its commitments (``agreements.agreement_list``); another's agreement answers them 404.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from compounds import selectors as registry
 from compounds.models import Community, Compound
-from compounds.permissions import staff_required
+from compounds.permissions import role_required, staff_required
 from tongde import uploads
 from tongde.pages import add_service_errors, form_page, post_data
 
@@ -43,6 +46,8 @@ from .forms_setup import (
 from .models import Agreement, DeductionItem, Rubric, RubricCriterion
 
 PAGE_SIZE = 50
+
+agreement_reader_required = role_required(agreements.is_agreement_reader)
 
 
 def _communities(user) -> QuerySet[Community]:
@@ -305,16 +310,21 @@ def agreement_create(request: HttpRequest, compound_pk: int) -> HttpResponse:
     )
 
 
-@staff_required
+@agreement_reader_required
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    agreement = get_object_or_404(_agreements(request.user), pk=pk)
+    agreement = get_object_or_404(agreements.agreement_list(user=request.user), pk=pk)
+    can_edit = agreements.can_edit_agreement(request.user, agreement)
     return render(
         request,
         "scorecards/setup/agreement_detail.html",
         {
             "agreement": agreement,
             "commitments": list(agreement.commitments.all()),
-            "history": list(agreement.history.select_related("history_user")[:20]),
+            "can_edit": can_edit,
+            # Who changed what is the community's own record.
+            "history": list(agreement.history.select_related("history_user")[:20])
+            if can_edit
+            else [],
         },
     )
 
@@ -363,9 +373,9 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_required
+@agreement_reader_required
 def agreement_scan(request: HttpRequest, pk: int) -> FileResponse:
-    agreement = get_object_or_404(_agreements(request.user), pk=pk)
+    agreement = get_object_or_404(agreements.agreement_list(user=request.user), pk=pk)
     if not agreement.scan:
         raise Http404
     response = FileResponse(

@@ -80,6 +80,10 @@ def expected(role: str, *, scoped: bool) -> int:
     return 200
 
 
+# Pages the company that signed the agreement and the compound's committee members also read.
+READ_BY_SIGNATORIES = {"agreement_detail", "agreement_scan"}
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(
     "view",
@@ -108,7 +112,10 @@ def test_get_permissions(client, request, community, compound_a, agreement, role
     }.get(view, [])
     login(client, request, role)
     response = client.get(en_url(view, *args))
-    assert response.status_code == expected(role, scoped=bool(args))
+    code = expected(role, scoped=bool(args))
+    if view in READ_BY_SIGNATORIES and role in ("company_user_a", "committee_member_a"):
+        code = 200  # the signing company and the compound's committee read, never edit
+    assert response.status_code == code
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -334,3 +341,82 @@ def test_admin_lists_every_scorecards_model_read_only(client, superuser, agreeme
     page = client.get(reverse("admin:scorecards_agreement_change", args=[agreement.pk]))
     assert page.status_code == 200
     assert client.get(reverse("admin:scorecards_agreement_add")).status_code == 403
+
+
+# --- Reading by the company and the committee -------------------------------------------------
+
+
+@pytest.fixture
+def agreement_b(compound_b, company_b) -> Agreement:
+    return Agreement.objects.create(compound=compound_b, company=company_b, year=2026)
+
+
+@pytest.fixture
+def committee_member_b(compound_b):
+    return factories.membership_user("committee", compound=compound_b)
+
+
+# Every role against the agreements of 甲 (company A, committee A) and of 乙 (company B): each
+# reader sees only its own, another's id answers 404; the others keep the staff gate.
+READ_TABLE = [
+    # role, code for 甲's agreement, code for 乙's agreement
+    ("anonymous", 302, 302),
+    ("resident", 403, 403),
+    ("grid_worker", 403, 403),
+    ("company_user_a", 200, 404),
+    ("company_user_b", 404, 200),
+    ("committee_member_a", 200, 404),
+    ("committee_member_b", 404, 200),
+    ("staff", 200, 200),
+    ("other_staff", 404, 404),
+    ("superuser", 200, 200),
+]
+
+
+@pytest.mark.parametrize(("role", "code_a", "code_b"), READ_TABLE)
+@pytest.mark.parametrize("view", ["agreement_detail", "agreement_scan"])
+def test_readers_see_only_their_own_agreements(
+    client, request, agreement, agreement_b, role, code_a, code_b, view
+):
+    agreement_b.scan.save("y.pdf", SimpleUploadedFile("y.pdf", PDF))
+    login(client, request, role)
+    assert client.get(en_url(view, agreement.pk)).status_code == code_a
+    assert client.get(en_url(view, agreement_b.pk)).status_code == code_b
+
+
+@pytest.mark.parametrize("role", ["company_user_a", "committee_member_a"])
+def test_readers_cannot_edit_and_see_no_staff_links(client, request, agreement, role):
+    login(client, request, role)
+    page = client.get(en_url("agreement_detail", agreement.pk)).content.decode()
+    assert "每日清扫楼道" in page  # the commitments
+    assert en_url("agreement_edit", agreement.pk) not in page
+    assert f'href="{en_url("agreement_list")}"' not in page
+    assert client.get(en_url("agreement_edit", agreement.pk)).status_code == 403
+    response = client.post(en_url("agreement_edit", agreement.pk), {"fee_standard": "改"})
+    assert response.status_code == 403
+    agreement.refresh_from_db()
+    assert agreement.fee_standard == "0.90元/㎡·月"
+
+
+def test_staff_still_see_the_edit_link(client, staff, agreement):
+    client.force_login(staff)
+    page = client.get(en_url("agreement_detail", agreement.pk)).content.decode()
+    assert en_url("agreement_edit", agreement.pk) in page
+
+
+def test_company_reads_the_agreement_it_signed_after_its_contract_ended(
+    client, company_user_a, compound_a, agreement
+):
+    # given the company no longer serves the compound
+    compound_a.contracts.update(ends_on=dt.date(2026, 6, 30))
+    client.force_login(company_user_a)
+    # then it still reads the agreement it signed for that year
+    assert client.get(en_url("agreement_detail", agreement.pk)).status_code == 200
+
+
+def test_english_year_has_no_thousands_separator(client, staff, agreement, settings):
+    settings.USE_THOUSAND_SEPARATOR = True
+    client.force_login(staff)
+    page = client.get(en_url("agreement_detail", agreement.pk)).content.decode()
+    assert "2,026" not in page
+    assert "2026" in page
