@@ -249,6 +249,9 @@ def test_home_shows_the_latest_red_black_list_and_the_clean_up_totals(
     assert "红榜 1" in content
     assert "黑榜 1" in content
     assert "1 次整治行动" in content
+    english = client.get("/en/").content.decode()
+    assert "Red list 1" in english
+    assert "Black list 1" in english
 
 
 @pytest.mark.django_db
