@@ -17,7 +17,11 @@ from compounds.models import Community, Compound, Owner
 
 from .models import Committee, CommitteeMember, Consultation
 from .opinions import OPINION_MAX_LENGTH
-from .selectors import committee_compound_list, internal_compound_list
+from .selectors import (
+    committee_compound_list,
+    consultation_compound_list,
+    internal_compound_list,
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 OWNER_REF_UNKNOWN = _("No owner with this reference in the community. Register the owner first.")
@@ -184,20 +188,20 @@ class OpinionForm(forms.Form):
     """A resident's opinion: the compound (grouped by community), a topic and the text. The
     service checks the rest (empty after trimming, the daily limit)."""
 
-    compound = forms.TypedChoiceField(label=_("compound"), coerce=int)
+    compound = forms.TypedChoiceField(label=_("Compound"), coerce=int)
     topic = forms.CharField(
-        label=_("topic"),
+        label=_("Topic"),
         max_length=100,
         help_text=_("A few words, e.g. “rubbish in the stairwell”."),
     )
     opinion = forms.CharField(
-        label=_("your opinion"),
+        label=_("Your opinion"),
         max_length=OPINION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What you saw, where and since when, and what you would like done."),
     )
     photo = forms.FileField(
-        label=_("photo (optional)"),
+        label=_("Photo (optional)"),
         required=False,
         help_text=_("One photo of what you describe: JPEG, PNG or WebP."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
@@ -234,6 +238,10 @@ def _compounds(request) -> QuerySet[Compound]:
 
 def _internal_compounds(request) -> QuerySet[Compound]:
     return internal_compound_list(user=request.user).filter(is_archived=False).order_by("name")
+
+
+def _consultation_compounds(request) -> QuerySet[Compound]:
+    return consultation_compound_list(user=request.user).filter(is_archived=False).order_by("name")
 
 
 class CommitteeFilter(filters.FilterSet):
@@ -273,7 +281,7 @@ class CommitteeFilter(filters.FilterSet):
 
 class ConsultationFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("Search"), method="filter_q")
-    compound = filters.ModelChoiceFilter(label=_("compound"), queryset=_internal_compounds)
+    compound = filters.ModelChoiceFilter(label=_("compound"), queryset=_consultation_compounds)
     channel = filters.ChoiceFilter(label=_("channel"), choices=Consultation.Channel.choices)
     answered = filters.ChoiceFilter(label=_("answered"), choices=YES_NO, method="filter_answered")
     received_after = filters.DateFilter(

@@ -77,6 +77,29 @@ def waiting_count(*, user: Any) -> int:
     return my_opinions(user=user).filter(answered_on__isnull=True).count()
 
 
+def opinions_left_today(*, user: Any, today: dt.date | None = None) -> int:
+    """How many more opinions the account may give today (``DAILY_LIMIT`` a day)."""
+    given = my_opinions(user=user).filter(received_on=today or timezone.localdate()).count()
+    return max(DAILY_LIMIT - given, 0)
+
+
+def default_compound_id(*, user: Any) -> int | None:
+    """The compound the form offers first: a committee member's own compound, else the one the
+    account last wrote about (the registry does not link an account to a household)."""
+    from compounds.selectors import committee_compound_ids
+
+    open_ids = set(opinion_compounds().values_list("pk", flat=True))
+    own = sorted(committee_compound_ids(user) & open_ids)
+    if own:
+        return own[0]
+    return (
+        my_opinions(user=user)
+        .filter(compound_id__in=open_ids)
+        .values_list("compound_id", flat=True)
+        .first()
+    )
+
+
 def my_opinions(*, user: Any) -> QuerySet[Consultation]:
     """The opinions this account gave online, newest first; nobody else's."""
     if not user.is_authenticated:

@@ -3,7 +3,8 @@
 Who sees what:
 - community staff and grid workers: every committee, head and consultation of their communities;
 - a committee member (``Membership`` role committee): the committee of their own compound, read
-  only, but no consultations (they name residents);
+  only, and its residents' opinions without who gave them (names, accounts and photos stay with
+  the community staff);
 - a property-company user: none of it. Committee internals are not the company's business, and
   the company may not read who complained about it; ``*_list`` returns nothing, so a company
   asking by id gets 404;
@@ -130,6 +131,24 @@ def consultation_list(*, user: AnyUser) -> QuerySet[Consultation]:
     if user.is_superuser:
         return qs
     return qs.filter(compound__community_id__in=staff_community_ids(user))
+
+
+def consultation_compound_list(*, user: AnyUser) -> QuerySet[Compound]:
+    """Compounds whose residents' opinions ``user`` may read: those of the communities where
+    they are staff or grid worker, and a committee member's own compound."""
+    return committee_compound_list(user=user)
+
+
+def consultation_readable(*, user: AnyUser) -> QuerySet[Consultation]:
+    """Resident opinions ``user`` may read: ``consultation_list`` and, for a committee member,
+    those of their own compound. A committee member may not learn who said what: pages show
+    them without the resident's name, account or photo (see ``is_internal``)."""
+    qs = Consultation.objects.select_related("compound__community", "recorded_by")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    return qs.filter(compound__in=consultation_compound_list(user=user))
 
 
 # "Current" on a day -------------------------------------------------------------------------------

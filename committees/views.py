@@ -451,10 +451,16 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 @registry_reader_required
 def consultation_list(request: HttpRequest) -> HttpResponse:
+    """Staff and grid workers read and answer their communities' resident opinions; a committee
+    member reads their own compound's, without who gave them and without the export (it names
+    residents)."""
     user = request.user
-    _require_internal(user)
-    qs = selectors.consultation_list(user=user).order_by("-received_on", "-pk")
+    _require_reader(user)
+    is_internal = selectors.is_internal(user)
+    qs = selectors.consultation_readable(user=user).order_by("-received_on", "-pk")
     filterset = ConsultationFilter(request.GET, queryset=qs, request=request)
+    if exports.wants_xlsx(request) and not is_internal:
+        raise PermissionDenied
     if exports.wants_xlsx(request) and filterset.is_valid():
         # Every row the filters select, for the staff's own reports.
         return exports.xlsx_response(
@@ -468,6 +474,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
         "partial": "committees/_consultation_rows.html",
         "can_create": _can_edit_anywhere(user),
         "can_edit_ids": set(staff_community_ids(user, include_grid_workers=False)),
+        "is_internal": is_internal,
     }
     if request.htmx and not request.htmx.boosted:
         return _render(request, "committees/_consultation_rows.html", context)
@@ -540,7 +547,8 @@ def consultation_create(request: HttpRequest) -> HttpResponse:
 
 @registry_reader_required
 def consultation_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    consultation = get_object_or_404(selectors.consultation_list(user=request.user), pk=pk)
+    # A committee member reads their compound's opinions (403 here), not another's (404).
+    consultation = get_object_or_404(selectors.consultation_readable(user=request.user), pk=pk)
     _require_edit(request.user, consultation.compound.community_id)
     form = AnswerForm(
         post_data(request),

@@ -28,14 +28,17 @@ def my_opinions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def opinion_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
     form = OpinionForm(
         post_data(request),
         request.FILES if request.method == "POST" else None,
         compounds=opinions.opinion_compounds(),
+        initial={"compound": opinions.default_compound_id(user=user)},
     )
+    left = opinions.opinions_left_today(user=user)
 
     def save(form: OpinionForm) -> str:
-        opinions.opinion_submit(user=request.user, **form.cleaned_data)
+        opinions.opinion_submit(user=user, **form.cleaned_data)
         return reverse("committees:my_opinions")
 
     return form_page(
@@ -52,6 +55,13 @@ def opinion_create(request: HttpRequest) -> HttpResponse:
                 "Your opinion goes to the community staff, who answer it here (and by email if "
                 "your account has one). Only you and the staff of the community read it."
             ),
+            # Said before the resident writes, not only once the sixth is refused.
+            "limit_note": (
+                _("You may give %(limit)d opinions a day; %(left)d left today.")
+                if left
+                else opinions.TOO_MANY_TODAY
+            )
+            % {"limit": opinions.DAILY_LIMIT, "left": left},
         },
     )
 

@@ -400,3 +400,49 @@ def test_an_overlong_topic_is_refused_not_cut(resident, compound_a):
         _submit(resident, compound_a, topic="题" * 101)
     assert "topic" in refused.value.error_dict
     assert not Consultation.objects.exists()
+
+
+def test_the_form_offers_a_committee_members_own_compound_first(
+    client, committee_member_a, compound_a, compound_b
+):
+    client.force_login(committee_member_a)
+    form = client.get(_en("committees:opinion_create")).context["form"]
+    assert form["compound"].value() == compound_a.pk
+
+
+def test_the_form_offers_the_compound_a_resident_last_wrote_about(
+    client, resident, compound_a, compound_b
+):
+    client.force_login(resident)
+    assert client.get(_en("committees:opinion_create")).context["form"]["compound"].value() is None
+    _submit(resident, compound_a, today=DAY - dt.timedelta(days=3))
+    _submit(resident, compound_b, today=DAY - dt.timedelta(days=1))
+    form = client.get(_en("committees:opinion_create")).context["form"]
+    assert form["compound"].value() == compound_b.pk
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        (0, "You may give 5 opinions a day; 5 left today."),
+        (4, "You may give 5 opinions a day; 1 left today."),
+        (5, "You have given 5 opinions today, the most in one day."),
+    ],
+)
+def test_the_form_says_the_daily_limit_before_the_resident_writes(
+    client, resident, compound_a, time_machine, given, shown
+):
+    time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC), tick=False)
+    for n in range(given):
+        _submit(resident, compound_a, topic=f"第{n}条")
+    client.force_login(resident)
+    page = client.get(_en("committees:opinion_create")).content.decode()
+    assert shown in page
+
+
+def test_the_english_form_labels_are_capitalised(client, resident, compound_a):
+    client.force_login(resident)
+    response = client.get(_en("committees:opinion_create"))
+    with translation.override("en"):
+        labels = [str(field.label) for field in response.context["form"]]
+    assert labels == ["Compound", "Topic", "Your opinion", "Photo (optional)"]

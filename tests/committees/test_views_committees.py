@@ -107,6 +107,19 @@ def world(community, compound_a, compound_b) -> World:
     )
 
 
+def _consultation_b(world: World) -> Consultation:
+    """An opinion about compound B (same community), apart from the world so that the filter
+    tests keep their own three."""
+    return Consultation.objects.create(
+        compound=world.committee_b.compound,
+        topic="乙区停车",
+        channel=Consultation.Channel.PHONE,
+        received_on=dt.date(2026, 3, 2),
+        resident_name="钱先生",
+        opinion="乙区车位不够",
+    )
+
+
 @pytest.fixture
 def as_role(request, client):
     def login(role: str):
@@ -127,7 +140,9 @@ EDIT_A = (302, 403, 404, 403, 403, 200, 404, 200)
 EDIT_C = (302, 403, 404, 404, 403, 200, 404, 200)
 INTERNAL = (302, 403, 403, 403, 200, 200, 200, 200)
 CREATE = (302, 403, 403, 403, 403, 200, 200, 200)
-ANSWER_A = (302, 403, 404, 404, 403, 200, 404, 200)
+# A committee member reads their compound's resident opinions but does not answer them.
+ANSWER_A = (302, 403, 404, 403, 403, 200, 404, 200)
+ANSWER_B = (302, 403, 404, 404, 403, 200, 404, 200)
 
 PAGES = [
     ("committee_list", lambda w: [], LIST),
@@ -143,9 +158,10 @@ PAGES = [
     ("unit_head_appoint", lambda w: [w.unit_a.pk], EDIT_A),
     ("unit_head_end", lambda w: [w.unit_head_a.pk], EDIT_A),
     ("coverage", lambda w: [], INTERNAL),
-    ("consultation_list", lambda w: [], INTERNAL),
+    ("consultation_list", lambda w: [], LIST),
     ("consultation_create", lambda w: [], CREATE),
     ("consultation_answer", lambda w: [w.consultation_a.pk], ANSWER_A),
+    ("consultation_answer", lambda w: [_consultation_b(w).pk], ANSWER_B),
 ]
 
 
@@ -331,6 +347,86 @@ def test_the_company_never_reads_residents_opinions(world, company_user_a, clien
     # then
     assert (listing.status_code, answer.status_code) == (403, 404)
     assert "赵女士" not in listing.content.decode()
+
+
+def test_a_committee_member_reads_their_compounds_opinions_without_who_gave_them(
+    world, committee_member_a, staff, client
+):
+    # given
+    _consultation_b(world)
+    client.force_login(committee_member_a)
+
+    # when
+    page = client.get(en_url("consultation_list")).content.decode()
+
+    # then their compound's opinion, nobody's name, no other compound, no answer or export
+    assert "楼道堆放杂物" in page
+    assert "赵女士" not in page
+    assert "乙区车位不够" not in page
+    assert en_url("consultation_answer", world.consultation_a.pk) not in page
+    assert "data-export" not in page
+    assert "1 opinions" in page
+    # while staff see who gave it
+    client.force_login(staff)
+    assert "赵女士" in client.get(en_url("consultation_list")).content.decode()
+
+
+def test_a_committee_member_cannot_reach_another_compound_by_its_id(
+    world, committee_member_a, client
+):
+    # given
+    other = _consultation_b(world)
+    client.force_login(committee_member_a)
+
+    # when: the other compound as a filter, and its opinion by id
+    page = client.get(en_url("consultation_list"), {"compound": other.compound_id})
+    answer = client.get(en_url("consultation_answer", other.pk))
+
+    # then the filter is refused (not a choice) and nothing of B shows
+    assert "compound" in page.context["filter"].form.errors
+    assert "乙区车位不够" not in page.content.decode()
+    assert answer.status_code == 404
+
+
+def test_a_committee_member_gets_no_export_nor_photo(world, committee_member_a, client):
+    # given
+    client.force_login(committee_member_a)
+    Consultation.objects.filter(pk=world.consultation_a.pk).update(photo="opinions/x.jpg")
+
+    # when
+    export = client.get(en_url("consultation_list"), {"format": "xlsx"})
+    photo = client.get(en_url("opinion_photo", world.consultation_a.pk, "image"))
+
+    # then
+    assert (export.status_code, photo.status_code) == (403, 404)
+
+
+def test_a_committee_members_list_runs_the_same_queries_at_two_sizes(
+    world, committee_member_a, client
+):
+    # given
+    client.force_login(committee_member_a)
+    counts = []
+    for size in (3, 30):
+        for i in range(
+            size - Consultation.objects.filter(compound=world.committee_a.compound).count()
+        ):
+            Consultation.objects.create(
+                compound=world.committee_a.compound,
+                topic=f"话题{size}-{i}",
+                channel="phone",
+                received_on=dt.date(2026, 3, 1),
+                opinion="意见",
+            )
+        # when
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(en_url("consultation_list"))
+        assert response.status_code == 200
+        counts.append(len(queries))
+
+    # then
+    assert len(response.context["page"].object_list) == 30
+    assert counts[0] == counts[1]
 
 
 @pytest.mark.parametrize(

@@ -165,3 +165,38 @@ def test_the_menu_marks_the_section_of_the_page(role, page, marked, client, requ
     assert response.status_code == 200
     navbar = NAVBAR.search(response.content.decode()).group(0)
     assert ACTIVE.findall(navbar) == [marked]
+
+
+@pytest.mark.parametrize(
+    ("role", "offered", "withheld"),
+    [
+        (
+            "staff",
+            ["/committees/opinions/new/", "/committees/opinions/", "/committees/consultations/"],
+            [],
+        ),
+        (
+            "grid_worker",
+            ["/committees/opinions/new/", "/committees/opinions/", "/committees/consultations/"],
+            [],
+        ),
+        (
+            "committee_member_a",
+            ["/committees/opinions/new/", "/committees/opinions/", "/committees/consultations/"],
+            [],
+        ),
+        (
+            "company_user_a",
+            ["/committees/opinions/new/", "/committees/opinions/"],
+            ["/committees/consultations/"],
+        ),
+        ("resident", ["/committees/opinions/"], ["/committees/consultations/"]),
+        (None, ["/committees/opinions/new/"], ["/committees/consultations/"]),
+    ],
+)
+def test_every_role_finds_the_opinion_pages_it_may_use(role, offered, withheld, client, request):
+    if role:
+        client.force_login(request.getfixturevalue(role))
+    links = set(NAV_LINK.findall(NAVBAR.search(client.get("/").content.decode()).group(0)))
+    assert set(offered) <= links
+    assert not set(withheld) & links
