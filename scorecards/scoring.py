@@ -896,12 +896,12 @@ def veto_lift(*, veto: VetoEvent, reason: str, user: Any, seen_version: int) -> 
     return recompute(scorecard)
 
 
-@transaction.atomic
-def reply_create(*, scorecard: Scorecard, text: str, user: Any, today: dt.date | None = None):
+def check_reply(*, scorecard: Scorecard, user: Any, today: dt.date | None = None) -> None:
+    """Refuse (``ValidationError``) unless ``user``'s company may reply to ``scorecard`` now: its
+    own draft, within the reply window. The reply page asks before showing the form."""
     from compounds.selectors import company_ids
 
     today = today or timezone.localdate()
-    text = (text or "").strip()
     if scorecard.company_id not in company_ids(user):
         raise ValidationError(NOT_YOUR_COMPANY, code="foreign")
     if scorecard.status != Scorecard.Status.DRAFT:
@@ -910,6 +910,20 @@ def reply_create(*, scorecard: Scorecard, text: str, user: Any, today: dt.date |
         raise ValidationError(
             REPLY_CLOSED, code="closed", params={"date": scorecard.reply_due_on.isoformat()}
         )
+
+
+def may_reply(*, scorecard: Scorecard, user: Any, today: dt.date | None = None) -> bool:
+    try:
+        check_reply(scorecard=scorecard, user=user, today=today)
+    except ValidationError:
+        return False
+    return True
+
+
+@transaction.atomic
+def reply_create(*, scorecard: Scorecard, text: str, user: Any, today: dt.date | None = None):
+    text = (text or "").strip()
+    check_reply(scorecard=scorecard, user=user, today=today)
     if not text:
         raise ValidationError({"text": REPLY_EMPTY})
     return ScorecardReply.objects.create(scorecard=scorecard, text=text, by=user)
@@ -1306,19 +1320,51 @@ def appeal_list(*, user: Any):
     )
 
 
-def company_black_entries(*, user: Any):
-    """The black entries of the user's company in editions not corrected since (appealable)."""
+def company_appealable_entries(*, user: Any, now: dt.datetime | None = None):
+    """The black entries the user's company may still appeal: in editions not corrected since,
+    not appealed yet, within the appeal period (``closes_on`` set on each). The rules are
+    ``check_appeal``'s; here they are applied to the whole list in three queries."""
     from compounds.selectors import company_ids
 
-    return (
+    today = timezone.localdate(now or timezone.now())
+    entries = list(
         PublicationEntry.objects.filter(
             company_id__in=company_ids(user),
             band=rules.Band.BLACK,
             publication__corrected_by__isnull=True,
+            appeal__isnull=True,
         )
-        .select_related("publication__community", "appeal")
+        .select_related("publication__community")
         .order_by("-publication__month", "compound_name")
     )
+    days = _appeal_days({(e.publication.community_id, e.publication.month.year) for e in entries})
+    out = []
+    for entry in entries:
+        publication = entry.publication
+        entry.closes_on = _closes_on(
+            publication, days[publication.community_id, publication.month.year]
+        )
+        if today <= entry.closes_on:
+            out.append(entry)
+    return out
+
+
+def _appeal_days(keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """The appeal period (days) per ``(community id, year)``: one query for the stored settings,
+    ``settings_for`` (which creates them) only for a pair without."""
+    found = {
+        (c, y): d
+        for c, y, d in ScoringSettings.objects.filter(
+            community_id__in={c for c, _y in keys}, year__in={y for _c, y in keys}
+        ).values_list("community_id", "year", "appeal_days")
+    }
+    for key in keys - found.keys():
+        found[key] = settings_for(*key).appeal_days
+    return found
+
+
+def _closes_on(publication: Publication, appeal_days: int) -> dt.date:
+    return timezone.localdate(publication.published_at) + dt.timedelta(days=appeal_days)
 
 
 def listed_entries(*, community: Community, month: dt.date) -> dict[int, PublicationEntry]:
@@ -1347,14 +1393,13 @@ def public_entry_list(*, publication: Publication):
 # --- Appeals -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def appeal_file(
-    *, entry: PublicationEntry, grounds: str, user: Any, now: dt.datetime | None = None
-) -> Appeal:
+def check_appeal(*, entry: PublicationEntry, user: Any, now: dt.datetime | None = None) -> None:
+    """Refuse (``ValidationError``) unless ``user``'s company may appeal ``entry`` now: its own
+    black listing in the latest edition, within the period, not appealed yet. The appeal page
+    asks before showing the form."""
     from compounds.selectors import company_ids
 
     now = now or timezone.now()
-    grounds = (grounds or "").strip()
     if entry.company_id not in company_ids(user):
         raise ValidationError(APPEAL_NOT_YOURS, code="foreign")
     if entry.band != rules.Band.BLACK:
@@ -1362,22 +1407,29 @@ def appeal_file(
     publication = entry.publication
     if latest_edition(publication).pk != publication.pk:
         raise ValidationError(APPEAL_SUPERSEDED, code="superseded")
-    config = settings_for(publication.community_id, publication.month.year)
-    closes_on = timezone.localdate(publication.published_at) + dt.timedelta(days=config.appeal_days)
+    closes_on = appeal_closes_on(entry)
     if timezone.localdate(now) > closes_on:
         raise ValidationError(APPEAL_CLOSED, code="closed", params={"date": closes_on.isoformat()})
     if Appeal.objects.filter(entry=entry).exists():
         raise ValidationError(APPEAL_EXISTS, code="exists")
+
+
+@transaction.atomic
+def appeal_file(
+    *, entry: PublicationEntry, grounds: str, user: Any, now: dt.datetime | None = None
+) -> Appeal:
+    now = now or timezone.now()
+    grounds = (grounds or "").strip()
+    check_appeal(entry=entry, user=user, now=now)
     if not grounds:
         raise ValidationError({"grounds": APPEAL_GROUNDS})
     return Appeal.objects.create(entry=entry, grounds=grounds, filed_by=user, filed_at=now)
 
 
 def appeal_closes_on(entry: PublicationEntry) -> dt.date:
-    config = settings_for(entry.publication.community_id, entry.publication.month.year)
-    return timezone.localdate(entry.publication.published_at) + dt.timedelta(
-        days=config.appeal_days
-    )
+    publication = entry.publication
+    config = settings_for(publication.community_id, publication.month.year)
+    return _closes_on(publication, config.appeal_days)
 
 
 @transaction.atomic

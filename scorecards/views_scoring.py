@@ -124,7 +124,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .annotate(reply_count=Count("replies"))
         .order_by("-month", "compound__name")
     )
-    entries = scoring.company_black_entries(user=request.user)
+    entries = scoring.company_appealable_entries(user=request.user)
     page = Paginator(cards, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -326,12 +326,7 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         deduction.evidence_url = _evidence_url(deduction.finding, internal=internal)
         # A give-back is stored as negative points: shown as points returned.
         deduction.returned = -deduction.points if deduction.points < 0 else None
-    today = timezone.localdate()
-    can_reply = (
-        not is_staff
-        and card.status == Scorecard.Status.DRAFT
-        and (card.reply_due_on is None or today <= card.reply_due_on)
-    )
+    can_reply = not is_staff and scoring.may_reply(scorecard=card, user=request.user)
     return render(
         request,
         "scorecards/scoring/scorecard.html",
@@ -407,6 +402,16 @@ def veto_lift(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _refusal(request: HttpRequest, check, **kwargs) -> dict | None:
+    """Ask the service's ``check`` before showing a form: when it refuses, the page says why
+    (``refusal``, ``form`` None) instead of a form that would be refused after typing."""
+    try:
+        check(**kwargs)
+    except ValidationError as exc:
+        return {"refusal": exc.messages, "form": None}
+    return None
+
+
 @company_required
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_object_or_404(
@@ -415,6 +420,15 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    context = {"card": card, "title": _("Reply to the draft scorecard")}
+    refused = _refusal(request, scoring.check_reply, scorecard=card, user=request.user)
+    if refused:
+        return render(
+            request,
+            "scorecards/scoring/adjust.html",
+            {**context, **refused},
+            status=400 if request.method == "POST" else 200,
+        )
     form = ReplyForm(post_data(request))
 
     def save(form) -> str:
@@ -422,11 +436,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         return reverse("scorecards:scoring_card", args=[card.pk])
 
     return form_page(
-        request,
-        form,
-        save=save,
-        template="scorecards/scoring/adjust.html",
-        context={"card": card, "title": _("Reply to the draft scorecard")},
+        request, form, save=save, template="scorecards/scoring/adjust.html", context=context
     )
 
 
@@ -514,7 +524,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         {
             "appeals": appeals,
             "is_staff": scoring.is_scoring_staff(request.user),
-            "entries": scoring.company_black_entries(user=request.user),
+            "entries": scoring.company_appealable_entries(user=request.user),
         },
     )
 
@@ -527,6 +537,15 @@ def appeal_file(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    context = {"entry": entry, "closes_on": scoring.appeal_closes_on(entry)}
+    refused = _refusal(request, scoring.check_appeal, entry=entry, user=request.user)
+    if refused:
+        return render(
+            request,
+            "scorecards/scoring/appeal_form.html",
+            {**context, **refused},
+            status=400 if request.method == "POST" else 200,
+        )
     form = AppealForm(post_data(request))
 
     def save(form) -> str:
@@ -534,11 +553,7 @@ def appeal_file(request: HttpRequest, pk: int) -> HttpResponse:
         return reverse("scorecards:scoring_appeals")
 
     return form_page(
-        request,
-        form,
-        save=save,
-        template="scorecards/scoring/appeal_form.html",
-        context={"entry": entry, "closes_on": scoring.appeal_closes_on(entry)},
+        request, form, save=save, template="scorecards/scoring/appeal_form.html", context=context
     )
 
 

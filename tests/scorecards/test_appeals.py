@@ -124,4 +124,4 @@ def test_a_superseded_edition_cannot_be_appealed(black_entry, company_user_a, st
     with pytest.raises(ValidationError) as exc:
         scoring.appeal_file(entry=black_entry, grounds="x", user=company_user_a)
     assert exc.value.code == "superseded"
-    assert list(scoring.company_black_entries(user=company_user_a)) != [black_entry]
+    assert list(scoring.company_appealable_entries(user=company_user_a)) != [black_entry]
