@@ -452,6 +452,8 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name=_("compound"),
     )
+    # Who granted or ended a role, and when: accounts pages show it; the audit needs it.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("membership")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import imports, registry
+from .views import accounts, imports, registry
 
 app_name = "compounds"
 
@@ -46,4 +46,11 @@ urlpatterns = [
     path("grids/new/", registry.grid_create, name="grid_create"),
     path("grids/<int:pk>/", registry.grid_detail, name="grid_detail"),
     path("grids/<int:pk>/edit/", registry.grid_update, name="grid_update"),
+    # Accounts of the community's people (compounds/views/accounts.py).
+    path("accounts/", accounts.account_list, name="account_list"),
+    path("accounts/new/", accounts.account_create, name="account_create"),
+    path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
+    path("accounts/<int:pk>/link/", accounts.account_link, name="account_link"),
+    path("accounts/<int:pk>/active/", accounts.account_active, name="account_active"),
+    path("memberships/<int:pk>/end/", accounts.membership_end, name="membership_end"),
 ]

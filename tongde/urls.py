@@ -3,7 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import views
 
@@ -13,11 +13,16 @@ urlpatterns = [
     path("api/v1/communities/<slug:slug>/", views.community_api, name="community_api"),
     path("api/v1/communities/<slug:slug>/redblack/", include("scorecards.urls_api")),
     path("api/v1/communities/<slug:slug>/", include("scorecards.api_editions")),
+    # Whatever else is asked under api/: a JSON 404 (machines read it), not the HTML page.
+    re_path(r"^api/(?P<rest>.*)$", views.api_not_found, name="api_not_found"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("_bench/hello", views.hello, name="bench_hello"),
     # Browsers and feed readers ask for /favicon.ico whatever the page says.
     path("favicon.ico", views.favicon, name="favicon"),
 ]
+
+# A view under /api/ that raises Http404 answers JSON too.
+handler404 = "tongde.views.page_not_found"
 
 # People read these: "/" is Chinese, "/en/" English. The scorecards come first: the public
 # red/black list is the busiest page, and resolution tries the patterns in order (none of these
@@ -38,6 +43,27 @@ urlpatterns += i18n_patterns(
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    # A forgotten password, or a new account's first one: a one-time link (compounds/accounts.py).
+    path(
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
     ),
     path("registry/", include("compounds.urls")),
     path("committees/", include("committees.urls")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -51,6 +52,7 @@ class World:
     company_a: PropertyCompany
     company_b: PropertyCompany
     grid: Grid
+    account: Any  # a grid worker's login in community A
 
 
 @pytest.fixture(autouse=True)
@@ -96,6 +98,7 @@ def world(community, compound_a, compound_b, company_a, company_b) -> World:
         company_a=company_a,
         company_b=company_b,
         grid=grid,
+        account=factories.membership_user("grid_worker", community=community),
     )
 
 
@@ -126,6 +129,7 @@ EDIT_B = (302, 403, 404, 404, 403, 200, 404, 200)
 EDIT_INTERNAL = (302, 403, 403, 403, 403, 200, 404, 200)
 EDIT_COMPANY_A = (302, 403, 403, 403, 403, 200, 404, 200)
 CREATE = (302, 403, 403, 403, 403, 200, 200, 200)
+POST_ONLY = (302, 403, 403, 403, 403, 405, 405, 405)
 
 PAGES = [
     ("dashboard", lambda w: [], READ_ANY),
@@ -171,6 +175,12 @@ PAGES = [
     ("owner_create", lambda w: [], CREATE),
     ("company_create", lambda w: [], CREATE),
     ("grid_create", lambda w: [], CREATE),
+    ("account_list", lambda w: [], CREATE),
+    ("account_create", lambda w: [], CREATE),
+    ("account_detail", lambda w: [w.account.pk], EDIT_INTERNAL),
+    ("account_link", lambda w: [w.account.pk], POST_ONLY),
+    ("account_active", lambda w: [w.account.pk], POST_ONLY),
+    ("membership_end", lambda w: [w.account.memberships.get().pk], POST_ONLY),
 ]
 
 

@@ -1,0 +1,188 @@
+"""Accounts (账号): community staff give grid workers, company users and committee members their
+logins, and take them back.
+
+Staff manage what lies in their communities: a staff or grid-worker membership of the community,
+a company membership of a company serving one of its compounds today, a committee membership of
+one of its compounds. An account is theirs to manage when all its memberships lie there (an
+account that also works elsewhere can get or lose a membership here, but is deactivated only by
+someone who manages all of it); superusers manage everything but are managed by no one here.
+
+Nobody types or reads another person's password: a new account has none, and staff hand over a
+one-time link (valid ``PASSWORD_RESET_TIMEOUT``, spent once the password is set) with which its
+owner chooses one. Memberships keep their history (who granted or ended what, when), and accounts
+are deactivated, never deleted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+
+from .models import Community, Compound, Membership, PropertyCompany, ServiceContract
+from .selectors import staff_community_ids
+
+User = get_user_model()
+
+USERNAME_TAKEN = _("This login name is taken: choose another.")
+SCOPE_REQUIRED = {
+    Membership.Role.STAFF: _("Choose the community."),
+    Membership.Role.GRID_WORKER: _("Choose the community."),
+    Membership.Role.COMPANY: _("Choose the property company."),
+    Membership.Role.COMMITTEE: _("Choose the compound."),
+}
+OUT_OF_SCOPE = _("You manage accounts of your own communities only.")
+ALREADY_MEMBER = _("This account already has this role here.")
+NOT_YOURS = _("This account also works outside your communities: ask an administrator.")
+NOT_YOURSELF = _("You cannot deactivate your own account.")
+
+
+def managed_community_ids(user: Any) -> set[int] | None:
+    """The communities whose accounts ``user`` manages; ``None`` means every one (superuser)."""
+    if user.is_superuser:
+        return None
+    return staff_community_ids(user, include_grid_workers=False)
+
+
+def in_communities_q(community_ids: set[int] | None, prefix: str = "") -> Q:
+    """Memberships lying in ``community_ids`` (see the module docstring); every one for
+    ``None``."""
+    if community_ids is None:
+        return Q()
+    serving = ServiceContract.objects.current().filter(compound__community_id__in=community_ids)
+    return (
+        Q(**{f"{prefix}community_id__in": community_ids})
+        | Q(**{f"{prefix}compound__community_id__in": community_ids})
+        | Q(**{f"{prefix}company_id__in": serving.values("company_id")})
+    )
+
+
+def account_list(*, user: Any) -> QuerySet:
+    """Accounts with a membership in the communities ``user`` manages, each with those
+    memberships prefetched (``scoped_memberships``) and ``works_elsewhere`` annotated. A fixed
+    number of queries."""
+    ids = managed_community_ids(user)
+    mine = Membership.objects.filter(in_communities_q(ids)).select_related(
+        "community", "company", "compound"
+    )
+    elsewhere = Membership.objects.filter(user=OuterRef("pk")).exclude(in_communities_q(ids))
+    return (
+        User.objects.filter(Exists(mine.filter(user=OuterRef("pk"))), is_superuser=False)
+        .annotate(works_elsewhere=Exists(elsewhere))
+        .prefetch_related(
+            Prefetch("memberships", queryset=mine.order_by("role", "pk"), to_attr="scoped")
+        )
+        .order_by("-is_active", "username")
+    )
+
+
+def scope_choices(user: Any) -> dict[str, QuerySet]:
+    """What ``user`` may grant: communities, companies serving their compounds, compounds."""
+    ids = managed_community_ids(user)
+    communities = Community.objects.order_by("name")
+    compounds = Compound.objects.filter(is_archived=False).order_by("community", "name")
+    companies = PropertyCompany.objects.order_by("name")
+    if ids is not None:
+        communities = communities.filter(pk__in=ids)
+        compounds = compounds.filter(community_id__in=ids)
+        companies = companies.filter(
+            pk__in=ServiceContract.objects.current()
+            .filter(compound__community_id__in=ids)
+            .values("company_id")
+        )
+    return {"community": communities, "company": companies, "compound": compounds}
+
+
+def _scope(role: str, scope: dict[str, Any]) -> dict[str, Any]:
+    """The one scope field a role takes, checked: ``{"community": c}`` and so on."""
+    field = {
+        Membership.Role.STAFF: "community",
+        Membership.Role.GRID_WORKER: "community",
+        Membership.Role.COMPANY: "company",
+        Membership.Role.COMMITTEE: "compound",
+    }[role]
+    if not scope.get(field):
+        raise ValidationError({field: SCOPE_REQUIRED[role]})
+    return {field: scope[field]}
+
+
+def _check_grant(by: Any, role: str, scope: dict[str, Any]) -> dict[str, Any]:
+    chosen = _scope(role, scope)
+    ((field, value),) = chosen.items()
+    if not scope_choices(by)[field].filter(pk=value.pk).exists():
+        raise ValidationError({field: OUT_OF_SCOPE})
+    return chosen
+
+
+@transaction.atomic
+def account_create(
+    *, by: Any, username: str, full_name: str, email: str, role: str, **scope: Any
+) -> Any:
+    """A new account with one membership and no password yet (see ``password_link``)."""
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": USERNAME_TAKEN})
+    chosen = _check_grant(by, role, scope)
+    account = User(username=username, first_name=full_name.strip(), email=email.strip())
+    account.set_unusable_password()
+    account.full_clean(exclude=["password"])
+    account.save()
+    Membership.objects.create(user=account, role=role, **chosen)
+    return account
+
+
+@transaction.atomic
+def membership_grant(*, by: Any, account: Any, role: str, **scope: Any) -> Membership:
+    chosen = _check_grant(by, role, scope)
+    if Membership.objects.filter(user=account, role=role, **chosen).exists():
+        raise ValidationError(ALREADY_MEMBER)
+    return Membership.objects.create(user=account, role=role, **chosen)
+
+
+@transaction.atomic
+def membership_end(*, by: Any, membership: Membership) -> None:
+    """End a membership in ``by``'s communities; its history keeps who ended it and when."""
+    ids = managed_community_ids(by)
+    if not Membership.objects.filter(in_communities_q(ids), pk=membership.pk).exists():
+        raise ValidationError(OUT_OF_SCOPE)
+    membership.delete()
+
+
+def manages_all_of(by: Any, account: Any) -> bool:
+    """True when every membership of ``account`` lies in the communities ``by`` manages."""
+    ids = managed_community_ids(by)
+    return not account.memberships.exclude(in_communities_q(ids)).exists()
+
+
+@transaction.atomic
+def account_set_active(*, by: Any, account: Any, active: bool) -> Any:
+    """Deactivate (the login stops working at once) or reactivate an account."""
+    if account.pk == by.pk:
+        raise ValidationError(NOT_YOURSELF)
+    if not manages_all_of(by, account):
+        raise ValidationError(NOT_YOURS)
+    account.is_active = active
+    account.save(update_fields=["is_active"])
+    return account
+
+
+def password_link(request: HttpRequest, account: Any) -> str:
+    """The one-time address at which ``account`` sets its password (Django's reset token: it
+    expires after ``PASSWORD_RESET_TIMEOUT`` and once the password changes)."""
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(account.pk)),
+            "token": default_token_generator.make_token(account),
+        },
+    )
+    return request.build_absolute_uri(path)
