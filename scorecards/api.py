@@ -44,8 +44,9 @@ def edition_label(publication: Publication | None) -> str:
 
 
 def published_at(publication: Edition) -> str:
-    """ISO 8601 in Beijing time, e.g. ``2024-06-12T09:30:00+08:00``."""
-    return publication.published_at.astimezone(SHANGHAI).isoformat()
+    """ISO 8601 in Beijing time to the second, e.g. ``2024-06-12T09:30:00+08:00`` (an edition
+    published through the site has microseconds, which open data does not need)."""
+    return publication.published_at.astimezone(SHANGHAI).isoformat(timespec="seconds")
 
 
 def rows(publication: Publication, entries: list[PublicationEntry]) -> list[dict]:

@@ -9,9 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -68,19 +69,39 @@ def community_api(request: HttpRequest, slug: str) -> JsonResponse:
 
     ``?period=2020`` (or ``2020-Q3``, ``2020-08``) limits period-based sections to that period.
     """
-    community = get_object_or_404(Community, slug=slug)
+    community = Community.objects.filter(slug=slug).first()
+    if community is None:
+        return api_error(f"no community {slug}", 404)
     period = None
     if label := request.GET.get("period"):
         period = _parse_any_period(label)
         if period is None:
-            return JsonResponse(
-                {"error": "period must look like 2020, 2020-Q3, 2020-08 or 2020-W33"}, status=400
-            )
+            return api_error("period must look like 2020, 2020-Q3, 2020-08 or 2020-W33", 400)
     response = JsonResponse(
         _cached_document(community, period), json_dumps_params={"ensure_ascii": False}
     )
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def api_error(message: str, status: int) -> JsonResponse:
+    """An open-data error: ``{"error": ...}``, readable from any origin like the data."""
+    response = JsonResponse({"error": message}, status=status)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any address under ``/api/`` that names nothing: a JSON 404, not the HTML page."""
+    return api_error(f"no such resource: {request.path}", 404)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: JSON under ``/api/`` (a view there that raises Http404), the HTML page
+    elsewhere."""
+    if request.path.startswith("/api/"):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
 
 
 def _cached_document(community: Community, period) -> dict:

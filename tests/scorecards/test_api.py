@@ -10,12 +10,14 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from scorecards.api import COLUMNS
-from scorecards.models import Scorecard
+from scorecards.models import Publication, Scorecard
 from scorecards.setup import rubric_for
 from tests.scorecards.test_public_data import BLACK_REASONS, SHANGHAI, bulk_publish, publish, row
+from tongde.views import page_not_found
 
 APRIL, MAY, JUNE = dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1)
 BASE = "/api/v1/communities/tongde-lane/redblack/"
@@ -160,6 +162,50 @@ def test_unknown_community_is_404_json(client, lists, path):
     assert response.status_code == 404
     assert response.json()["error"]
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/communities/nope/",
+        "/api/v1/communities/tongde-lane/redblack/2026-1.json",
+        "/api/v1/communities/tongde-lane/redblack/bogus.json",
+        "/api/v1/communities/tongde-lane/redblack/latest.xml",
+        "/api/v1/communities/tongde-lane/nothing-here/",
+        "/api/v2/",
+        "/api/",
+    ],
+)
+def test_every_404_under_api_is_json_with_cors(client, lists, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_view_under_api_that_raises_http404_answers_json(rf):
+    response = page_not_found(rf.get("/api/v1/communities/x/bulletins/"), Http404("gone"))
+    assert response.status_code == 404
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "error" in response.content.decode()
+    assert page_not_found(rf.get("/registry/nowhere/"), Http404("gone"))["Content-Type"].startswith(
+        "text/html"
+    )
+
+
+def test_bad_period_is_400_json_with_cors(client, community):
+    response = client.get(f"/api/v1/communities/{community.slug}/?period=last-year")
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_published_at_to_the_second(client, lists):
+    Publication.objects.update(
+        published_at=dt.datetime(2024, 6, 12, 9, 30, 5, 33077, tzinfo=SHANGHAI)
+    )
+    assert client.get(BASE + "2024-05.json").json()["published_at"] == "2024-06-12T09:30:05+08:00"
 
 
 def test_nothing_published_yet(client, community):
