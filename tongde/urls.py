@@ -15,16 +15,11 @@ urlpatterns = [
     path("api/v1/communities/<slug:slug>/", include("scorecards.api_editions")),
     # Whatever else is asked under api/: a JSON 404 (machines read it), not the HTML page.
     re_path(r"^api/(?P<rest>.*)$", views.api_not_found, name="api_not_found"),
-    # Whatever else is asked under api/: a JSON 404 (machines read it), not the HTML page.
-    re_path(r"^api/(?P<rest>.*)$", views.api_not_found, name="api_not_found"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("_bench/hello", views.hello, name="bench_hello"),
     # Browsers and feed readers ask for /favicon.ico whatever the page says.
     path("favicon.ico", views.favicon, name="favicon"),
 ]
-
-# A view under /api/ that raises Http404 answers JSON too.
-handler404 = "tongde.views.page_not_found"
 
 # A view under /api/ that raises Http404 answers JSON too.
 handler404 = "tongde.views.page_not_found"
