@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .elections import stage_label
 from .models import Ballot, Election, ElectionLogEntry, Vetting
 from .rules import Matter
 
@@ -128,12 +130,13 @@ FIELDS: dict[str, tuple[Any, Callable[[Any], str]]] = {
     "participating_owners": (_("Participating owners"), _number),
     "anomalies": (_("Anomalies"), _number),
 }
+STAGE_KEYS = {"from", "to", "stage"}
 HIDDEN = {"candidate", "objection", "proxy", "dwelling_id"}
 # Older entries under a key that meant something else for that action.
 OLD_KEYS = {("tallied", "ballots"): "participating_owners"}
 
 
-def log_detail(entry: ElectionLogEntry) -> list[tuple[str, str]]:
+def log_detail(entry: ElectionLogEntry, *, kind: str = "") -> list[tuple[str, str]]:
     """``(label, value)`` pairs for an entry's details, in the order they were logged, without
     empty values (a motion's seats); a key this module does not know is shown as it is rather
     than hidden."""
@@ -144,5 +147,7 @@ def log_detail(entry: ElectionLogEntry) -> list[tuple[str, str]]:
             continue
         key = OLD_KEYS.get((entry.action, key), key)
         label, show = FIELDS.get(key, (key, _text))
+        if key in STAGE_KEYS:
+            show = partial(stage_label, kind)
         pairs.append((str(label), show(value)))
     return pairs

@@ -162,6 +162,17 @@ LOG_ACTIONS: dict[str, Any] = {
 # Flow and checks --------------------------------------------------------------------------------
 
 
+# A motion has no candidates: its publicity posts the motion's text.
+MOTION_STAGE_LABELS: dict[str, Any] = {Stage.PUBLICITY: _("publicity of the motion")}
+
+
+def stage_label(kind: str, stage: str) -> str:
+    """The name of ``stage`` for an election of ``kind`` (a motion names its own steps)."""
+    if kind == Election.Kind.MOTION and stage in MOTION_STAGE_LABELS:
+        return str(MOTION_STAGE_LABELS[stage])
+    return str(dict(Stage.choices).get(stage, stage))
+
+
 def flow(election: Election) -> tuple[str, ...]:
     return MOTION_FLOW if election.kind == Election.Kind.MOTION else ELECTION_FLOW
 

@@ -145,7 +145,7 @@ def _log_rows(election: Election) -> list[dict[str, Any]]:
         {
             "entry": entry,
             "label": LOG_ACTIONS.get(entry.action, entry.action),
-            "detail": log_detail(entry),
+            "detail": log_detail(entry, kind=election.kind),
         }
         for entry in entries
     ]
@@ -153,11 +153,10 @@ def _log_rows(election: Election) -> list[dict[str, Any]]:
 
 def _timeline(election: Election) -> list[dict[str, Any]]:
     steps = {s.stage: s for s in election.steps.all()}
-    labels = dict(Election.Stage.choices)
     return [
         {
             "stage": stage,
-            "label": labels[stage],
+            "label": elections.stage_label(election.kind, stage),
             "step": steps.get(stage),
             "is_current": stage == election.stage,
         }
@@ -184,7 +183,9 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "log": _log_rows(election),
             "ballots_logged": ballots_logged,
             "check": check,
-            "next_label": dict(Election.Stage.choices).get(check.target or ""),
+            "next_label": elections.stage_label(election.kind, check.target)
+            if check.target
+            else "",
             "earliest_end": elections.earliest_end(election),
             "overdue": election_overdue(election, timezone.localdate()),
             "can_edit": can_edit,
@@ -254,7 +255,9 @@ def election_advance(request: HttpRequest, pk: int) -> HttpResponse:
             "election": election,
             "check": check,
             "errors": error,
-            "next_label": dict(Election.Stage.choices).get(check.target or ""),
+            "next_label": elections.stage_label(election.kind, check.target)
+            if check.target
+            else "",
         },
         status=400 if error else 200,
     )

@@ -187,6 +187,8 @@ def ballot_list(request: HttpRequest, pk: int) -> HttpResponse:
             "roll_entry__dwelling__unit__code",
             "roll_entry__dwelling__unit__building__code",
             "entered_by__username",
+            "entered_by__first_name",
+            "entered_by__last_name",
             "proxy__proxy_name",
         )
         .order_by("-cast_at", "-pk")

@@ -525,3 +525,45 @@ def test_a_double_click_on_advance_moves_one_stage(client, committee_a, staff):
     assert en(elections.STAGE_CHANGED) in second.content.decode()
     election.refresh_from_db()
     assert election.stage == Stage.NOMINATION
+
+
+# The steps a kind goes through, by its own names -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "stage", "label"),
+    [
+        ("motion", "publicity", "publicity of the motion"),
+        ("election", "publicity", "publicity of candidates"),
+        ("motion", "voting", "voting"),
+        ("election", "result_publicity", "publicity of the result"),
+        ("motion", "result_publicity", "publicity of the result"),
+    ],
+)
+def test_each_kind_names_its_stages(kind, stage, label):
+    with translation.override("en"):
+        assert elections.stage_label(kind, stage) == label
+
+
+@pytest.mark.django_db
+def test_a_motions_steps_name_no_candidates(client, committee_a, staff):
+    # given a motion in its publicity
+    motion = MotionFactory(committee=committee_a, stage=Stage.PUBLICITY)
+    elections._log(motion, staff, "election.advanced", **{"from": "preparation", "to": "publicity"})
+    client.force_login(staff)
+
+    # when
+    response = client.get(en_url("election_detail", motion.pk))
+
+    # then
+    page = response.content.decode()
+    assert [row["label"] for row in response.context["timeline"]] == [
+        "preparation group",
+        "publicity of the motion",
+        "voting",
+        "tally",
+        "publicity of the result",
+        "closed",
+    ]
+    assert "publicity of candidates" not in page
+    assert "To stage: publicity of the motion" in page

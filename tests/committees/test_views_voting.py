@@ -479,3 +479,45 @@ def test_voting_page_shows_an_empty_roll_as_zero_area(client, staff, compound_a)
     content = client.get(reverse("committees:voting_detail", args=[election.pk])).content.decode()
     assert ">0.00</dd>" in content
     assert voting.roll_summary(election=election)["area"] == Decimal("0.00")
+
+
+# --- people by their names --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first_name", "shown"), [("王晓梅", "by 王晓梅."), ("", "by {username}.")]
+)
+def test_the_tally_page_names_who_tallied(client, tallied, staff, first_name, shown):
+    # given
+    type(staff).objects.filter(pk=staff.pk).update(first_name=first_name)
+    login(client, staff)
+
+    # when
+    with translation.override("en"):
+        url = reverse("committees:tally_detail", args=[tallied.pk])
+    content = client.get(url).content.decode()
+
+    # then
+    assert shown.format(username=staff.username) in content
+
+
+def test_the_ballot_list_names_who_entered_each_ballot(client, election, dwellings, staff):
+    # given
+    type(staff).objects.filter(pk=staff.pk).update(first_name="王晓梅")
+    staff.refresh_from_db()
+    voting.ballot_cast(
+        election=election,
+        roll_entry=RollEntry.objects.get(election=election, dwelling=dwellings[0]),
+        choices=["甲"],
+        channel="on_site",
+        user=staff,
+        now=NOW,
+    )
+    login(client, staff)
+
+    # when
+    content = client.get(reverse("committees:ballot_list", args=[election.pk])).content.decode()
+
+    # then
+    assert "<td>王晓梅</td>" in content
+    assert f"<td>{staff.username}</td>" not in content
