@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
@@ -67,9 +68,36 @@ class AnswerForm(forms.Form):
 
 
 class PublishForm(forms.Form):
+    """With ``reply_until`` still to come (the companies may still reply), publishing needs a
+    second, explicit confirmation."""
+
     confirm = forms.BooleanField(
         label=_("I have reviewed the drafts and the replies: publish the list."), required=True
     )
+
+    def __init__(self, *args, reply_until: dt.date | None = None, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reply_until = reply_until
+        self.reply_open = reply_until is not None and today <= reply_until
+        if self.reply_open:
+            self.fields["early"] = forms.BooleanField(
+                label=_("Publish before the reply window closes (%(date)s).")
+                % {"date": reply_until.isoformat()},
+                required=False,
+            )
+
+    def clean_early(self):
+        early = self.cleaned_data.get("early")
+        if self.reply_open and not early:
+            raise forms.ValidationError(
+                _(
+                    "The companies may reply until %(date)s: tick “Publish before the reply "
+                    "window closes” to publish now."
+                ),
+                code="reply_open",
+                params={"date": self.reply_until.isoformat()},
+            )
+        return early
 
 
 class CorrectionForm(forms.Form):

@@ -25,7 +25,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -36,7 +36,7 @@ from compounds.models import Community
 from compounds.permissions import role_required
 from compounds.selectors import company_ids
 from tongde import exports
-from tongde.pages import form_page, post_data
+from tongde.pages import add_service_errors, form_page, post_data
 
 from . import scoring
 from .forms_scoring import (
@@ -273,20 +273,18 @@ def draft_now(request: HttpRequest, community: int, month: str) -> HttpResponse:
 def publish(request: HttpRequest, community: int, month: str) -> HttpResponse:
     community_obj = _community(request, community)
     first = _month(month)
-    form = PublishForm(post_data(request))
-
-    def save(form) -> str:
-        publication = scoring.publish_month(community=community_obj, month=first, user=request.user)
-        return reverse("scorecards:scoring_publication", args=[publication.pk])
-
     drafts = Scorecard.objects.filter(
         compound__community=community_obj, month=first, status=Scorecard.Status.DRAFT
     )
+    reply_until = drafts.aggregate(until=Max("reply_due_on"))["until"]
+    form = PublishForm(post_data(request), reply_until=reply_until, today=timezone.localdate())
     counts = {row["band"]: row["n"] for row in drafts.values("band").annotate(n=Count("pk"))}
-    return form_page(
+    return _publish_page(
         request,
         form,
-        save=save,
+        publish=lambda form: scoring.publish_month(
+            community=community_obj, month=first, user=request.user
+        ),
         template="scorecards/scoring/publish.html",
         context={
             "community": community_obj,
@@ -294,8 +292,32 @@ def publish(request: HttpRequest, community: int, month: str) -> HttpResponse:
             "label": month,
             "counts": counts,
             "draft_count": sum(counts.values()),
+            "reply_until": reply_until,
+            "reply_open": form.reply_open,
         },
     )
+
+
+def _publish_page(request: HttpRequest, form, *, publish, template: str, context: dict):
+    """``form_page`` for publishing a list or a correction: the message says which edition of
+    which month was published, not just "Saved."."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            publication = publish(form)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            values = {"month": f"{publication.month:%Y-%m}", "sequence": publication.sequence}
+            if publication.sequence == 1:
+                message = _("Published the red/black list of %(month)s (edition %(sequence)s).")
+            else:
+                message = _(
+                    "Published a correction of the %(month)s red/black list (edition %(sequence)s)."
+                )
+            messages.success(request, message % values)
+            return redirect("scorecards:scoring_publication", publication.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, template, {"form": form, **context}, status=status)
 
 
 # --- a scorecard -----------------------------------------------------------------------------------
@@ -492,21 +514,16 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def publication_correct(request: HttpRequest, pk: int) -> HttpResponse:
     publication = _publication(request, pk)
     form = CorrectionForm(post_data(request), publication=publication)
-
-    def save(form) -> str:
-        correction = scoring.publish_correction(
+    return _publish_page(
+        request,
+        form,
+        publish=lambda form: scoring.publish_correction(
             publication=publication,
             changes=form.changes(),
             note=form.cleaned_data["note"],
             user=request.user,
             appeal=form.cleaned_data.get("appeal"),
-        )
-        return reverse("scorecards:scoring_publication", args=[correction.pk])
-
-    return form_page(
-        request,
-        form,
-        save=save,
+        ),
         template="scorecards/scoring/correct.html",
         context={"publication": publication},
     )

@@ -206,7 +206,11 @@ def test_company_replies_and_staff_publish_and_the_company_appeals(client, world
     assert "2 draft scorecards will be published" in response.content.decode()
     assert client.post(_url(world, "scoring_publish"), {}).status_code == 400
     assert not Publication.objects.exists()
+    # the reply window is still open (until today): publishing needs the extra confirmation
     response = client.post(_url(world, "scoring_publish"), {"confirm": "on"})
+    assert response.status_code == 400
+    assert not Publication.objects.exists()
+    response = client.post(_url(world, "scoring_publish"), {"confirm": "on", "early": "on"})
     assert response.status_code == 302
     publication = Publication.objects.get()
     assert client.get(response.url).status_code == 200
