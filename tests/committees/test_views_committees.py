@@ -587,3 +587,23 @@ def test_members_read_chair_first_and_those_who_left_last(world, grid_worker, cl
     members = response.context["members"]
     assert [m.name for m in members] == ["张主任", "乙副主任", "甲委员", "丙"]
     assert [m.is_current for m in members] == [True, True, True, False]
+
+
+def test_a_committee_member_lands_on_their_own_committee_and_its_work(
+    world, committee_member_a, grid_worker, client
+):
+    # given
+    client.force_login(committee_member_a)
+
+    # when
+    page = client.get(en_url("committee_list")).content.decode()
+
+    # then the landing links their committee, its residents' opinions and elections
+    landing = page.split("data-own-committee", 1)[1].split("</div>\n</div>", 1)[0]
+    assert en_url("committee_detail", world.committee_a.pk) in landing
+    assert en_url("committee_detail", world.committee_b.pk) not in landing
+    assert en_url("consultation_list") in landing
+    assert en_url("election_list") in landing
+    # staff and grid workers keep the plain list
+    client.force_login(grid_worker)
+    assert "data-own-committee" not in client.get(en_url("committee_list")).content.decode()

@@ -200,3 +200,19 @@ def test_every_role_finds_the_opinion_pages_it_may_use(role, offered, withheld, 
     links = set(NAV_LINK.findall(NAVBAR.search(client.get("/").content.decode()).group(0)))
     assert set(offered) <= links
     assert not set(withheld) & links
+
+
+@pytest.mark.parametrize("role", ["committee_member_a", "company_user_a", "resident"])
+def test_the_refusal_page_speaks_to_every_role(role, client, request, settings):
+    # given a page no role here may open
+    settings.DEBUG = False
+    client.force_login(request.getfixturevalue(role))
+
+    # when
+    response = client.get("/en/committees/coverage/")
+
+    # then it names no other role's rights
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "Each account sees only the part of Tongde its role needs." in page
+    assert "property company its own compounds" not in page
