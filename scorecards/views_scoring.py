@@ -348,6 +348,12 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         deduction.evidence_url = _evidence_url(deduction.finding, internal=internal)
         # A give-back is stored as negative points: shown as points returned.
         deduction.returned = -deduction.points if deduction.points < 0 else None
+    vetoes = list(card.vetoes.select_related("veto_item", "finding__rectification"))
+    for veto in vetoes:
+        # The stored evidence is a reference ("finding:392", "report:2026-09:missing"): the page
+        # shows the finding itself, or says the report was not filed.
+        veto.evidence_url = _evidence_url(veto.finding, internal=internal)
+        veto.is_report = veto.finding_id is None and veto.evidence.startswith("report:")
     can_reply = not is_staff and scoring.may_reply(scorecard=card, user=request.user)
     return render(
         request,
@@ -356,7 +362,7 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "card": card,
             "lines": card.lines.select_related("criterion"),
             "deductions": deductions,
-            "vetoes": card.vetoes.select_related("veto_item"),
+            "vetoes": vetoes,
             "replies": card.replies.select_related("by", "answered_by"),
             "is_staff": is_staff,
             "is_draft": card.status == Scorecard.Status.DRAFT,
