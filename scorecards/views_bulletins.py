@@ -67,7 +67,50 @@ def present(figures: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def _sheets(figures: dict[str, Any]) -> list[exports.Sheet]:
+NAME_WIDTH = 28
+POINTS = exports.POINTS_FORMAT
+
+
+def _summary_sheet(
+    community: Community, quarter: Period, figures: dict[str, Any], bulletin: Bulletin | None
+) -> exports.Sheet:
+    """The first sheet: what this workbook is (title, quarter, edition, date), the commentary
+    and the totals, so that a printed or forwarded file says what it holds."""
+    totals = figures.get("totals", {})
+    work = (_("Inspections"), _("Findings"), _("Closed"), _("Overdue"))
+    reports = (_("Reports on time"), _("Reports late"), _("Reports not submitted"))
+    title = _("Quarterly bulletin of %(name)s, %(quarter)s") % {
+        "name": community.name,
+        "quarter": quarter.label,
+    }
+    rows: list[list[Any]] = [
+        [_("Title"), title],
+        [_("Quarter"), quarter.label],
+        [_("Edition"), bulletin.sequence if bulletin else _("Not published yet (preview)")],
+        [_("Published at"), bulletin.published_at.replace(microsecond=0) if bulletin else None],
+        [_("Commentary"), bulletin.summary if bulletin else ""],
+    ]
+    if bulletin is not None and bulletin.correction_note:
+        rows.append([_("What changed and why"), bulletin.correction_note])
+    rows += [
+        [_("Red list months"), totals.get("red", 0)],
+        [_("Black list months"), totals.get("black", 0)],
+        [_("Neither list months"), totals.get("none", 0)],
+        [_("Not ranked months"), totals.get("unranked", 0)],
+        *([label, totals.get(what, 0)] for what, label in zip(bulletins.WORK, work, strict=True)),
+        *(
+            [label, totals.get(f"reports_{t}", 0)]
+            for t, label in zip(bulletins.REPORT_TIMELINESS, reports, strict=True)
+        ),
+    ]
+    return exports.Sheet(
+        _("Bulletin"), [_("Item"), _("Value")], rows, widths={0: 24, 1: 80}, wrap=(1,)
+    )
+
+
+def _sheets(
+    figures: dict[str, Any], community: Community, quarter: Period, bulletin: Bulletin | None
+) -> list[exports.Sheet]:
     compounds = exports.Sheet(
         _("Compounds"),
         [
@@ -101,6 +144,8 @@ def _sheets(figures: dict[str, Any]) -> list[exports.Sheet]:
             ]
             for c in figures.get("compounds", [])
         ],
+        widths={1: NAME_WIDTH, 2: NAME_WIDTH, 3: 12, 4: 12},
+        formats={3: POINTS, 4: POINTS},
     )
     companies = exports.Sheet(
         _("Property companies"),
@@ -124,8 +169,10 @@ def _sheets(figures: dict[str, Any]) -> list[exports.Sheet]:
             ]
             for c in figures.get("companies", [])
         ],
+        widths={1: NAME_WIDTH, 3: 12},
+        formats={3: POINTS},
     )
-    return [compounds, companies]
+    return [_summary_sheet(community, quarter, figures, bulletin), compounds, companies]
 
 
 def exports_decimal(value: str | None) -> Any:
@@ -133,9 +180,11 @@ def exports_decimal(value: str | None) -> Any:
     return None if value is None else Decimal(value)
 
 
-def _xlsx(community: Community, quarter: Period, figures: dict[str, Any]) -> HttpResponse:
+def _xlsx(
+    community: Community, quarter: Period, figures: dict[str, Any], bulletin: Bulletin | None
+) -> HttpResponse:
     name = f"{community.name} {quarter.label} {_('Quarterly bulletin')}"
-    return exports.xlsx_response(name, _sheets(figures))
+    return exports.xlsx_response(name, _sheets(figures, community, quarter, bulletin))
 
 
 # --- staff ---------------------------------------------------------------------------------------
@@ -156,7 +205,7 @@ def quarter(request: HttpRequest, community: int, quarter: str) -> HttpResponse:
     bulletin = bulletins.quarter_bulletin(community_obj, period)
     if bulletin is not None:
         if exports.wants_xlsx(request):
-            return _xlsx(community_obj, period, bulletin.figures)
+            return _xlsx(community_obj, period, bulletin.figures, bulletin)
         return render(
             request,
             "scorecards/bulletins/quarter.html",
@@ -170,7 +219,7 @@ def quarter(request: HttpRequest, community: int, quarter: str) -> HttpResponse:
         )
     figures = bulletins.bulletin_figures(community=community_obj, quarter=period)
     if exports.wants_xlsx(request):
-        return _xlsx(community_obj, period, figures)
+        return _xlsx(community_obj, period, figures, None)
     form = BulletinPublishForm(post_data(request))
 
     def save(form) -> str:
@@ -265,7 +314,8 @@ def _public_edition(
 
     if exports.wants_xlsx(request):
         community = public_community(slug)
-        return _xlsx(community, period, find(community).figures)
+        found = find(community)
+        return _xlsx(community, period, found.figures, found)
 
     def build():
         community = public_community(slug)

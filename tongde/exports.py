@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -20,11 +20,16 @@ from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel's own limit on a sheet title.
 MAX_TITLE = 31
+
+
+# Two decimals, as the pages show points and averages (91 reads "91.00", not "91").
+POINTS_FORMAT = "0.00"
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,11 @@ class Sheet:
     title: str
     headers: Sequence[str]
     rows: Iterable[Sequence[Any]]
+    # Optional, by column index from 0: widths in characters, and number formats.
+    widths: Mapping[int, float] = field(default_factory=dict)
+    formats: Mapping[int, str] = field(default_factory=dict)
+    # Columns whose long text wraps inside its cell (a commentary).
+    wrap: Sequence[int] = ()
 
 
 def wants_xlsx(request) -> bool:
@@ -48,6 +58,20 @@ def _cell_value(value: Any) -> Any:
     return str(value)
 
 
+def _cell(ws: Any, sheet: Sheet, column: int, value: Any) -> Any:
+    value = _cell_value(value)
+    number_format = sheet.formats.get(column)
+    wraps = column in sheet.wrap
+    if not number_format and not wraps:
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    if number_format:
+        cell.number_format = number_format
+    if wraps:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return cell
+
+
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     book = Workbook(write_only=True)
     for sheet in sheets:
@@ -57,9 +81,12 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
             cell = WriteOnlyCell(ws, value=str(text))
             cell.font = Font(bold=True)
             header.append(cell)
+        # Write-only sheets take their column widths before the first row.
+        for column, width in sheet.widths.items():
+            ws.column_dimensions[get_column_letter(column + 1)].width = width
         ws.append(header)
         for row in sheet.rows:
-            ws.append([_cell_value(v) for v in row])
+            ws.append([_cell(ws, sheet, i, v) for i, v in enumerate(row)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

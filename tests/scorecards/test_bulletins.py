@@ -5,14 +5,19 @@ editions, the snapshot, and who may see which page."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from campaigns.models import Campaign, Meeting
 from committees.models import Committee, Consultation, Election
@@ -455,6 +460,63 @@ def test_bulletin_downloads_as_excel(client, community, published):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "2024-Q2" in response["Content-Disposition"]
+
+
+def test_bulletin_workbook_says_what_it_is_and_formats_points(client, community, published):
+    url = reverse("scorecards:public_bulletin", args=[community.slug, "2024-Q2"])
+    book = load_workbook(io.BytesIO(client.get(url, {"format": "xlsx"}).content))
+    summary, compounds, companies = book.worksheets
+    cells = {row[0]: row[1] for row in summary.iter_rows(min_row=2, values_only=True)}
+    values = list(cells.values())
+    assert "2024-Q2" in values
+    assert 1 in values  # the edition
+    assert "本季度甲小区、丙小区并列第一。" in values
+    assert published.published_at.astimezone(SH).replace(tzinfo=None, microsecond=0) in values
+    assert 4 in values  # red list months in the totals
+    # Averages read with two decimals; names have room.
+    header = [c.value for c in compounds[1]]
+    average = header.index(str(_("Quarter average"))) + 1
+    for cells_ in compounds.iter_rows(min_row=2, min_col=average, max_col=average):
+        assert cells_[0].number_format == "0.00"
+    assert compounds.column_dimensions["B"].width >= 20
+    assert compounds.column_dimensions["C"].width >= 20
+    assert companies.column_dimensions["B"].width >= 20
+    assert companies["D2"].number_format == "0.00"
+
+
+def test_staff_preview_workbook_says_unpublished(client, community, lists, staff):
+    client.force_login(staff)
+    response = client.get(staff_url(community), {"format": "xlsx"})
+    summary = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    values = [row[1] for row in summary.iter_rows(min_row=2, values_only=True)]
+    assert str(_("Not published yet (preview)")) in values
+
+
+def test_a_fall_uses_the_minus_sign_as_the_lists_do(client, community, compound_a, staff):
+    publish(community, dt.date(2024, 3, 1), [row(compound_a, "92", "red", rank=1)])
+    publish(community, APRIL, [row(compound_a, "90", "red", rank=1)])
+    for month in (MAY, JUNE):
+        publish(community, month, [row(compound_a, "90", "red", rank=1)])
+    bulletins.bulletin_publish(
+        community=community, quarter=Q2, summary="评语", user=staff, today=AFTER_Q2
+    )
+    page = client.get(reverse("scorecards:public_bulletin", args=[community.slug, "2024-Q2"]))
+    html = page.content.decode()
+    assert "▼ −2.00" in html
+    assert "-2.00" not in html
+
+
+def test_bulletin_tables_print_whole():
+    """The bulletin's tables sit in scrolling frames: printed, the frame must not clip them."""
+    css = (settings.BASE_DIR / "static" / "css" / "tongde.css").read_text()
+    screen, _sep, printed = css.partition("@media print")
+    assert printed, "no print rules"
+    assert re.search(r"\.table-responsive\s*\{[^}]*overflow:\s*visible", printed)
+    assert re.search(r"\.table-responsive > \.table\s*\{[^}]*font-size", printed)
+    assert "overflow: visible" not in screen  # the screen keeps its scrolling frame
+    assert re.search(r"@page landscape\s*\{[^}]*landscape", css)
+    body = (settings.BASE_DIR / "templates/scorecards/bulletins/_body.html").read_text()
+    assert 'class="print-landscape"' in body
 
 
 @pytest.mark.parametrize(
