@@ -156,7 +156,7 @@ class _ElectionChoiceField(forms.ModelChoiceField):
 
 class VotingCodeForm(forms.Form):
     election = _ElectionChoiceField(
-        label=_("Vote"), queryset=Election.objects.none(), empty_label=None
+        label=_("Election or motion"), queryset=Election.objects.none(), empty_label=None
     )
     code = forms.CharField(
         label=_("Voting code"),

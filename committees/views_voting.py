@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from compounds.selectors import staff_community_ids
+from tongde.pages import post_data
 
 from . import ballot_import, voting
 from .elections import can_edit_election, election_list
@@ -417,9 +418,11 @@ def _vote_ballot(request: HttpRequest, template: str) -> HttpResponse:
 
 @never_cache
 def receipt_check(request: HttpRequest) -> HttpResponse:
-    """A voter checks a receipt code: which election counts the ballot; nothing else."""
+    """A voter checks a receipt code: which election counts the ballot; nothing else. The code
+    comes by POST only: in a URL it would stay in server logs and the browser's history, and a
+    GET (with or without a code) shows the empty form."""
     template = "committees/ballot_receipt_check.html"
-    form = ReceiptForm(request.GET or None)
+    form = ReceiptForm(post_data(request))
     context: dict[str, Any] = {"form": form}
     if form.is_valid():
         limit = {"scope": "receipt", "election_id": 0, "client": _client(request)}

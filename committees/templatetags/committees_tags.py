@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import get_language
 
+from committees.election_log import matter_label
 from committees.elections import stage_label as _stage_label
 from committees.models import Election
+from committees.rules import Matter
 
 register = template.Library()
 
@@ -21,3 +24,12 @@ def person(user) -> str:
     if user is None:
         return "—"
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def matter_text(matter: Matter) -> str:
+    """A Civil Code matter by its number: Art. 278's own wording for Chinese readers, the
+    translated plain label for others."""
+    if (get_language() or "").startswith("zh"):
+        return f"{matter.value}. {matter.zh}"
+    return matter_label(matter.value)

@@ -415,7 +415,8 @@ def test_a_motion_posts_its_matter(client, committee_a):
     motion = MotionFactory(committee=committee_a, stage=Stage.PUBLICITY, title="物业服务清单")
     response = client.get(en_url("election_public_candidates", motion.pk))
     assert response.status_code == 200
-    assert "选聘和解聘物业服务企业或者其他管理人" in response.content.decode()
+    # In the reader's language: English here (Chinese readers get Art. 278's wording).
+    assert "Engage or dismiss the property company or another manager" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -567,3 +568,23 @@ def test_a_motions_steps_name_no_candidates(client, committee_a, staff):
     ]
     assert "publicity of candidates" not in page
     assert "To stage: publicity of the motion" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "shown", "absent"),
+    [
+        ("en", "4. Engage or dismiss the property company or another manager", "选聘"),
+        ("zh-hans", "4. 选聘和解聘物业服务企业或者其他管理人", "Engage or dismiss"),
+    ],
+)
+def test_the_matter_reads_in_the_readers_language(
+    client, committee_a, staff, language, shown, absent
+):
+    motion = MotionFactory(committee=committee_a, matter=4)
+    client.force_login(staff)
+    with translation.override(language):
+        url = reverse("committees:election_detail", args=[motion.pk])
+    page = client.get(url).content.decode()
+    assert shown in page
+    assert absent not in page

@@ -259,14 +259,14 @@ def test_receipt_check_says_counted_without_choices_or_dwelling(client, election
     )
 
     # when
-    page = client.get(reverse("committees:receipt_check"), {"code": ballot.receipt_code})
+    page = client.post(reverse("committees:receipt_check"), {"code": ballot.receipt_code})
 
     # then
     html = page.content.decode()
     assert election.title in html
     assert "乙" not in html
     assert dwellings[0].code not in html
-    missing = client.get(reverse("committees:receipt_check"), {"code": "AAAA-AAAA-AAAA"})
+    missing = client.post(reverse("committees:receipt_check"), {"code": "AAAA-AAAA-AAAA"})
     assert election.title not in missing.content.decode()
 
 
@@ -418,11 +418,11 @@ def test_no_public_page_names_a_dwelling_or_an_owner(client, staff, compound_a, 
         with translation.override(language):
             for url in (
                 reverse("committees:vote"),
-                reverse("committees:receipt_check") + f"?code={receipt}",
                 reverse("committees:result_list"),
                 reverse("committees:result_detail", args=[tallied.pk]),
             ):
                 pages.append(client.get(url))
+            pages.append(client.post(reverse("committees:receipt_check"), {"code": receipt}))
             pages.append(post_code(client, open_election, code))
     pages.append(post_ballot(client, open_election, code, ["丁"]))
 
@@ -521,3 +521,26 @@ def test_the_ballot_list_names_who_entered_each_ballot(client, election, dwellin
     # then
     assert "<td>王晓梅</td>" in content
     assert f"<td>{staff.username}</td>" not in content
+
+
+def test_the_receipt_code_travels_by_post_not_in_the_address(client, tallied):
+    # given
+    receipt = Ballot.objects.filter(election=tallied).first().receipt_code
+    url = reverse("committees:receipt_check")
+
+    # when
+    by_get = client.get(url, {"code": receipt})
+    empty = client.get(url)
+    by_post = client.post(url, {"code": receipt})
+
+    # then a code in the address is not looked up; the form posts
+    assert tallied.title not in by_get.content.decode()
+    assert 'method="post"' in empty.content.decode()
+    assert empty.context["form"].is_bound is False
+    assert tallied.title in by_post.content.decode()
+
+
+def test_the_vote_form_asks_for_an_election_or_motion(client, election):
+    with translation.override("en"):
+        response = client.get(reverse("committees:vote"))
+        assert str(response.context["code_form"]["election"].label) == "Election or motion"
