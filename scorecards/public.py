@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext
 
 from compounds.models import Community
 
@@ -165,14 +166,21 @@ BAND_COLOURS = {
 
 
 def trend_svg(
-    points: list[tuple[str, Decimal, str]], *, bands: rules.Bands, title: str = ""
+    points: list[tuple[str, Decimal, str]],
+    *,
+    bands: rules.Bands,
+    title: str = "",
+    legend: bool = False,
 ) -> str:
     """A line chart of ``(label, score, band)`` points as an inline SVG: each point coloured by
-    its band, dashed lines at the red and black lines. Scales to the width of a phone."""
-    width, height = 640, 240
-    left, right, top, bottom = 40, 12, 12, 30
+    its band, dashed lines at the red and black lines (labelled). An unranked month (不参评) has
+    no point and breaks the line. At most 640 px wide, so its text neither balloons on a wide
+    screen nor shrinks below about 11 px on a phone; with ``legend``, what the colours mean."""
+    width, height = 640, 240 + (30 if legend else 0)
+    left, right, top, bottom = 44, 12, 12, 30 + (30 if legend else 0)
     top_value = max([Decimal(100), *[score for _, score, _ in points]])
     plot_w, plot_h = width - left - right, height - top - bottom
+    unranked = rules.Band.UNRANKED.value
 
     def y(value: Decimal) -> float:
         return round(top + plot_h * (1 - float(value) / float(top_value)), 1)
@@ -182,43 +190,72 @@ def trend_svg(
             return left + plot_w / 2
         return round(left + plot_w * i / (len(points) - 1), 1)
 
+    label = escape(title, {chr(34): "&quot;"})
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'class="w-100 h-auto" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
+        f'class="w-100 h-auto d-block" style="max-width: {width}px" role="img" '
+        f'aria-label="{label}">',
         f"<title>{escape(title)}</title>",
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
         'stroke="#6c757d"/>',
     ]
     for value in (Decimal(0), Decimal(50), top_value):
         parts.append(
-            f'<text x="{left - 4}" y="{y(value) + 4}" font-size="14" text-anchor="end" '
+            f'<text x="{left - 4}" y="{y(value) + 5}" font-size="18" text-anchor="end" '
             f'fill="#6c757d">{value:g}</text>'
         )
-    for value, colour in ((bands.red_at, "#dc3545"), (bands.black_below, "#212529")):
+    lines = (
+        (bands.red_at, "#dc3545", gettext("Red list line %(n)s"), -4),
+        (bands.black_below, "#212529", gettext("Black list line %(n)s"), 16),
+    )
+    for value, colour, text, dy in lines:
         parts.append(
             f'<line x1="{left}" y1="{y(value)}" x2="{width - right}" y2="{y(value)}" '
             f'stroke="{colour}" stroke-dasharray="4 4" stroke-width="1"/>'
+            f'<text x="{width - right}" y="{y(value) + dy}" font-size="14" text-anchor="end" '
+            f'fill="{colour}">{escape(text % {"n": f"{value:g}"})}</text>'
         )
-    if len(points) > 1:
-        path = " ".join(f"{x(i)},{y(score)}" for i, (_, score, _) in enumerate(points))
-        parts.append(f'<polyline points="{path}" fill="none" stroke="#6c757d" stroke-width="2"/>')
-    # At most five month labels, legible on a phone (the chart is shrunk to about half), and
-    # none so close to the last one that they overlap.
+    # The line joins consecutive ranked months only.
+    segment: list[str] = []
+    for i, (_, score, band) in enumerate([*points, ("", Decimal(0), unranked)]):
+        if band == unranked:
+            if len(segment) > 1:
+                parts.append(
+                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="#6c757d" '
+                    'stroke-width="2"/>'
+                )
+            segment = []
+        else:
+            segment.append(f"{x(i)},{y(score)}")
+    # At most five or six month labels, evenly spaced and counted back from the latest month,
+    # which is always labelled.
     step = max(1, math.ceil(len(points) / 5))
     last = len(points) - 1
-    for i, (label, score, band) in enumerate(points):
-        colour = BAND_COLOURS.get(band, "#6c757d")
-        parts.append(
-            f'<circle cx="{x(i)}" cy="{y(score)}" r="5" fill="{colour}">'
-            f"<title>{escape(label)}: {score}</title></circle>"
-        )
-        if i == last or (i % step == 0 and last - i >= step):
-            # The last month's label ends at its point, so the chart's edge does not cut it.
-            anchor = "end" if i == last and i else "middle"
+    for i, (month, score, band) in enumerate(points):
+        if band != unranked:
+            colour = BAND_COLOURS.get(band, "#6c757d")
             parts.append(
-                f'<text x="{x(i)}" y="{height - 6}" font-size="15" text-anchor="{anchor}" '
-                f'fill="#6c757d">{escape(label)}</text>'
+                f'<circle cx="{x(i)}" cy="{y(score)}" r="5" fill="{colour}">'
+                f"<title>{escape(month)}: {score}</title></circle>"
             )
+        if (last - i) % step == 0:
+            # The last month's label ends at its point, so the chart's edge does not cut it.
+            anchor = "end" if i == last and i else ("start" if i == 0 and last else "middle")
+            parts.append(
+                f'<text x="{x(i)}" y="{top + plot_h + 22}" font-size="18" '
+                f'text-anchor="{anchor}" fill="#6c757d">{escape(month)}</text>'
+            )
+    if legend:
+        legend_x = left
+        for band in (rules.Band.RED, rules.Band.BLACK, rules.Band.NONE):
+            text = escape(str(band.label))
+            parts.append(
+                f'<rect x="{legend_x + 1}" y="{height - 17}" width="10" height="10" rx="5" '
+                f'fill="{BAND_COLOURS[band.value]}"/>'
+                f'<text x="{legend_x + 16}" y="{height - 6}" font-size="16" '
+                f'fill="#495057">{text}</text>'
+            )
+            legend_x += 24 + 16 * len(str(band.label))
     parts.append("</svg>")
     return "".join(parts)
 

@@ -222,7 +222,8 @@ def _chart(community: Community, entries: list[PublicationEntry], title: str) ->
         return ""
     points = [(f"{e.publication.month:%Y-%m}", e.score, e.band) for e in entries]
     bands = bands_for(community, entries[-1].publication.month.year)
-    return mark_safe(trend_svg(points, bands=bands, title=title))  # noqa: S308 (escaped inside)
+    chart = trend_svg(points, bands=bands, title=title, legend=True)
+    return mark_safe(chart)  # noqa: S308 (escaped inside)
 
 
 @require_GET

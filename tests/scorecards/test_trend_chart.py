@@ -7,15 +7,16 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from scorecards import rules
 from scorecards.public import trend_svg
 
 LABEL = re.compile(
-    r'<text x="([\d.]+)" y="[\d.]+" font-size="15" text-anchor="(\w+)"[^>]*>([^<]+)<'
+    r'<text x="([\d.]+)" y="[\d.]+" font-size="18" text-anchor="(\w+)"[^>]*>(\d{4}-\d{2})<'
 )
-# A "2026-10" label at font size 15 is about 60 units wide.
-LABEL_WIDTH = 60
+# A "2026-10" label at font size 18 is about 72 units wide.
+LABEL_WIDTH = 72
 
 
 def _months(n: int) -> list[tuple[str, Decimal, str]]:
@@ -30,7 +31,42 @@ def test_labels_do_not_overlap_and_the_latest_month_is_labelled(n):
     assert labels[-1][2] == _months(n)[-1][0]
     assert 1 <= len(labels) <= 6
     # Left edges of labels: centred ones start half a width before x, the last ends at x.
-    starts = [x - (LABEL_WIDTH if anchor == "end" else LABEL_WIDTH / 2) for x, anchor, _ in labels]
+    shift = {"end": LABEL_WIDTH, "middle": LABEL_WIDTH / 2, "start": 0}
+    starts = [x - shift[anchor] for x, anchor, _ in labels]
     ends = [start + LABEL_WIDTH for start in starts]
     for end, next_start in zip(ends, starts[1:], strict=False):
         assert end <= next_start, labels
+
+
+def test_labels_step_evenly_back_from_the_latest_month():
+    for n in (7, 12, 24, 36):
+        svg = trend_svg(_months(n), bands=rules.DEFAULT_BANDS, title="t")
+        xs = [float(x) for x, _anchor, _text in LABEL.findall(svg)]
+        gaps = [b - a for a, b in zip(xs, xs[1:], strict=False)]
+        assert max(gaps) - min(gaps) <= 1, (n, xs)
+
+
+def test_an_unranked_month_has_no_point_and_breaks_the_line():
+    points = [
+        ("2025-11", Decimal("88"), "none"),
+        ("2025-12", Decimal("100"), "unranked"),
+        ("2026-01", Decimal("91"), "red"),
+        ("2026-02", Decimal("92"), "red"),
+    ]
+    svg = trend_svg(points, bands=rules.DEFAULT_BANDS, title="t")
+    assert svg.count("<circle") == 3
+    assert "2025-12: " not in svg
+    # One segment, from January to February; November stands alone.
+    assert svg.count("<polyline") == 1
+
+
+def test_chart_has_a_bounded_size_labelled_lines_and_a_legend():
+    with translation.override("en"):
+        svg = trend_svg(_months(6), bands=rules.DEFAULT_BANDS, title="t", legend=True)
+    assert svg.count("<circle") == 6  # the legend's swatches are not points
+    assert 'style="max-width: 640px"' in svg
+    assert "Red list line 90" in svg
+    assert "Black list line 70" in svg
+    for label in ("Red list", "Black list", "Not listed"):
+        assert f">{label}</text>" in svg
+    assert ">Not listed</text>" not in trend_svg(_months(6), bands=rules.DEFAULT_BANDS)
