@@ -1350,17 +1350,22 @@ def company_appealable_entries(*, user: Any, now: dt.datetime | None = None):
 
 
 def _appeal_days(keys: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
-    """The appeal period (days) per ``(community id, year)``: one query for the stored settings,
-    ``settings_for`` (which creates them) only for a pair without."""
-    found = {
-        (c, y): d
-        for c, y, d in ScoringSettings.objects.filter(
-            community_id__in={c for c, _y in keys}, year__in={y for _c, y in keys}
-        ).values_list("community_id", "year", "appeal_days")
-    }
-    for key in keys - found.keys():
-        found[key] = settings_for(*key).appeal_days
-    return found
+    """The appeal period (days) per ``(community id, year)`` as ``settings_for`` would give it
+    (that year's settings, else the latest earlier year's, else the default), in one query and
+    without creating settings on a page read."""
+    if not keys:
+        return {}
+    stored: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for community_id, year, days in (
+        ScoringSettings.objects.filter(
+            community_id__in={c for c, _y in keys}, year__lte=max(y for _c, y in keys)
+        )
+        .order_by("-year")
+        .values_list("community_id", "year", "appeal_days")
+    ):
+        stored[community_id].append((year, days))
+    default = ScoringSettings._meta.get_field("appeal_days").get_default()
+    return {(c, y): next((days for year, days in stored[c] if year <= y), default) for c, y in keys}
 
 
 def _closes_on(publication: Publication, appeal_days: int) -> dt.date:

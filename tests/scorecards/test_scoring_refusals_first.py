@@ -163,3 +163,26 @@ def test_the_reply_form_says_why_for_a_published_card(client, draft, company_use
     response = client.post(_en("scoring_reply", draft.pk), {"text": "late"})
     assert response.status_code == 400
     assert not Scorecard.objects.get(pk=draft.pk).replies.exists()
+
+
+@pytest.mark.parametrize(
+    ("stored", "days"),
+    [
+        ({2026: 3}, 3),  # the year's settings
+        ({2025: 10}, 10),  # else the latest earlier year's
+        ({2025: 10, 2024: 2}, 10),
+        ({2027: 4}, 7),  # a later year's do not count: the default
+    ],
+)
+def test_the_listed_period_is_the_one_the_appeal_check_uses(
+    listed, compound_a, company_user_a, community, stored, days
+):
+    from scorecards.models import ScoringSettings
+
+    ScoringSettings.objects.filter(community=community).delete()
+    for year, appeal_days in stored.items():
+        ScoringSettings.objects.create(community=community, year=year, appeal_days=appeal_days)
+    (entry,) = scoring.company_appealable_entries(user=company_user_a)
+    published = timezone.localdate(entry.publication.published_at)
+    assert entry.closes_on == published + dt.timedelta(days=days)
+    assert entry.closes_on == scoring.appeal_closes_on(listed[compound_a.pk])
