@@ -338,6 +338,24 @@ def _evidence_url(finding, *, internal: bool) -> str | None:
     return reverse("scorecards:rectification_detail", args=[rectification.pk])
 
 
+def _latest_entry(card: Scorecard) -> PublicationEntry | None:
+    """The card's entry in the latest edition of its month's list, when a correction changed
+    it: the card keeps what was drafted, the list says what holds now."""
+    entry = (
+        PublicationEntry.objects.filter(scorecard=card)
+        .select_related("publication")
+        .order_by("-publication__sequence")
+        .first()
+    )
+    if entry is None or (entry.score, entry.band, entry.veto) == (
+        card.total,
+        card.band,
+        card.has_veto,
+    ):
+        return None
+    return entry
+
+
 @reader_required
 def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     card = _card(request, pk)
@@ -363,6 +381,7 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": card.lines.select_related("criterion"),
             "deductions": deductions,
             "vetoes": vetoes,
+            "listed": _latest_entry(card),
             "replies": card.replies.select_related("by", "answered_by"),
             "is_staff": is_staff,
             "is_draft": card.status == Scorecard.Status.DRAFT,

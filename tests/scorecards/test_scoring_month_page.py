@@ -108,3 +108,22 @@ def test_the_month_page_for_every_role(client, community, corrected, request, wh
     if who:
         client.force_login(request.getfixturevalue(who))
     assert client.get(_url(community, "2026-09")).status_code == status
+
+
+def test_the_card_page_says_what_the_corrected_list_shows(client, community, corrected, staff):
+    from scorecards.models import Publication, Scorecard
+
+    card = Scorecard.objects.get(compound=corrected)
+    client.force_login(staff)
+    with translation.override("en"):
+        url = reverse("scorecards:scoring_card", args=[card.pk])
+    page = client.get(url).content.decode()
+    assert "Corrected in edition 2 of the list: it now shows 72.00" in page
+    latest = Publication.objects.get(sequence=2)
+    with translation.override("en"):
+        assert reverse("scorecards:scoring_publication", args=[latest.pk]) in page
+    # a card the correction left as it was says nothing
+    other = Scorecard.objects.exclude(pk=card.pk).get()
+    with translation.override("en"):
+        url = reverse("scorecards:scoring_card", args=[other.pk])
+    assert 'data-figure="listed"' not in client.get(url).content.decode()
