@@ -111,6 +111,7 @@ FIELDS: dict[str, tuple[Any, Callable[[Any], str]]] = {
     "decision": (_("Vetting decision"), _choice(Vetting.Decision)),
     "previous": (_("Earlier decision"), _choice(Vetting.Decision)),
     "reason": (_("Reason"), _text),
+    "unmet": (_("Conditions not met"), lambda v: _list([_choice(Vetting.Condition)(c) for c in v])),
     "raised_by": (_("Raised by"), _text),
     "raised_on": (_("Raised on"), _date),
     "content": (_("Objection"), _text),
@@ -143,7 +144,7 @@ def log_detail(entry: ElectionLogEntry, *, kind: str = "") -> list[tuple[str, st
     detail = entry.detail if isinstance(entry.detail, dict) else {"detail": entry.detail}
     pairs = []
     for key, value in detail.items():
-        if key in HIDDEN or value is None or value == "":
+        if key in HIDDEN or value is None or value in ("", []):
             continue
         key = OLD_KEYS.get((entry.action, key), key)
         label, show = FIELDS.get(key, (key, _text))

@@ -43,6 +43,12 @@ from tests.committees.test_voting import NOW, build_compound, voting_election
         ),
         ("election.advanced", {"quorum_met": True}, [("Quorum met", "yes")]),
         ("election.advanced", {"quorum_met": False}, [("Quorum met", "no")]),
+        ("vetting.decided", {"unmet": []}, []),
+        (
+            "vetting.revised",
+            {"unmet": ["law_abiding"]},
+            [("Conditions not met", "law-abiding")],
+        ),
         (
             "vetting.decided",
             {"candidate": 7, "name": "张三", "decision": "qualified", "previous": "pending"},
