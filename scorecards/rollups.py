@@ -353,5 +353,8 @@ for _kind, _model in (("compound", Compound), ("company", PropertyCompany)):
             _reports_query(_kind, _model),
             kinds=MONTHS_UP,
             has_dimension=True,
+            # A month's missing reports are known once its grace period (into the next month)
+            # is over: the next run fills the month again.
+            refill_last=True,
         )
     )

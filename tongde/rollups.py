@@ -51,6 +51,10 @@ class Stat:
     range_query: Callable[[PeriodKind, dt.date, dt.date], QuerySet] | None = None
     # The group (``event_stats``) that ``run_all`` and ``backfill`` fill this statistic with.
     group: str | None = None
+    # Figures that settle only after their period ends (a report is missing only once the grace
+    # period into the next month is over): a run that fills a new period fills the one before
+    # it again.
+    refill_last: bool = False
 
 
 @dataclass(frozen=True)
@@ -456,6 +460,8 @@ def run_stat(stat: Stat, kind: PeriodKind | str, *, now: dt.datetime | None = No
     until = last_complete(kind, now or timezone.now())
     state = FillState.objects.filter(stat=stat.name, period_kind=kind).first()
     first = _next_to_fill(state, stat, kind)
+    if stat.refill_last and state is not None and first <= until:
+        first = first.previous()  # once more, now that it has settled
     periods = periods_between(first, until) if first <= until else []
     if len(periods) > 1 and stat.range_query is not None:
         # STARTED at the first period of the range: the range is one transaction, so after a

@@ -283,3 +283,29 @@ def test_rerun_changes_nothing(lists, work):
         )
     )
     assert after == before
+
+
+def test_a_months_missing_report_is_counted_by_the_next_run(community, company_a):
+    """The month rollup runs on the 1st, before the grace period ends: the next run fills the
+    month again, once its missing reports are known."""
+    compound = factories.CompoundFactory(community=community, name="丁小区", code="d")
+    factories.ServiceContractFactory(
+        compound=compound, company=company_a, starts_on=dt.date(2024, 2, 1), ends_on=None
+    )
+    stat = rollups.STATS["scorecards.compound_reports"]
+
+    def february() -> dict[str, int]:
+        return {
+            r.dimension: int(r.value)
+            for r in rollups.rollup_values(
+                stat.name, "month", subject_kind="compound", subject_id=compound.pk
+            )
+            if r.period_start == FEB
+        }
+
+    with time_machine.travel(dt.datetime(2024, 3, 1, 4, tzinfo=SH), tick=False):
+        rollups.run_stat(stat, "month", now=dt.datetime(2024, 3, 1, 4, tzinfo=SH))
+    assert february() == {}  # still in its grace period: not counted yet
+    with time_machine.travel(dt.datetime(2024, 4, 1, 4, tzinfo=SH), tick=False):
+        rollups.run_stat(stat, "month", now=dt.datetime(2024, 4, 1, 4, tzinfo=SH))
+    assert february() == {"not_submitted": 1}

@@ -41,7 +41,9 @@ def test_the_compiled_query_equals_the_queryset_compiled_for_those_dates(kind):
             sql, params = rollups._range_sql(range_query, kind, start, end)
             assert (sql, tuple(params)) == (expected[0], tuple(expected[1])), name
             checked += 1
-    assert checked >= 3 * 20  # the apps' statistics are registered
+    # The apps' event statistics are registered (the monthly-report ones are filled period by
+    # period: their figures come from the report compliance rule, not from a range query).
+    assert checked >= 3 * 18
 
 
 @pytest.mark.django_db
