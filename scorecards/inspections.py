@@ -36,12 +36,17 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Compound, PropertyCompany, ServiceContract
-from compounds.selectors import AnyUser, company_ids, staff_community_ids
+from compounds.selectors import (
+    AnyUser,
+    committee_compound_ids,
+    company_ids,
+    staff_community_ids,
+)
 from tongde.uploads import photo_files
 
 from .models import (
@@ -133,8 +138,12 @@ def is_company_user(user: AnyUser) -> bool:
     return bool(user.is_authenticated and company_ids(user))
 
 
+def is_committee_member(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and committee_compound_ids(user))
+
+
 def is_rectification_reader(user: AnyUser) -> bool:
-    return is_internal(user) or is_company_user(user)
+    return is_internal(user) or is_company_user(user) or is_committee_member(user)
 
 
 def can_inspect(user: AnyUser, community_id: int) -> bool:
@@ -183,6 +192,28 @@ def inspection_list(*, user: AnyUser) -> QuerySet[Inspection]:
     return qs if where is None else qs.filter(where)
 
 
+def company_inspection_list(*, user: AnyUser) -> QuerySet[Inspection]:
+    """The inspections a company user may read: those of a compound its company served on the
+    day of the inspection (the findings it had to put right come from these)."""
+    served = ServiceContract.objects.filter(
+        compound_id=OuterRef("compound_id"),
+        company_id__in=company_ids(user),
+        starts_on__lte=OuterRef("inspected_on"),
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=OuterRef("inspected_on")))
+    qs = Inspection.objects.select_related("compound__community", "inspector")
+    if not user.is_authenticated:
+        return qs.none()
+    return qs.filter(Exists(served))
+
+
+def inspection_readable_list(*, user: AnyUser) -> QuerySet[Inspection]:
+    """Staff and grid workers their communities' inspections, a company user its own
+    compounds' (``company_inspection_list``): the detail page and its photos."""
+    if is_internal(user):
+        return inspection_list(user=user)
+    return company_inspection_list(user=user)
+
+
 def complaint_list(*, user: AnyUser) -> QuerySet[Complaint]:
     """Complaints carry the complainant's contact: the community's own people only."""
     qs = Complaint.objects.select_related("compound__community", "logged_by")
@@ -194,7 +225,8 @@ def complaint_list(*, user: AnyUser) -> QuerySet[Complaint]:
 
 def rectification_list(*, user: AnyUser) -> QuerySet[Rectification]:
     """Staff and grid workers: their communities' items; a company user: its company's items
-    (whichever compound, since the item was raised while the company served it)."""
+    (whichever compound, since the item was raised while the company served it); a committee
+    member: the items of the committee's compound, read only."""
     qs = Rectification.objects.select_related(
         "compound__community", "company", "finding__criterion", "problem"
     )
@@ -205,6 +237,39 @@ def rectification_list(*, user: AnyUser) -> QuerySet[Rectification]:
     return qs.filter(
         Q(compound__community_id__in=staff_community_ids(user))
         | Q(company_id__in=company_ids(user))
+        | Q(compound_id__in=committee_compound_ids(user))
+    )
+
+
+# The filters of the committee's list and of the company's inbox, by name in the query string.
+STATE_UNFINISHED = "open"
+STATE_TURN = "turn"
+STATE_OVERDUE = "overdue"
+STATE_ANSWERED = "answered"
+STATE_CLOSED = "closed"
+
+
+def state_q(state: str, on: dt.date) -> Q:
+    """The rows of one filter: unfinished (the default), the company's turn, past the deadline,
+    answered and waiting for staff, closed. The to-do counts use the same conditions."""
+    return {
+        STATE_TURN: Q(status__in=COMPANY_TURN),
+        STATE_OVERDUE: overdue_q(on),
+        STATE_ANSWERED: Q(status=Rectification.Status.ANSWERED),
+        STATE_CLOSED: Q(status=Rectification.Status.CLOSED),
+    }.get(state, ~Q(status=Rectification.Status.CLOSED))
+
+
+def committee_rectification_list(
+    *, user: AnyUser, state: str = STATE_UNFINISHED, on: dt.date | None = None
+) -> QuerySet[Rectification]:
+    """The committee's compound's items in one state, the latest raised first."""
+    on = on or timezone.localdate()
+    return (
+        rectification_list(user=user)
+        .filter(compound_id__in=committee_compound_ids(user))
+        .filter(state_q(state, on))
+        .order_by("-created_on", "-pk")
     )
 
 
@@ -217,17 +282,22 @@ def _company_items(user: AnyUser) -> QuerySet[Rectification]:
 
 
 def inbox(
-    *, user: AnyUser, on: dt.date | None = None, closed: bool = False
+    *,
+    user: AnyUser,
+    on: dt.date | None = None,
+    closed: bool = False,
+    state: str = STATE_UNFINISHED,
 ) -> QuerySet[Rectification]:
     """A company user's items still to be dealt with: overdue first, then what is its turn,
     then what awaits staff's verification. With ``closed``, the verified ones, the latest
-    closed first (a year of them would otherwise bury the open ones)."""
+    closed first (a year of them would otherwise bury the open ones). ``state`` narrows the
+    unfinished ones to one filter of ``state_q`` (the to-do page links to these)."""
     on = on or timezone.localdate()
     qs = _company_items(user)
-    if closed:
+    if closed or state == STATE_CLOSED:
         return qs.filter(status=Rectification.Status.CLOSED).order_by("-closed_on", "-pk")
     return (
-        qs.exclude(status=Rectification.Status.CLOSED)
+        qs.filter(state_q(state, on))
         .annotate(
             sort_group=Case(
                 When(overdue_q(on), then=Value(0)),
@@ -240,11 +310,13 @@ def inbox(
     )
 
 
-def inbox_counts(*, user: AnyUser) -> dict[str, int]:
-    """How many of the company's items are still open and how many were closed: one query."""
+def inbox_counts(*, user: AnyUser, on: dt.date | None = None) -> dict[str, int]:
+    """How many of the company's items are in each filter of the inbox, in one query: the inbox
+    tabs and the company's to-do page both read these, so their counts agree."""
+    on = on or timezone.localdate()
+    states = (STATE_UNFINISHED, STATE_TURN, STATE_OVERDUE, STATE_ANSWERED, STATE_CLOSED)
     return _company_items(user).aggregate(
-        open=Count("pk", filter=~Q(status=Rectification.Status.CLOSED)),
-        closed=Count("pk", filter=Q(status=Rectification.Status.CLOSED)),
+        **{state: Count("pk", filter=state_q(state, on)) for state in states}
     )
 
 

@@ -58,6 +58,10 @@ MONTH_NOT_FINISHED = _(
 )
 DUPLICATE_REPORT = _("There is already a report for %(compound)s in %(month)s.")
 NOT_SERVED = _("Your company did not serve %(compound)s in %(month)s.")
+CONTRACT_NOT_BEGUN = _(
+    "Your company's service contract for %(compound)s began on %(began)s: there is no report "
+    "to file for %(month)s."
+)
 NEGATIVE = _("Cannot be negative.")
 RESOLVED_ABOVE_RECEIVED = _("More complaints resolved (%(resolved)s) than received (%(received)s).")
 FEE_RATE_RANGE = _("The fee collection rate is between 0 and 100%.")
@@ -102,6 +106,38 @@ COMPLIANCE_LABELS = {
     Compliance.MISSING: _("missing"),
     Compliance.NOT_DUE: _("not due yet"),
 }
+
+
+# Said of a report that came in after the grace period: the veto counts it as not filed, so the
+# page must not call it simply "submitted" beside a "missing" badge.
+SUBMITTED_TOO_LATE = _("submitted after the grace period (counts as not filed)")
+
+
+def compliance_text(status: Compliance | str, *, is_submitted: bool) -> str:
+    """The timeliness label of a report: "missing" only for a report that never came in."""
+    status = Compliance(status)
+    if status == Compliance.MISSING and is_submitted:
+        return SUBMITTED_TOO_LATE
+    return status.label
+
+
+# ``ReportEvent.action`` values as stored (the demo wrote past participles) and what the
+# history says for each.
+EVENT_LABELS = {
+    "create": _("created"),
+    "update": _("edited"),
+    "submit": _("submitted"),
+    "submitted": _("submitted"),
+    "resubmit": _("resubmitted"),
+    "accept": _("accepted"),
+    "accepted": _("accepted"),
+    "return": _("returned for changes"),
+    "returned": _("returned for changes"),
+}
+
+
+def event_label(action: str) -> str:
+    return EVENT_LABELS.get(action, action)
 
 
 def _today() -> dt.date:
@@ -169,6 +205,73 @@ def _check_month(month: dt.date, today: dt.date) -> None:
                 % {"month": _month_label(month), "today": today.isoformat()}
             }
         )
+
+
+def _fileable_contract(
+    compound: Compound, company_ids: list[int], month: dt.date, today: dt.date
+) -> ServiceContract:
+    """The contract under which one of ``company_ids`` files ``month``'s report of
+    ``compound``; refuses an unfinished month and a month outside the company's contracts."""
+    _check_month(month, today)
+    contracts = list(
+        ServiceContract.objects.filter(compound=compound, company_id__in=company_ids).order_by(
+            "-starts_on"
+        )
+    )
+    end = next_month(month) - dt.timedelta(days=1)
+    for contract in contracts:
+        if contract.starts_on <= end and (contract.ends_on is None or contract.ends_on >= month):
+            return contract
+    labels = {"compound": compound.name, "month": _month_label(month)}
+    if contracts and month < month_start(contracts[-1].starts_on):
+        began = contracts[-1].starts_on.isoformat()
+        raise ValidationError({"month": CONTRACT_NOT_BEGUN % {**labels, "began": began}})
+    raise ValidationError(NOT_SERVED % labels)
+
+
+def month_refusal(
+    *, compound: Compound, company_ids: Iterable[int], month: dt.date, today: dt.date | None = None
+) -> str | None:
+    """Why ``month`` cannot be filed for ``compound`` (None when it can, duplicates aside)."""
+    try:
+        _fileable_contract(compound, list(company_ids), month_start(month), today or _today())
+    except ValidationError as exc:
+        return exc.messages[0]
+    return None
+
+
+def month_to_file(
+    *,
+    compound: Compound,
+    company_ids: Iterable[int],
+    today: dt.date | None = None,
+    months: int = 12,
+) -> dt.date:
+    """The month the report form offers: the earliest of the last ``months`` finished months
+    that the company served and has no report yet; the last finished month when all are in."""
+    today = today or _today()
+    last = month_start(month_start(today) - dt.timedelta(days=1))
+    wanted = [last]
+    for _i in range(months - 1):
+        wanted.append(month_start(wanted[-1] - dt.timedelta(days=1)))
+    contracts = list(
+        ServiceContract.objects.filter(compound=compound, company_id__in=list(company_ids)).only(
+            "starts_on", "ends_on"
+        )
+    )
+    filed = set(
+        MonthlyReport.objects.filter(compound=compound, month__gte=wanted[-1]).values_list(
+            "month", flat=True
+        )
+    )
+    for month in reversed(wanted):
+        end = next_month(month) - dt.timedelta(days=1)
+        served = any(
+            c.starts_on <= end and (c.ends_on is None or c.ends_on >= month) for c in contracts
+        )
+        if served and month not in filed:
+            return month
+    return last
 
 
 @dataclass(frozen=True)
@@ -269,22 +372,8 @@ def report_create(
     """A draft report of ``compound`` for ``month`` by one of the user's ``company_ids``."""
     today = today or _today()
     month = month_start(month)
-    _check_month(month, today)
     company_ids = list(company_ids)
-    contract = (
-        ServiceContract.objects.filter(
-            compound=compound,
-            company_id__in=company_ids,
-            starts_on__lte=next_month(month) - dt.timedelta(days=1),
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=month))
-        .order_by("-starts_on")
-        .first()
-    )
-    if contract is None:
-        raise ValidationError(
-            NOT_SERVED % {"compound": compound.name, "month": _month_label(month)}
-        )
+    contract = _fileable_contract(compound, company_ids, month, today)
     duplicate = DUPLICATE_REPORT % {"compound": compound.name, "month": _month_label(month)}
     if MonthlyReport.objects.filter(compound=compound, month=month).exists():
         raise ValidationError({"month": duplicate})
@@ -433,6 +522,10 @@ class ComplianceRow:
     report_id: int | None
     first_submitted_at: dt.datetime | None
 
+    @property
+    def label(self) -> str:
+        return compliance_text(self.status, is_submitted=self.first_submitted_at is not None)
+
 
 def report_compliance_rows(
     compound_ids: Iterable[int], month: dt.date, *, today: dt.date | None = None
@@ -570,9 +663,15 @@ def late_and_missing_by_community(
 # --- Reads -------------------------------------------------------------------------------------
 
 
+# What an owners' committee reads of its compound's reports: what the company has filed, not its
+# drafts nor a report sent back to it for changes.
+COMMITTEE_STATUSES = (Status.SUBMITTED, Status.ACCEPTED)
+
+
 def report_list(*, user: Any):
-    """The reports ``user`` may see: staff (not grid workers) of the compound's community, and a
-    company user its own company's reports; nobody else."""
+    """The reports ``user`` may see: staff (not grid workers) of the compound's community, a
+    company user its own company's reports, and a committee member the submitted and accepted
+    reports of the committee's compound; nobody else."""
     qs = MonthlyReport.objects.select_related("compound__community", "company")
     if not user.is_authenticated:
         return qs.none()
@@ -581,6 +680,38 @@ def report_list(*, user: Any):
     return qs.filter(
         Q(compound__community_id__in=registry.staff_community_ids(user, include_grid_workers=False))
         | Q(company_id__in=registry.company_ids(user))
+        | Q(
+            compound_id__in=registry.committee_compound_ids(user),
+            status__in=COMMITTEE_STATUSES,
+        )
+    )
+
+
+def committee_report_list(*, user: Any):
+    """A committee member's compound's filed reports, newest month first (the reader's page)."""
+    return (
+        report_list(user=user)
+        .filter(
+            compound_id__in=registry.committee_compound_ids(user), status__in=COMMITTEE_STATUSES
+        )
+        .order_by("-month", "compound__name", "pk")
+    )
+
+
+def is_committee_member(user: Any) -> bool:
+    return bool(user.is_authenticated and registry.committee_compound_ids(user))
+
+
+def is_report_reader(user: Any) -> bool:
+    """Who may open a report page at all (each sees only their own through ``report_list``)."""
+    return bool(
+        user.is_authenticated
+        and (
+            user.is_superuser
+            or registry.staff_community_ids(user, include_grid_workers=False)
+            or registry.company_ids(user)
+            or registry.committee_compound_ids(user)
+        )
     )
 
 
@@ -593,4 +724,8 @@ def is_filer(user: Any, report: MonthlyReport) -> bool:
 
 
 def agreement_of(report: MonthlyReport) -> Agreement | None:
-    return Agreement.objects.filter(compound_id=report.compound_id, year=report.month.year).first()
+    return (
+        Agreement.objects.select_related("compound")
+        .filter(compound_id=report.compound_id, year=report.month.year)
+        .first()
+    )

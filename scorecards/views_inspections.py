@@ -3,17 +3,23 @@
 Who may do what (anonymous users are sent to log in everywhere; an account with no role, or a
 committee member, gets 403):
 
-| page | staff | grid worker | company user |
-|---|---|---|---|
-| inspections: list, detail, photos, record | their communities | their communities | 403 |
-| withdraw an inspection | yes | 403 | 403 |
-| complaints: list, log, verify | their communities | their communities | 403 |
-| rectifications: list with filters and ages | their communities | their communities | 403 |
-| rectification: detail, photos | their communities | their communities | their company's |
-| answer | 403 | 403 | their company's, when it is their turn |
-| verify, reopen | yes | 403 | 403 |
-| inbox | 403 | 403 | their company's items, overdue first |
-| weekly feedback: list, detail | companies serving their communities | 403 | their company's (opening marks it read) |
+| page | staff | grid worker | company user | committee member |
+|---|---|---|---|---|
+| inspections: list, record | their communities | their communities | 403 | 403 |
+| inspection: detail, photos | their communities | their communities | of compounds it served that day (no notes, no inspector's name) | 403 |
+| withdraw an inspection | yes | 403 | 403 | 403 |
+| complaints: list, log, verify | their communities | their communities | 403 | 403 |
+| rectifications: list with filters and ages | their communities | their communities | 403 | 403 |
+| rectification: detail, photos | their communities | their communities | their company's | their compound's |
+| their compound's rectifications | 403 | 403 | 403 | their compound's, by state |
+| answer | 403 | 403 | their company's, when it is their turn | 403 |
+| verify, reopen | yes | 403 | 403 | 403 |
+| inbox | 403 | 403 | their company's items, overdue first, by state | 403 |
+| weekly feedback: list, detail | companies serving their communities | 403 | their company's (opening marks it read) | 403 |
+
+The company reads an inspection's findings and photos but not its notes: the model does not
+mark the notes as shared with the company, so they stay the inspector's working notes, like the
+names of community people, which only the community's own people see.
 
 Objects are fetched through the selectors of ``scorecards.inspections`` and ``feedback``, so
 another community's or another company's id answers 404 and changes nothing. Writes go through
@@ -75,6 +81,8 @@ internal_required = role_required(is_internal)
 staff_required = role_required(is_staff_anywhere)
 company_required = role_required(is_company_user)
 reader_required = role_required(is_rectification_reader)
+inspection_reader_required = role_required(lambda u: is_internal(u) or is_company_user(u))
+committee_required = role_required(inspections.is_committee_member)
 feedback_reader_required = role_required(lambda u: is_company_user(u) or is_staff_anywhere(u))
 
 
@@ -85,6 +93,7 @@ def _render(
     context.setdefault("is_internal", is_internal(user))
     context.setdefault("is_company", is_company_user(user))
     context.setdefault("is_staff", is_staff_anywhere(user))
+    context.setdefault("is_committee", inspections.is_committee_member(user))
     context.setdefault("today", timezone.localdate())
     context.setdefault("company_turn", COMPANY_TURN)
     return render(request, f"scorecards/inspections/{template}", context, status=status)
@@ -137,9 +146,9 @@ def _inspection(request: HttpRequest, pk: int) -> Inspection:
     return get_object_or_404(inspection_list(user=request.user), pk=pk)
 
 
-@internal_required
+@inspection_reader_required
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = _inspection(request, pk)
+    inspection = get_object_or_404(inspections.inspection_readable_list(user=request.user), pk=pk)
     findings = inspection.findings.select_related(
         "criterion", "deduction_item", "veto_item", "rectification__company"
     )
@@ -152,15 +161,20 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "photos": inspection.photos.all(),
             "can_withdraw": can_manage(request.user, inspection.compound.community_id)
             and not inspection.is_withdrawn,
-            "active": "inspections",
+            # The notes and the inspector's name are the community's own (module docstring).
+            "show_internal": is_internal(request.user),
+            "active": "inspections" if is_internal(request.user) else "inbox",
         },
     )
 
 
-@internal_required
+@inspection_reader_required
 def inspection_photo(request: HttpRequest, pk: int, which: str) -> HttpResponse:
     photo = get_object_or_404(
-        InspectionPhoto.objects.filter(inspection__in=inspection_list(user=request.user)), pk=pk
+        InspectionPhoto.objects.filter(
+            inspection__in=inspections.inspection_readable_list(user=request.user)
+        ),
+        pk=pk,
     )
     field = {"image": photo.image, "thumb": photo.thumbnail}.get(which)
     if not field:
@@ -354,10 +368,21 @@ def rectification_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+INBOX_STATES = (
+    inspections.STATE_UNFINISHED,
+    inspections.STATE_TURN,
+    inspections.STATE_OVERDUE,
+    inspections.STATE_ANSWERED,
+    inspections.STATE_CLOSED,
+)
+
+
 @company_required
 def rectification_inbox(request: HttpRequest) -> HttpResponse:
-    closed = request.GET.get("show") == "closed"
-    page = _paginate(request, inspections.inbox(user=request.user, closed=closed))
+    state = request.GET.get("show", "")
+    if state not in INBOX_STATES:
+        state = inspections.STATE_UNFINISHED
+    page = _paginate(request, inspections.inbox(user=request.user, state=state))
     _with_ages(page.object_list)
     return _render(
         request,
@@ -365,9 +390,34 @@ def rectification_inbox(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "active": "inbox",
-            "closed": closed,
+            "state": state,
+            "closed": state == inspections.STATE_CLOSED,
             "counts": inspections.inbox_counts(user=request.user),
         },
+    )
+
+
+COMMITTEE_STATES = (
+    inspections.STATE_UNFINISHED,
+    inspections.STATE_OVERDUE,
+    inspections.STATE_CLOSED,
+)
+
+
+@committee_required
+def committee_rectifications(request: HttpRequest) -> HttpResponse:
+    """An owners' committee member's compound: the items raised for its company and the
+    company's answers (each item opens read only)."""
+    state = request.GET.get("show", "")
+    if state not in COMMITTEE_STATES:
+        state = inspections.STATE_UNFINISHED
+    qs = inspections.committee_rectification_list(user=request.user, state=state)
+    page = _paginate(request, qs)
+    _with_ages(page.object_list)
+    return _render(
+        request,
+        "committee_rectifications.html",
+        {"page": page, "state": state, "active": "committee"},
     )
 
 
@@ -395,7 +445,12 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_answer": can_answer(user, rect) and rect.status in COMPANY_TURN,
             "can_verify": manage and rect.status == Rectification.Status.ANSWERED,
             "can_reopen": manage and rect.status == Rectification.Status.ANSWERED,
-            "active": "rectifications" if is_internal(user) else "inbox",
+            "active": "rectifications"
+            if is_internal(user)
+            else "inbox"
+            if is_company_user(user)
+            else "committee",
+            "inspection_readable": is_internal(user) or can_answer(user, rect),
         },
     )
 
@@ -526,6 +581,7 @@ urlpatterns = [
     path("complaints/<int:pk>/verify/", complaint_verify, name="complaint_verify"),
     path("rectifications/", rectification_list_view, name="rectification_list"),
     path("rectifications/inbox/", rectification_inbox, name="rectification_inbox"),
+    path("rectifications/compound/", committee_rectifications, name="committee_rectifications"),
     path("rectifications/<int:pk>/", rectification_detail, name="rectification_detail"),
     path(
         "rectifications/<int:pk>/photo/<str:which>/",

@@ -7,7 +7,10 @@ Who may do what (tests/scorecards/test_reports_views.py holds the full table):
 - community staff read every report of their communities, accept or return them with a comment,
   and see the month's list (with compounds whose report is missing) and the late-and-missing
   panel (``scorecards:reports_overdue``);
-- grid workers, committee members and residents get 403; anonymous visitors the login page.
+- a committee member reads the submitted and accepted reports of the committee's compound (not
+  drafts nor reports returned to the company) at ``scorecards:committee_reports``, with the
+  compound's agreements; another compound's report answers 404;
+- grid workers and residents get 403; anonymous visitors the login page.
 """
 
 from __future__ import annotations
@@ -27,11 +30,11 @@ from django.views.decorators.http import require_POST
 
 from compounds import selectors as registry
 from compounds.models import Compound, ServiceContract
-from compounds.permissions import registry_reader_required, staff_required
+from compounds.permissions import registry_reader_required, role_required, staff_required
 from tongde import uploads
 from tongde.pages import add_service_errors, post_data
 
-from . import reports
+from . import agreements, reports
 from .forms_reports import ReportFilter, ReportForm, ReviewForm, parse_month
 from .models import (
     MonthlyReport,
@@ -45,6 +48,9 @@ from .scoring import scoring_communities
 
 PAGE_SIZE = 50
 MY_MONTHS = 12
+EDITABLE = (MonthlyReport.Status.DRAFT, MonthlyReport.Status.RETURNED)
+
+committee_required = role_required(reports.is_committee_member)
 
 
 def _months_back(last: dt.date, n: int) -> list[dt.date]:
@@ -82,7 +88,16 @@ def my_reports(request: HttpRequest) -> HttpResponse:
     """A company's compounds and finished months: report status, due date and timeliness."""
     companies = _company_ids(request)
     today = timezone.localdate()
-    months = _months_back(previous_month(today), MY_MONTHS)
+    years = _report_years(companies, today)
+    year = request.GET.get("year", "")
+    if year.isdigit() and int(year) in years:
+        # A whole year, for reports older than the last twelve months.
+        year = int(year)
+        last = min(previous_month(today), dt.date(year, 12, 1))
+        months = _months_back(last, last.month)
+    else:
+        year = None
+        months = _months_back(previous_month(today), MY_MONTHS)
     first, last_end = months[-1], next_month(months[0]) - dt.timedelta(days=1)
     contracts = list(
         ServiceContract.objects.filter(company_id__in=companies, starts_on__lte=last_end)
@@ -125,12 +140,33 @@ def my_reports(request: HttpRequest) -> HttpResponse:
                     "report": report,
                     "due_on": due_on,
                     "compliance": status,
+                    "compliance_label": reports.compliance_text(
+                        status, is_submitted=bool(report and report.first_submitted_at)
+                    ),
                     "is_late": status in (reports.Compliance.LATE, reports.Compliance.MISSING),
                 }
             )
     # Newest month first, so the reports to file now are on the first page.
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "scorecards/reports/mine.html", {"rows": page, "page": page})
+    return render(
+        request,
+        "scorecards/reports/mine.html",
+        {"rows": page, "page": page, "years": years, "year": year},
+    )
+
+
+def _report_years(companies: set[int], today: dt.date) -> list[int]:
+    """The years with a finished month under one of the companies' contracts, newest first."""
+    began = (
+        ServiceContract.objects.filter(company_id__in=companies)
+        .order_by("starts_on")
+        .values_list("starts_on", flat=True)
+        .first()
+    )
+    last = previous_month(today).year
+    if began is None:
+        return []
+    return list(range(last, max(began.year, last - 30) - 1, -1))
 
 
 def _fileable_compound(request: HttpRequest, pk: int) -> Compound:
@@ -151,10 +187,18 @@ def report_create(request: HttpRequest, compound_pk: int) -> HttpResponse:
     compound = _fileable_compound(request, compound_pk)
     companies = _company_ids(request)
     today = timezone.localdate()
+    asked = parse_month(request.GET.get("month"))
+    if request.method == "GET" and asked:
+        refusal = reports.month_refusal(
+            compound=compound, company_ids=companies, month=asked, today=today
+        )
+        if refusal:
+            messages.error(request, refusal)
+            return redirect("scorecards:my_reports")
     month = (
         parse_month(request.POST.get("month"))
-        or parse_month(request.GET.get("month"))
-        or previous_month(today)
+        or asked
+        or reports.month_to_file(compound=compound, company_ids=companies, today=today)
     )
     form = ReportForm(
         post_data(request),
@@ -205,6 +249,10 @@ def _own(request: HttpRequest, pk: int) -> MonthlyReport:
 @registry_reader_required
 def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     report = _own(request, pk)
+    if report.status not in EDITABLE:
+        # No form to fill that could only be refused: back to the report, said once.
+        messages.error(request, reports.NOT_EDITABLE % {"status": report.get_status_display()})
+        return redirect("scorecards:report_detail", report.pk)
     statuses = {s.commitment_id: s for s in report.commitment_statuses.all()}
     form = ReportForm(
         post_data(request),
@@ -244,9 +292,6 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "month": report.month,
             "report": report,
             "attachments": attachments,
-            "locked": None
-            if report.status in (MonthlyReport.Status.DRAFT, MonthlyReport.Status.RETURNED)
-            else reports.NOT_EDITABLE % {"status": report.get_status_display()},
         },
         status=status,
     )
@@ -291,6 +336,11 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     compliance = reports.report_compliance_rows([report.compound_id], report.month)[
         report.compound_id
     ]
+    is_filer = reports.is_filer(request.user, report)
+    agreement = reports.agreement_of(report)
+    events = list(report.events.select_related("by"))
+    for event in events:
+        event.label = reports.event_label(event.action)
     return render(
         request,
         "scorecards/reports/detail.html",
@@ -298,13 +348,17 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "statuses": list(report.commitment_statuses.select_related("commitment")),
             "attachments": list(report.attachments.filter(is_removed=False)),
-            "events": list(report.events.select_related("by")),
-            "agreement": reports.agreement_of(report),
+            "events": events,
+            # The people behind each step are for the community and the company, not the
+            # owners' committee.
+            "show_names": is_filer or can_review,
+            "agreement": agreement,
+            "agreement_readable": agreement is not None
+            and agreements.can_read_agreement(request.user, agreement),
             "compliance": compliance,
             "can_review": can_review and report.status == MonthlyReport.Status.SUBMITTED,
-            "is_filer": reports.is_filer(request.user, report),
-            "is_editable": report.status
-            in (MonthlyReport.Status.DRAFT, MonthlyReport.Status.RETURNED),
+            "is_filer": is_filer,
+            "is_editable": report.status in EDITABLE,
             "review": review,
         },
         status=status,
@@ -325,6 +379,29 @@ def report_attachment(request: HttpRequest, pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- Owners' committee --------------------------------------------------------------------------
+
+
+@committee_required
+def committee_reports(request: HttpRequest) -> HttpResponse:
+    """A committee member's compound: the company's filed monthly reports, newest first, and the
+    compound's agreements with their service commitments."""
+    page = Paginator(reports.committee_report_list(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    agreement_rows = agreements.agreement_list(user=request.user).filter(
+        compound_id__in=registry.committee_compound_ids(request.user)
+    )
+    return render(
+        request,
+        "scorecards/reports/committee.html",
+        {
+            "page": page,
+            "agreements": list(agreement_rows.order_by("-year", "compound__name")[:10]),
+        },
+    )
 
 
 # --- Staff --------------------------------------------------------------------------------------
@@ -407,6 +484,7 @@ urlpatterns = [
     path("reports/", report_list, name="report_list"),
     path("reports/mine/", my_reports, name="my_reports"),
     path("reports/overdue/", reports_overdue, name="reports_overdue"),
+    path("reports/compound/", committee_reports, name="committee_reports"),
     path("reports/new/<int:compound_pk>/", report_create, name="report_create"),
     path("reports/<int:pk>/", report_detail, name="report_detail"),
     path("reports/<int:pk>/edit/", report_edit, name="report_edit"),

@@ -21,9 +21,9 @@ from campaigns import selectors_patrols as patrols
 from campaigns.models import Problem
 from committees.selectors import consultation_list
 from compounds.models import ServiceContract
-from compounds.selectors import company_ids, staff_community_ids
-from scorecards import assessments, bulletins, scoring, summons
-from scorecards.inspections import COMPANY_TURN, overdue_q, rectification_list
+from compounds.selectors import committee_compound_ids, company_ids, staff_community_ids
+from scorecards import assessments, bulletins, inspections, scoring, summons
+from scorecards.inspections import overdue_q, rectification_list
 from scorecards.models import (
     Rectification,
     Scorecard,
@@ -31,7 +31,7 @@ from scorecards.models import (
     next_month,
     previous_month,
 )
-from scorecards.reports import Compliance, report_compliance_rows
+from scorecards.reports import Compliance, committee_report_list, report_compliance_rows
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,8 @@ def _lists_to_publish(panels: list[dict], today: dt.date, home: str) -> Task:
 def company_tasks(user: Any, today: dt.date) -> list[Task]:
     """A company: items to answer, draft scorecards it may still reply to, reports to file."""
     companies = company_ids(user)
-    own_items = rectification_list(user=user).filter(company_id__in=companies)
+    # The inbox's own counts, so that a row and the tab it opens always say the same number.
+    counts = inspections.inbox_counts(user=user, on=today)
     month = previous_month(today)
     served = set(
         ServiceContract.objects.filter(company_id__in=companies, starts_on__lt=next_month(month))
@@ -165,13 +166,13 @@ def company_tasks(user: Any, today: dt.date) -> list[Task]:
     return [
         Task(
             _("Rectification items to answer"),
-            own_items.filter(status__in=COMPANY_TURN).count(),
-            reverse("scorecards:rectification_inbox"),
+            counts[inspections.STATE_TURN],
+            _url("scorecards:rectification_inbox", show=inspections.STATE_TURN),
         ),
         Task(
             _("Rectification items past their deadline"),
-            own_items.filter(overdue_q(today)).count(),
-            reverse("scorecards:rectification_inbox"),
+            counts[inspections.STATE_OVERDUE],
+            _url("scorecards:rectification_inbox", show=inspections.STATE_OVERDUE),
             urgent=True,
         ),
         Task(
@@ -202,6 +203,30 @@ def company_tasks(user: Any, today: dt.date) -> list[Task]:
     ]
 
 
+def committee_tasks(user: Any, today: dt.date) -> list[Task]:
+    """An owners' committee member, who watches how the company serves the compound: the
+    company's items still open and past their deadline, and last month's filed report."""
+    items = rectification_list(user=user).filter(compound_id__in=committee_compound_ids(user))
+    return [
+        Task(
+            _("Rectification items of our compound past their deadline"),
+            items.filter(inspections.state_q(inspections.STATE_OVERDUE, today)).count(),
+            _url("scorecards:committee_rectifications", show=inspections.STATE_OVERDUE),
+            urgent=True,
+        ),
+        Task(
+            _("Rectification items of our compound not yet closed"),
+            items.filter(inspections.state_q(inspections.STATE_UNFINISHED, today)).count(),
+            reverse("scorecards:committee_rectifications"),
+        ),
+        Task(
+            _("The company's monthly reports of last month, to read"),
+            committee_report_list(user=user).filter(month=previous_month(today)).count(),
+            reverse("scorecards:committee_reports"),
+        ),
+    ]
+
+
 def tasks_for(user: Any, today: dt.date) -> list[Task]:
     """Every task the user's roles bring, those with something waiting first."""
     tasks: list[Task] = []
@@ -211,4 +236,6 @@ def tasks_for(user: Any, today: dt.date) -> list[Task]:
         tasks += staff_tasks(user, today)
     if company_ids(user):
         tasks += company_tasks(user, today)
+    if committee_compound_ids(user):
+        tasks += committee_tasks(user, today)
     return sorted(tasks, key=lambda task: task.count == 0)

@@ -91,16 +91,19 @@ def _login(client, request, who: str):
 MATRIX = [
     ("inspection_list", None, [], [302, 403, 403, 403, 403, 200, 200, 200]),
     ("inspection_create", None, [], [302, 403, 403, 403, 403, 200, 200, 200]),
-    ("inspection_detail", "inspection", [], [302, 403, 403, 403, 403, 200, 200, 404]),
+    # The company serving 甲 reads its inspections (not the notes); another company 404.
+    ("inspection_detail", "inspection", [], [302, 403, 200, 404, 403, 200, 200, 404]),
     ("inspection_withdraw", "inspection", [], [302, 403, 403, 403, 403, 403, 200, 404]),
-    ("inspection_photo", "photo", ["thumb"], [302, 403, 403, 403, 403, 200, 200, 404]),
+    ("inspection_photo", "photo", ["thumb"], [302, 403, 200, 404, 403, 200, 200, 404]),
     ("complaint_list", None, [], [302, 403, 403, 403, 403, 200, 200, 200]),
     ("complaint_create", None, [], [302, 403, 403, 403, 403, 200, 200, 200]),
     ("complaint_verify", "complaint", [], [302, 403, 403, 403, 403, 200, 200, 404]),
     ("rectification_list", None, [], [302, 403, 403, 403, 403, 200, 200, 200]),
     ("rectification_inbox", None, [], [302, 403, 200, 200, 403, 403, 403, 403]),
-    ("rectification_detail", "rect", [], [302, 403, 200, 404, 403, 200, 200, 404]),
-    ("rectification_photo", "rect", ["finding"], [302, 403, 200, 404, 403, 200, 200, 404]),
+    ("committee_rectifications", None, [], [302, 403, 403, 403, 200, 403, 403, 403]),
+    # 甲's committee member reads its compound's items (answering and verifying stay 403).
+    ("rectification_detail", "rect", [], [302, 403, 200, 404, 200, 200, 200, 404]),
+    ("rectification_photo", "rect", ["finding"], [302, 403, 200, 404, 200, 200, 200, 404]),
     ("rectification_answer", "rect", [], [302, 403, 200, 404, 403, 403, 403, 404]),
     ("rectification_verify", "rect", [], [302, 403, 403, 404, 403, 403, 200, 404]),
     ("rectification_reopen", "rect", [], [302, 403, 403, 404, 403, 403, 200, 404]),

@@ -231,7 +231,13 @@ def test_closed_items_leave_the_inbox_for_their_own_tab_latest_first(
     assert [r.pk for r in inspections.inbox(user=company_user_a, on=TODAY)] == [still_open.pk]
     closed = inspections.inbox(user=company_user_a, on=TODAY, closed=True)
     assert [r.pk for r in closed] == [second.pk, first.pk]
-    assert inspections.inbox_counts(user=company_user_a) == {"open": 1, "closed": 2}
+    assert inspections.inbox_counts(user=company_user_a, on=TODAY) == {
+        "open": 1,
+        "turn": 1,
+        "overdue": 0,
+        "answered": 0,
+        "closed": 2,
+    }
 
 
 def test_the_inbox_page_shows_open_items_and_the_closed_tab(

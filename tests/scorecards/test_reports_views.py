@@ -107,14 +107,17 @@ def snapshot(report: MonthlyReport) -> tuple:
 # --- Permissions -------------------------------------------------------------------------------
 
 GET_TABLE = {
-    # view: codes for the roles in ROLES order
+    # view: codes for the roles in ROLES order. The committee member of 甲 reads its submitted
+    # report (never edits it); the filer's edit page of a submitted report sends it back to
+    # the report (302) instead of showing a form that can only be refused.
     "my_reports": [302, 403, 200, 200, 403, 403, 403, 403, 403],
     "report_list": [302, 403, 403, 403, 403, 403, 200, 200, 200],
     "reports_overdue": [302, 403, 403, 403, 403, 403, 200, 200, 200],
-    "report_detail": [302, 403, 200, 404, 404, 404, 200, 404, 200],
-    "report_edit": [302, 403, 200, 404, 404, 404, 403, 404, 403],
+    "report_detail": [302, 403, 200, 404, 200, 404, 200, 404, 200],
+    "report_edit": [302, 403, 302, 404, 403, 404, 403, 404, 403],
     "report_create": [302, 403, 200, 404, 403, 403, 403, 403, 403],
-    "report_attachment": [302, 403, 200, 404, 404, 404, 200, 404, 200],
+    "report_attachment": [302, 403, 200, 404, 200, 404, 200, 404, 200],
+    "committee_reports": [302, 403, 403, 403, 200, 403, 403, 403, 403],
 }
 
 
@@ -133,9 +136,9 @@ def test_get_permissions(client, request, report_a, compound_a, view, role):
 
 
 POST_TABLE = {
-    "report_submit": [302, 403, 302, 404, 404, 404, 403, 404, 403],
-    "report_review": [302, 403, 403, 404, 404, 404, 302, 404, 302],
-    "report_edit": [302, 403, 400, 404, 404, 404, 403, 404, 403],
+    "report_submit": [302, 403, 302, 404, 403, 404, 403, 404, 403],
+    "report_review": [302, 403, 403, 404, 403, 404, 302, 404, 302],
+    "report_edit": [302, 403, 302, 404, 403, 404, 403, 404, 403],
 }
 
 
@@ -156,7 +159,7 @@ def test_post_permissions_and_nothing_changes_when_refused(client, request, repo
     if expected in (403, 404) or (view == "report_submit"):
         # Submitting an already submitted report is refused by the service: nothing changes.
         assert snapshot(report_a) == before
-    if view == "report_edit" and expected == 400:
+    if view == "report_edit":
         assert snapshot(report_a) == before  # a submitted report is not editable
 
 
@@ -385,3 +388,234 @@ def test_pages_render_in_chinese(client, staff, company_user_a, report_a, compou
         response = client.get(url)
         assert response.status_code == 200, url
         assert 'lang="zh-hans"' in response.content.decode()
+
+
+# --- The owners' committee reads its compound's filed reports ---------------------------------
+
+
+@pytest.fixture
+def committee_member_b(compound_b):
+    return factories.membership_user("committee", compound=compound_b)
+
+
+def _report(compound, company, month, status) -> MonthlyReport:
+    return MonthlyReport.objects.create(
+        compound=compound, company=company, month=month, status=status
+    )
+
+
+# status of 甲's report -> what 甲's committee member gets on its page
+COMMITTEE_READS = [
+    ("draft", 404),
+    ("submitted", 200),
+    ("accepted", 200),
+    ("returned", 404),
+]
+
+
+@pytest.mark.parametrize(("status", "code"), COMMITTEE_READS)
+def test_committee_reads_only_filed_reports_of_its_compound(
+    client, committee_member_a, compound_a, company_a, status, code
+):
+    report = _report(compound_a, company_a, OCT, status)
+    client.force_login(committee_member_a)
+    assert client.get(en_url("report_detail", report.pk)).status_code == code
+    listed = client.get(en_url("committee_reports")).content.decode()
+    assert (en_url("report_detail", report.pk) in listed) == (code == 200)
+
+
+def test_committee_of_another_compound_gets_404(client, committee_member_b, report_a):
+    client.force_login(committee_member_b)
+    assert client.get(en_url("report_detail", report_a.pk)).status_code == 404
+    attachment = report_a.attachments.get()
+    assert client.get(en_url("report_attachment", attachment.pk)).status_code == 404
+    assert (
+        en_url("report_detail", report_a.pk)
+        not in client.get(en_url("committee_reports")).content.decode()
+    )
+
+
+def test_committee_page_reads_without_changing(client, committee_member_a, report_a, agreement):
+    client.force_login(committee_member_a)
+    page = client.get(en_url("report_detail", report_a.pk)).content.decode()
+    assert en_url("report_edit", report_a.pk) not in page
+    assert en_url("report_submit", report_a.pk) not in page
+    # the agreement and its commitments are a link away, and the people behind each step
+    # are not named to the committee
+    assert en_url("agreement_detail", agreement.pk) in page
+    assert report_a.created_by.username not in page
+    listed = client.get(en_url("committee_reports")).content.decode()
+    assert en_url("agreement_detail", agreement.pk) in listed
+
+
+def test_company_report_page_links_its_agreement(client, company_user_a, report_a, agreement):
+    client.force_login(company_user_a)
+    page = client.get(en_url("report_detail", report_a.pk)).content.decode()
+    assert en_url("agreement_detail", agreement.pk) in page
+
+
+def test_committee_reports_query_count_equal_at_two_sizes(
+    client, committee_member_a, compound_a, company_a
+):
+    client.force_login(committee_member_a)
+    counts = []
+    month = dt.date(2024, 1, 1)
+    for n in (3, 30):
+        while MonthlyReport.objects.filter(compound=compound_a).count() < n:
+            _report(compound_a, company_a, month, "accepted")
+            month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(en_url("committee_reports"))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+# --- History, timeliness and the locked edit page ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "label"),
+    [
+        ("create", "created"),
+        ("update", "edited"),
+        ("submit", "submitted"),
+        ("submitted", "submitted"),  # as the demo stored it
+        ("resubmit", "resubmitted"),
+        ("accept", "accepted"),
+        ("return", "returned for changes"),
+        ("something-else", "something-else"),  # unknown: shown as stored
+    ],
+)
+def test_event_labels(action, label):
+    with translation.override("en"):
+        assert str(reports.event_label(action)) == label
+
+
+def test_history_shows_labels_not_stored_actions(client, company_user_a, report_a):
+    client.force_login(company_user_a)
+    page = client.get(en_url("report_detail", report_a.pk)).content.decode()
+    assert "· created" in page
+    assert "· submitted" in page
+    assert "· create ·" not in page
+    assert "· submit ·" not in page
+
+
+@pytest.mark.parametrize(
+    ("status", "submitted", "label"),
+    [
+        ("on_time", True, "on time"),
+        ("late", True, "late"),
+        ("late", False, "late"),
+        ("missing", False, "missing"),
+        ("missing", True, "submitted after the grace period (counts as not filed)"),
+        ("not_due", False, "not due yet"),
+    ],
+)
+def test_compliance_text(status, submitted, label):
+    with translation.override("en"):
+        assert str(reports.compliance_text(status, is_submitted=submitted)) == label
+
+
+def test_report_in_after_the_grace_period_is_not_called_missing(client, company_user_a, report_a):
+    # given the report first came in on 20 November, after the due day (5th) and grace (3 days)
+    late = dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC)
+    MonthlyReport.objects.filter(pk=report_a.pk).update(first_submitted_at=late)
+    client.force_login(company_user_a)
+    page = client.get(en_url("report_detail", report_a.pk)).content.decode()
+    assert "submitted after the grace period (counts as not filed)" in page
+    assert ">missing<" not in page
+    page = client.get(en_url("my_reports")).content.decode()
+    october = page[page.index('data-month="2026-10"') :].split("</tr>")[0]
+    assert "submitted after the grace period (counts as not filed)" in october
+    assert ">missing<" not in october
+
+
+@pytest.mark.parametrize("status", ["submitted", "accepted"])
+def test_locked_report_edit_page_goes_back_with_one_message(
+    client, company_user_a, report_a, status
+):
+    MonthlyReport.objects.filter(pk=report_a.pk).update(status=status)
+    client.force_login(company_user_a)
+    before = snapshot(report_a)
+    for response in (
+        client.get(en_url("report_edit", report_a.pk), follow=True),
+        client.post(en_url("report_edit", report_a.pk), {"narrative": "x"}, follow=True),
+    ):
+        assert response.redirect_chain[-1][0] == en_url("report_detail", report_a.pk)
+        page = response.content.decode()
+        assert page.count("report cannot be changed") == 1
+        assert 'name="narrative"' not in page
+    assert snapshot(report_a) == before
+
+
+# --- Which month a report may be for ----------------------------------------------------------
+
+
+@pytest.fixture
+def late_contract(compound_a):
+    """甲's company began serving it in June 2025."""
+    compound_a.contracts.update(starts_on=dt.date(2025, 6, 15))
+
+
+@pytest.mark.parametrize(
+    ("month", "message"),
+    [
+        ("2024-12", "began on 2025-06-15"),
+        ("2025-05", "began on 2025-06-15"),
+        ("2026-11", "is not over yet"),
+        ("2026-12", "is not over yet"),
+    ],
+)
+def test_month_outside_the_contract_or_unfinished_is_refused(
+    client, company_user_a, compound_a, late_contract, month, message
+):
+    client.force_login(company_user_a)
+    response = client.get(en_url("report_create", compound_a.pk) + f"?month={month}", follow=True)
+    assert response.redirect_chain[-1][0] == en_url("my_reports")
+    assert message in response.content.decode()
+    response = client.post(en_url("report_create", compound_a.pk), form_data(month=month))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert MonthlyReport.objects.count() == 0
+
+
+@pytest.mark.parametrize("month", ["2025-06", "2026-10"])
+def test_month_within_the_contract_opens_the_form(
+    client, company_user_a, compound_a, late_contract, month
+):
+    client.force_login(company_user_a)
+    response = client.get(en_url("report_create", compound_a.pk) + f"?month={month}")
+    assert response.status_code == 200
+    assert f'value="{month}"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("filed", "offered"),
+    [
+        ([], "2025-11"),  # the earliest of the last twelve months (Nov 2025 … Oct 2026)
+        (["2025-11", "2025-12", "2026-01"], "2026-02"),
+        ([f"2025-{m:02}" for m in (11, 12)] + [f"2026-{m:02}" for m in range(1, 11)], "2026-10"),
+    ],
+)
+def test_form_offers_the_earliest_unfiled_month(
+    client, company_user_a, compound_a, company_a, filed, offered
+):
+    for label in filed:
+        year, month = map(int, label.split("-"))
+        _report(compound_a, company_a, dt.date(year, month, 1), "accepted")
+    client.force_login(company_user_a)
+    page = client.get(en_url("report_create", compound_a.pk)).content.decode()
+    assert f'value="{offered}"' in page
+
+
+def test_my_reports_reaches_older_years(client, company_user_a, compound_a, company_a):
+    old = _report(compound_a, company_a, dt.date(2024, 12, 1), "accepted")
+    client.force_login(company_user_a)
+    recent = client.get(en_url("my_reports")).content.decode()
+    assert en_url("report_detail", old.pk) not in recent
+    assert "?year=2024" in recent  # no thousands separator in the year links
+    older = client.get(en_url("my_reports") + "?year=2024").content.decode()
+    assert en_url("report_detail", old.pk) in older
+    assert 'data-month="2024-01"' in older
+    assert 'data-month="2025-01"' not in older

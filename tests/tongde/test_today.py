@@ -141,7 +141,7 @@ def test_a_resident_goes_home_and_the_public_signs_in(client, resident):
     assert response["Location"] == "/"
 
 
-@pytest.mark.parametrize("role", ["staff", "company_user_a"])
+@pytest.mark.parametrize("role", ["staff", "company_user_a", "committee_member_a"])
 def test_the_page_does_not_grow_in_queries(client, request, role, compound_a, company_a):
     client.force_login(request.getfixturevalue(role))
     _item(compound_a, company_a, late=True)
@@ -217,3 +217,62 @@ def test_late_reports_count_what_the_overdue_reports_page_lists(client, staff, c
     count, url = _tasks(client)["Monthly reports late or missing (last three months)"]
     assert count == len(late_and_missing(compound_a.community, timezone.localdate())) > 0
     assert client.get(url).status_code == 200
+
+
+def _rows_of(client, url: str) -> set[str]:
+    """The rectification items a list page links to."""
+    page = client.get(url).content.decode()
+    return set(re.findall(r'href="(?:/en)?/scorecards/rectifications/(\d+)/"', page))
+
+
+@pytest.mark.parametrize(
+    "label", ["Rectification items to answer", "Rectification items past their deadline"]
+)
+def test_a_companys_row_opens_its_filtered_inbox_with_the_same_count(
+    client, company_user_a, staff, waiting, label
+):
+    client.force_login(company_user_a)
+    count, url = _tasks(client)[label]
+    assert "show=" in url
+    assert len(_rows_of(client, url)) == count
+    page = client.get(url).content.decode()
+    active = re.search(
+        r'nav-link text-nowrap active" aria-current="page" href="[^"]*">[^<]*'
+        r'<span class="badge[^"]*">(\d+)</span>',
+        page,
+    )
+    assert int(active.group(1)) == count
+
+
+def test_answering_moves_the_item_out_of_both_counts(client, company_user_a, compound_a, company_a):
+    item = _item(compound_a, company_a)
+    client.force_login(company_user_a)
+    label = "Rectification items to answer"
+    assert _tasks(client)[label][0] == 1
+    Rectification.objects.filter(pk=item.pk).update(status=Rectification.Status.ANSWERED)
+    count, url = _tasks(client)[label]
+    assert count == 0
+    assert _rows_of(client, url) == set()
+
+
+def test_a_committee_member_sees_their_compounds_items(
+    client, committee_member_a, waiting, compound_a, company_a
+):
+    from scorecards.models import MonthlyReport, previous_month
+
+    MonthlyReport.objects.create(
+        compound=compound_a,
+        company=company_a,
+        month=previous_month(timezone.localdate()),
+        status=MonthlyReport.Status.SUBMITTED,
+    )
+    client.force_login(committee_member_a)
+    tasks = _tasks(client)
+    overdue = tasks["Rectification items of our compound past their deadline"]
+    unfinished = tasks["Rectification items of our compound not yet closed"]
+    reports = tasks["The company's monthly reports of last month, to read"]
+    # 甲's three items (one answered, one late, one open); 乙's late item is not theirs
+    assert (overdue[0], unfinished[0], reports[0]) == (1, 3, 1)
+    assert len(_rows_of(client, overdue[1])) == 1
+    assert len(_rows_of(client, unfinished[1])) == 3
+    assert "Rectification items to answer" not in tasks
