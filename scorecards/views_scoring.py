@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from compounds.models import Community
 from compounds.permissions import role_required
 from compounds.selectors import company_ids
-from tongde import exports
+from tongde import attention, exports
 from tongde.pages import add_service_errors, form_page, post_data
 
 from . import scoring
@@ -119,11 +119,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "scorecards/scoring/home.html",
             {"panels": panels, "month": previous_month(today)},
         )
-    cards = (
-        scoring.scorecard_list(user=request.user)
-        .annotate(reply_count=Count("replies"))
-        .order_by("-month", "compound__name")
-    )
+    cards = scoring.scorecard_list(user=request.user)
+    if request.GET.get("reply") == "open":
+        # The to-do page's "drafts you may still reply to" opens this filter.
+        cards = cards.filter(attention.drafts_open_to_reply_q(timezone.localdate()))
+    cards = cards.annotate(reply_count=Count("replies")).order_by("-month", "compound__name")
     entries = scoring.company_appealable_entries(user=request.user)
     page = Paginator(cards, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

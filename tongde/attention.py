@@ -145,6 +145,12 @@ def _lists_to_publish(panels: list[dict], today: dt.date, home: str) -> Task:
     return Task(_("Last month's red/black lists to publish"), len(waiting), home, urgent=late)
 
 
+def drafts_open_to_reply_q(today: dt.date) -> Q:
+    """A company's draft scorecards it may still reply to: the to-do row counts these and the
+    scorecard list shows them under ``?reply=open``."""
+    return Q(status=Scorecard.Status.DRAFT, reply_due_on__gte=today, replies__isnull=True)
+
+
 def company_tasks(user: Any, today: dt.date) -> list[Task]:
     """A company: items to answer, draft scorecards it may still reply to, reports to file."""
     companies = company_ids(user)
@@ -185,14 +191,9 @@ def company_tasks(user: Any, today: dt.date) -> list[Task]:
         Task(
             _("Draft scorecards you may still reply to"),
             scoring.scorecard_list(user=user)
-            .filter(
-                company_id__in=companies,
-                status=Scorecard.Status.DRAFT,
-                reply_due_on__gte=today,
-                replies__isnull=True,
-            )
+            .filter(drafts_open_to_reply_q(today), company_id__in=companies)
             .count(),
-            reverse("scorecards:scoring_home"),
+            _url("scorecards:scoring_home", reply="open"),
         ),
         Task(
             _("Monthly reports of last month not yet submitted"),

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from committees.models import Consultation
@@ -276,3 +277,40 @@ def test_a_committee_member_sees_their_compounds_items(
     assert len(_rows_of(client, overdue[1])) == 1
     assert len(_rows_of(client, unfinished[1])) == 3
     assert "Rectification items to answer" not in tasks
+
+
+def test_drafts_open_to_reply_row_opens_only_those_drafts(
+    client, company_user_a, compound_a, company_a
+):
+    from decimal import Decimal
+
+    from scorecards.models import Scorecard
+    from scorecards.setup import rubric_for
+
+    today = timezone.localdate()
+    rubric = rubric_for(compound_a.community, today.year)
+
+    def card(month: int, due: dt.date) -> Scorecard:
+        return Scorecard.objects.create(
+            compound=compound_a,
+            company=company_a,
+            month=dt.date(today.year - 1, month, 1),
+            rubric=rubric,
+            total=Decimal(80),
+            band="none",
+            reply_due_on=due,
+        )
+
+    open_card = card(1, today)
+    closed_card = card(2, today - dt.timedelta(days=1))
+    client.force_login(company_user_a)
+    count, url = _tasks(client)["Draft scorecards you may still reply to"]
+    assert count == 1
+    assert "reply=open" in url
+    page = client.get(url).content.decode()
+    with translation.override("en"):
+        open_link = reverse("scorecards:scoring_card", args=[open_card.pk])
+        closed_link = reverse("scorecards:scoring_card", args=[closed_card.pk])
+    assert f'href="{open_link}"' in page
+    # a draft whose reply window has closed is not in the row's list
+    assert f'href="{closed_link}"' not in page
