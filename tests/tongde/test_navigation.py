@@ -216,3 +216,12 @@ def test_the_refusal_page_speaks_to_every_role(role, client, request, settings):
     assert response.status_code == 403
     assert "Each account sees only the part of Tongde its role needs." in page
     assert "property company its own compounds" not in page
+
+
+def test_a_committee_member_reaches_their_compounds_company_from_the_menu(
+    client, committee_member_a
+):
+    client.force_login(committee_member_a)
+    page = client.get("/").content.decode()
+    assert 'href="/scorecards/reports/compound/"' in page
+    assert client.get("/scorecards/reports/compound/").status_code == 200
