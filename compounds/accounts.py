@@ -175,9 +175,12 @@ def account_set_active(*, by: Any, account: Any, active: bool) -> Any:
     return account
 
 
-def password_link(request: HttpRequest, account: Any) -> str:
+def password_link(request: HttpRequest, account: Any, *, by: Any) -> str:
     """The one-time address at which ``account`` sets its password (Django's reset token: it
-    expires after ``PASSWORD_RESET_TIMEOUT`` and once the password changes)."""
+    expires after ``PASSWORD_RESET_TIMEOUT`` and once the password changes). Only for someone
+    who manages all of the account: the link signs in as its owner everywhere it works."""
+    if not manages_all_of(by, account):
+        raise ValidationError(NOT_YOURS)
     path = reverse(
         "password_reset_confirm",
         kwargs={

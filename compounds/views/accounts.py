@@ -30,14 +30,15 @@ def _account(request: HttpRequest, pk: int):
 
 def _link_page(request: HttpRequest, account, *, created: bool) -> HttpResponse:
     """The one-time link, shown on the POST's answer only (never in an address or a log)."""
+    try:
+        link = accounts.password_link(request, account, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("compounds:account_detail", pk=account.pk)
     return render(
         request,
         "compounds/accounts/link.html",
-        {
-            "account": account,
-            "link": accounts.password_link(request, account),
-            "created": created,
-        },
+        {"account": account, "link": link, "created": created},
     )
 
 

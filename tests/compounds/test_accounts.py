@@ -194,6 +194,21 @@ def test_deactivate_stops_the_login_and_reactivate_restores_it(
     assert logs_in(client, company_user_a.username, "pw-123456789")
 
 
+def test_no_password_link_for_an_account_that_also_works_elsewhere(
+    client, staff, community, other_community
+):
+    """The link signs in as its owner everywhere: staff of one community must not be able to
+    take over another community's staff member through it."""
+    both = factories.membership_user("staff", community=other_community)
+    Membership.objects.create(user=both, role="grid_worker", community=community)
+    client.force_login(staff)
+    response = client.post(reverse("compounds:account_link", args=[both.pk]), follow=True)
+    html = response.content.decode()
+    assert str(accounts.NOT_YOURS) in html
+    assert "/accounts/password/reset/" not in html.replace('href="/accounts/password/reset/"', "")
+    assert 'id="password-link"' not in html
+
+
 def test_an_account_working_elsewhere_or_ones_own_is_not_deactivated(
     client, staff, community, other_community
 ):
