@@ -462,14 +462,24 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
     if exports.wants_xlsx(request) and not is_internal:
         raise PermissionDenied
     if exports.wants_xlsx(request) and filterset.is_valid():
-        # Every row the filters select, for the staff's own reports.
+        # Every row the filters select that names residents to this user (never the rows of a
+        # compound they read only as its committee member), for the staff's own reports.
+        named = filterset.qs.filter(pk__in=selectors.consultation_list(user=user).values("pk"))
         return exports.xlsx_response(
             f"{_('Resident opinions')} {timezone.localdate():%Y-%m-%d}",
-            [_consultations_sheet(filterset.qs)],
+            [_consultations_sheet(named)],
+        )
+    page = _paginate(request, filterset.qs)
+    # Names, accounts and photos per row: a grid worker of one community who also sits on a
+    # committee elsewhere reads that compound's opinions as a committee member, without them.
+    internal_ids = None if user.is_superuser else staff_community_ids(user)
+    for consultation in page.object_list:
+        consultation.names_shown = (
+            internal_ids is None or consultation.compound.community_id in internal_ids
         )
     context = {
         "filter": filterset,
-        "page": _paginate(request, filterset.qs),
+        "page": page,
         "counts": selectors.consultation_counts(filterset.qs),
         "partial": "committees/_consultation_rows.html",
         "can_create": _can_edit_anywhere(user),

@@ -2,10 +2,13 @@
 logins, and take them back.
 
 Staff manage what lies in their communities: a staff or grid-worker membership of the community,
-a company membership of a company serving one of its compounds today, a committee membership of
-one of its compounds. An account is theirs to manage when all its memberships lie there (an
-account that also works elsewhere can get or lose a membership here, but is deactivated only by
-someone who manages all of it); superusers manage everything but are managed by no one here.
+a company membership of a company serving its compounds today and no other community's (a
+company login works wherever the company serves), a committee membership of one of its
+compounds. An account is theirs to manage when all its memberships lie there (an account that
+also works elsewhere can get or lose a membership here, but gets a password link or is
+deactivated only by someone who manages all of it); superusers manage everything but are
+managed by no one here, nor are Django admin accounts. Nobody grants themselves a role, and a
+company's user is never also staff or a grid worker.
 
 Nobody types or reads another person's password: a new account has none, and staff hand over a
 one-time link (valid ``PASSWORD_RESET_TIMEOUT``, spent once the password is set) with which its
@@ -44,6 +47,11 @@ OUT_OF_SCOPE = _("You manage accounts of your own communities only.")
 ALREADY_MEMBER = _("This account already has this role here.")
 NOT_YOURS = _("This account also works outside your communities: ask an administrator.")
 NOT_YOURSELF = _("You cannot deactivate your own account.")
+NOT_YOURSELF_GRANT = _("You cannot grant roles to your own account: ask a colleague.")
+CONFLICTING_ROLES = _(
+    "A property company's user cannot also be community staff or a grid worker: the community "
+    "checks the company's work."
+)
 
 
 def managed_community_ids(user: Any) -> set[int] | None:
@@ -58,11 +66,23 @@ def in_communities_q(community_ids: set[int] | None, prefix: str = "") -> Q:
     ``None``."""
     if community_ids is None:
         return Q()
-    serving = ServiceContract.objects.current().filter(compound__community_id__in=community_ids)
     return (
         Q(**{f"{prefix}community_id__in": community_ids})
         | Q(**{f"{prefix}compound__community_id__in": community_ids})
-        | Q(**{f"{prefix}company_id__in": serving.values("company_id")})
+        | Q(**{f"{prefix}company_id__in": own_companies(community_ids)})
+    )
+
+
+def own_companies(community_ids: set[int]) -> QuerySet:
+    """Ids of the companies that serve compounds of ``community_ids`` today and none elsewhere: a
+    company login works for every compound the company serves, so a company that also serves
+    another community's compounds is an administrator's to manage."""
+    current = ServiceContract.objects.current()
+    elsewhere = current.exclude(compound__community_id__in=community_ids)
+    return (
+        current.filter(compound__community_id__in=community_ids)
+        .exclude(company_id__in=elsewhere.values("company_id"))
+        .values("company_id")
     )
 
 
@@ -76,7 +96,10 @@ def account_list(*, user: Any) -> QuerySet:
     )
     elsewhere = Membership.objects.filter(user=OuterRef("pk")).exclude(in_communities_q(ids))
     return (
-        User.objects.filter(Exists(mine.filter(user=OuterRef("pk"))), is_superuser=False)
+        # Superusers and Django admin accounts are an administrator's.
+        User.objects.filter(
+            Exists(mine.filter(user=OuterRef("pk"))), is_superuser=False, is_staff=False
+        )
         .annotate(works_elsewhere=Exists(elsewhere))
         .prefetch_related(
             Prefetch("memberships", queryset=mine.order_by("role", "pk"), to_attr="scoped")
@@ -94,11 +117,7 @@ def scope_choices(user: Any) -> dict[str, QuerySet]:
     if ids is not None:
         communities = communities.filter(pk__in=ids)
         compounds = compounds.filter(community_id__in=ids)
-        companies = companies.filter(
-            pk__in=ServiceContract.objects.current()
-            .filter(compound__community_id__in=ids)
-            .values("company_id")
-        )
+        companies = companies.filter(pk__in=own_companies(ids))
     return {"community": communities, "company": companies, "compound": compounds}
 
 
@@ -140,11 +159,22 @@ def account_create(
     return account
 
 
+COMMUNITY_ROLES = (Membership.Role.STAFF, Membership.Role.GRID_WORKER)
+
+
 @transaction.atomic
 def membership_grant(*, by: Any, account: Any, role: str, **scope: Any) -> Membership:
+    if account.pk == by.pk:
+        raise ValidationError(NOT_YOURSELF_GRANT)
     chosen = _check_grant(by, role, scope)
     if Membership.objects.filter(user=account, role=role, **chosen).exists():
         raise ValidationError(ALREADY_MEMBER)
+    # Who scores and verifies must not also answer as the company, nor the reverse.
+    held = set(account.memberships.values_list("role", flat=True))
+    if (role == Membership.Role.COMPANY and held & set(COMMUNITY_ROLES)) or (
+        role in COMMUNITY_ROLES and Membership.Role.COMPANY in held
+    ):
+        raise ValidationError(CONFLICTING_ROLES)
     return Membership.objects.create(user=account, role=role, **chosen)
 
 

@@ -113,6 +113,14 @@ class CorrectionForm(forms.Form):
         queryset=Appeal.objects.none(),
         required=False,
     )
+    band_override = forms.BooleanField(
+        label=_("Publish bands the rules do not give for the recorded figures"),
+        help_text=_(
+            "Only when a recorded fact was wrong (an inspection not entered, a rectification "
+            "wrongly marked overdue): the note must say which."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, publication: Publication, **kwargs):
         super().__init__(*args, **kwargs)

@@ -698,23 +698,6 @@ def committee_report_list(*, user: Any):
     )
 
 
-def is_committee_member(user: Any) -> bool:
-    return bool(user.is_authenticated and registry.committee_compound_ids(user))
-
-
-def is_report_reader(user: Any) -> bool:
-    """Who may open a report page at all (each sees only their own through ``report_list``)."""
-    return bool(
-        user.is_authenticated
-        and (
-            user.is_superuser
-            or registry.staff_community_ids(user, include_grid_workers=False)
-            or registry.company_ids(user)
-            or registry.committee_compound_ids(user)
-        )
-    )
-
-
 def can_review(user: Any, report: MonthlyReport) -> bool:
     return registry.can_edit_community(user, report.compound.community_id)
 

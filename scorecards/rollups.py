@@ -211,17 +211,22 @@ def _overdue(start: dt.date, end: dt.date) -> QuerySet[Rectification]:
     )
 
 
-def _served(start: dt.date, end: dt.date) -> dict[dt.date, dict[int, int]]:
+def _served(
+    start: dt.date, end: dt.date, compound_ids: list[int] | None = None
+) -> dict[dt.date, dict[int, int]]:
     """For each month from ``start`` to ``end`` (exclusive): the compounds served on some day of
     it, each with the company of its newest contract that month (as the staff dashboard's
     ``reports.late_and_missing``). One query."""
-    contracts = (
-        ServiceContract.objects.filter(starts_on__lt=end)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
-        .order_by("compound_id", "-starts_on")
-        .values_list("compound_id", "company_id", "starts_on", "ends_on")
+    contracts = ServiceContract.objects.filter(starts_on__lt=end).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=start)
     )
-    contracts = list(contracts)
+    if compound_ids is not None:
+        contracts = contracts.filter(compound_id__in=compound_ids)
+    contracts = list(
+        contracts.order_by("compound_id", "-starts_on").values_list(
+            "compound_id", "company_id", "starts_on", "ends_on"
+        )
+    )
     out: dict[dt.date, dict[int, int]] = {}
     month = month_start(start)
     while month < end:
@@ -259,12 +264,17 @@ def report_timeliness(
     it; a missing one for the company that served the compound (its newest contract of the
     month). One query per month, plus two."""
     today = today or timezone.localdate()
-    served = _served(start, end)
+    # The compounds asked about only (a bulletin's community), not the whole city.
+    compound_ids = subjects if by == "compound" and subjects is not None else None
+    served = _served(start, end, compound_ids)
+    reports_in = MonthlyReport.objects.filter(month__gte=start, month__lt=end)
+    if compound_ids is not None:
+        reports_in = reports_in.filter(compound_id__in=compound_ids)
     filers = {
         (compound_id, month): company_id
-        for compound_id, month, company_id in MonthlyReport.objects.filter(
-            month__gte=start, month__lt=end
-        ).values_list("compound_id", "month", "company_id")
+        for compound_id, month, company_id in reports_in.values_list(
+            "compound_id", "month", "company_id"
+        )
     }
     counts: dict[tuple[int, str], int] = defaultdict(int)
     wanted = None if subjects is None else set(subjects)

@@ -445,7 +445,18 @@ def draft_month(
     ).values_list("pk", "compound_id", "status"):
         targets[compound_id].card_id, targets[compound_id].status = card_id, status
     published = [t for t in targets.values() if t.status == Scorecard.Status.PUBLISHED]
-    work = {cid: t for cid, t in targets.items() if t.status != Scorecard.Status.PUBLISHED}
+    # A community whose list of the month is out is corrected, not drafted again: a card drafted
+    # now (for a compound added after publishing) could never be published.
+    listed = set(
+        Publication.objects.filter(
+            month=month, community_id__in={t.community_id for t in targets.values()}
+        ).values_list("community_id", flat=True)
+    )
+    work = {
+        cid: t
+        for cid, t in targets.items()
+        if t.status != Scorecard.Status.PUBLISHED and t.community_id not in listed
+    }
     if not work:
         return DraftResult(month, 0, 0, len(published))
     work_ids = list(work)
@@ -1110,10 +1121,13 @@ def publish_correction(
     user: Any,
     appeal: Appeal | None = None,
     notify: bool = True,
+    band_override: bool = False,
 ) -> Publication:
     """Publish a new edition that corrects ``publication``; ``changes`` maps entry ids of that
     edition to what changes. The old edition stays as it was. With ``notify``, the companies
-    listed are mailed after the commit."""
+    listed are mailed after the commit. A changed entry's band must be what the rules give for
+    its figures, unless ``band_override``: staff then say in the note which recorded fact (an
+    inspection, an overdue rectification) was wrong, and the entry is marked as set by staff."""
     Community.objects.select_for_update().filter(pk=publication.community_id).first()
     note = (note or "").strip()
     if not note:
@@ -1176,9 +1190,14 @@ def publish_correction(
         if previous:
             changed += 1
             entry.reasons["corrected"] = previous
-            entry.reasons["reasons"] = check_corrected_band(
-                entry, has_overdue_rectification=entry.scorecard_id in overdue, bands=bands
-            )
+            try:
+                entry.reasons["reasons"] = check_corrected_band(
+                    entry, has_overdue_rectification=entry.scorecard_id in overdue, bands=bands
+                )
+            except ValidationError:
+                if not band_override:
+                    raise
+                entry.reasons["band_set_by_staff"] = True
         else:
             entry.reasons.pop("corrected", None)
         entries.append(entry)

@@ -34,7 +34,7 @@ from compounds.permissions import registry_reader_required, role_required, staff
 from tongde import uploads
 from tongde.pages import add_service_errors, post_data
 
-from . import agreements, reports
+from . import agreements, inspections, reports
 from .forms_reports import ReportFilter, ReportForm, ReviewForm, parse_month
 from .models import (
     MonthlyReport,
@@ -50,7 +50,7 @@ PAGE_SIZE = 50
 MY_MONTHS = 12
 EDITABLE = (MonthlyReport.Status.DRAFT, MonthlyReport.Status.RETURNED)
 
-committee_required = role_required(reports.is_committee_member)
+committee_required = role_required(inspections.is_committee_member)
 
 
 def _months_back(last: dt.date, n: int) -> list[dt.date]:

@@ -548,6 +548,7 @@ def publication_correct(request: HttpRequest, pk: int) -> HttpResponse:
             note=form.cleaned_data["note"],
             user=request.user,
             appeal=form.cleaned_data.get("appeal"),
+            band_override=form.cleaned_data.get("band_override", False),
         ),
         template="scorecards/scoring/correct.html",
         context={"publication": publication},

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language, get_language_info, override
 
 from compounds.selectors import membership_roles
 
@@ -24,11 +24,20 @@ def language_links(request: HttpRequest, *, query: bool = False) -> list[dict]:
         {
             "code": code,
             "name": get_language_info(code)["name_local"],
-            "url": translate_url(here, code),
+            "url": _local(translate_url(here, code), code),
             "current": code == current,
         }
         for code, _name in settings.LANGUAGES
     ]
+
+
+def _local(url: str, code: str) -> str:
+    """``url`` if it stays on this site, else the home page in that language: ``translate_url``
+    returns an address it cannot resolve as it came (``//other.example/`` on a 404 page)."""
+    if url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    with override(code):
+        return reverse("home")
 
 
 def languages(request: HttpRequest) -> dict:

@@ -8,9 +8,16 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -91,8 +98,20 @@ def api_error(message: str, status: int) -> JsonResponse:
     return response
 
 
-def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
-    """Any address under ``/api/`` that names nothing: a JSON 404, not the HTML page."""
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any address under ``/api/`` that names nothing: a JSON 404, not the HTML page. An address
+    missing only its trailing slash is sent on to it, as APPEND_SLASH did before this catch-all
+    matched everything under ``/api/``."""
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(
+                request.path + "/" + (f"?{query}" if query else "")
+            )
     return api_error(f"no such resource: {request.path}", 404)
 
 

@@ -47,7 +47,8 @@ def account_list(request: HttpRequest) -> HttpResponse:
     found = accounts.account_list(user=request.user)
     role = request.GET.get("role", "")
     if role in Membership.Role.values:
-        found = found.filter(memberships__in=Membership.objects.filter(role=role)).distinct()
+        here = accounts.in_communities_q(accounts.managed_community_ids(request.user))
+        found = found.filter(pk__in=Membership.objects.filter(here, role=role).values("user_id"))
     query = request.GET.get("q", "").strip()
     if query:
         found = found.filter(
@@ -102,8 +103,10 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The role is granted."))
             return redirect("compounds:account_detail", pk=account.pk)
+    # The roles' history here only: another community's roles and staff are theirs.
+    here = accounts.in_communities_q(accounts.managed_community_ids(request.user))
     history = (
-        Membership.history.filter(user_id=account.pk)
+        Membership.history.filter(here, user_id=account.pk)
         .select_related("history_user", "community", "company", "compound")
         .order_by("-history_date")[:50]
     )

@@ -371,6 +371,38 @@ def test_a_committee_member_reads_their_compounds_opinions_without_who_gave_them
     assert "赵女士" in client.get(en_url("consultation_list")).content.decode()
 
 
+def test_a_grid_worker_elsewhere_reads_their_committees_compound_without_names(
+    world, committee_member_a, other_community, client
+):
+    # given a grid worker of another community who also sits on compound A's committee
+    from compounds.models import Membership
+
+    Membership.objects.create(
+        user=committee_member_a, role="grid_worker", community=other_community
+    )
+    client.force_login(committee_member_a)
+
+    # when
+    page = client.get(en_url("consultation_list")).content.decode()
+    export = client.get(en_url("consultation_list"), {"format": "xlsx"})
+
+    # then compound A's opinion without the resident's name, and not in the export
+    assert "楼道堆放杂物" in page
+    assert "赵女士" not in page
+    assert export.status_code == 200
+    import io
+
+    from openpyxl import load_workbook
+
+    cells = {
+        str(cell)
+        for row in load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)
+        for cell in row
+    }
+    assert "赵女士" not in cells
+    assert "楼道堆放杂物" not in cells
+
+
 def test_a_committee_member_cannot_reach_another_compound_by_its_id(
     world, committee_member_a, client
 ):

@@ -272,3 +272,84 @@ def test_a_forgotten_password_by_email(client, company_user_a):
     # An unknown address says the same and sends nothing.
     client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
     assert len(mail.outbox) == 1
+
+
+def test_a_company_serving_another_community_too_is_an_administrators(
+    client, staff, community, compound_a, company_a, other_community
+):
+    """A company login works wherever the company serves: staff of one community must not
+    hand out (or take over) a login that acts in another's compounds."""
+    theirs = factories.CompoundFactory(community=other_community, name="戊小区", code="e")
+    factories.ServiceContractFactory(compound=theirs, company=company_a)
+    user = factories.membership_user("company", company=company_a)
+    response = new_account(client, staff, role="company", company=company_a.pk)
+    assert response.status_code == 400
+    assert "company" in response.context["form"].errors
+    assert client.get(reverse("compounds:account_detail", args=[user.pk])).status_code == 404
+
+
+def test_nobody_grants_themselves_a_role(client, staff, compound_a):
+    client.force_login(staff)
+    detail = reverse("compounds:account_detail", args=[staff.pk])
+    response = client.post(detail, {"role": "committee", "compound": compound_a.pk})
+    assert response.status_code == 400
+    assert str(accounts.NOT_YOURSELF_GRANT) in response.context["form"].non_field_errors()
+    assert not staff.memberships.filter(role="committee").exists()
+
+
+@pytest.mark.parametrize(
+    ("holds", "grant"),
+    [("grid_worker", "company"), ("staff", "company"), ("company", "grid_worker")],
+)
+def test_a_company_user_is_never_also_community_staff(
+    client, staff, community, compound_a, company_a, holds, grant
+):
+    scope = {"company": company_a} if holds == "company" else {"community": community}
+    account = factories.membership_user(holds, **scope)
+    client.force_login(staff)
+    data = {"role": grant}
+    data.update({"company": company_a.pk} if grant == "company" else {"community": community.pk})
+    response = client.post(reverse("compounds:account_detail", args=[account.pk]), data)
+    assert response.status_code == 400
+    assert str(accounts.CONFLICTING_ROLES) in response.context["form"].non_field_errors()
+    assert account.memberships.count() == 1
+
+
+def test_history_and_role_filter_stay_in_the_staffs_communities(
+    client, staff, community, other_community, compound_a
+):
+    account = factories.membership_user("committee", compound=compound_a)
+    boss = factories.UserFactory(username="other-boss", first_name="外社区主任")
+    with_history_user(
+        boss,
+        lambda: Membership.objects.create(user=account, role="staff", community=other_community),
+    )
+    client.force_login(staff)
+    detail = client.get(reverse("compounds:account_detail", args=[account.pk])).content.decode()
+    assert "外社区主任" not in detail
+    assert account.username not in client.get(LIST, {"role": "staff"}).content.decode()
+    assert account.username in client.get(LIST, {"role": "committee"}).content.decode()
+
+
+def test_django_admin_accounts_are_not_managed_here(client, staff, community):
+    admin = factories.membership_user("grid_worker", community=community)
+    admin.is_staff = True
+    admin.save()
+    client.force_login(staff)
+    assert client.get(reverse("compounds:account_detail", args=[admin.pk])).status_code == 404
+
+
+def with_history_user(user, create):
+    """Run ``create`` as if ``user`` made the change (simple-history's request user)."""
+    from simple_history.models import HistoricalRecords
+
+    class Request:
+        pass
+
+    request = Request()
+    request.user = user
+    HistoricalRecords.context.request = request
+    try:
+        return create()
+    finally:
+        del HistoricalRecords.context.request

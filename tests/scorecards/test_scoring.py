@@ -350,6 +350,19 @@ def test_published_cards_are_never_touched(compound_a, staff):
     assert not after.deductions.exists()
 
 
+def test_a_compound_added_after_the_list_is_out_gets_no_draft(
+    compound_a, community, company_b, staff
+):
+    inspect(compound_a), inspect(compound_a)
+    scoring.draft_month(MONTH, today=TODAY)
+    scoring.publish_month(community=community, month=MONTH, user=staff)
+    late = factories.CompoundFactory(community=community, name="新小区", code="new")
+    factories.ServiceContractFactory(compound=late, company=company_b, starts_on=MONTH)
+    result = scoring.draft_month(MONTH, [community], today=TODAY)
+    assert (result.created, result.refreshed) == (0, 0)
+    assert not Scorecard.objects.filter(compound=late).exists()
+
+
 @pytest.mark.parametrize(
     ("submitted_at", "today", "status", "veto"),
     [

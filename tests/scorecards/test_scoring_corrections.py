@@ -90,6 +90,23 @@ def test_an_overdue_rectification_keeps_a_red_score_off_the_red_list(edition, st
     assert entry.reasons["reasons"] == ["overdue_rectification"]
 
 
+def test_a_wrong_recorded_fact_is_corrected_with_the_band_set_by_staff(client, edition, staff):
+    """丙 is unranked only because an inspection was never entered: no score makes the rules
+    rank it, so staff set the band and say so; the entry is marked as set by staff."""
+    with pytest.raises(ValidationError):
+        _correct(edition, staff, "丙小区", E(band="none"))
+    client.force_login(staff)
+    data = {"note": "6日检查漏录，补录后应参评", "band_override": "on"}
+    for e in edition.entries.all():
+        data[f"band_{e.pk}"], data[f"score_{e.pk}"] = e.band, str(e.score)
+    c = edition.entries.get(compound_name="丙小区")
+    data[f"band_{c.pk}"] = "none"
+    assert client.post(_form_url(edition), data).status_code == 302
+    corrected = Publication.objects.get(correction_of=edition).entries.get(compound_name="丙小区")
+    assert corrected.band == "none"
+    assert corrected.reasons["band_set_by_staff"] is True
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [

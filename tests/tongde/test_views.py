@@ -299,3 +299,22 @@ def test_home_invites_the_public_and_tells_a_resident_what_waits(client, communi
 def test_home_has_no_opinion_corner_for_staff(client, staff):
     client.force_login(staff)
     assert 'data-figure="opinions"' not in client.get("/en/").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["//evil.example/a", "/\\evil.example/a"])
+def test_language_links_never_leave_the_site(rf, path):
+    """translate_url gives back an address it cannot resolve as it came (a 404 page's)."""
+    from tongde.context_processors import language_links
+
+    request = rf.get("/")
+    request.path = path
+    assert [link["url"] for link in language_links(request)] == ["/", "/en/"]
+
+
+@pytest.mark.django_db
+def test_an_api_address_without_its_slash_is_sent_on(client, community):
+    response = client.get(f"/api/v1/communities/{community.slug}?period=2020")
+    assert response.status_code == 301
+    assert response["Location"] == f"/api/v1/communities/{community.slug}/?period=2020"
+    assert client.get("/api/v1/nothing/here").status_code == 404
