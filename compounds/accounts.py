@@ -12,8 +12,9 @@ company's user is never also staff or a grid worker.
 
 Nobody types or reads another person's password: a new account has none, and staff hand over a
 one-time link (valid ``PASSWORD_RESET_TIMEOUT``, spent once the password is set) with which its
-owner chooses one. Memberships keep their history (who granted or ended what, when), and accounts
-are deactivated, never deleted.
+owner chooses one. Memberships keep their history (who granted or ended what, when); each
+account's creation, password link and (de)activation is an ``AccountEvent``; accounts are
+deactivated, never deleted.
 """
 
 from __future__ import annotations
@@ -31,7 +32,14 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from .models import Community, Compound, Membership, PropertyCompany, ServiceContract
+from .models import (
+    AccountEvent,
+    Community,
+    Compound,
+    Membership,
+    PropertyCompany,
+    ServiceContract,
+)
 from .selectors import staff_community_ids
 
 User = get_user_model()
@@ -156,6 +164,7 @@ def account_create(
     account.full_clean(exclude=["password"])
     account.save()
     Membership.objects.create(user=account, role=role, **chosen)
+    AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.CREATED, by=by)
     return account
 
 
@@ -202,6 +211,8 @@ def account_set_active(*, by: Any, account: Any, active: bool) -> Any:
         raise ValidationError(NOT_YOURS)
     account.is_active = active
     account.save(update_fields=["is_active"])
+    kind = AccountEvent.Kind.REACTIVATED if active else AccountEvent.Kind.DEACTIVATED
+    AccountEvent.objects.create(account=account, kind=kind, by=by)
     return account
 
 
@@ -211,6 +222,7 @@ def password_link(request: HttpRequest, account: Any, *, by: Any) -> str:
     who manages all of the account: the link signs in as its owner everywhere it works."""
     if not manages_all_of(by, account):
         raise ValidationError(NOT_YOURS)
+    AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.PASSWORD_LINK, by=by)
     path = reverse(
         "password_reset_confirm",
         kwargs={

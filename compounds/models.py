@@ -497,6 +497,41 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {scope}"
 
 
+class AccountEvent(models.Model):
+    """What staff did to an account beyond its roles (which keep their own history): a password
+    link handed out, a deactivation, a reactivation. Kept for the audit: a password link lets
+    whoever holds it sign in as the account's owner."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("account created")
+        PASSWORD_LINK = "password_link", _("password link issued")
+        DEACTIVATED = "deactivated", _("deactivated")
+        REACTIVATED = "reactivated", _("reactivated")
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="account_events",
+        verbose_name=_("account"),
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.get_kind_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
 class RegistryImport(models.Model):
     """One uploaded registry file, kept for the audit trail whether or not it was applied."""
 

@@ -110,6 +110,9 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("history_user", "community", "company", "compound")
         .order_by("-history_date")[:50]
     )
+    manages_all = accounts.manages_all_of(request.user, account)
+    # Another community's staff are named in the events of an account that works there too.
+    events = account.account_events.select_related("by")[:50] if manages_all else []
     return render(
         request,
         "compounds/accounts/detail.html",
@@ -117,7 +120,8 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "account": account,
             "form": form,
             "history": history,
-            "manages_all": accounts.manages_all_of(request.user, account),
+            "events": events,
+            "manages_all": manages_all,
         },
         status=400 if request.method == "POST" else 200,
     )

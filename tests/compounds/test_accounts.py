@@ -353,3 +353,26 @@ def with_history_user(user, create):
         return create()
     finally:
         del HistoricalRecords.context.request
+
+
+def test_creation_links_and_deactivation_are_recorded(client, staff, community, compound_a):
+    from compounds.models import AccountEvent
+
+    response = new_account(client, staff, role="committee", compound=compound_a.pk)
+    account = User.objects.get(username="13800000001")
+    assert response.status_code == 200
+    client.post(reverse("compounds:account_link", args=[account.pk]))
+    client.post(reverse("compounds:account_active", args=[account.pk]), {"active": "0"})
+    client.post(reverse("compounds:account_active", args=[account.pk]), {"active": "1"})
+    kinds = list(
+        AccountEvent.objects.filter(account=account).order_by("pk").values_list("kind", "by")
+    )
+    assert kinds == [
+        ("created", staff.pk),
+        ("password_link", staff.pk),
+        ("password_link", staff.pk),
+        ("deactivated", staff.pk),
+        ("reactivated", staff.pk),
+    ]
+    page = client.get(reverse("compounds:account_detail", args=[account.pk])).content.decode()
+    assert page.count(str(AccountEvent.Kind.PASSWORD_LINK.label)) == 2
