@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns import selectors_patrols as patrols
 from campaigns.models import Problem
+from committees.models import Committee, Consultation, Election
 from committees.selectors import consultation_list
 from compounds.models import ServiceContract
 from compounds.selectors import committee_compound_ids, company_ids, staff_community_ids
@@ -204,11 +205,40 @@ def company_tasks(user: Any, today: dt.date) -> list[Task]:
     ]
 
 
+TERM_NOTICE_DAYS = 90  # a re-election takes months: the committee hears of its term's end early
+
+
 def committee_tasks(user: Any, today: dt.date) -> list[Task]:
     """An owners' committee member, who watches how the company serves the compound: the
-    company's items still open and past their deadline, and last month's filed report."""
-    items = rectification_list(user=user).filter(compound_id__in=committee_compound_ids(user))
+    company's items still open and past their deadline, and last month's filed report; and the
+    committee's own business: residents' opinions still unanswered, elections under way, a term
+    ending within ``TERM_NOTICE_DAYS``."""
+    compound_ids = committee_compound_ids(user)
+    items = rectification_list(user=user).filter(compound_id__in=compound_ids)
+    ending = today + dt.timedelta(days=TERM_NOTICE_DAYS)
     return [
+        Task(
+            _("Residents' opinions about our compound awaiting an answer"),
+            Consultation.objects.filter(
+                compound_id__in=compound_ids, answered_on__isnull=True
+            ).count(),
+            _url("committees:consultation_list", answered="false"),
+        ),
+        Task(
+            _("Elections and motions of our committee under way"),
+            Election.objects.filter(committee__compound_id__in=compound_ids)
+            .exclude(stage=Election.Stage.CLOSED)
+            .count(),
+            reverse("committees:election_list"),
+        ),
+        Task(
+            _("Our committee's term ends within three months"),
+            Committee.objects.filter(
+                compound_id__in=compound_ids, term_ends_on__gte=today, term_ends_on__lte=ending
+            ).count(),
+            reverse("committees:committee_list"),
+            urgent=True,
+        ),
         Task(
             _("Rectification items of our compound past their deadline"),
             items.filter(inspections.state_q(inspections.STATE_OVERDUE, today)).count(),

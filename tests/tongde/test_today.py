@@ -314,3 +314,34 @@ def test_drafts_open_to_reply_row_opens_only_those_drafts(
     assert f'href="{open_link}"' in page
     # a draft whose reply window has closed is not in the row's list
     assert f'href="{closed_link}"' not in page
+
+
+@pytest.mark.parametrize(
+    ("term_ends_in", "stage", "expected"),
+    [
+        (90, "voting", (1, 1, 1)),  # the last day of the notice: counted
+        (91, "voting", (1, 1, 0)),
+        (-1, "closed", (1, 0, 0)),  # a term already over is the staff's (coverage), not a notice
+    ],
+)
+def test_a_committee_member_sees_their_committees_business(
+    client, committee_member_a, waiting, compound_a, term_ends_in, stage, expected
+):
+    from tests.committees.factories import CommitteeFactory, ElectionFactory
+
+    today = timezone.localdate()
+    committee = CommitteeFactory(
+        compound=compound_a,
+        term_starts_on=today - dt.timedelta(days=1800),
+        term_ends_on=today + dt.timedelta(days=term_ends_in),
+    )
+    ElectionFactory(committee=committee, stage=stage)
+    client.force_login(committee_member_a)
+    tasks = _tasks(client)
+    got = (
+        tasks["Residents' opinions about our compound awaiting an answer"][0],
+        tasks["Elections and motions of our committee under way"][0],
+        tasks["Our committee's term ends within three months"][0],
+    )
+    # 甲's unanswered opinion counts; the other community's does not
+    assert got == expected
