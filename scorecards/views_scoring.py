@@ -279,6 +279,10 @@ def publish(request: HttpRequest, community: int, month: str) -> HttpResponse:
     reply_until = drafts.aggregate(until=Max("reply_due_on"))["until"]
     form = PublishForm(post_data(request), reply_until=reply_until, today=timezone.localdate())
     counts = {row["band"]: row["n"] for row in drafts.values("band").annotate(n=Count("pk"))}
+    if not counts:
+        # Nothing to publish (not drafted yet, or already out): say so at once, not after a POST.
+        messages.info(request, scoring.NOTHING_TO_PUBLISH % {"month": month})
+        return redirect("scorecards:scoring_month", community_obj.pk, month)
     return _publish_page(
         request,
         form,

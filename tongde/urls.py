@@ -47,7 +47,7 @@ urlpatterns += i18n_patterns(
     # A forgotten password, or a new account's first one: a one-time link (compounds/accounts.py).
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(),
+        auth_views.PasswordResetView.as_view(extra_email_context={"site_name": settings.SITE_NAME}),
         name="password_reset",
     ),
     path(

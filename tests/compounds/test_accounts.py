@@ -376,3 +376,20 @@ def test_creation_links_and_deactivation_are_recorded(client, staff, community, 
     ]
     page = client.get(reverse("compounds:account_detail", args=[account.pk])).content.decode()
     assert page.count(str(AccountEvent.Kind.PASSWORD_LINK.label)) == 2
+
+
+def test_password_rules_and_the_reset_mail_speak_chinese(client, staff, compound_a, settings):
+    response = new_account(client, staff, role="committee", compound=compound_a.pk)
+    link = link_in(response)
+    client.logout()
+    form = client.get(link, follow=True)
+    target = form.redirect_chain[-1][0] if form.redirect_chain else link
+    answer = client.post(target, {"new_password1": "a1", "new_password2": "a1"}).content.decode()
+    assert "密码太短" in answer
+    assert "too short" not in answer
+    account = User.objects.get(username="13800000001")
+    account.email = "zhao@example.com"
+    account.set_password("forgotten-2026")  # Django mails only accounts with a password
+    account.save()
+    client.post("/accounts/password/reset/", {"email": "zhao@example.com"})
+    assert settings.SITE_NAME in mail.outbox[-1].subject

@@ -116,3 +116,12 @@ def test_the_publish_page_for_every_role(client, drafts, request, who, status):
     if who:
         client.force_login(request.getfixturevalue(who))
     assert client.get(_url(drafts)).status_code == status
+
+
+def test_a_month_with_no_drafts_says_so_at_once(client, community, staff):
+    client.force_login(staff)
+    response = client.get(_url(community))
+    assert response.status_code == 302
+    with translation.override("en"):
+        [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message == "There are no draft scorecards of 2026-09 to publish."
