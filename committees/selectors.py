@@ -133,6 +133,15 @@ def consultation_list(*, user: AnyUser) -> QuerySet[Consultation]:
     return qs.filter(compound__community_id__in=staff_community_ids(user))
 
 
+def names_residents(user: AnyUser, consultation: Consultation) -> bool:
+    """Whether ``user`` may read who gave ``consultation``: staff and grid workers of its
+    community (``consultation_list``), not someone reading it as the compound's committee
+    member, even one who works for another community."""
+    if user.is_superuser:
+        return True
+    return consultation.compound.community_id in staff_community_ids(user)
+
+
 def consultation_compound_list(*, user: AnyUser) -> QuerySet[Compound]:
     """Compounds whose residents' opinions ``user`` may read: those of the communities where
     they are staff or grid worker, and a committee member's own compound."""

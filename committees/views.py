@@ -472,11 +472,8 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
     page = _paginate(request, filterset.qs)
     # Names, accounts and photos per row: a grid worker of one community who also sits on a
     # committee elsewhere reads that compound's opinions as a committee member, without them.
-    internal_ids = None if user.is_superuser else staff_community_ids(user)
     for consultation in page.object_list:
-        consultation.names_shown = (
-            internal_ids is None or consultation.compound.community_id in internal_ids
-        )
+        consultation.names_shown = selectors.names_residents(user, consultation)
     context = {
         "filter": filterset,
         "page": page,

@@ -94,19 +94,20 @@ def own_companies(community_ids: set[int]) -> QuerySet:
     )
 
 
-def account_list(*, user: Any) -> QuerySet:
-    """Accounts with a membership in the communities ``user`` manages, each with those
-    memberships prefetched (``scoped_memberships``) and ``works_elsewhere`` annotated. A fixed
-    number of queries."""
+def account_list(*, user: Any, role: str = "") -> QuerySet:
+    """Accounts with a membership in the communities ``user`` manages (with ``role`` there, if
+    given), each with those memberships prefetched (``scoped``) and ``works_elsewhere``
+    annotated. A fixed number of queries."""
     ids = managed_community_ids(user)
     mine = Membership.objects.filter(in_communities_q(ids)).select_related(
         "community", "company", "compound"
     )
     elsewhere = Membership.objects.filter(user=OuterRef("pk")).exclude(in_communities_q(ids))
+    wanted = mine.filter(role=role) if role else mine
     return (
         # Superusers and Django admin accounts are an administrator's.
         User.objects.filter(
-            Exists(mine.filter(user=OuterRef("pk"))), is_superuser=False, is_staff=False
+            Exists(wanted.filter(user=OuterRef("pk"))), is_superuser=False, is_staff=False
         )
         .annotate(works_elsewhere=Exists(elsewhere))
         .prefetch_related(

@@ -162,12 +162,17 @@ def latest(request: HttpRequest, slug: str) -> HttpResponse:
     return serve_public(request, slug, ("latest",), build)
 
 
+def _month_start(label: str) -> dt.date:
+    """The first day of the address's month; 404 for a label that is none."""
+    try:
+        return dt.date.fromisoformat(f"{label}-01")
+    except ValueError as exc:
+        raise Http404(label) from exc
+
+
 @require_GET
 def month(request: HttpRequest, slug: str, month: str) -> HttpResponse:
-    try:
-        day = dt.date.fromisoformat(f"{month}-01")
-    except ValueError as exc:
-        raise Http404(month) from exc
+    day = _month_start(month)
 
     def build():
         community = public_community(slug)
@@ -183,10 +188,7 @@ def month(request: HttpRequest, slug: str, month: str) -> HttpResponse:
 def edition(request: HttpRequest, slug: str, month: str, sequence: int) -> HttpResponse:
     """One edition of a month's list as it was published, a corrected one included: what a
     correction replaced stays readable, marked as replaced."""
-    try:
-        day = dt.date.fromisoformat(f"{month}-01")
-    except ValueError as exc:
-        raise Http404(month) from exc
+    day = _month_start(month)
 
     def build():
         community = public_community(slug)

@@ -453,13 +453,20 @@ def veto_lift(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _refusal(request: HttpRequest, check, **kwargs) -> dict | None:
+def _closed_page(
+    request: HttpRequest, template: str, context: dict, check, **kwargs
+) -> HttpResponse | None:
     """Ask the service's ``check`` before showing a form: when it refuses, the page says why
-    (``refusal``, ``form`` None) instead of a form that would be refused after typing."""
+    (``refusal``, no form) instead of a form that would be refused after typing."""
     try:
         check(**kwargs)
     except ValidationError as exc:
-        return {"refusal": exc.messages, "form": None}
+        return render(
+            request,
+            template,
+            {**context, "refusal": exc.messages, "form": None},
+            status=400 if request.method == "POST" else 200,
+        )
     return None
 
 
@@ -472,14 +479,16 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     context = {"card": card, "title": _("Reply to the draft scorecard")}
-    refused = _refusal(request, scoring.check_reply, scorecard=card, user=request.user)
-    if refused:
-        return render(
-            request,
-            "scorecards/scoring/adjust.html",
-            {**context, **refused},
-            status=400 if request.method == "POST" else 200,
-        )
+    closed = _closed_page(
+        request,
+        "scorecards/scoring/adjust.html",
+        context,
+        scoring.check_reply,
+        scorecard=card,
+        user=request.user,
+    )
+    if closed:
+        return closed
     form = ReplyForm(post_data(request))
 
     def save(form) -> str:
@@ -585,14 +594,16 @@ def appeal_file(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     context = {"entry": entry, "closes_on": scoring.appeal_closes_on(entry)}
-    refused = _refusal(request, scoring.check_appeal, entry=entry, user=request.user)
-    if refused:
-        return render(
-            request,
-            "scorecards/scoring/appeal_form.html",
-            {**context, **refused},
-            status=400 if request.method == "POST" else 200,
-        )
+    closed = _closed_page(
+        request,
+        "scorecards/scoring/appeal_form.html",
+        context,
+        scoring.check_appeal,
+        entry=entry,
+        user=request.user,
+    )
+    if closed:
+        return closed
     form = AppealForm(post_data(request))
 
     def save(form) -> str:

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns import selectors_patrols as patrols
 from campaigns.models import Problem
-from committees.models import Committee, Consultation, Election
-from committees.selectors import consultation_list
+from committees.models import Committee, Election
+from committees.selectors import consultation_list, consultation_readable
 from compounds.models import ServiceContract
 from compounds.selectors import committee_compound_ids, company_ids, staff_community_ids
 from scorecards import assessments, bulletins, inspections, scoring, summons
@@ -219,9 +219,9 @@ def committee_tasks(user: Any, today: dt.date) -> list[Task]:
     return [
         Task(
             _("Residents' opinions about our compound awaiting an answer"),
-            Consultation.objects.filter(
-                compound_id__in=compound_ids, answered_on__isnull=True
-            ).count(),
+            consultation_readable(user=user)
+            .filter(compound_id__in=compound_ids, answered_on__isnull=True)
+            .count(),
             _url("committees:consultation_list", answered="false"),
         ),
         Task(

@@ -44,11 +44,10 @@ def _link_page(request: HttpRequest, account, *, created: bool) -> HttpResponse:
 
 @staff_required
 def account_list(request: HttpRequest) -> HttpResponse:
-    found = accounts.account_list(user=request.user)
     role = request.GET.get("role", "")
-    if role in Membership.Role.values:
-        here = accounts.in_communities_q(accounts.managed_community_ids(request.user))
-        found = found.filter(pk__in=Membership.objects.filter(here, role=role).values("user_id"))
+    if role not in Membership.Role.values:
+        role = ""
+    found = accounts.account_list(user=request.user, role=role)
     query = request.GET.get("q", "").strip()
     if query:
         found = found.filter(
