@@ -21,7 +21,7 @@ from tongde import uploads
 
 from .forms_setup import PercentField
 from .models import Commitment, CommitmentStatus, MonthlyReport
-from .reports import COMPLIANCE_LABELS, COUNT_FIELDS
+from .reports import COMPLIANCE_LABELS, COUNT_FIELDS, RESOLVED_ABOVE_RECEIVED
 
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 BAD_MONTH = _("Give the month as YYYY-MM, e.g. 2026-10.")
@@ -128,6 +128,24 @@ class ReportForm(forms.Form):
                 required=False,
                 initial=current.note if current else "",
             )
+
+    def clean(self) -> dict[str, Any]:
+        """The checks across fields, each run when its own fields are valid, whatever else is
+        wrong, so that every mistake shows at once next to its field (the service checks the
+        same again: it is the rule for every caller, this only says it earlier)."""
+        cleaned = super().clean()
+        received = cleaned.get("complaints_received")
+        resolved = cleaned.get("complaints_resolved")
+        if received is not None and resolved is not None and resolved > received:
+            self.add_error(
+                "complaints_resolved",
+                forms.ValidationError(
+                    RESOLVED_ABOVE_RECEIVED,
+                    code="resolved_above_received",
+                    params={"resolved": resolved, "received": received},
+                ),
+            )
+        return cleaned
 
     def commitment_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"status_{c.pk}"], self[f"note_{c.pk}"]) for c in self.commitments]

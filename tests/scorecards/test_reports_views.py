@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from django.utils import translation
 from PIL import Image
 
 from scorecards import reports
+from scorecards.forms_reports import ReportForm
 from scorecards.models import (
     Agreement,
     Commitment,
@@ -253,6 +255,84 @@ def test_bad_input_is_a_clear_error_and_nothing_saved(
     assert response.status_code == 400
     assert message in response.content.decode()
     assert MonthlyReport.objects.count() == 0
+
+
+def field_errors(html: str, field: str) -> str:
+    """The error text crispy shows under one field (its ``error_<n>_id_<field>`` elements)."""
+    return " ".join(
+        re.findall(rf'id="error_\d+_id_{field}"[^>]*>\s*<strong>(.*?)</strong>', html, re.S)
+    )
+
+
+def test_every_mistake_shows_at_once_next_to_its_field(client, company_user_a, compound_a):
+    # given a form with a bad count AND more complaints resolved than received
+    client.force_login(company_user_a)
+    data = form_data(staff_on_duty="-1", complaints_received="3", complaints_resolved="4")
+
+    # when it is sent once
+    response = client.post(en_url("report_create", compound_a.pk), data)
+
+    # then both mistakes are shown, each under its own field, and nothing is saved
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "greater than or equal to 0" in field_errors(html, "staff_on_duty")
+    assert field_errors(html, "complaints_resolved") == (
+        "More complaints resolved (4) than received (3)."
+    )
+    assert MonthlyReport.objects.count() == 0
+
+
+def test_every_mistake_shows_at_once_when_editing_and_nothing_changes(
+    client, company_user_a, compound_a, company_a
+):
+    draft = reports.report_create(
+        compound=compound_a, month=OCT, by=company_user_a, company_ids=[company_a.pk]
+    )
+    client.force_login(company_user_a)
+    before = snapshot(draft)
+    data = form_data(
+        patrol_rounds="many",
+        fee_collection_rate="120",
+        complaints_received="0",
+        complaints_resolved="2",
+        narrative="改了",
+    )
+
+    response = client.post(reverse("scorecards:report_edit", args=[draft.pk]), data)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert field_errors(html, "patrol_rounds")
+    assert field_errors(html, "fee_collection_rate")
+    assert field_errors(html, "complaints_resolved") == "已解决投诉数（2）多于收到投诉数（0）。"
+    assert snapshot(draft) == before
+    draft.refresh_from_db()
+    assert (draft.patrol_rounds, draft.complaints_resolved) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "errors"),
+    [
+        # The check needs both counts: a bad count of either leaves only its own error.
+        ({"complaints_received": "x", "complaints_resolved": "4"}, {"complaints_received"}),
+        ({"complaints_received": "3", "complaints_resolved": ""}, {"complaints_resolved"}),
+        # An unrelated mistake does not hide it.
+        (
+            {"narrative": "", "safety_incidents": "-2", "complaints_resolved": "6"},
+            {"safety_incidents", "complaints_resolved"},
+        ),
+        # One resolved per received is consistent, one more is not.
+        ({"complaints_received": "4", "complaints_resolved": "4"}, set()),
+        ({"complaints_received": "4", "complaints_resolved": "5"}, {"complaints_resolved"}),
+    ],
+)
+def test_the_cross_field_check_runs_whenever_its_own_fields_are_valid(overrides, errors):
+    form = ReportForm(form_data(**overrides))
+
+    assert form.is_valid() == (not errors)
+    assert set(form.errors) == errors
+    if "complaints_resolved" in errors and overrides["complaints_resolved"]:
+        assert form.errors.as_data()["complaints_resolved"][0].code == "resolved_above_received"
 
 
 def test_duplicate_month_via_the_form(client, company_user_a, compound_a, report_a):
