@@ -83,15 +83,22 @@ def opinions_left_today(*, user: Any, today: dt.date | None = None) -> int:
     return max(DAILY_LIMIT - given, 0)
 
 
-def default_compound_id(*, user: Any) -> int | None:
-    """The compound the form offers first: a committee member's own compound, else the one the
-    account last wrote about (the registry does not link an account to a household)."""
+def default_compound_id(*, user: Any, asked: str = "") -> int | None:
+    """The compound the form offers first: the one the link asked for, else a committee
+    member's own compound, else the home the community verified, else the one the account last
+    wrote about."""
+    from compounds.residents import verified_compound_ids
     from compounds.selectors import committee_compound_ids
 
     open_ids = set(opinion_compounds().values_list("pk", flat=True))
+    if asked.isdigit() and int(asked) in open_ids:
+        return int(asked)
     own = sorted(committee_compound_ids(user) & open_ids)
     if own:
         return own[0]
+    homes = [pk for pk in verified_compound_ids(user) if pk in open_ids]
+    if homes:
+        return homes[0]
     return (
         my_opinions(user=user)
         .filter(compound_id__in=open_ids)

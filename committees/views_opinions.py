@@ -33,7 +33,11 @@ def opinion_create(request: HttpRequest) -> HttpResponse:
         post_data(request),
         request.FILES if request.method == "POST" else None,
         compounds=opinions.opinion_compounds(),
-        initial={"compound": opinions.default_compound_id(user=user)},
+        initial={
+            "compound": opinions.default_compound_id(
+                user=user, asked=request.GET.get("compound", "")
+            )
+        },
     )
     left = opinions.opinions_left_today(user=user)
 

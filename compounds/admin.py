@@ -22,6 +22,7 @@ from .models import (
     Owner,
     PropertyCompany,
     RegistryImport,
+    Residency,
     ServiceContract,
     Street,
     Unit,
@@ -145,6 +146,17 @@ class HouseholdAdmin(SimpleHistoryAdmin):
     list_filter = ["is_owner_occupied", "dwelling__unit__building__compound__community"]
     search_fields = ["head_name", "dwelling__code", "dwelling__unit__building__compound__name"]
     raw_id_fields = ["dwelling"]
+    list_select_related = ["dwelling__unit__building__compound"]
+
+
+@admin.register(Residency)
+class ResidencyAdmin(SimpleHistoryAdmin):
+    """Decisions go through the residents' pages (they keep the rules); here for reading."""
+
+    list_display = ["full_name", "dwelling", "relation", "phone", "status", "applied_at"]
+    list_filter = ["status", "relation", "dwelling__unit__building__compound__community"]
+    search_fields = ["full_name", "phone", "account__username"]
+    raw_id_fields = ["account", "dwelling", "decided_by"]
     list_select_related = ["dwelling__unit__building__compound"]
 
 

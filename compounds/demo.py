@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import models, transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .models import (
@@ -37,6 +38,7 @@ from .models import (
     Membership,
     Owner,
     PropertyCompany,
+    Residency,
     ServiceContract,
     Street,
     Unit,
@@ -619,6 +621,7 @@ def demo_load(*, password: str = DEMO_PASSWORD) -> DemoResult:
     _load_dwellings_and_households(plan, units, owners, count)
     users = _load_users(community, compounds, companies, password, plan, count)
     _load_grids(plan, community, compounds, buildings, users, count)
+    _load_residencies(compounds[DEMO_COMMITTEE_COMPOUND], users, password, count)
 
     accounts = [
         DemoAccount(u["username"], _role_label(u), created=users[u["username"]][1])
@@ -808,6 +811,65 @@ def _load_users(
             count(Membership, new)
         result[username] = (user, created)
     return result
+
+
+def _load_residencies(
+    compound: Compound, users: dict[str, tuple], password: str, count: CountFn
+) -> None:
+    """The demo resident's verified home, and two registrations waiting for the check: one
+    that matches the owner of record, one tenant's that the registry cannot confirm (their
+    accounts sign in only once verified; the login page says so)."""
+    User = get_user_model()
+    staff = users["staff"][0]
+    dwellings = list(
+        Dwelling.objects.filter(unit__building__compound=compound, owner__isnull=False)
+        .select_related("owner")
+        .order_by("unit__building__code", "unit__code", "code")[:3]
+    )
+    if len(dwellings) < 3:
+        return
+    now = timezone.now()
+    wanted = [
+        # (username, dwelling, name, phone, relation, verified)
+        (
+            "resident",
+            dwellings[0],
+            users["resident"][0].first_name,
+            "13909371234",
+            Residency.Relation.FAMILY,
+            True,
+        ),
+        (
+            "resident-2",
+            dwellings[1],
+            dwellings[1].owner.name,
+            dwellings[1].owner.phone or "13919370001",
+            Residency.Relation.OWNER,
+            False,
+        ),
+        ("resident-3", dwellings[2], "赵小军", "15809371122", Residency.Relation.TENANT, False),
+    ]
+    for username, dwelling, name, phone, relation, verified in wanted:
+        account = User.objects.filter(username=username).first()
+        if account is None:
+            account = User(username=username, first_name=name, is_active=False)
+            account.set_password(password)
+            account.save()
+            count(User, True)
+        _, new = Residency.objects.get_or_create(
+            account=account,
+            dwelling=dwelling,
+            defaults={
+                "full_name": name,
+                "phone": phone,
+                "relation": relation,
+                "status": Residency.Status.VERIFIED if verified else Residency.Status.PENDING,
+                "applied_at": now - dt.timedelta(days=40 if verified else 1),
+                "decided_by": staff if verified else None,
+                "decided_at": now - dt.timedelta(days=39) if verified else None,
+            },
+        )
+        count(Residency, new)
 
 
 def _load_grids(

@@ -497,6 +497,80 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {scope}"
 
 
+class Residency(models.Model):
+    """住户认证: an account's claim to live in, or own, a dwelling, which the community checks
+    against its registry before the account can sign in.
+
+    A resident registers with the name, phone and address the community can check (the owner of
+    record, the household head, a call); staff or the grid worker verify or refuse it with a
+    reason. A claim that ends (moved out, sold) is ended, never deleted: the opinions the
+    account gave stay attributable.
+    """
+
+    class Relation(models.TextChoices):
+        OWNER = "owner", _("owner")
+        FAMILY = "family", _("family member of the owner")
+        TENANT = "tenant", _("tenant")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the community's check")
+        VERIFIED = "verified", _("verified")
+        REFUSED = "refused", _("not verified")
+        ENDED = "ended", _("ended")
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="residencies",
+        verbose_name=_("account"),
+    )
+    dwelling = models.ForeignKey(
+        Dwelling, on_delete=models.PROTECT, related_name="residencies", verbose_name=_("dwelling")
+    )
+    relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
+    full_name = models.CharField(_("full name"), max_length=60)
+    phone = models.CharField(_("mobile phone"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    applied_at = models.DateTimeField(_("applied at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Why a claim was refused or ended: the resident reads it when signing in.
+    note = models.TextField(_("reason"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-applied_at", "-pk"]
+        verbose_name = _("resident registration")
+        verbose_name_plural = _("resident registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "dwelling"],
+                condition=Q(status__in=["pending", "verified"]),
+                name="residency_live_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+                name="residency_decision_dated",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "dwelling"], name="residency_status_dwelling")]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} · {self.dwelling} · {self.get_status_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("compounds:residency_detail", args=[self.pk])
+
+
 class AccountEvent(models.Model):
     """What staff did to an account beyond its roles (which keep their own history): a password
     link handed out, a deactivation, a reactivation. Kept for the audit: a password link lets

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, imports, registry
+from .views import accounts, imports, registry, residents
 
 app_name = "compounds"
 
@@ -53,4 +53,11 @@ urlpatterns = [
     path("accounts/<int:pk>/link/", accounts.account_link, name="account_link"),
     path("accounts/<int:pk>/active/", accounts.account_active, name="account_active"),
     path("memberships/<int:pk>/end/", accounts.membership_end, name="membership_end"),
+    # Residents' registrations and their check (compounds/views/residents.py).
+    path("residents/", residents.residency_list, name="residency_list"),
+    path("residents/new/", residents.residency_create, name="residency_create"),
+    path("residents/<int:pk>/", residents.residency_detail, name="residency_detail"),
+    path("residents/<int:pk>/verify/", residents.residency_verify, name="residency_verify"),
+    path("residents/<int:pk>/refuse/", residents.residency_refuse, name="residency_refuse"),
+    path("residents/<int:pk>/end/", residents.residency_end, name="residency_end"),
 ]

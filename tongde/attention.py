@@ -21,6 +21,7 @@ from campaigns import selectors_patrols as patrols
 from campaigns.models import Problem
 from committees.models import Committee, Election
 from committees.selectors import consultation_list, consultation_readable
+from compounds import residents
 from compounds.models import ServiceContract
 from compounds.selectors import committee_compound_ids, company_ids, staff_community_ids
 from scorecards import assessments, bulletins, inspections, scoring, summons
@@ -64,6 +65,11 @@ def follow_up_tasks(user: Any, today: dt.date) -> list[Task]:
             .count(),
             _url("campaigns:problem_list", age=patrols.OVERDUE),
             urgent=True,
+        ),
+        Task(
+            _("Resident registrations waiting for a check"),
+            residents.pending_count(user=user),
+            _url("compounds:residency_list", tab="pending"),
         ),
         Task(
             _("Compounds under closer inspection, short of this month's inspections"),

@@ -5,6 +5,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from compounds.forms_residents import LoginForm
+from compounds.views import residents as resident_views
+
 from . import views
 
 # Language-neutral: machines read these.
@@ -30,7 +33,15 @@ handler404 = "tongde.views.page_not_found"
 urlpatterns += i18n_patterns(
     path("scorecards/", include("scorecards.urls")),
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
+    # A resident's own account: registered here, checked by the community (compounds/residents.py).
+    path("accounts/register/", resident_views.register, name="register"),
+    path("accounts/register/done/", resident_views.register_done, name="register_done"),
+    path("accounts/homes/", resident_views.my_homes, name="my_homes"),
     path("accounts/start/", views.start, name="start"),
     path("today/", views.today, name="today"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -28,9 +28,11 @@ from compounds.models import (
     Household,
     Membership,
     Owner,
+    Residency,
     ServiceContract,
     Unit,
 )
+from compounds.residents import registry_matches
 from compounds.selectors import compound_list
 
 SEED_FIGURES = {
@@ -327,3 +329,17 @@ def test_largest_remainder_refuses_a_total_below_the_minimums():
     # when / then
     with pytest.raises(ValueError, match="smaller than the minimum"):
         largest_remainder(2, [1, 1, 1], minimum=1)
+
+
+def test_demo_residents_one_verified_two_waiting(demo, client):
+    # given the demo's registrations
+    rows = dict(Residency.objects.values_list("account__username", "status"))
+
+    # then the demo resident lives in 康盛花园 and two registrations wait for the check
+    assert rows == {"resident": "verified", "resident-2": "pending", "resident-3": "pending"}
+    home = Residency.objects.get(account__username="resident").dwelling
+    assert home.unit.building.compound.name == "康盛花园"
+    owner_claim = Residency.objects.get(account__username="resident-2")
+    assert [m.matches for m in registry_matches(owner_claim)][:2] == [True, True]
+    response = client.post(reverse("login"), {"username": "resident-2", "password": DEMO_PASSWORD})
+    assert response.context["form"].errors.as_data()["__all__"][0].code == "inactive"

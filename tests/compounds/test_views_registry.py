@@ -20,6 +20,7 @@ from compounds.models import (
     Household,
     Owner,
     PropertyCompany,
+    Residency,
     ServiceContract,
     Unit,
 )
@@ -53,6 +54,7 @@ class World:
     company_b: PropertyCompany
     grid: Grid
     account: Any  # a grid worker's login in community A
+    residency: Residency  # a resident's registration in community A, waiting
 
 
 @pytest.fixture(autouse=True)
@@ -99,6 +101,13 @@ def world(community, compound_a, compound_b, company_a, company_b) -> World:
         company_b=company_b,
         grid=grid,
         account=factories.membership_user("grid_worker", community=community),
+        residency=Residency.objects.create(
+            account=factories.UserFactory(is_active=False),
+            dwelling=dwelling_a,
+            full_name="张三",
+            phone="13800000000",
+            relation="owner",
+        ),
     )
 
 
@@ -130,6 +139,7 @@ EDIT_INTERNAL = (302, 403, 403, 403, 403, 200, 404, 200)
 EDIT_COMPANY_A = (302, 403, 403, 403, 403, 200, 404, 200)
 CREATE = (302, 403, 403, 403, 403, 200, 200, 200)
 POST_ONLY = (302, 403, 403, 403, 403, 405, 405, 405)
+CHECK_POST_ONLY = (302, 403, 403, 403, 405, 405, 405, 405)
 
 PAGES = [
     ("dashboard", lambda w: [], READ_ANY),
@@ -181,6 +191,12 @@ PAGES = [
     ("account_link", lambda w: [w.account.pk], POST_ONLY),
     ("account_active", lambda w: [w.account.pk], POST_ONLY),
     ("membership_end", lambda w: [w.account.memberships.get().pk], POST_ONLY),
+    ("residency_list", lambda w: [], INTERNAL_LIST),
+    ("residency_create", lambda w: [], INTERNAL_LIST),
+    ("residency_detail", lambda w: [w.residency.pk], INTERNAL_A),
+    ("residency_verify", lambda w: [w.residency.pk], CHECK_POST_ONLY),
+    ("residency_refuse", lambda w: [w.residency.pk], CHECK_POST_ONLY),
+    ("residency_end", lambda w: [w.residency.pk], CHECK_POST_ONLY),
 ]
 
 

@@ -1,0 +1,153 @@
+"""Forms of residents' registration and its check (``compounds/residents.py`` holds the rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import residents
+from .models import Compound, Dwelling, Residency
+
+PASSWORDS_DIFFER = _("The two passwords differ.")
+CONSENT_REQUIRED = _("The community needs your consent to check your registration.")
+DWELLING_REQUIRED = _("Choose your building, unit and door.")
+
+
+class CompoundChoiceForm(forms.Form):
+    """First step: where the resident lives (the doors of that compound come next)."""
+
+    compound = forms.ModelChoiceField(
+        label=_("Compound"), queryset=Compound.objects.none(), empty_label=_("Choose…")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["compound"].queryset = residents.registration_compounds()
+        self.fields["compound"].label_from_instance = lambda c: f"{c.name}（{c.community.name}）"
+
+
+class _HomeForm(forms.Form):
+    """A door of one compound, the resident's relation to it and a phone to call back."""
+
+    dwelling = forms.TypedChoiceField(label=_("Building, unit and door"), coerce=int)
+    relation = forms.ChoiceField(
+        label=_("You are the home's"),
+        choices=Residency.Relation.choices,
+        widget=forms.RadioSelect,
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        help_text=_("The community calls this number if it needs to check."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args: Any, compound: Compound, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.compound = compound
+        groups = residents.dwelling_groups(compound)
+        self.fields["dwelling"].choices = [("", _("Choose…")), *groups]
+        self.fields["dwelling"].error_messages["required"] = DWELLING_REQUIRED
+
+    def clean_phone(self) -> str:
+        return residents.normalise_phone(self.cleaned_data["phone"])
+
+    def clean_dwelling(self) -> Dwelling:
+        return Dwelling.objects.select_related("unit__building__compound").get(
+            pk=self.cleaned_data["dwelling"], unit__building__compound=self.compound
+        )
+
+
+class _NewAccountForm(_HomeForm):
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=60,
+        help_text=_(
+            "As the community knows you: the owner's or household head's name if it is you."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    username = forms.CharField(
+        label=_("Login name"),
+        max_length=150,
+        help_text=_("Letters, digits and @ . + - _ only, e.g. your phone number."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    field_order = ["full_name", "dwelling", "relation", "phone", "username"]
+
+
+class RegistrationForm(_NewAccountForm):
+    """A resident's own registration, on the public page."""
+
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that the community uses my name, phone and address to check that I live "
+            "there, and keeps them while I have an account."
+        ),
+        error_messages={"required": CONSENT_REQUIRED},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", PASSWORDS_DIFFER)
+        elif first:
+            candidate = residents.User(
+                username=data.get("username", ""), first_name=data.get("full_name", "")
+            )
+            try:
+                password_validation.validate_password(first, candidate)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class DeskRegistrationForm(_NewAccountForm):
+    """Staff register a resident at the service desk (papers checked there)."""
+
+
+class ClaimForm(_HomeForm):
+    """A signed-in resident registers one more home."""
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required to refuse or end; the resident reads it."),
+    )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login, which also tells a registered resident why they cannot sign in yet
+    (waiting for the community's check, or refused and why) instead of "wrong password"."""
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except ValidationError:
+            reason = residents.login_refusal(
+                self.cleaned_data.get("username", ""), self.cleaned_data.get("password", "")
+            )
+            if reason:
+                raise ValidationError(reason, code="inactive") from None
+            raise

@@ -1,0 +1,268 @@
+"""Residents' registration and its check.
+
+- ``register``: public (anonymous; a signed-in account goes to its homes), throttled per address.
+- ``my_homes``: any signed-in account, its own registrations only.
+- The check pages: community staff and grid workers (and superusers), each seeing the
+  registrations of their own communities (``residents.residency_list``); another community's
+  registration answers 404. Every decision is a POST through ``compounds.residents``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tongde.pages import add_service_errors, post_data
+
+from .. import accounts, residents
+from ..forms_residents import (
+    ClaimForm,
+    CompoundChoiceForm,
+    DecisionForm,
+    DeskRegistrationForm,
+    RegistrationForm,
+)
+from ..models import Compound, Residency
+from ..permissions import role_required
+
+PAGE_SIZE = 50
+
+checker_required = role_required(residents.is_checker)
+
+
+def _chosen_compound(request: HttpRequest, compounds) -> Compound | None:
+    """The compound picked in the first step (in the address, or carried by the form)."""
+    raw = request.POST.get("compound") or request.GET.get("compound")
+    if not raw or not str(raw).isdigit():
+        return None
+    return compounds.filter(pk=int(raw)).first()
+
+
+def _client_address(request: HttpRequest) -> str:
+    # Behind the proxy the settings trust, REMOTE_ADDR is the client's (see SECURE_PROXY_*).
+    return request.META.get("REMOTE_ADDR", "")
+
+
+# --- Public ------------------------------------------------------------------------------------
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    """Public: a resident registers; the account signs in once the community has checked it."""
+    if request.user.is_authenticated:
+        return redirect("my_homes")
+    compound = _chosen_compound(request, residents.registration_compounds())
+    if compound is None:
+        return render(
+            request,
+            "compounds/residents/register.html",
+            {"choice": CompoundChoiceForm(request.GET or None)},
+        )
+    form = RegistrationForm(post_data(request), compound=compound)
+    if request.method == "POST" and form.is_valid():
+        if not residents.registration_allowed(_client_address(request)):
+            form.add_error(None, residents.TOO_MANY_REGISTRATIONS)
+        else:
+            try:
+                residency = residents.register(
+                    username=form.cleaned_data["username"],
+                    password=form.cleaned_data["password1"],
+                    full_name=form.cleaned_data["full_name"],
+                    phone=form.cleaned_data["phone"],
+                    dwelling=form.cleaned_data["dwelling"],
+                    relation=form.cleaned_data["relation"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                request.session["registered_residency"] = residency.pk
+                return redirect("register_done")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "compounds/residents/register.html",
+        {"compound": compound, "form": form},
+        status=status,
+    )
+
+
+def register_done(request: HttpRequest) -> HttpResponse:
+    """Public: what happens next, for the registration just made in this browser."""
+    pk = request.session.get("registered_residency")
+    residency = (
+        Residency.objects.select_related("dwelling__unit__building__compound__community")
+        .filter(pk=pk)
+        .first()
+        if pk
+        else None
+    )
+    if residency is None:
+        return redirect("register")
+    return render(request, "compounds/residents/registered.html", {"residency": residency})
+
+
+@login_required
+def my_homes(request: HttpRequest) -> HttpResponse:
+    """The account's registered homes and where their checks stand; one more can be added."""
+    compound = _chosen_compound(request, residents.registration_compounds())
+    form = None
+    if compound is not None:
+        form = ClaimForm(post_data(request), compound=compound)
+        if request.method == "POST" and form.is_valid():
+            try:
+                residents.claim(account=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Registered: the community will check it."))
+                return redirect("my_homes")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "compounds/residents/mine.html",
+        {
+            "residencies": residents.my_residencies(user=request.user),
+            "compound": compound,
+            "form": form,
+            "choice": CompoundChoiceForm(initial={"compound": compound}),
+        },
+        status=status,
+    )
+
+
+# --- The community's check ----------------------------------------------------------------------
+
+
+@checker_required
+def residency_list(request: HttpRequest) -> HttpResponse:
+    tab = request.GET.get("tab", "pending")
+    if tab not in ("pending", "verified", "decided"):
+        tab = "pending"
+    scoped = residents.residency_list(user=request.user)
+    found = scoped.filter(residents.status_q(tab))
+    query = request.GET.get("q", "").strip()
+    if query:
+        found = found.filter(
+            Q(full_name__icontains=query)
+            | Q(phone__contains=query)
+            | Q(account__username__icontains=query)
+            | Q(dwelling__unit__building__compound__name__icontains=query)
+        )
+    if tab == "pending":
+        found = found.order_by("applied_at", "pk")  # the longest waiting first
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "compounds/residents/list.html",
+        {
+            "page": page,
+            "tab": tab,
+            "q": query,
+            "waiting": scoped.filter(status=Residency.Status.PENDING).count(),
+        },
+    )
+
+
+def _residency(request: HttpRequest, pk: int) -> Residency:
+    return get_object_or_404(residents.residency_list(user=request.user), pk=pk)
+
+
+@checker_required
+def residency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    residency = _residency(request, pk)
+    return _detail_page(request, residency, DecisionForm())
+
+
+def _detail_page(
+    request: HttpRequest, residency: Residency, form: DecisionForm, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "compounds/residents/detail.html",
+        {
+            "residency": residency,
+            "matches": residents.registry_matches(residency),
+            "others": residents.others_on_dwelling(residency),
+            "same_phone": residents.same_phone_count(residency),
+            "history": residency.history.select_related("history_user").order_by("history_date"),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+def _decision(request: HttpRequest, pk: int, decide, done: str) -> HttpResponse:
+    residency = _residency(request, pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    try:
+        decide(by=request.user, residency=residency, note=form.cleaned_data.get("note", ""))
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return _detail_page(request, residency, form, status=400)
+    messages.success(request, done)
+    return redirect("compounds:residency_detail", pk=residency.pk)
+
+
+@checker_required
+@require_POST
+def residency_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    def decide(*, by, residency, note):
+        return residents.verify(by=by, residency=residency)
+
+    return _decision(request, pk, decide, _("Verified: the resident can now sign in."))
+
+
+@checker_required
+@require_POST
+def residency_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decision(
+        request, pk, residents.refuse, _("Refused: the resident reads your reason at the login.")
+    )
+
+
+@checker_required
+@require_POST
+def residency_end(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decision(request, pk, residents.end, _("The residency is ended."))
+
+
+@checker_required
+def residency_create(request: HttpRequest) -> HttpResponse:
+    """At the service desk: register a resident whose papers were checked there, then hand
+    over the one-time password link."""
+    ids = residents.checking_community_ids(request.user)
+    compounds = residents.registration_compounds()
+    if ids is not None:
+        compounds = compounds.filter(community_id__in=ids)
+    compound = _chosen_compound(request, compounds)
+    choice = CompoundChoiceForm(request.GET or None)
+    choice.fields["compound"].queryset = compounds
+    if compound is None:
+        return render(request, "compounds/residents/create.html", {"choice": choice})
+    form = DeskRegistrationForm(post_data(request), compound=compound)
+    if request.method == "POST" and form.is_valid():
+        try:
+            residency = residents.register_at_desk(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            link = accounts.password_link(request, residency.account, by=request.user)
+            return render(
+                request,
+                "compounds/residents/link.html",
+                {"residency": residency, "link": link},
+            )
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "compounds/residents/create.html",
+        {"choice": choice, "compound": compound, "form": form},
+        status=status,
+    )
