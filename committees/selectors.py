@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Count,
     Exists,
     IntegerField,
@@ -33,10 +34,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Mod
+from django.db.models.functions import Coalesce, Concat, Mod
 from django.utils import timezone
 
-from compounds.models import Building, Community, Compound, Unit
+from compounds.models import Building, Community, Compound, Residency, Unit
 from compounds.selectors import AnyUser, committee_compound_ids, staff_community_ids
 
 from .models import BuildingHead, Committee, CommitteeMember, Consultation, UnitHead
@@ -158,6 +159,27 @@ def consultation_readable(*, user: AnyUser) -> QuerySet[Consultation]:
     if user.is_superuser:
         return qs
     return qs.filter(compound__in=consultation_compound_list(user=user))
+
+
+def with_verified_home(qs: QuerySet[Consultation]) -> QuerySet[Consultation]:
+    """Annotate ``verified_home``: for an opinion given online, the door in its compound where
+    the community verified its author lives ("3号楼 2单元 501"), else None; in the same query."""
+    homes = Residency.objects.filter(
+        account=OuterRef("recorded_by"),
+        status=Residency.Status.VERIFIED,
+        dwelling__unit__building__compound=OuterRef("compound"),
+    ).order_by("-decided_at")
+    label = Concat(
+        "dwelling__unit__building__code",
+        Value(" "),
+        "dwelling__unit__code",
+        Value(" "),
+        "dwelling__code",
+        output_field=CharField(),
+    )
+    return qs.annotate(
+        verified_home=Subquery(homes.annotate(label=label).values("label")[:1]),
+    )
 
 
 # "Current" on a day -------------------------------------------------------------------------------

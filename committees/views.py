@@ -469,7 +469,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
             f"{_('Resident opinions')} {timezone.localdate():%Y-%m-%d}",
             [_consultations_sheet(named)],
         )
-    page = _paginate(request, filterset.qs)
+    page = _paginate(request, selectors.with_verified_home(filterset.qs))
     # Names, accounts and photos per row: a grid worker of one community who also sits on a
     # committee elsewhere reads that compound's opinions as a committee member, without them.
     for consultation in page.object_list:

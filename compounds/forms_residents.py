@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import residents
+from .accounts import USERNAME_TAKEN
 from .models import Compound, Dwelling, Residency
 
 PASSWORDS_DIFFER = _("The two passwords differ.")
@@ -25,10 +26,14 @@ class CompoundChoiceForm(forms.Form):
         label=_("Compound"), queryset=Compound.objects.none(), empty_label=_("Choose…")
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, compounds=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["compound"].queryset = residents.registration_compounds()
-        self.fields["compound"].label_from_instance = lambda c: f"{c.name}（{c.community.name}）"
+        field = self.fields["compound"]
+        field.queryset = compounds if compounds is not None else residents.registration_compounds()
+        ordered = residents.compound_choices(field.queryset)
+        field.choices = [("", _("Choose…"))] + [
+            (c.pk, f"{c.name}（{c.community.name}）") for c in ordered
+        ]
 
 
 class _HomeForm(forms.Form):
@@ -36,7 +41,7 @@ class _HomeForm(forms.Form):
 
     dwelling = forms.TypedChoiceField(label=_("Building, unit and door"), coerce=int)
     relation = forms.ChoiceField(
-        label=_("You are the home's"),
+        label=_("Your relation to the home"),
         choices=Residency.Relation.choices,
         widget=forms.RadioSelect,
     )
@@ -79,6 +84,15 @@ class _NewAccountForm(_HomeForm):
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     field_order = ["full_name", "dwelling", "relation", "phone", "username"]
+
+    def clean_username(self) -> str:
+        """Checked here, with the other fields, so every mistake shows at once (the service
+        checks again when it saves)."""
+        username = self.cleaned_data["username"].strip()
+        residents.User._meta.get_field("username").run_validators(username)
+        if residents.User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(USERNAME_TAKEN, code="taken")
+        return username
 
 
 class RegistrationForm(_NewAccountForm):
@@ -133,21 +147,33 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required to refuse or end; the resident reads it."),
+        help_text=_(
+            "Required to refuse or end (the resident reads it); when verifying, you may note how "
+            "you checked."
+        ),
     )
 
 
 class LoginForm(AuthenticationForm):
     """Django's login, which also tells a registered resident why they cannot sign in yet
-    (waiting for the community's check, or refused and why) instead of "wrong password"."""
+    (waiting for the community's check, or refused and why) instead of "wrong password".
+
+    That answer needs the right password, and is given before Django's own check so that a
+    resident looking up where their registration stands is not counted as a failed login by
+    django-axes (five would lock them out); a locked login gets the lockout page as usual."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Login name")
 
     def clean(self) -> dict[str, Any]:
-        try:
-            return super().clean()
-        except ValidationError:
-            reason = residents.login_refusal(
-                self.cleaned_data.get("username", ""), self.cleaned_data.get("password", "")
-            )
+        from axes.handlers.proxy import AxesProxyHandler
+
+        username = self.cleaned_data.get("username", "")
+        password = self.cleaned_data.get("password", "")
+        checkable = username and password and self.request is not None
+        if checkable and not AxesProxyHandler.is_locked(self.request, {"username": username}):
+            reason = residents.login_refusal(username, password)
             if reason:
-                raise ValidationError(reason, code="inactive") from None
-            raise
+                raise ValidationError(reason, code="inactive")
+        return super().clean()

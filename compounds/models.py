@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -514,9 +515,9 @@ class Residency(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting for the community's check")
-        VERIFIED = "verified", _("verified")
+        VERIFIED = "verified", pgettext_lazy("residency", "verified")
         REFUSED = "refused", _("not verified")
-        ENDED = "ended", _("ended")
+        ENDED = "ended", pgettext_lazy("residency", "ended")
 
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -581,6 +582,9 @@ class AccountEvent(models.Model):
         PASSWORD_LINK = "password_link", _("password link issued")
         DEACTIVATED = "deactivated", _("deactivated")
         REACTIVATED = "reactivated", _("reactivated")
+        # Not a staff decision about the account: its last verified home ended (see
+        # compounds/residents.py); verifying another home lets it sign in again.
+        HOMES_ENDED = "homes_ended", _("signing in stopped: no verified home left")
 
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -52,17 +52,23 @@ NOT_VERIFIED = _("Only a verified residency can be ended.")
 REASON_REQUIRED = _("Say why: the resident reads it.")
 OUT_OF_SCOPE = _("You check the residents of your own communities only.")
 NOT_YOURSELF = _("You cannot check your own registration: ask a colleague.")
+DESK_STAFF_ONLY = _(
+    "Community staff register residents at the desk and hand out their password links."
+)
+LINK_NOT_VERIFIED = _("A password link is for a verified resident whose account signs in.")
 WAITING_LOGIN = _(
     "Your registration of %(date)s is waiting for the community's check; you can sign in once it "
-    "is verified. To speed it up, call or visit the community service desk."
+    "is verified. To speed it up, call the community service desk: %(phone)s."
 )
 REFUSED_LOGIN = _(
-    "The community could not verify your registration: %(note)s Ask at the community service "
-    "desk, or register again with the details they have."
+    "The community could not verify your registration (reason: %(note)s). Ask at the "
+    "community service desk (%(phone)s), or register again under a new login name with the "
+    "details the community has."
 )
 
 _PHONE_NOISE = re.compile(r"[\s\-()]")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_DIGITS = re.compile(r"(\d+)")
 
 
 def normalise_phone(text: str) -> str:
@@ -81,6 +87,11 @@ def normalise_phone(text: str) -> str:
 # --- What the public form offers ------------------------------------------------------------------
 
 
+def natural_key(text: str) -> tuple:
+    """Order names as people count: 2号楼 before 10号楼, 楼院2号 before 楼院14号."""
+    return tuple(int(part) if part.isdigit() else part for part in _DIGITS.split(text or ""))
+
+
 def registration_compounds() -> QuerySet[Compound]:
     """The compounds a resident may register in: every one still in the registry."""
     return (
@@ -90,29 +101,44 @@ def registration_compounds() -> QuerySet[Compound]:
     )
 
 
+def compound_choices(compounds: QuerySet[Compound]) -> list[Compound]:
+    """``compounds`` by community, then in natural order of their names."""
+    return sorted(compounds, key=lambda c: (c.community.name, natural_key(c.name)))
+
+
 def dwelling_groups(compound: Compound) -> list[tuple[str, list[tuple[int, str]]]]:
-    """The compound's dwellings as ``[(building and unit, [(pk, door code), …]), …]`` for a
-    grouped select: one query, in the registry's order."""
+    """The compound's dwellings as ``[(building and unit, [(pk, "1号楼 1单元 102"), …]), …]``
+    for a grouped select, in natural order (the closed select shows the whole address, not a
+    door number that every unit has): one query."""
     groups: dict[str, list[tuple[int, str]]] = {}
-    rows = (
-        Dwelling.objects.filter(unit__building__compound=compound)
-        .order_by("unit__building__code", "unit__code", "code")
-        .values_list("pk", "code", "unit__building__code", "unit__code")
+    rows = sorted(
+        Dwelling.objects.filter(unit__building__compound=compound).values_list(
+            "pk", "code", "unit__building__code", "unit__code"
+        ),
+        key=lambda r: (natural_key(r[2]), natural_key(r[3]), natural_key(r[1])),
     )
     for pk, code, building, unit in rows:
-        groups.setdefault(f"{building} {unit}", []).append((pk, code))
+        groups.setdefault(f"{building} {unit}", []).append((pk, f"{building} {unit} {code}"))
     return list(groups.items())
 
 
+def _registrations_key(address: str) -> str:
+    return f"tongde:registrations:{address}"
+
+
 def registration_allowed(address: str) -> bool:
-    """Count one registration from ``address``; False once it passed the hourly limit."""
-    key = f"tongde:registrations:{address}"
+    """False once ``address`` made ``REGISTRATIONS_PER_HOUR`` registrations in the hour (only
+    those that went through count: a mistyped form costs nothing)."""
+    return cache.get(_registrations_key(address), 0) < REGISTRATIONS_PER_HOUR
+
+
+def registration_counted(address: str) -> None:
+    key = _registrations_key(address)
     cache.add(key, 0, timeout=3600)
     try:
-        return cache.incr(key) <= REGISTRATIONS_PER_HOUR
+        cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=3600)
-        return True
 
 
 # --- Registering -----------------------------------------------------------------------------------
@@ -174,8 +200,10 @@ def register_at_desk(
     *, by: Any, username: str, full_name: str, phone: str, dwelling: Dwelling, relation: str
 ) -> Residency:
     """Staff register a resident who came to the desk, with the papers checked there: the
-    account is verified at once and has no password until its owner opens the one-time link."""
-    _require_scope(by, dwelling)
+    account is verified at once and has no password until its owner opens the one-time link.
+    Community staff only: the link signs in as the resident (grid workers check, staff hand
+    out logins)."""
+    _require_desk_scope(by, dwelling.unit.building.compound.community_id)
     phone = normalise_phone(phone)
     _check_claim(None, dwelling)
     account = _new_account(username, full_name)
@@ -238,6 +266,34 @@ def residency_list(*, user: Any) -> QuerySet[Residency]:
     return qs.filter(dwelling__unit__building__compound__community_id__in=ids)
 
 
+def desk_community_ids(user: Any) -> set[int] | None:
+    """The communities where ``user`` registers residents at the desk and hands out their
+    password links: staff, not grid workers; ``None`` means every one (superuser)."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return None
+    return staff_community_ids(user, include_grid_workers=False)
+
+
+def _require_desk_scope(by: Any, community_id: int) -> None:
+    ids = desk_community_ids(by)
+    if ids is not None and community_id not in ids:
+        raise ValidationError(DESK_STAFF_ONLY)
+
+
+def password_link(request: Any, residency: Residency, *, by: Any) -> str:
+    """A one-time password link for a verified resident who forgot theirs (a resident's account
+    usually has no email for "Forgot your password?"). Staff of the home's community only, for
+    an account with no role elsewhere (``accounts.password_link`` checks that)."""
+    from .accounts import password_link as account_link
+
+    _require_desk_scope(by, residency.dwelling.unit.building.compound.community_id)
+    if residency.status != Residency.Status.VERIFIED or not residency.account.is_active:
+        raise ValidationError(LINK_NOT_VERIFIED)
+    return account_link(request, residency.account, by=by)
+
+
 def pending_count(*, user: Any) -> int:
     return residency_list(user=user).filter(status=Residency.Status.PENDING).count()
 
@@ -279,14 +335,17 @@ def _deactivated_by_staff(account: Any) -> bool:
 
 
 @transaction.atomic
-def verify(*, by: Any, residency: Residency) -> Residency:
-    """The claim matches the registry: the account may sign in (unless staff deactivated it
-    for another reason, which stands)."""
-    residency = _decide(residency, by, Residency.Status.VERIFIED)
+def verify(*, by: Any, residency: Residency, note: str = "") -> Residency:
+    """The claim matches the registry: the account may sign in (again, if its last home had
+    ended), unless staff deactivated it for another reason, which stands. ``note`` may say how
+    it was checked (a call, the papers)."""
+    residency = _decide(residency, by, Residency.Status.VERIFIED, note)
     account = residency.account
     if not account.is_active and not _deactivated_by_staff(account):
         account.is_active = True
         account.save(update_fields=["is_active"])
+        if account.account_events.filter(kind=AccountEvent.Kind.HOMES_ENDED).exists():
+            AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.REACTIVATED, by=by)
     return residency
 
 
@@ -310,7 +369,7 @@ def end(*, by: Any, residency: Residency, note: str) -> Residency:
     if account.is_active and not still_home and not _has_role(account):
         account.is_active = False
         account.save(update_fields=["is_active"])
-        AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.DEACTIVATED, by=by)
+        AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.HOMES_ENDED, by=by)
     return residency
 
 
@@ -414,14 +473,19 @@ def login_refusal(username: str, password: str) -> str | None:
     account = User.objects.filter(username__iexact=(username or "").strip()).first()
     if account is None or account.is_active or not account.check_password(password):
         return None
-    latest = account.residencies.order_by("-applied_at", "-pk").first()
+    latest = (
+        account.residencies.select_related("dwelling__unit__building__compound__community")
+        .order_by("-applied_at", "-pk")
+        .first()
+    )
     if latest is None or _deactivated_by_staff(account):
         return None
+    phone = latest.dwelling.unit.building.compound.community.phone or "—"
     if latest.status == Residency.Status.PENDING:
         applied = formats.date_format(timezone.localtime(latest.applied_at).date())
-        return WAITING_LOGIN % {"date": applied}
+        return WAITING_LOGIN % {"date": applied, "phone": phone}
     if latest.status == Residency.Status.REFUSED:
-        return REFUSED_LOGIN % {"note": latest.note}
+        return REFUSED_LOGIN % {"note": latest.note.rstrip("。. "), "phone": phone}
     return None
 
 

@@ -60,4 +60,5 @@ urlpatterns = [
     path("residents/<int:pk>/verify/", residents.residency_verify, name="residency_verify"),
     path("residents/<int:pk>/refuse/", residents.residency_refuse, name="residency_refuse"),
     path("residents/<int:pk>/end/", residents.residency_end, name="residency_end"),
+    path("residents/<int:pk>/link/", residents.residency_link, name="residency_link"),
 ]

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -35,6 +37,7 @@ from ..permissions import role_required
 PAGE_SIZE = 50
 
 checker_required = role_required(residents.is_checker)
+desk_required = role_required(lambda user: residents.desk_community_ids(user) != set())
 
 
 def _chosen_compound(request: HttpRequest, compounds) -> Compound | None:
@@ -65,8 +68,9 @@ def register(request: HttpRequest) -> HttpResponse:
             {"choice": CompoundChoiceForm(request.GET or None)},
         )
     form = RegistrationForm(post_data(request), compound=compound)
+    address = _client_address(request)
     if request.method == "POST" and form.is_valid():
-        if not residents.registration_allowed(_client_address(request)):
+        if not residents.registration_allowed(address):
             form.add_error(None, residents.TOO_MANY_REGISTRATIONS)
         else:
             try:
@@ -81,6 +85,7 @@ def register(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                residents.registration_counted(address)
                 request.session["registered_residency"] = residency.pk
                 return redirect("register_done")
     status = 400 if request.method == "POST" else 200
@@ -93,8 +98,9 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 def register_done(request: HttpRequest) -> HttpResponse:
-    """Public: what happens next, for the registration just made in this browser."""
-    pk = request.session.get("registered_residency")
+    """Public: what happens next, for the registration just made in this browser (shown once:
+    on a shared phone the next person must not read it)."""
+    pk = request.session.pop("registered_residency", None)
     residency = (
         Residency.objects.select_related("dwelling__unit__building__compound__community")
         .filter(pk=pk)
@@ -148,9 +154,10 @@ def residency_list(request: HttpRequest) -> HttpResponse:
     found = scoped.filter(residents.status_q(tab))
     query = request.GET.get("q", "").strip()
     if query:
+        digits = re.sub(r"[\s\-]", "", query)
         found = found.filter(
             Q(full_name__icontains=query)
-            | Q(phone__contains=query)
+            | Q(phone__contains=digits or query)
             | Q(account__username__icontains=query)
             | Q(dwelling__unit__building__compound__name__icontains=query)
         )
@@ -165,6 +172,7 @@ def residency_list(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "q": query,
             "waiting": scoped.filter(status=Residency.Status.PENDING).count(),
+            "can_desk": residents.desk_community_ids(request.user) != set(),
         },
     )
 
@@ -182,6 +190,8 @@ def residency_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_page(
     request: HttpRequest, residency: Residency, form: DecisionForm, status: int = 200
 ) -> HttpResponse:
+    desk = residents.desk_community_ids(request.user)
+    community_id = residency.dwelling.unit.building.compound.community_id
     return render(
         request,
         "compounds/residents/detail.html",
@@ -192,6 +202,9 @@ def _detail_page(
             "same_phone": residents.same_phone_count(residency),
             "history": residency.history.select_related("history_user").order_by("history_date"),
             "form": form,
+            "can_link": residency.status == Residency.Status.VERIFIED
+            and residency.account.is_active
+            and (desk is None or community_id in desk),
         },
         status=status,
     )
@@ -204,19 +217,20 @@ def _decision(request: HttpRequest, pk: int, decide, done: str) -> HttpResponse:
     try:
         decide(by=request.user, residency=residency, note=form.cleaned_data.get("note", ""))
     except ValidationError as exc:
-        add_service_errors(form, exc)
-        return _detail_page(request, residency, form, status=400)
-    messages.success(request, done)
+        if hasattr(exc, "error_dict"):  # the reason is missing: keep what was typed
+            add_service_errors(form, exc)
+            return _detail_page(request, residency, form, status=400)
+        # Decided meanwhile by someone else, or not theirs to decide: the page as it stands now.
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
     return redirect("compounds:residency_detail", pk=residency.pk)
 
 
 @checker_required
 @require_POST
 def residency_verify(request: HttpRequest, pk: int) -> HttpResponse:
-    def decide(*, by, residency, note):
-        return residents.verify(by=by, residency=residency)
-
-    return _decision(request, pk, decide, _("Verified: the resident can now sign in."))
+    return _decision(request, pk, residents.verify, _("Verified: the resident can now sign in."))
 
 
 @checker_required
@@ -233,17 +247,33 @@ def residency_end(request: HttpRequest, pk: int) -> HttpResponse:
     return _decision(request, pk, residents.end, _("The residency is ended."))
 
 
-@checker_required
+@desk_required
+@require_POST
+def residency_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new one-time password link for a verified resident who forgot their password."""
+    residency = _residency(request, pk)
+    try:
+        link = residents.password_link(request, residency, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("compounds:residency_detail", pk=residency.pk)
+    return render(
+        request,
+        "compounds/residents/link.html",
+        {"residency": residency, "link": link, "created": False},
+    )
+
+
+@desk_required
 def residency_create(request: HttpRequest) -> HttpResponse:
-    """At the service desk: register a resident whose papers were checked there, then hand
-    over the one-time password link."""
-    ids = residents.checking_community_ids(request.user)
+    """At the service desk (staff): register a resident whose papers were checked there, then
+    hand over the one-time password link."""
+    ids = residents.desk_community_ids(request.user)
     compounds = residents.registration_compounds()
     if ids is not None:
         compounds = compounds.filter(community_id__in=ids)
     compound = _chosen_compound(request, compounds)
-    choice = CompoundChoiceForm(request.GET or None)
-    choice.fields["compound"].queryset = compounds
+    choice = CompoundChoiceForm(request.GET or None, compounds=compounds)
     if compound is None:
         return render(request, "compounds/residents/create.html", {"choice": choice})
     form = DeskRegistrationForm(post_data(request), compound=compound)
@@ -257,7 +287,7 @@ def residency_create(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "compounds/residents/link.html",
-                {"residency": residency, "link": link},
+                {"residency": residency, "link": link, "created": True},
             )
     status = 400 if request.method == "POST" else 200
     return render(

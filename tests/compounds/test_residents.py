@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from committees.opinions import opinion_submit
 from compounds import residents
 from compounds.models import AccountEvent, Membership, Residency
 from tests import factories
@@ -280,8 +281,8 @@ def test_ending_the_last_home_deactivates_the_account(home, staff, other_home, r
     residents.end(by=staff, residency=residency, note="已出售")
     account.refresh_from_db()
     assert account.is_active is stays_active
-    deactivated = AccountEvent.objects.filter(account=account, kind="deactivated").exists()
-    assert deactivated is not stays_active
+    stopped = AccountEvent.objects.filter(account=account, kind="homes_ended").exists()
+    assert stopped is not stays_active
 
 
 def test_nobody_decides_their_own_registration(home, grid_worker):
@@ -301,24 +302,25 @@ def test_another_communitys_checker_is_refused_by_the_service(far_home, staff):
 
 
 @pytest.mark.parametrize(
-    ("who", "status"),
+    ("who", "status", "desk"),
     [
-        (None, 302),
-        ("resident", 403),
-        ("company_user_a", 403),
-        ("committee_member_a", 403),
-        ("grid_worker", 200),
-        ("staff", 200),
-        ("superuser", 200),
+        (None, 302, 302),
+        ("resident", 403, 403),
+        ("company_user_a", 403, 403),
+        ("committee_member_a", 403, 403),
+        ("grid_worker", 200, 403),  # grid workers check; staff hand out logins
+        ("staff", 200, 200),
+        ("superuser", 200, 200),
     ],
 )
-def test_who_opens_the_check_pages(client, request, home, who, status):
+def test_who_opens_the_check_pages(client, request, home, who, status, desk):
     residency = pending(home)
     if who:
         client.force_login(request.getfixturevalue(who))
     detail = reverse("compounds:residency_detail", args=[residency.pk])
-    for url in (LIST, CREATE, detail):
+    for url in (LIST, detail):
         assert client.get(url).status_code == status, url
+    assert client.get(CREATE).status_code == desk
     verify = reverse("compounds:residency_verify", args=[residency.pk])
     client.post(verify)
     residency.refresh_from_db()
@@ -468,3 +470,145 @@ def test_staff_see_the_waiting_registrations_to_do(client, home, staff, grid_wor
         client.force_login(user)
         page = client.get(reverse("today")).content.decode()
         assert LIST in page
+
+
+def test_the_staffs_ledger_shows_an_opinions_verified_home(
+    client, home, compound_b, resident, staff, committee_member_a
+):
+    residency = Residency.objects.create(
+        account=resident, dwelling=home, full_name="张", phone="13800000000", relation="tenant"
+    )
+    residents.verify(by=staff, residency=residency)
+    compound = home.unit.building.compound
+    opinion_submit(user=resident, compound=compound, topic="电梯", opinion="电梯常坏")
+    opinion_submit(user=resident, compound=compound_b, topic="停车", opinion="车位不够")
+    door = f"{home.unit.building.code} {home.unit.code} {home.code}"
+    ledger = reverse("committees:consultation_list")
+
+    client.force_login(staff)
+    rows = {c.topic: c.verified_home for c in client.get(ledger).context["page"].object_list}
+    assert rows == {"电梯": door, "停车": None}  # verified in 甲小区 only
+    assert door in client.get(ledger).content.decode()
+
+    client.force_login(committee_member_a)  # reads the opinions without who gave them
+    assert door not in client.get(ledger).content.decode()
+
+
+def test_verifying_another_home_lets_the_account_sign_in_again(client, home, staff):
+    # given a resident whose first home ends while a second waits
+    first = pending(home)
+    residents.verify(by=staff, residency=first)
+    account = first.account
+    account.username, account.is_active = "moving", True
+    account.set_password(PASSWORD)
+    account.save()
+    second = residents.claim(
+        account=account,
+        dwelling=factories.DwellingFactory(unit=home.unit, code="502"),
+        relation="owner",
+        phone="13909370001",
+    )
+    residents.end(by=staff, residency=first, note="已出售")
+    account.refresh_from_db()
+    assert not account.is_active
+    # the login says the second home waits, not "wrong password"
+    assert login_error(client, "moving", PASSWORD).code == "inactive"
+
+    # when the second home is verified
+    residents.verify(by=staff, residency=second)
+
+    # then the account signs in again
+    assert client.post(reverse("login"), {"username": "moving", "password": PASSWORD}).url
+
+
+def test_looking_up_a_waiting_registration_never_locks_the_login(client, home, staff, settings):
+    client.post(REGISTER, form_data(home))
+    for _ in range(settings.AXES_FAILURE_LIMIT + 2):
+        error = login_error(client, "wangjianguo", PASSWORD)
+        assert error.code == "inactive"
+    assert "0937" in error.message or home.unit.building.compound.community.phone in error.message
+    residents.verify(by=staff, residency=Residency.objects.get())
+    response = client.post(reverse("login"), {"username": "wangjianguo", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_wrong_passwords_still_lock_a_waiting_account(client, home, settings):
+    client.post(REGISTER, form_data(home))
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "wangjianguo", "password": "wrong-one-2026"})
+    locked = client.post(reverse("login"), {"username": "wangjianguo", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert residents.login_refusal("wangjianguo", PASSWORD) not in locked.content.decode()
+
+
+def test_mistyped_registrations_do_not_use_up_the_hourly_limit(client, home):
+    for _ in range(residents.REGISTRATIONS_PER_HOUR + 1):
+        assert client.post(REGISTER, form_data(home, phone="123")).status_code == 400
+    assert client.post(REGISTER, form_data(home)).status_code == 302
+
+
+def test_every_mistake_shows_at_once(client, home):
+    factories.UserFactory(username="taken")
+    response = client.post(REGISTER, form_data(home, username="taken", phone="123"))
+    assert set(response.context["form"].errors) >= {"username", "phone"}
+    response = client.post(REGISTER, form_data(home, username="has space", consent=None))
+    assert set(response.context["form"].errors) >= {"username", "consent"}
+
+
+def test_the_done_page_shows_once(client, home):
+    done = client.post(REGISTER, form_data(home)).url
+    assert client.get(done).status_code == 200
+    assert client.get(done).url == REGISTER
+
+
+def test_doors_come_in_natural_order_with_their_whole_address(compound_a):
+    for building in ("10号楼", "2号楼"):
+        unit = factories.UnitFactory(
+            building=factories.BuildingFactory(compound=compound_a, code=building), code="1单元"
+        )
+        for door in ("1001", "201", "101"):
+            factories.DwellingFactory(unit=unit, code=door)
+    groups = residents.dwelling_groups(compound_a)
+    assert [label for label, _ in groups] == ["2号楼 1单元", "10号楼 1单元"]
+    assert [text for _, text in groups[0][1]] == [
+        "2号楼 1单元 101",
+        "2号楼 1单元 201",
+        "2号楼 1单元 1001",
+    ]
+
+
+def test_a_decision_already_taken_says_so(client, home, staff, grid_worker):
+    residency = pending(home)
+    residents.refuse(by=grid_worker, residency=residency, note="门牌不符")
+    client.force_login(staff)
+    response = client.post(reverse("compounds:residency_verify", args=[residency.pk]), follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    residency.refresh_from_db()
+    assert residency.status == "refused"
+
+
+@pytest.mark.parametrize(
+    ("who", "status", "link"),
+    [("staff", 200, True), ("grid_worker", 403, False), ("superuser", 200, True)],
+)
+def test_staff_hand_a_verified_resident_a_new_password_link(
+    client, request, home, staff, who, status, link
+):
+    residency = pending(home)
+    residents.verify(by=staff, residency=residency)
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(reverse("compounds:residency_link", args=[residency.pk]))
+    assert response.status_code == status
+    assert ("/accounts/password/reset/" in response.content.decode()) is link
+    issued = AccountEvent.objects.filter(account=residency.account, kind="password_link")
+    assert issued.exists() is link
+
+
+def test_no_password_link_for_a_waiting_or_foreign_registration(client, home, far_home, staff):
+    client.force_login(staff)
+    waiting = pending(home)
+    response = client.post(reverse("compounds:residency_link", args=[waiting.pk]), follow=True)
+    assert "/accounts/password/reset/" not in response.content.decode()
+    foreign = pending(far_home)
+    assert client.post(reverse("compounds:residency_link", args=[foreign.pk])).status_code == 404
+    assert not AccountEvent.objects.filter(kind="password_link").exists()

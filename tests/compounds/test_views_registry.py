@@ -192,11 +192,12 @@ PAGES = [
     ("account_active", lambda w: [w.account.pk], POST_ONLY),
     ("membership_end", lambda w: [w.account.memberships.get().pk], POST_ONLY),
     ("residency_list", lambda w: [], INTERNAL_LIST),
-    ("residency_create", lambda w: [], INTERNAL_LIST),
+    ("residency_create", lambda w: [], CREATE),
     ("residency_detail", lambda w: [w.residency.pk], INTERNAL_A),
     ("residency_verify", lambda w: [w.residency.pk], CHECK_POST_ONLY),
     ("residency_refuse", lambda w: [w.residency.pk], CHECK_POST_ONLY),
     ("residency_end", lambda w: [w.residency.pk], CHECK_POST_ONLY),
+    ("residency_link", lambda w: [w.residency.pk], POST_ONLY),
 ]
 
 
