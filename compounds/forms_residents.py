@@ -165,6 +165,7 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Login name")
+        self.resident_notice = ""
 
     def clean(self) -> dict[str, Any]:
         from axes.handlers.proxy import AxesProxyHandler
@@ -175,5 +176,6 @@ class LoginForm(AuthenticationForm):
         if checkable and not AxesProxyHandler.is_locked(self.request, {"username": username}):
             reason = residents.login_refusal(username, password)
             if reason:
+                self.resident_notice = reason
                 raise ValidationError(reason, code="inactive")
         return super().clean()

@@ -612,3 +612,24 @@ def test_no_password_link_for_a_waiting_or_foreign_registration(client, home, fa
     foreign = pending(far_home)
     assert client.post(reverse("compounds:residency_link", args=[foreign.pk])).status_code == 404
     assert not AccountEvent.objects.filter(kind="password_link").exists()
+
+
+def test_the_login_shows_the_wait_as_news_not_as_an_error(client, home):
+    client.post(REGISTER, form_data(home))
+    page = client.post(
+        reverse("login"), {"username": "wangjianguo", "password": PASSWORD}
+    ).content.decode()
+    assert 'class="alert alert-warning" role="status"' in page
+    assert "alert-danger" not in page
+
+
+def test_a_verified_home_links_to_its_companys_scores(client, home, resident, staff):
+    residency = Residency.objects.create(
+        account=resident, dwelling=home, full_name="张", phone="13800000000", relation="tenant"
+    )
+    client.force_login(resident)
+    compound = home.unit.building.compound
+    scores = reverse("scorecards:public_compound", args=[compound.community.slug, compound.pk])
+    assert scores not in client.get(reverse("my_homes")).content.decode()  # not verified yet
+    residents.verify(by=staff, residency=residency)
+    assert scores in client.get(reverse("my_homes")).content.decode()
