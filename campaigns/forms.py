@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Building, Community, Compound
 from tongde import uploads
+from tongde.bounds import EARLIEST, MAX_COUNT, bound
 from tongde.periods import PeriodKind
 
 from .models import Campaign, Disorder, Participation
@@ -153,9 +154,16 @@ class CampaignForm(forms.Form):
             kwargs["initial"] = _initial(campaign)
         super().__init__(*args, **kwargs)
         for name, _group, label in GROUP_FIELDS:
-            self.fields[name] = forms.IntegerField(
-                label=label, min_value=0, initial=0, required=False, widget=_number()
+            self.fields[name] = bound(
+                forms.IntegerField(
+                    label=label, min_value=0, initial=0, required=False, widget=_number()
+                ),
+                high=MAX_COUNT,
             )
+        for name in ("truckloads", "tonnes", "vehicles_handled"):
+            bound(self.fields[name], high=MAX_COUNT)
+        # The future is refused by the service, with its own message; here the far past.
+        bound(self.fields["held_on"], EARLIEST)
         self.fields["held_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         if campaign is None:
             self.fields["held_on"].initial = timezone.localdate()

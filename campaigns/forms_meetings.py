@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community, Compound
 from tongde import uploads
+from tongde.bounds import MAX_COUNT, bound
 from tongde.periods import PeriodKind
 
 from . import meetings
@@ -98,11 +99,14 @@ class AttendanceForm(forms.Form):
         required=False,
     )
     name = forms.CharField(label=_("name"), max_length=100, required=False)
-    persons = forms.IntegerField(
-        label=_("persons"),
-        required=False,
-        min_value=0,
-        error_messages={"min_value": meetings.PERSONS_NEGATIVE},
+    persons = bound(
+        forms.IntegerField(
+            label=_("persons"),
+            required=False,
+            min_value=0,
+            error_messages={"min_value": meetings.PERSONS_NEGATIVE},
+        ),
+        high=MAX_COUNT,
     )
 
     def clean(self) -> dict[str, Any]:

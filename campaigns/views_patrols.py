@@ -20,6 +20,7 @@ Objects are fetched through the selectors, so another community's or another com
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -468,7 +469,11 @@ def designation_edit(
 def designation_targets(request: HttpRequest, community_pk: int, year: int) -> HttpResponse:
     community = _editable_community(request, community_pk)
     progress = designations.designation_progress(community=community, year=year)
-    initial = {p.kind: p.target_percent for p in progress}
+    # The field takes one decimal, as the targets are set: "80.00" would fail its own form.
+    initial = {
+        p.kind: p.target_percent.quantize(Decimal("0.1")) if p.target_percent is not None else None
+        for p in progress
+    }
     form = TargetForm(post_data(request), initial=initial)
     back = f"{reverse('campaigns:designation_list')}?{urlencode({'community': community.pk, 'year': year})}"
 

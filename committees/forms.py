@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community, Compound, Owner
+from compounds.residents import compound_choices
 
 from .models import Committee, CommitteeMember, Consultation
 from .opinions import OPINION_MAX_LENGTH
@@ -211,9 +212,9 @@ class OpinionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.compounds = {c.pk: c for c in compounds}
         groups: dict[str, list[tuple[int, str]]] = {}
-        for compound in self.compounds.values():
+        for compound in compound_choices(self.compounds.values()):
             groups.setdefault(compound.community.name, []).append((compound.pk, compound.name))
-        self.fields["compound"].choices = [("", "---------"), *groups.items()]
+        self.fields["compound"].choices = [("", _("Choose…")), *groups.items()]
 
     def clean_compound(self) -> Compound:
         return self.compounds[self.cleaned_data["compound"]]

@@ -43,6 +43,11 @@ TOPIC_EMPTY = _("Say in a few words what the opinion is about.")
 OPINION_EMPTY = _("Write your opinion.")
 OPINION_TOO_LONG = _("Keep the opinion to %(limit)d characters at most (it has %(length)d).")
 COMPOUND_ARCHIVED = _("This compound is no longer in the registry; choose another.")
+COMPANY_ACCOUNT = _(
+    "A property company's account does not give residents' opinions: the ledger is the "
+    "residents' voice about the companies. Answer through your rectification items and replies, "
+    "or give your own opinion from a personal account."
+)
 TOO_MANY_TODAY = _(
     "You have given %(limit)d opinions today, the most in one day. Please write again tomorrow, "
     "or call your community staff."
@@ -62,6 +67,14 @@ def opinion_compounds() -> QuerySet[Compound]:
         .select_related("community")
         .order_by("community__name", "name")
     )
+
+
+def may_give_opinions(user: Any) -> bool:
+    """Any signed-in account but a property company's: its opinions would pass as residents'
+    about a competitor (or about itself)."""
+    from compounds.selectors import company_ids
+
+    return user.is_authenticated and not company_ids(user)
 
 
 def photo_readable(*, user: Any) -> QuerySet[Consultation]:
@@ -132,6 +145,8 @@ def opinion_submit(
     by its content, stored under a random name with a thumbnail); all or nothing."""
     if not user.is_authenticated:
         raise ValidationError(SIGN_IN_FIRST, code="anonymous")
+    if not may_give_opinions(user):
+        raise ValidationError(COMPANY_ACCOUNT, code="company")
     today = today or timezone.localdate()
     topic, opinion = topic.strip(), opinion.strip()
     errors: dict[str, ValidationError] = {}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,10 @@ def my_opinions(request: HttpRequest) -> HttpResponse:
 @login_required
 def opinion_create(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if not opinions.may_give_opinions(user):
+        # Said before anything is typed; the service refuses it too.
+        messages.error(request, opinions.COMPANY_ACCOUNT)
+        return redirect("today")
     form = OpinionForm(
         post_data(request),
         request.FILES if request.method == "POST" else None,

@@ -77,7 +77,7 @@ DUPLICATE_CHOICE = _("%(name)s is chosen twice.")
 MOTION_CHOICE = _("Choose exactly one of yes, no or abstain.")
 PROXY_NOT_AUTHORISED = _("No proxy authorisation is recorded for this dwelling and this proxy.")
 BAD_CHANNEL = _("Unknown channel %(value)s.")
-CODE_INVALID = _("This voting code is not valid for this election.")
+CODE_INVALID = _("This voting code is wrong: check it against your voting slip for this election.")
 CODE_USED = _("This voting code has already been used.")
 CODE_RATE_LIMITED = _(
     "Too many wrong codes from your connection. Please wait %(minutes)d minutes and try again, "

@@ -14,6 +14,17 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from tongde.bounds import (
+    EARLIEST,
+    EARLIEST_BUILT,
+    MAX_COUNT,
+    MAX_FLOORS,
+    MAX_HOUSEHOLD,
+    bound,
+    latest_build_year,
+    today,
+)
+
 from .models import (
     Building,
     Community,
@@ -59,12 +70,20 @@ class CompoundForm(forms.ModelForm):
             self.fields["community"].queryset = communities
             if len(communities) == 1:
                 self.fields["community"].initial = communities[0]
+        for name in ("parking_spaces", "fire_lanes", "cameras"):
+            bound(self.fields[name], 0, MAX_COUNT)
+        bound(self.fields["registered_on"], EARLIEST, today())
 
 
 class BuildingForm(forms.ModelForm):
     class Meta:
         model = Building
         fields = ["code", "floors", "built_year"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bound(self.fields["floors"], 1, MAX_FLOORS)
+        bound(self.fields["built_year"], EARLIEST_BUILT, latest_build_year())
 
 
 class UnitForm(forms.ModelForm):
@@ -134,9 +153,21 @@ class HouseholdForm(forms.ModelForm):
         fields = ["head_name", "residents", "is_owner_occupied", "moved_in_on"]
         widgets = {"moved_in_on": DATE_INPUT}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bound(self.fields["residents"], 1, MAX_HOUSEHOLD)
+        bound(self.fields["moved_in_on"], EARLIEST, today())
+        if self.instance.pk is None and not self.is_bound:
+            # A household entered today moved in recently, not on the model's historic default.
+            self.initial.setdefault("moved_in_on", today())
+
 
 class MoveOutForm(forms.Form):
     moved_out_on = forms.DateField(label=_("moved out on"), widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bound(self.fields["moved_out_on"], EARLIEST, today())
 
 
 class CompanyForm(forms.ModelForm):

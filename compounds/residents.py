@@ -16,6 +16,7 @@ role is deactivated: the opinions it gave stay attributable.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +102,7 @@ def registration_compounds() -> QuerySet[Compound]:
     )
 
 
-def compound_choices(compounds: QuerySet[Compound]) -> list[Compound]:
+def compound_choices(compounds: Iterable[Compound]) -> list[Compound]:
     """``compounds`` by community, then in natural order of their names."""
     return sorted(compounds, key=lambda c: (c.community.name, natural_key(c.name)))
 

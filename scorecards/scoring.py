@@ -1339,13 +1339,15 @@ def appeal_list(*, user: Any):
     )
 
 
-def company_appealable_entries(*, user: Any, now: dt.datetime | None = None):
+def company_appealable_entries(
+    *, user: Any, now: dt.datetime | None = None, today: dt.date | None = None
+):
     """The black entries the user's company may still appeal: in editions not corrected since,
     not appealed yet, within the appeal period (``closes_on`` set on each). The rules are
     ``check_appeal``'s; here they are applied to the whole list in three queries."""
     from compounds.selectors import company_ids
 
-    today = timezone.localdate(now or timezone.now())
+    today = today or timezone.localdate(now or timezone.now())
     entries = list(
         PublicationEntry.objects.filter(
             company_id__in=company_ids(user),

@@ -500,6 +500,10 @@ def rectification_answer(request: HttpRequest, pk: int) -> HttpResponse:
     rect = _rectification(request, pk)
     if not can_answer(user, rect):
         raise PermissionDenied
+    if rect.status not in inspections.COMPANY_TURN:
+        # Said before anything is typed or a photo chosen: answered already, or closed.
+        messages.info(request, inspections.NOT_ANSWERABLE % {"status": rect.get_status_display()})
+        return redirect("scorecards:rectification_detail", pk=rect.pk)
     form = AnswerForm(post_data(request), request.FILES or None)
 
     def save(form: AnswerForm) -> str:

@@ -203,6 +203,13 @@ def company_tasks(user: Any, today: dt.date) -> list[Task]:
             _url("scorecards:scoring_home", reply="open"),
         ),
         Task(
+            # The appeal period is a week: a company that misses the black listing misses it.
+            _("Black listings you may still appeal"),
+            len(scoring.company_appealable_entries(user=user, today=today)),
+            reverse("scorecards:scoring_appeals"),
+            urgent=True,
+        ),
+        Task(
             _("Monthly reports of last month not yet submitted"),
             len(unfiled),
             reverse("scorecards:my_reports"),

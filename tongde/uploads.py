@@ -83,7 +83,10 @@ def _image_format(file: IO[bytes]) -> str:
             image.verify()
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses to open an image of that many pixels at all: same answer as above.
+        raise ValidationError(PHOTO_TOO_MANY_PIXELS, code="too_many_pixels") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         # verify() raises assorted errors for truncated or corrupt files; all mean "not a photo".
         raise ValidationError(PHOTO_NOT_IMAGE, code="not_image") from exc
     if kind not in FORMATS:

@@ -391,3 +391,17 @@ def test_designation_rate_rollup_matches_the_demo_year():
         ).values_list("dimension", "value")
     )
     assert rates == {"premium": Decimal("1.0000"), "model_courtyard": Decimal("0.3125")}
+
+
+@pytest.mark.django_db
+def test_the_targets_form_saves_as_it_opens(client, community, staff):
+    # given targets already set
+    url = reverse("campaigns:designation_targets", args=[community.pk, 2020])
+    client.force_login(staff)
+    assert client.post(url, {"premium": "80", "model_courtyard": "30"}).status_code == 302
+    # when the form is opened and sent unchanged
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in ("premium", "model_courtyard")}
+    response = client.post(url, data)
+    # then it saves
+    assert response.status_code == 302, response.context["form"].errors

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from scorecards import scoring
 from scorecards.models import Appeal
@@ -125,3 +125,29 @@ def test_a_superseded_edition_cannot_be_appealed(black_entry, company_user_a, st
         scoring.appeal_file(entry=black_entry, grounds="x", user=company_user_a)
     assert exc.value.code == "superseded"
     assert list(scoring.company_appealable_entries(user=company_user_a)) != [black_entry]
+
+
+def test_the_companys_to_do_and_card_offer_the_appeal_while_it_is_open(
+    client, black_entry, company_user_a, company_user_b
+):
+    from django.urls import reverse
+
+    from tongde.attention import company_tasks
+
+    def appeal_row(user, today):
+        with translation.override("en"):
+            rows = {str(t.label): t for t in company_tasks(user, today)}
+        return rows["Black listings you may still appeal"]
+
+    published = timezone.localdate(black_entry.publication.published_at)
+    closes = scoring.appeal_closes_on(black_entry)
+    assert appeal_row(company_user_a, published).count == 1
+    assert appeal_row(company_user_a, closes + dt.timedelta(1)).count == 0
+    assert appeal_row(company_user_b, published).count == 0
+
+    card = reverse("scorecards:scoring_card", args=[black_entry.scorecard_id])
+    appeal = reverse("scorecards:scoring_appeal_file", args=[black_entry.pk])
+    client.force_login(company_user_a)
+    assert appeal in client.get(card).content.decode()
+    scoring.appeal_file(entry=black_entry, grounds="first", user=company_user_a)
+    assert appeal not in client.get(card).content.decode()  # appealed already

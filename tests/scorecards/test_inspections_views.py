@@ -254,12 +254,12 @@ def test_answer_verify_reopen_through_the_pages(client, world, company_user_a, s
     )
     assert response.status_code == 302
     assert Rectification.objects.get(pk=rect.pk).status == Rectification.Status.ANSWERED
-    # a second answer is refused on the form, nothing changes
-    response = client.post(
-        reverse("scorecards:rectification_answer", args=[rect.pk]),
-        {"answer": "again", "photo": photo_upload()},
-    )
-    assert response.status_code == 400
+    # a second answer is refused before anything is typed, and nothing changes
+    answer_url = reverse("scorecards:rectification_answer", args=[rect.pk])
+    detail_url = reverse("scorecards:rectification_detail", args=[rect.pk])
+    assert client.get(answer_url).url == detail_url
+    response = client.post(answer_url, {"answer": "again", "photo": photo_upload()})
+    assert response.url == detail_url
     assert Rectification.objects.get(pk=rect.pk).answer == "已清理"
     client.force_login(staff)
     response = client.post(

@@ -204,6 +204,12 @@ def test_company_replies_and_staff_publish_and_the_company_appeals(client, world
     client.force_login(world["staff"])
     response = client.get(_url(world, "scoring_publish"))
     assert "2 draft scorecards will be published" in response.content.decode()
+    # the reply waiting for an answer is named before publishing
+    unanswered = response.context["unanswered"]
+    assert [r.text for r in unanswered] == [
+        r.text for r in world["card"].replies.filter(answered_at__isnull=True)
+    ]
+    assert "the accident was not ours" in response.content.decode()
     assert client.post(_url(world, "scoring_publish"), {}).status_code == 400
     assert not Publication.objects.exists()
     # the reply window is still open (until today): publishing needs the extra confirmation

@@ -186,9 +186,10 @@ def test_the_menu_marks_the_section_of_the_page(role, page, marked, client, requ
             [],
         ),
         (
+            # a company's account gives no residents' opinions (committees/opinions.py)
             "company_user_a",
-            ["/committees/opinions/new/", "/committees/opinions/"],
-            ["/committees/consultations/"],
+            [],
+            ["/committees/opinions/new/", "/committees/consultations/"],
         ),
         ("resident", ["/committees/opinions/"], ["/committees/consultations/"]),
         (None, ["/committees/opinions/new/"], ["/committees/consultations/"]),

@@ -106,3 +106,12 @@ def test_photo_files_have_random_names():
     assert "张三" not in original.name
     assert thumb.name.endswith(".jpg")
     assert original.name != thumb.name
+
+
+@pytest.mark.parametrize("side", [11_000, 20_000])  # Pillow warns past 89 MP, refuses past 179
+def test_a_photo_of_too_many_pixels_says_so(side):
+    out = io.BytesIO()
+    Image.new("1", (side, side)).save(out, "PNG")  # a few hundred KB, hundreds of megapixels
+    with pytest.raises(ValidationError) as info:
+        uploads.photo_check(upload(out.getvalue(), name="huge.png"))
+    assert info.value.code == "too_many_pixels"
