@@ -126,6 +126,8 @@ MOTION_HAS_NO_SEATS = _("A motion elects nobody: leave the seats empty.")
 NOT_A_MOTION_STAGE = _("A motion has no candidates.")
 CANDIDATES_CLOSED = _("Candidates are nominated during the nomination stage only.")
 CANDIDATE_NAME_TAKEN = _("A candidate with this name is already nominated.")
+CANDIDATE_OWNER_TAKEN = _("This owner is already nominated in this election.")
+NOMINATED_IN_FUTURE = _("The nomination date cannot be in the future.")
 VETTING_CLOSED = _("Vetting decisions can no longer change once publicity has started.")
 QUALIFIED_NEEDS_ALL_MET = _("A candidate is qualified only when every condition is met.")
 NOT_QUALIFIED_NEEDS_REASON = _("Give the reason why the candidate is not qualified.")
@@ -442,8 +444,15 @@ def candidate_add(
         raise ValidationError(NOT_A_MOTION_STAGE)
     if election.stage not in NOMINATION_STAGES:
         raise ValidationError(CANDIDATES_CLOSED)
+    errors: dict[str, list] = {}
     if election.candidates.filter(name=name).exists():
-        raise ValidationError({"name": [CANDIDATE_NAME_TAKEN]})
+        errors["name"] = [CANDIDATE_NAME_TAKEN]
+    if owner is not None and election.candidates.filter(owner=owner).exists():
+        errors["owner"] = [CANDIDATE_OWNER_TAKEN]
+    if nominated_on > timezone.localdate():
+        errors["nominated_on"] = [NOMINATED_IN_FUTURE]
+    if errors:
+        raise ValidationError(errors)
     candidate = Candidate(
         election=election,
         name=name,

@@ -74,7 +74,7 @@ class ElectionForm(forms.Form):
 
 
 class CandidateForm(forms.Form):
-    name = forms.CharField(max_length=60, label=_("name"))
+    name = forms.CharField(max_length=60, label=_("Full name"))
     owner = forms.ModelChoiceField(
         queryset=Owner.objects.none(),
         required=False,

@@ -514,6 +514,25 @@ def test_candidate_names_are_unique_per_election(staff):
     assert exc_info.value.message_dict == {"name": [str(elections.CANDIDATE_NAME_TAKEN)]}
 
 
+@pytest.mark.django_db
+def test_an_owner_is_nominated_once_and_never_in_the_future(staff):
+    election = ElectionFactory(stage=Stage.NOMINATION)
+    owner = registry_factories.OwnerFactory(community=election.committee.compound.community)
+    candidate_add(
+        election=election, user=staff, name="王五", owner=owner, nominated_on=dt.date(2026, 3, 1)
+    )
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as exc_info:
+        candidate_add(
+            election=election, user=staff, name="王五二号", owner=owner, nominated_on=tomorrow
+        )
+    assert exc_info.value.message_dict == {
+        "owner": [str(elections.CANDIDATE_OWNER_TAKEN)],
+        "nominated_on": [str(elections.NOMINATED_IN_FUTURE)],
+    }
+    assert election.candidates.count() == 1
+
+
 def _items(**overrides: bool | None) -> dict[str, ItemInput]:
     return {
         c: ItemInput(is_met=overrides.get(c, True), evidence="证明")
