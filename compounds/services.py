@@ -50,6 +50,9 @@ ARCHIVE_WITH_CONTRACT = _(
 )
 ALREADY_ARCHIVED = _("This compound is already archived.")
 NOT_ARCHIVED = _("This compound is not archived.")
+ARCHIVED_READ_ONLY = _(
+    "This compound is archived: its registry is kept as it was. Restore the compound to change it."
+)
 AREA_NOT_POSITIVE = _("The registered area must be greater than zero.")
 DWELLING_OWNER_COMMUNITY = _("The owner is registered in another community.")
 DWELLING_DEVELOPER_WITH_OWNER = _(
@@ -100,6 +103,7 @@ def compound_update(
     *, compound: Compound, data: Mapping[str, Any], user: AbstractBaseUser | None
 ) -> Compound:
     compound = Compound.objects.select_for_update().get(pk=compound.pk)
+    require_live(compound)
     # The community and archive flag change only through their own services.
     data = {k: v for k, v in data.items() if k not in {"community", "community_id", "is_archived"}}
     return _save(_apply(compound, data), user)
@@ -217,10 +221,18 @@ def contract_end(
 # Buildings, units, dwellings --------------------------------------------------------------------
 
 
+def require_live(compound: Compound) -> None:
+    """An archived compound's registry is a record: nothing is added or changed under it until
+    it is restored (households may still move out, which closes the record)."""
+    if compound.is_archived:
+        raise ValidationError(ARCHIVED_READ_ONLY, code="archived")
+
+
 @transaction.atomic
 def building_create(
     *, compound: Compound, data: Mapping[str, Any], user: AbstractBaseUser | None
 ) -> Building:
+    require_live(compound)
     return _save(_apply(Building(compound=compound), data), user)
 
 
@@ -229,6 +241,7 @@ def building_update(
     *, building: Building, data: Mapping[str, Any], user: AbstractBaseUser | None
 ) -> Building:
     building = Building.objects.select_for_update().get(pk=building.pk)
+    require_live(building.compound)
     data = {k: v for k, v in data.items() if k not in {"compound", "compound_id"}}
     return _save(_apply(building, data), user)
 
@@ -237,12 +250,14 @@ def building_update(
 def unit_create(
     *, building: Building, data: Mapping[str, Any], user: AbstractBaseUser | None
 ) -> Unit:
+    require_live(building.compound)
     return _save(_apply(Unit(building=building), data), user)
 
 
 @transaction.atomic
 def unit_update(*, unit: Unit, data: Mapping[str, Any], user: AbstractBaseUser | None) -> Unit:
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    require_live(unit.building.compound)
     data = {k: v for k, v in data.items() if k not in {"building", "building_id"}}
     return _save(_apply(unit, data), user)
 
@@ -266,6 +281,7 @@ def _check_dwelling(dwelling: Dwelling) -> None:
 def dwelling_create(
     *, unit: Unit, data: Mapping[str, Any], user: AbstractBaseUser | None
 ) -> Dwelling:
+    require_live(unit.building.compound)
     dwelling = _apply(Dwelling(unit=unit), data)
     _check_dwelling(dwelling)
     return _save(dwelling, user)
@@ -276,6 +292,7 @@ def dwelling_update(
     *, dwelling: Dwelling, data: Mapping[str, Any], user: AbstractBaseUser | None
 ) -> Dwelling:
     dwelling = Dwelling.objects.select_for_update().get(pk=dwelling.pk)
+    require_live(dwelling.unit.building.compound)
     data = {k: v for k, v in data.items() if k not in {"unit", "unit_id"}}
     _apply(dwelling, data)
     _check_dwelling(dwelling)
@@ -303,6 +320,7 @@ def owner_update(*, owner: Owner, data: Mapping[str, Any], user: AbstractBaseUse
 def household_create(
     *, dwelling: Dwelling, data: Mapping[str, Any], user: AbstractBaseUser | None
 ) -> Household:
+    require_live(dwelling.unit.building.compound)
     data = {k: v for k, v in data.items() if k != "moved_out_on"}
     return _save(_apply(Household(dwelling=dwelling), data), user)
 
@@ -312,6 +330,7 @@ def household_update(
     *, household: Household, data: Mapping[str, Any], user: AbstractBaseUser | None
 ) -> Household:
     household = Household.objects.select_for_update().get(pk=household.pk)
+    require_live(household.dwelling.unit.building.compound)
     # Moving out is its own act (household_move_out), so it is not edited here by accident.
     data = {k: v for k, v in data.items() if k not in {"dwelling", "dwelling_id", "moved_out_on"}}
     return _save(_apply(household, data), user)

@@ -131,6 +131,15 @@ def _require_internal(user) -> None:
         raise PermissionDenied
 
 
+def _archived_refusal(request: HttpRequest, compound: Compound) -> HttpResponse | None:
+    """An archived compound's registry is a record: say so before anyone types (the service
+    refuses it too)."""
+    if compound.is_archived:
+        messages.info(request, services.ARCHIVED_READ_ONLY)
+        return redirect(compound.get_absolute_url())
+    return None
+
+
 def _require_edit(user, community_id: int) -> None:
     if not can_edit_community(user, community_id):
         raise PermissionDenied
@@ -452,6 +461,8 @@ def compound_create(request: HttpRequest) -> HttpResponse:
 def compound_update(request: HttpRequest, pk: int) -> HttpResponse:
     compound = get_object_or_404(compound_list(user=request.user), pk=pk)
     _require_edit(request.user, compound.community_id)
+    if refusal := _archived_refusal(request, compound):
+        return refusal
     form = CompoundForm(post_data(request), instance=compound, communities=Community.objects.none())
 
     def save(form: CompoundForm) -> str:
@@ -631,6 +642,8 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def building_create(request: HttpRequest, pk: int) -> HttpResponse:
     compound = get_object_or_404(compound_list(user=request.user), pk=pk)
     _require_edit(request.user, compound.community_id)
+    if refusal := _archived_refusal(request, compound):
+        return refusal
     form = BuildingForm(post_data(request))
 
     def save(form: BuildingForm) -> str:
@@ -651,6 +664,8 @@ def building_create(request: HttpRequest, pk: int) -> HttpResponse:
 def building_update(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_object_or_404(building_list(user=request.user), pk=pk)
     _require_edit(request.user, building.compound.community_id)
+    if refusal := _archived_refusal(request, building.compound):
+        return refusal
     form = BuildingForm(post_data(request), instance=building)
 
     def save(form: BuildingForm) -> str:
@@ -671,6 +686,8 @@ def building_update(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_object_or_404(building_list(user=request.user), pk=pk)
     _require_edit(request.user, building.compound.community_id)
+    if refusal := _archived_refusal(request, building.compound):
+        return refusal
     form = UnitForm(post_data(request))
 
     def save(form: UnitForm) -> str:
@@ -690,6 +707,8 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_update(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(unit_list(user=request.user), pk=pk)
     _require_edit(request.user, unit.building.compound.community_id)
+    if refusal := _archived_refusal(request, unit.building.compound):
+        return refusal
     form = UnitForm(post_data(request), instance=unit)
 
     def save(form: UnitForm) -> str:
@@ -780,6 +799,8 @@ def dwelling_create(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(unit_list(user=request.user), pk=pk)
     community = unit.building.compound.community
     _require_edit(request.user, community.pk)
+    if refusal := _archived_refusal(request, unit.building.compound):
+        return refusal
     form = DwellingForm(post_data(request), community=community)
 
     def save(form: DwellingForm) -> str:
@@ -800,6 +821,8 @@ def dwelling_update(request: HttpRequest, pk: int) -> HttpResponse:
     dwelling = get_object_or_404(dwelling_list(user=request.user), pk=pk)
     community = dwelling.unit.building.compound.community
     _require_edit(request.user, community.pk)
+    if refusal := _archived_refusal(request, dwelling.unit.building.compound):
+        return refusal
     form = DwellingForm(post_data(request), instance=dwelling, community=community)
 
     def save(form: DwellingForm) -> str:
@@ -858,6 +881,8 @@ def _visible_households(user) -> QuerySet[Household]:
 def household_create(request: HttpRequest, pk: int) -> HttpResponse:
     dwelling = get_object_or_404(dwelling_list(user=request.user), pk=pk)
     _require_edit(request.user, dwelling.unit.building.compound.community_id)
+    if refusal := _archived_refusal(request, dwelling.unit.building.compound):
+        return refusal
     form = HouseholdForm(post_data(request))
 
     def save(form: HouseholdForm) -> str:
@@ -885,6 +910,8 @@ def _household(request: HttpRequest, pk: int) -> Household:
 @registry_reader_required
 def household_update(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
+    if refusal := _archived_refusal(request, household.dwelling.unit.building.compound):
+        return refusal
     form = HouseholdForm(post_data(request), instance=household)
 
     def save(form: HouseholdForm) -> str:

@@ -376,3 +376,39 @@ def test_grid_worker_must_work_in_the_community(community, resident):
             user=None,
         )
     assert "worker" in exc.value.message_dict
+
+
+@pytest.mark.django_db
+def test_an_archived_compounds_registry_is_read_only_until_restored(staff, compound_a, client):
+    from django.urls import reverse
+
+    building = factories.BuildingFactory(compound=compound_a)
+    unit = factories.UnitFactory(building=building)
+    dwelling = factories.DwellingFactory(unit=unit)
+    household = factories.HouseholdFactory(dwelling=dwelling)
+    contract = compound_a.contracts.get()
+    services.contract_end(contract=contract, ends_on=contract.starts_on, user=staff)
+    services.compound_archive(compound=compound_a, user=staff)
+    compound_a.refresh_from_db()
+    writes = [
+        lambda: services.compound_update(compound=compound_a, data={"name": "新名"}, user=staff),
+        lambda: services.building_create(compound=compound_a, data={"code": "9"}, user=staff),
+        lambda: services.building_update(building=building, data={"floors": 9}, user=staff),
+        lambda: services.unit_create(building=building, data={"code": "9"}, user=staff),
+        lambda: services.unit_update(unit=unit, data={"code": "9"}, user=staff),
+        lambda: services.dwelling_update(dwelling=dwelling, data={"code": "9"}, user=staff),
+        lambda: services.household_update(household=household, data={"residents": 9}, user=staff),
+    ]
+    for write in writes:
+        with pytest.raises(ValidationError) as info:
+            write()
+        assert info.value.code == "archived"
+    # the page says so before anyone types
+    client.force_login(staff)
+    form = client.get(reverse("compounds:building_create", args=[compound_a.pk]))
+    assert form.url == compound_a.get_absolute_url()
+    # a household may still move out; restoring opens the registry again
+    services.household_move_out(household=household, moved_out_on=household.moved_in_on, user=staff)
+    services.compound_restore(compound=compound_a, user=staff)
+    compound_a.refresh_from_db()
+    services.building_create(compound=compound_a, data={"code": "9"}, user=staff)
