@@ -113,7 +113,12 @@ class AttendanceForm(forms.Form):
         data = super().clean()
         if data.get("persons") is not None and not data.get("organisation"):
             self.add_error("organisation", _("Choose the organisation."))
-        if data.get("organisation") and data.get("persons") is None:
+        # A number refused already (negative, too large) has said what is wrong with it.
+        if (
+            data.get("organisation")
+            and data.get("persons") is None
+            and "persons" not in self.errors
+        ):
             self.add_error("persons", _("Give the number of persons."))
         return data
 

@@ -50,6 +50,7 @@ ARCHIVE_WITH_CONTRACT = _(
 )
 ALREADY_ARCHIVED = _("This compound is already archived.")
 NOT_ARCHIVED = _("This compound is not archived.")
+GRID_PARENT_REQUIRED = _("A level %(level)s grid sits under a level %(parent)s grid: choose it.")
 ARCHIVED_READ_ONLY = _(
     "This compound is archived: its registry is kept as it was. Restore the compound to change it."
 )
@@ -371,6 +372,11 @@ def company_update(
 
 def _check_grid(grid: Grid, compounds: Iterable[Compound], buildings: Iterable[Building]) -> None:
     errors: dict[str, list] = {}
+    if grid.parent_id is None and grid.level != Grid.Level.THREE:
+        # Only the community's level-3 grids stand alone; the others hang in its tree.
+        errors.setdefault("parent", []).append(
+            GRID_PARENT_REQUIRED % {"level": grid.level, "parent": grid.level - 1}
+        )
     if grid.parent_id is not None:
         parent = grid.parent
         if grid.pk is not None and parent.pk == grid.pk:

@@ -428,6 +428,10 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def scorecard_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     card = _staff_card(request, pk)
+    if card.status != Scorecard.Status.DRAFT:
+        # Said before a reason is typed: a published card changes by a correction only.
+        messages.info(request, scoring.PUBLISHED_CARD)
+        return redirect("scorecards:scoring_card", pk=card.pk)
     form = AdjustForm(post_data(request), scorecard=card, initial={"version": card.version})
 
     def save(form) -> str:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -59,6 +61,15 @@ class Period:
     @property
     def end_at(self) -> dt.datetime:
         return dt.datetime.combine(self.end, dt.time.min, tzinfo=SHANGHAI)
+
+    @property
+    def display(self) -> str:
+        """The period as readers say it ("2026年第3季度", "Q3 2026"); ``label`` is for addresses
+        and files."""
+        if self.kind is PeriodKind.QUARTER:
+            quarter = (self.start.month - 1) // 3 + 1
+            return gettext("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": self.start.year}
+        return self.label
 
     @property
     def label(self) -> str:

@@ -930,6 +930,9 @@ def household_update(request: HttpRequest, pk: int) -> HttpResponse:
 @registry_reader_required
 def household_move_out(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
+    if household.moved_out_on is not None:
+        messages.info(request, services.HOUSEHOLD_ALREADY_MOVED_OUT)
+        return redirect(_dwelling_url(household.dwelling))
     form = MoveOutForm(post_data(request))
 
     def save(form: MoveOutForm) -> str:

@@ -359,12 +359,24 @@ def test_grid_covers_only_its_community(community, other_community, grid_worker)
     # given
     foreign = factories.CompoundFactory(community=other_community)
     own = factories.CompoundFactory(community=community)
-    data = {"code": "g", "name": "网格", "level": 4, "worker": grid_worker}
+    data = {"code": "g", "name": "网格", "level": 3, "worker": grid_worker}
     # when / then
     with pytest.raises(ValidationError):
         services.grid_create(community=community, data=data, compounds=[foreign], user=None)
     grid = services.grid_create(community=community, data=data, compounds=[own], user=None)
     assert list(grid.compounds.all()) == [own]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("level", "ok"), [(3, True), (4, False), (5, False)])
+def test_only_a_level_3_grid_stands_without_a_parent(community, level, ok):
+    data = {"code": "g", "name": "网格", "level": level}
+    if ok:
+        services.grid_create(community=community, data=data, user=None)
+    else:
+        with pytest.raises(ValidationError) as exc:
+            services.grid_create(community=community, data=data, user=None)
+        assert "parent" in exc.value.message_dict
 
 
 @pytest.mark.django_db
@@ -412,3 +424,17 @@ def test_an_archived_compounds_registry_is_read_only_until_restored(staff, compo
     services.compound_restore(compound=compound_a, user=staff)
     compound_a.refresh_from_db()
     services.building_create(compound=compound_a, data={"code": "9"}, user=staff)
+
+
+@pytest.mark.django_db
+def test_a_household_that_moved_out_is_not_offered_the_move_out_form(client, staff, compound_a):
+    from django.urls import reverse
+
+    dwelling = factories.DwellingFactory(
+        unit=factories.UnitFactory(building=factories.BuildingFactory(compound=compound_a))
+    )
+    household = factories.HouseholdFactory(dwelling=dwelling)
+    services.household_move_out(household=household, moved_out_on=household.moved_in_on, user=staff)
+    client.force_login(staff)
+    response = client.get(reverse("compounds:household_move_out", args=[household.pk]))
+    assert response.status_code == 302

@@ -363,3 +363,11 @@ def test_evidence_links_to_what_each_reader_may_open(client, world, compound_a, 
     assert f'href="{inspection_url}"' not in page
     assert f'href="{rectification_url}"' in page
     assert client.get(rectification_url).status_code == 200
+
+
+def test_a_published_card_says_so_before_an_adjustment_is_typed(client, world):
+    card = world["card"]
+    scoring.publish_month(community=world["community"], month=card.month, user=world["staff"])
+    client.force_login(world["staff"])
+    response = client.get(_url(world, "scoring_adjust"))
+    assert response.url == reverse("scorecards:scoring_card", args=[card.pk])

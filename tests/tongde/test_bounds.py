@@ -100,3 +100,8 @@ def test_compound_counts(community, cameras, ok):
 def test_meeting_attendance(persons, ok):
     form = AttendanceForm({"organisation": "committee", "name": "", "persons": persons})
     assert ("persons" not in form.errors) is ok
+
+
+def test_a_refused_number_of_persons_says_one_thing():
+    form = AttendanceForm({"organisation": "committee", "name": "", "persons": -3})
+    assert len(form.errors["persons"]) == 1
