@@ -1231,6 +1231,13 @@ class Bulletin(Edition):
     def label(self) -> str:
         return f"{self.quarter.year}-Q{(self.quarter.month - 1) // 3 + 1}"
 
+    @property
+    def display(self) -> str:
+        """The quarter as readers say it ("2026年第3季度"); ``label`` is for addresses."""
+        from tongde.periods import PeriodKind, period_containing
+
+        return period_containing(PeriodKind.QUARTER, self.quarter).display
+
 
 class Assessment(Edition):
     """年考核: the year of one compound's company against its target-responsibility agreement,

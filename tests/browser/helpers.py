@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib.auth.password_validation import validate_password
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, override, pgettext
 from PIL import Image
 from playwright.sync_api import Page
 
@@ -35,6 +35,12 @@ def staff_account(username: str, community, **extra):
     user.save()
     Membership.objects.create(user=user, role=Membership.Role.STAFF, community=community)
     return user
+
+
+def zh_in(context: str, message: str) -> str:
+    """``zh`` for a message with a context (``pgettext``)."""
+    with override("zh-hans"):
+        return pgettext(context, message)
 
 
 def zh(message: str) -> str:

@@ -34,7 +34,7 @@ from scorecards.reports import Compliance
 from scorecards.setup import rubric_for
 from tests import factories
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.helpers import PASSWORD, fits_phone, jpeg, log_in, zh
+from tests.browser.helpers import PASSWORD, fits_phone, jpeg, log_in, zh, zh_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -297,8 +297,9 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
     with step(desk, "8-staff-publish-confirm"):
         desk.get_by_role("link", name=zh("Publish the list"), exact=True).click()
         expect(desk.locator("h1")).to_contain_text(zh("Publish the list"))
-        expect(desk.locator("main")).to_contain_text(f"{zh('Red list')}: 1")
-        expect(desk.locator("main")).to_contain_text(f"{zh('Not ranked')}: 1")
+        colon = zh_in("label separator", ": ")
+        expect(desk.locator("main")).to_contain_text(f"{zh('Red list')}{colon}1")
+        expect(desk.locator("main")).to_contain_text(f"{zh('Not ranked')}{colon}1")
         desk.get_by_label(
             zh("I have reviewed the drafts and the replies: publish the list.")
         ).check()
