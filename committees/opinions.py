@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Compound
+from compounds.selectors import live_compound_list
 from tongde import uploads
 
 from .models import Consultation
@@ -61,12 +62,8 @@ ANSWERED_BODY = _(
 
 
 def opinion_compounds() -> QuerySet[Compound]:
-    """The compounds a resident may write about, by community and name."""
-    return (
-        Compound.objects.filter(is_archived=False)
-        .select_related("community")
-        .order_by("community__name", "name")
-    )
+    """The compounds a resident may write about: every one still in the registry."""
+    return live_compound_list()
 
 
 def may_give_opinions(user: Any) -> bool:

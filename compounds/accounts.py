@@ -151,18 +151,25 @@ def _check_grant(by: Any, role: str, scope: dict[str, Any]) -> dict[str, Any]:
     return chosen
 
 
+def new_account(username: str, full_name: str, email: str = "") -> Any:
+    """An account checked but not saved yet, with no password (its owner sets one through a
+    one-time link, or the caller sets it): the login name free whatever its case."""
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": USERNAME_TAKEN})
+    account = User(username=username, first_name=full_name.strip(), email=email.strip())
+    account.set_unusable_password()
+    account.full_clean(exclude=["password"])
+    return account
+
+
 @transaction.atomic
 def account_create(
     *, by: Any, username: str, full_name: str, email: str, role: str, **scope: Any
 ) -> Any:
     """A new account with one membership and no password yet (see ``password_link``)."""
-    username = username.strip()
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": USERNAME_TAKEN})
+    account = new_account(username, full_name, email)
     chosen = _check_grant(by, role, scope)
-    account = User(username=username, first_name=full_name.strip(), email=email.strip())
-    account.set_unusable_password()
-    account.full_clean(exclude=["password"])
     account.save()
     Membership.objects.create(user=account, role=role, **chosen)
     AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.CREATED, by=by)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from . import residents
 from .accounts import USERNAME_TAKEN
 from .models import Compound, Dwelling, Residency
+from .selectors import live_compound_list
 
 PASSWORDS_DIFFER = _("The two passwords differ.")
 CONSENT_REQUIRED = _("The community needs your consent to check your registration.")
@@ -22,14 +24,14 @@ DWELLING_REQUIRED = _("Choose your building, unit and door.")
 class CompoundChoiceForm(forms.Form):
     """First step: where the resident lives (the doors of that compound come next)."""
 
-    compound = forms.ModelChoiceField(
-        label=_("Compound"), queryset=Compound.objects.none(), empty_label=_("Choose…")
-    )
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
 
     def __init__(self, *args: Any, compounds=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["compound"]
-        field.queryset = compounds if compounds is not None else residents.registration_compounds()
+        # Natural order ("2号" before "14号") and the community named: built here, not by the
+        # queryset's order.
+        field.queryset = compounds if compounds is not None else live_compound_list()
         ordered = residents.compound_choices(field.queryset)
         field.choices = [("", _("Choose…"))] + [
             (c.pk, f"{c.name}（{c.community.name}）") for c in ordered
@@ -168,8 +170,6 @@ class LoginForm(AuthenticationForm):
         self.resident_notice = ""
 
     def clean(self) -> dict[str, Any]:
-        from axes.handlers.proxy import AxesProxyHandler
-
         username = self.cleaned_data.get("username", "")
         password = self.cleaned_data.get("password", "")
         checkable = username and password and self.request is not None

@@ -10,7 +10,7 @@ password link.
 
 Staff and grid workers decide for their own communities only. A residency that ends (moved out,
 sold) is ended with a reason, never deleted, and an account left with no verified home and no
-role is deactivated: the opinions it gave stay attributable.
+role stops signing in: the opinions it gave stay attributable.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from .accounts import USERNAME_TAKEN
+from .accounts import managed_community_ids, new_account
+from .accounts import password_link as account_password_link
 from .models import AccountEvent, Compound, Dwelling, Household, Residency
 from .selectors import staff_community_ids
 
@@ -93,15 +94,6 @@ def natural_key(text: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in _DIGITS.split(text or ""))
 
 
-def registration_compounds() -> QuerySet[Compound]:
-    """The compounds a resident may register in: every one still in the registry."""
-    return (
-        Compound.objects.filter(is_archived=False)
-        .select_related("community")
-        .order_by("community__name", "name")
-    )
-
-
 def compound_choices(compounds: Iterable[Compound]) -> list[Compound]:
     """``compounds`` by community, then in natural order of their names."""
     return sorted(compounds, key=lambda c: (c.community.name, natural_key(c.name)))
@@ -159,16 +151,6 @@ def _check_claim(account: Any, dwelling: Dwelling) -> None:
         raise ValidationError(TOO_MANY_CLAIMS, params={"limit": LIVE_CLAIMS_MAX})
 
 
-def _new_account(username: str, full_name: str) -> Any:
-    username = username.strip()
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": USERNAME_TAKEN})
-    account = User(username=username, first_name=full_name.strip())
-    account.set_unusable_password()
-    account.full_clean(exclude=["password"])
-    return account
-
-
 @transaction.atomic
 def register(
     *,
@@ -183,7 +165,7 @@ def register(
     ``dwelling``. The password was checked by the form (Django's validators)."""
     phone = normalise_phone(phone)
     _check_claim(None, dwelling)
-    account = _new_account(username, full_name)
+    account = new_account(username, full_name)
     account.is_active = False
     account.set_password(password)
     account.save()
@@ -204,10 +186,10 @@ def register_at_desk(
     account is verified at once and has no password until its owner opens the one-time link.
     Community staff only: the link signs in as the resident (grid workers check, staff hand
     out logins)."""
-    _require_desk_scope(by, dwelling.unit.building.compound.community_id)
+    _require_in(desk_community_ids(by), dwelling, DESK_STAFF_ONLY)
     phone = normalise_phone(phone)
     _check_claim(None, dwelling)
-    account = _new_account(username, full_name)
+    account = new_account(username, full_name)
     account.save()
     AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.CREATED, by=by)
     now = timezone.now()
@@ -245,15 +227,20 @@ def claim(*, account: Any, dwelling: Dwelling, relation: str, phone: str) -> Res
 def checking_community_ids(user: Any) -> set[int] | None:
     """The communities whose registrations ``user`` checks (staff and grid workers); ``None``
     means every one (superuser)."""
-    if not user.is_authenticated:
-        return set()
-    if user.is_superuser:
-        return None
-    return staff_community_ids(user)
+    return None if user.is_superuser else staff_community_ids(user)
 
 
 def is_checker(user: Any) -> bool:
     return checking_community_ids(user) != set()
+
+
+# Staff (not grid workers) register at the desk and hand out password links: the link signs in
+# as the resident. The same communities as those whose accounts they manage.
+desk_community_ids = managed_community_ids
+
+
+def is_desk_staff(user: Any) -> bool:
+    return desk_community_ids(user) != set()
 
 
 def residency_list(*, user: Any) -> QuerySet[Residency]:
@@ -267,52 +254,72 @@ def residency_list(*, user: Any) -> QuerySet[Residency]:
     return qs.filter(dwelling__unit__building__compound__community_id__in=ids)
 
 
-def desk_community_ids(user: Any) -> set[int] | None:
-    """The communities where ``user`` registers residents at the desk and hands out their
-    password links: staff, not grid workers; ``None`` means every one (superuser)."""
-    if not user.is_authenticated:
-        return set()
-    if user.is_superuser:
-        return None
-    return staff_community_ids(user, include_grid_workers=False)
+TABS = ("pending", "verified", "decided")
 
 
-def _require_desk_scope(by: Any, community_id: int) -> None:
-    ids = desk_community_ids(by)
-    if ids is not None and community_id not in ids:
-        raise ValidationError(DESK_STAFF_ONLY)
+def residency_search(qs: QuerySet[Residency], *, tab: str, query: str) -> QuerySet[Residency]:
+    """The list's tab (waiting, verified, refused or ended) and search (name, phone typed with
+    spaces or dashes, login name, compound); the longest waiting first."""
+    if tab == "decided":
+        qs = qs.filter(status__in=[Residency.Status.REFUSED, Residency.Status.ENDED])
+    else:
+        qs = qs.filter(status=tab if tab in TABS else Residency.Status.PENDING)
+    if query:
+        digits = _PHONE_NOISE.sub("", query)
+        qs = qs.filter(
+            Q(full_name__icontains=query)
+            | Q(phone__contains=digits or query)
+            | Q(account__username__icontains=query)
+            | Q(dwelling__unit__building__compound__name__icontains=query)
+        )
+    return qs.order_by("applied_at", "pk") if tab == "pending" else qs
+
+
+def _require_in(ids: set[int] | None, dwelling: Dwelling, message: Any) -> None:
+    if ids is not None and dwelling.unit.building.compound.community_id not in ids:
+        raise ValidationError(message)
+
+
+def may_hand_link(user: Any, residency: Residency) -> bool:
+    """Whether ``user`` may give this resident a new password link: staff of the home's
+    community, for a verified resident whose account signs in."""
+    ids = desk_community_ids(user)
+    return (
+        residency.status == Residency.Status.VERIFIED
+        and residency.account.is_active
+        and (ids is None or residency.dwelling.unit.building.compound.community_id in ids)
+    )
 
 
 def password_link(request: Any, residency: Residency, *, by: Any) -> str:
     """A one-time password link for a verified resident who forgot theirs (a resident's account
     usually has no email for "Forgot your password?"). Staff of the home's community only, for
     an account with no role elsewhere (``accounts.password_link`` checks that)."""
-    from .accounts import password_link as account_link
-
-    _require_desk_scope(by, residency.dwelling.unit.building.compound.community_id)
-    if residency.status != Residency.Status.VERIFIED or not residency.account.is_active:
+    _require_in(desk_community_ids(by), residency.dwelling, DESK_STAFF_ONLY)
+    if not may_hand_link(by, residency):
         raise ValidationError(LINK_NOT_VERIFIED)
-    return account_link(request, residency.account, by=by)
+    return account_password_link(request, residency.account, by=by)
 
 
 def pending_count(*, user: Any) -> int:
     return residency_list(user=user).filter(status=Residency.Status.PENDING).count()
 
 
-def _require_scope(by: Any, dwelling: Dwelling) -> None:
-    ids = checking_community_ids(by)
-    if ids is not None and dwelling.unit.building.compound.community_id not in ids:
-        raise ValidationError(OUT_OF_SCOPE)
+# A decision and the status it may be taken from.
+_DECIDED_FROM = {
+    Residency.Status.VERIFIED: Residency.Status.PENDING,
+    Residency.Status.REFUSED: Residency.Status.PENDING,
+    Residency.Status.ENDED: Residency.Status.VERIFIED,
+}
 
 
 def _decide(residency: Residency, by: Any, status: str, note: str = "") -> Residency:
     # Lock the row: two checkers deciding at once must not both pass the status check.
     locked = Residency.objects.select_for_update().get(pk=residency.pk)
-    _require_scope(by, locked.dwelling)
+    _require_in(checking_community_ids(by), locked.dwelling, OUT_OF_SCOPE)
     if locked.account_id == by.pk:
         raise ValidationError(NOT_YOURSELF)
-    expected = Residency.Status.VERIFIED if status == Residency.Status.ENDED else "pending"
-    if locked.status != expected:
+    if locked.status != _DECIDED_FROM[status]:
         if status == Residency.Status.ENDED:
             raise ValidationError(NOT_VERIFIED)
         raise ValidationError(NOT_PENDING, params={"status": locked.get_status_display()})
@@ -361,7 +368,7 @@ def refuse(*, by: Any, residency: Residency, note: str) -> Residency:
 @transaction.atomic
 def end(*, by: Any, residency: Residency, note: str) -> Residency:
     """The resident moved out or sold: the residency ends; an account left with no verified
-    home and no role stops signing in (recorded as a deactivation)."""
+    home and no role stops signing in until another home is verified (``HOMES_ENDED``)."""
     if not note.strip():
         raise ValidationError({"note": REASON_REQUIRED})
     residency = _decide(residency, by, Residency.Status.ENDED, note)
@@ -488,12 +495,3 @@ def login_refusal(username: str, password: str) -> str | None:
     if latest.status == Residency.Status.REFUSED:
         return REFUSED_LOGIN % {"note": latest.note.rstrip("。. "), "phone": phone}
     return None
-
-
-def status_q(tab: str) -> Q:
-    """The list's tabs: waiting, verified, and the rest (refused or ended)."""
-    if tab == "decided":
-        return Q(status__in=[Residency.Status.REFUSED, Residency.Status.ENDED])
-    if tab in Residency.Status.values:
-        return Q(status=tab)
-    return Q(status=Residency.Status.PENDING)

@@ -89,6 +89,16 @@ def community_list(*, user: AnyUser) -> QuerySet[Community]:
     return qs.filter(pk__in=ids)
 
 
+def live_compound_list() -> QuerySet[Compound]:
+    """Every compound still in the registry (not archived), by community and name: where a
+    resident may register or give an opinion."""
+    return (
+        Compound.objects.filter(is_archived=False)
+        .select_related("community")
+        .order_by("community__name", "name")
+    )
+
+
 def compound_list(*, user: AnyUser) -> QuerySet[Compound]:
     qs = Compound.objects.select_related("community")
     if not user.is_authenticated:

@@ -956,6 +956,16 @@ def reply_answer(*, reply: ScorecardReply, answer: str, user: Any) -> ScorecardR
 # --- Publishing ----------------------------------------------------------------------------------
 
 
+def unanswered_replies(drafts: QuerySet[Scorecard]) -> QuerySet[ScorecardReply]:
+    """The companies' replies to ``drafts`` that staff have not answered yet: named on the
+    publish page, since an answer is due to each."""
+    return (
+        ScorecardReply.objects.filter(scorecard__in=drafts, answered_at__isnull=True)
+        .select_related("scorecard__compound", "scorecard__company")
+        .order_by("scorecard__compound__name", "at")
+    )
+
+
 def _ranks(entries: list[PublicationEntry]) -> None:
     """Rank the entries on a list (red, black, neither) by score; unranked entries get none."""
     ordered = sorted(entries, key=lambda e: e.compound_name)
@@ -1417,6 +1427,26 @@ def public_entry_list(*, publication: Publication):
 
 
 # --- Appeals -------------------------------------------------------------------------------------
+
+
+def appealable_entry(*, card: Scorecard, user: Any) -> PublicationEntry | None:
+    """The card's black listing in the latest edition of its list, when ``user``'s company may
+    still appeal it (``closes_on`` set): the card offers the appeal where the company reads why
+    it was listed."""
+    entry = (
+        PublicationEntry.objects.filter(scorecard=card, band=rules.Band.BLACK)
+        .select_related("publication")
+        .order_by("-publication__sequence")
+        .first()
+    )
+    if entry is None:
+        return None
+    try:
+        check_appeal(entry=entry, user=user)
+    except ValidationError:
+        return None
+    entry.closes_on = appeal_closes_on(entry)
+    return entry
 
 
 def check_appeal(*, entry: PublicationEntry, user: Any, now: dt.datetime | None = None) -> None:

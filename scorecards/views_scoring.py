@@ -38,7 +38,7 @@ from compounds.selectors import company_ids
 from tongde import attention, exports
 from tongde.pages import add_service_errors, form_page, post_data
 
-from . import rules, scoring
+from . import scoring
 from .forms_scoring import (
     AdjustForm,
     AnswerForm,
@@ -299,11 +299,7 @@ def publish(request: HttpRequest, community: int, month: str) -> HttpResponse:
             "reply_until": reply_until,
             "reply_open": form.reply_open,
             # Said before publishing: an answer is due to each company that replied.
-            "unanswered": ScorecardReply.objects.filter(
-                scorecard__in=drafts, answered_at__isnull=True
-            )
-            .select_related("scorecard__compound", "scorecard__company")
-            .order_by("scorecard__compound__name", "at"),
+            "unanswered": scoring.unanswered_replies(drafts),
         },
     )
 
@@ -348,26 +344,6 @@ def _evidence_url(finding, *, internal: bool) -> str | None:
     return reverse("scorecards:rectification_detail", args=[rectification.pk])
 
 
-def _appealable_entry(card: Scorecard, user) -> PublicationEntry | None:
-    """The card's black listing in the latest edition of its list, when ``user``'s company may
-    still appeal it (``closes_on`` set): the card offers the appeal where the company reads
-    why it was listed."""
-    entry = (
-        PublicationEntry.objects.filter(scorecard=card, band=rules.Band.BLACK)
-        .select_related("publication")
-        .order_by("-publication__sequence")
-        .first()
-    )
-    if entry is None:
-        return None
-    try:
-        scoring.check_appeal(entry=entry, user=user)
-    except ValidationError:
-        return None
-    entry.closes_on = scoring.appeal_closes_on(entry)
-    return entry
-
-
 def _latest_entry(card: Scorecard) -> PublicationEntry | None:
     """The card's entry in the latest edition of its month's list, when a correction changed
     it: the card keeps what was drafted, the list says what holds now."""
@@ -403,7 +379,7 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         veto.evidence_url = _evidence_url(veto.finding, internal=internal)
         veto.is_report = veto.finding_id is None and veto.evidence.startswith("report:")
     can_reply = not is_staff and scoring.may_reply(scorecard=card, user=request.user)
-    appealable = None if is_staff else _appealable_entry(card, request.user)
+    appealable = None if is_staff else scoring.appealable_entry(card=card, user=request.user)
     return render(
         request,
         "scorecards/scoring/scorecard.html",

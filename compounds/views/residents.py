@@ -9,13 +9,10 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -33,11 +30,12 @@ from ..forms_residents import (
 )
 from ..models import Compound, Residency
 from ..permissions import role_required
+from ..selectors import live_compound_list
 
 PAGE_SIZE = 50
 
 checker_required = role_required(residents.is_checker)
-desk_required = role_required(lambda user: residents.desk_community_ids(user) != set())
+desk_required = role_required(residents.is_desk_staff)
 
 
 def _chosen_compound(request: HttpRequest, compounds) -> Compound | None:
@@ -60,7 +58,7 @@ def register(request: HttpRequest) -> HttpResponse:
     """Public: a resident registers; the account signs in once the community has checked it."""
     if request.user.is_authenticated:
         return redirect("my_homes")
-    compound = _chosen_compound(request, residents.registration_compounds())
+    compound = _chosen_compound(request, live_compound_list())
     if compound is None:
         return render(
             request,
@@ -116,7 +114,7 @@ def register_done(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_homes(request: HttpRequest) -> HttpResponse:
     """The account's registered homes and where their checks stand; one more can be added."""
-    compound = _chosen_compound(request, residents.registration_compounds())
+    compound = _chosen_compound(request, live_compound_list())
     form = None
     if compound is not None:
         form = ClaimForm(post_data(request), compound=compound)
@@ -148,21 +146,11 @@ def my_homes(request: HttpRequest) -> HttpResponse:
 @checker_required
 def residency_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "pending")
-    if tab not in ("pending", "verified", "decided"):
+    if tab not in residents.TABS:
         tab = "pending"
-    scoped = residents.residency_list(user=request.user)
-    found = scoped.filter(residents.status_q(tab))
     query = request.GET.get("q", "").strip()
-    if query:
-        digits = re.sub(r"[\s\-]", "", query)
-        found = found.filter(
-            Q(full_name__icontains=query)
-            | Q(phone__contains=digits or query)
-            | Q(account__username__icontains=query)
-            | Q(dwelling__unit__building__compound__name__icontains=query)
-        )
-    if tab == "pending":
-        found = found.order_by("applied_at", "pk")  # the longest waiting first
+    scoped = residents.residency_list(user=request.user)
+    found = residents.residency_search(scoped, tab=tab, query=query)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -172,7 +160,7 @@ def residency_list(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "q": query,
             "waiting": scoped.filter(status=Residency.Status.PENDING).count(),
-            "can_desk": residents.desk_community_ids(request.user) != set(),
+            "can_desk": residents.is_desk_staff(request.user),
         },
     )
 
@@ -190,8 +178,6 @@ def residency_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_page(
     request: HttpRequest, residency: Residency, form: DecisionForm, status: int = 200
 ) -> HttpResponse:
-    desk = residents.desk_community_ids(request.user)
-    community_id = residency.dwelling.unit.building.compound.community_id
     return render(
         request,
         "compounds/residents/detail.html",
@@ -202,9 +188,7 @@ def _detail_page(
             "same_phone": residents.same_phone_count(residency),
             "history": residency.history.select_related("history_user").order_by("history_date"),
             "form": form,
-            "can_link": residency.status == Residency.Status.VERIFIED
-            and residency.account.is_active
-            and (desk is None or community_id in desk),
+            "can_link": residents.may_hand_link(request.user, residency),
         },
         status=status,
     )
@@ -269,7 +253,7 @@ def residency_create(request: HttpRequest) -> HttpResponse:
     """At the service desk (staff): register a resident whose papers were checked there, then
     hand over the one-time password link."""
     ids = residents.desk_community_ids(request.user)
-    compounds = residents.registration_compounds()
+    compounds = live_compound_list()
     if ids is not None:
         compounds = compounds.filter(community_id__in=ids)
     compound = _chosen_compound(request, compounds)

@@ -633,3 +633,9 @@ def test_a_verified_home_links_to_its_companys_scores(client, home, resident, st
     assert scores not in client.get(reverse("my_homes")).content.decode()  # not verified yet
     residents.verify(by=staff, residency=residency)
     assert scores in client.get(reverse("my_homes")).content.decode()
+
+
+def test_my_homes_asks_the_public_to_sign_in(client):
+    response = client.get(reverse("my_homes"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
