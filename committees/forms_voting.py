@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.imports import FILE_EMPTY, FILE_TOO_LARGE, detect_format
+from tongde.text import fold_width
 
 from . import rules, voting
 from .models import Ballot, Election, ProxyAuthorisation, RollEntry
@@ -25,8 +26,10 @@ AMBIGUOUS_DWELLING = _(
 
 
 def roll_entry_find(*, election: Election, text: str) -> RollEntry:
-    """The roll entry for a dwelling code, or ``building/unit/dwelling`` when codes repeat."""
-    text = text.strip()
+    """The roll entry for a dwelling code, or ``building/unit/dwelling`` when codes repeat.
+
+    Full-width digits and slashes (１０１, １／２／１０１) read as the codes they look like."""
+    text = fold_width(text)
     qs = RollEntry.objects.filter(election=election).select_related("dwelling__unit__building")
     parts = [p.strip() for p in text.split("/")]
     if len(parts) == 3:

@@ -36,6 +36,7 @@ from django.views.decorators.cache import never_cache
 
 from compounds.selectors import staff_community_ids
 from tongde.pages import post_data
+from tongde.text import fold_width
 
 from . import ballot_import, voting
 from .elections import can_edit_election, election_list
@@ -244,7 +245,7 @@ def ballot_entry(request: HttpRequest, pk: int) -> HttpResponse:
 def ballot_dwelling_search(request: HttpRequest, pk: int) -> HttpResponse:
     """Dwellings of the roll whose code starts with what staff typed (htmx), up to 10."""
     election = _editable(request, pk)
-    q = request.GET.get("dwelling", "").strip()
+    q = fold_width(request.GET.get("dwelling", ""))
     entries = []
     if q:
         entries = list(

@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Dwelling
+from tongde.text import fold_width
 
 from . import rules
 from .models import (
@@ -223,8 +224,9 @@ def format_code(raw: str) -> str:
 
 
 def normalise_code(code: str) -> str:
-    """What the voter typed, as the alphabet writes it: case, spaces and dashes do not matter."""
-    return "".join(ch for ch in code.upper() if ch.isalnum())
+    """What the voter typed, as the alphabet writes it: case, spaces and dashes do not matter,
+    nor full-width letters and digits (ＡＢＣ１２), which a Chinese input method may type."""
+    return "".join(ch for ch in fold_width(code).upper() if ch.isalnum())
 
 
 def voting_code_hash(*, election_id: int, code: str) -> str:

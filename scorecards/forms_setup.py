@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Election
+from tongde.text import fold_number
 
 from .agreements import BANDS_ORDER, SETTINGS_FIELDS
 from .models import Agreement, ScoringSettings
@@ -32,6 +33,12 @@ class PercentField(forms.DecimalField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("help_text", PERCENT_HELP)
         super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        # "95.5%" (or ９５．５％) says the same as 95.5: the label asks for a percentage.
+        if isinstance(value, str):
+            value = fold_number(value).removesuffix("%").rstrip()
+        return super().to_python(value)
 
     def prepare_value(self, value: Any) -> Any:
         # Initial values come from the model as fractions (Decimal); bound data stays as typed.

@@ -299,6 +299,39 @@ def test_dwelling_search_finds_the_roll(client, staff, election):
     assert "105" in html
 
 
+@pytest.mark.parametrize(
+    "typed", ["１０２", "\u3000１０２\u3000", "１／{unit}／１０２", "1/{unit}/１０２"]
+)
+def test_staff_may_type_the_dwelling_in_full_width(client, staff, election, dwellings, typed):
+    # given a Chinese input method in full-width mode
+    login(client, staff)
+    url = reverse("committees:ballot_entry", args=[election.pk])
+    typed = typed.format(unit=dwellings[1].unit.code)
+
+    # when
+    response = client.post(url, {"dwelling": typed, "choices": ["甲"], "channel": "on_site"})
+
+    # then the ballot is the dwelling's whose code it looks like
+    assert response.status_code == 302
+    assert Ballot.objects.get().roll_entry.dwelling == dwellings[1]
+
+
+def test_dwelling_search_reads_full_width(client, staff, election):
+    login(client, staff)
+    url = reverse("committees:ballot_dwelling_search", args=[election.pk])
+    html = client.get(url, {"dwelling": "１０３"}).content.decode()
+    assert "103" in html
+    assert "101" not in html
+
+
+def test_a_voting_code_typed_in_full_width_votes(client, staff, election):
+    code = voting.voting_codes_issue(election=election, user=staff)[0][1]
+    wide = code.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})  # ABCDE-… as ＡＢＣＤＥ－…
+    assert "甲" in post_code(client, election, wide.lower()).content.decode()
+    post_ballot(client, election, wide, ["甲"])
+    assert Ballot.objects.get().channel == Ballot.Channel.ONLINE
+
+
 def test_upload_reports_every_bad_row_and_saves_nothing(client, staff, election):
     # given
     login(client, staff)
