@@ -121,7 +121,7 @@ class FindingForm(forms.Form):
         label=_("Rectification deadline"),
         required=False,
         widget=DateInput(),
-        help_text=_("Left empty: the community's default number of days."),
+        help_text=_("Left empty: the community's default number of days from today."),
     )
 
     def __init__(self, *args: Any, rubric_ids: list[int], **kwargs: Any) -> None:

@@ -6,7 +6,8 @@ Writes (each one transaction, all or nothing, refusing with a translated ``Valid
   findings. Each finding cites a criterion of the year's rubric (``setup.rubric_for``), optionally
   a standard deduction item of that criterion (its points are the default) and/or a veto item, and
   raises a ``Rectification`` for the company serving the compound that day (``ServiceContract``)
-  with a deadline ``settings.rectification_days`` after the inspection unless one is given. A
+  with a deadline ``settings.rectification_days`` after the day it is recorded (the day the
+  company is told, so a visit typed in late is not overdue at once) unless one is given. A
   compound no company serves that day (a courtyard) gets findings but no rectification.
 - ``inspection_withdraw``: staff withdraw a wrong inspection with a reason; nothing is deleted:
   the inspection and its findings are marked withdrawn, their unfinished rectifications closed.
@@ -445,16 +446,19 @@ def _raise_rectification(
     deadline_on: dt.date | None,
     default_days: int,
     user: Any,
+    recorded_on: dt.date,
 ) -> Rectification | None:
     if company is None:
         return None
+    # The company can act only from the day it is told: a finding typed in late counts its
+    # default days from the day it is recorded, not from the visit.
     rectification = Rectification.objects.create(
         compound=finding.compound,
         company=company,
         finding=finding,
         description=finding.description,
         created_on=finding.found_on,
-        deadline_on=deadline_on or finding.found_on + dt.timedelta(days=default_days),
+        deadline_on=deadline_on or recorded_on + dt.timedelta(days=default_days),
     )
     _event(rectification, Action.RAISED, user)
     return rectification
@@ -535,6 +539,7 @@ def inspection_record(
             deadline_on=item.deadline_on,
             default_days=days,
             user=inspector,
+            recorded_on=today,
         )
     return inspection
 
@@ -594,6 +599,7 @@ def _complaint_finding(
     deduction_item: DeductionItem | None,
     points: Decimal | None,
     deadline_on: dt.date | None,
+    today: dt.date,
 ) -> Finding:
     day = complaint.received_on
     rubric = rubric_for(complaint.compound.community_id, day.year)
@@ -636,6 +642,7 @@ def _complaint_finding(
         deadline_on=deadline_on,
         default_days=settings_for(complaint.compound.community_id, day.year).rectification_days,
         user=user,
+        recorded_on=today,
     )
     return finding
 
@@ -689,6 +696,7 @@ def complaint_log(
             deduction_item=deduction_item,
             points=points,
             deadline_on=deadline_on,
+            today=today,
         )
     return complaint
 
@@ -702,6 +710,7 @@ def complaint_verify(
     deduction_item: DeductionItem | None = None,
     points: Decimal | None = None,
     deadline_on: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> Complaint:
     """A complaint logged unverified is found true: it becomes a finding and a rectification."""
     complaint = (
@@ -720,6 +729,7 @@ def complaint_verify(
         deduction_item=deduction_item,
         points=points,
         deadline_on=deadline_on,
+        today=today or timezone.localdate(),
     )
     return complaint
 

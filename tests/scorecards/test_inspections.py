@@ -94,8 +94,40 @@ def test_a_finding_raises_a_rectification_for_the_company_with_the_default_deadl
     rect = finding.rectification
     assert rect.company == company_a
     assert rect.status == Rectification.Status.OPEN
-    assert (rect.created_on, rect.deadline_on) == (DAY, DAY + dt.timedelta(days=7))
+    # Recorded two days after the visit: the company has its 7 days from the day it is told.
+    assert (rect.created_on, rect.deadline_on) == (DAY, TODAY + dt.timedelta(days=7))
     assert list(rect.events.values_list("action", flat=True)) == ["raised"]
+
+
+@pytest.mark.parametrize(
+    ("day", "today", "deadline_given", "expected"),
+    [
+        # Recorded on the day of the visit: 7 days from the visit.
+        (dt.date(2026, 3, 10), dt.date(2026, 3, 10), None, dt.date(2026, 3, 17)),
+        # Typed in a day or two weeks late: 7 days from the day it is recorded, never overdue
+        # at once.
+        (dt.date(2026, 3, 10), dt.date(2026, 3, 11), None, dt.date(2026, 3, 18)),
+        (dt.date(2026, 3, 10), dt.date(2026, 3, 24), None, dt.date(2026, 3, 31)),
+        # Across a month and a year.
+        (dt.date(2025, 12, 30), dt.date(2026, 1, 2), None, dt.date(2026, 1, 9)),
+        # A deadline given is kept, even one already past: staff may have told the company on
+        # paper at the visit.
+        (dt.date(2026, 3, 10), dt.date(2026, 3, 24), dt.date(2026, 3, 17), dt.date(2026, 3, 17)),
+        (dt.date(2026, 3, 10), dt.date(2026, 3, 10), dt.date(2026, 3, 10), dt.date(2026, 3, 10)),
+    ],
+)
+def test_the_default_deadline_counts_from_the_day_the_finding_is_recorded(
+    compound_a, staff, day, today, deadline_given, expected
+):
+    community = compound_a.community
+    rubric_for(community, day.year)
+    item = finding_input(
+        compound_a.community,
+        criterion=criterion(community, year=day.year),
+        deadline_on=deadline_given,
+    )
+    inspection = record(compound_a, staff, item, day=day, today=today)
+    assert inspection.findings.get().rectification.deadline_on == expected
 
 
 def test_deadline_follows_the_community_setting_or_the_one_given(compound_a, staff):
@@ -108,7 +140,7 @@ def test_deadline_follows_the_community_setting_or_the_one_given(compound_a, sta
         finding_input(community, deadline_on=dt.date(2026, 3, 20)),
     )
     deadlines = sorted(f.rectification.deadline_on for f in inspection.findings.all())
-    assert deadlines == [dt.date(2026, 3, 13), dt.date(2026, 3, 20)]
+    assert deadlines == [TODAY + dt.timedelta(days=3), dt.date(2026, 3, 20)]
 
 
 def test_points_given_override_the_standard_and_a_veto_alone_deducts_nothing(compound_a, staff):
@@ -410,6 +442,19 @@ def test_an_unverified_complaint_raises_nothing(compound_a, grid_worker):
     assert (Finding.objects.count(), Rectification.objects.count()) == (0, 0)
 
 
+def test_a_complaint_verified_later_counts_its_deadline_from_the_verification(
+    compound_a, company_a, staff
+):
+    complaint = _complaint(compound_a, staff)
+    later = TODAY + dt.timedelta(days=5)
+    inspections.complaint_verify(complaint=complaint, user=staff, today=later)
+    rectification = complaint.findings.get().rectification
+    assert (rectification.created_on, rectification.deadline_on) == (
+        DAY,
+        later + dt.timedelta(days=7),
+    )
+
+
 def test_a_verified_complaint_is_a_customer_service_finding_and_an_item(
     compound_a, company_a, staff
 ):
@@ -421,7 +466,8 @@ def test_a_verified_complaint_is_a_customer_service_finding_and_an_item(
         None,
     )
     assert finding.rectification.company == company_a
-    assert finding.rectification.deadline_on == DAY + dt.timedelta(days=7)
+    # Logged two days after it was received: the company's 7 days start when it is logged.
+    assert finding.rectification.deadline_on == TODAY + dt.timedelta(days=7)
 
 
 def test_verifying_later_raises_the_item_once(compound_a, staff):
