@@ -8,8 +8,11 @@ Two steps, kept apart so that a preview never writes:
    the other kind, a dwelling whose households cannot be matched) and, only when nothing is
    wrong, writes everything in one transaction. A file with one bad row saves nothing.
 
-Row numbers are those the user sees in Excel: the header is row 1. Messages go through gettext
-and are rendered in the language active when the file is checked.
+Row numbers are those the user sees in Excel: the header is row 1. A problem names its column
+as the user's file does (the header cell as written, and its letter: "row 7, column C (面积)"),
+or by the column's label when the file lacks it. Problems are kept as a msgid and its
+parameters, not as text, so that each reader sees them in their own language
+(``describe_error``); records kept before that hold the text and are shown as they are.
 
 ``registry_import_upload`` and ``registry_import_apply`` wrap both steps around a
 ``RegistryImport`` record, which keeps every uploaded file for the audit trail.
@@ -25,21 +28,22 @@ import logging
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 from pathlib import PurePath
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import connection, models, transaction
 from django.db.models.base import ModelState
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .models import Building, Community, Compound, Dwelling, Household, Owner, RegistryImport, Unit
 
@@ -71,12 +75,30 @@ HEADER_ALIASES: dict[str, str] = {
     "房号": "dwelling",
     "面积": "area_m2",
     "建筑面积": "area_m2",
+    # 面积（㎡）, as NFKC folds it; the labels below must all read back as their column.
+    "面积(m2)": "area_m2",
+    "建筑面积(m2)": "area_m2",
+    "area_(m2)": "area_m2",
     "业主编号": "owner_ref",
     "业主姓名": "owner_name",
     "业主": "owner_name",
     "开发商持有": "developer_held",
     "居住人数": "residents",
     "人数": "residents",
+}
+# What a column is called where the file does not name it (a missing column, an old record).
+# Each label is also a header the reader accepts, in both languages.
+COLUMN_LABELS: dict[str, Promise] = {
+    "compound": pgettext_lazy("registry import column", "compound"),
+    "kind": pgettext_lazy("registry import column", "kind"),
+    "building": pgettext_lazy("registry import column", "building"),
+    "unit": pgettext_lazy("registry import column", "unit"),
+    "dwelling": pgettext_lazy("registry import column", "dwelling"),
+    "area_m2": pgettext_lazy("registry import column", "area (m²)"),
+    "owner_ref": pgettext_lazy("registry import column", "owner ref"),
+    "owner_name": pgettext_lazy("registry import column", "owner name"),
+    "developer_held": pgettext_lazy("registry import column", "developer held"),
+    "residents": pgettext_lazy("registry import column", "residents"),
 }
 KIND_ALIASES: dict[str, str] = {
     "managed": Compound.Kind.MANAGED,
@@ -112,7 +134,7 @@ ACCEPTED_EXTENSIONS = frozenset({".xlsx", ".csv", ".txt", ""})
 
 # Messages, as constants so that tests and views say exactly the same thing.
 MISSING_VALUE = gettext_lazy("missing value")
-MISSING_OWNER_REF = gettext_lazy("missing value: an owner_ref is needed when owner_name is given")
+MISSING_OWNER_REF = gettext_lazy("missing value: needed when %(column)s is filled in")
 MISSING_OWNER = gettext_lazy("missing value: a dwelling not held by the developer needs an owner")
 TOO_LONG = gettext_lazy("too long: at most %(max)d characters")
 AREA_NOT_NUMBER = gettext_lazy("not a number: %(value)s")
@@ -141,7 +163,7 @@ HOUSEHOLDS_AMBIGUOUS = gettext_lazy(
 MISSING_COLUMN = gettext_lazy("missing column")
 UNKNOWN_COLUMN = gettext_lazy("unknown column: the columns are %(columns)s")
 DUPLICATE_COLUMN = gettext_lazy("the column appears twice")
-UNNAMED_COLUMN = gettext_lazy("column %(number)d has values but no header")
+UNNAMED_COLUMN = gettext_lazy("this column has values but no header")
 FILE_EMPTY = gettext_lazy("The file is empty.")
 FILE_NO_ROWS = gettext_lazy("The file has a header but no data rows.")
 FILE_TOO_LARGE = gettext_lazy("The file is too large: %(size)s bytes, the limit is %(limit)s.")
@@ -157,18 +179,151 @@ FILE_BROKEN_WORKBOOK = gettext_lazy("The Excel workbook could not be read: it ma
 FILE_BAD_CSV = gettext_lazy("The CSV file could not be read: %(reason)s")
 ALREADY_APPLIED = gettext_lazy("This import was already applied; upload the file again to redo it.")
 NOT_APPLICABLE = gettext_lazy("This import has errors and cannot be applied.")
+# Where a problem is, said the way spreadsheet users say it.
+WHERE_FILE = gettext_lazy("file")
+WHERE_ROW = gettext_lazy("row %(row)d")
+WHERE_ROW_COLUMN = gettext_lazy("row %(row)d, %(column)s")
+COLUMN_LETTER_NAME = gettext_lazy("column %(letter)s (%(name)s)")
+COLUMN_LETTER = gettext_lazy("column %(letter)s")
+COLUMN_NAME = gettext_lazy("column %(name)s")
+ERROR_LINE = gettext_lazy("%(where)s: %(message)s")
+
+
+class ColumnPlace(NamedTuple):
+    """Where a column sits in the user's file: its header cell as written, and its letter."""
+
+    header: str
+    letter: str
 
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem: ``row`` as Excel numbers it (header = 1), None for the file as a whole."""
+    """One problem: ``row`` as Excel numbers it (header = 1), None for the file as a whole.
+
+    ``column`` is the column's code ("" for the file as a whole, or for a column that is none of
+    ours); ``header`` and ``letter`` say where it is in the user's file, empty where the file
+    has no such column. ``message`` is the text in the language active when the problem was
+    found, for callers that show it at once; ``message_id`` (the English msgid) and ``params``
+    are what is stored, so that a later reader gets it in their own language. Errors built from
+    ready text (the ballot import builds them so) have no ``message_id``.
+    """
+
+    row: int | None
+    column: str
+    message: str
+    header: str = ""
+    letter: str = ""
+    message_id: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        row: int | None,
+        column: str,
+        message: Promise,
+        params: dict[str, Any] | None = None,
+        *,
+        place: ColumnPlace | None = None,
+    ) -> RowError:
+        """The error for one of the message constants, with JSON-able ``params``."""
+        message_id = _msgid(message)
+        params = params or {}
+        header, letter = place or ("", "")
+        return cls(row, column, _render(message_id, params), header, letter, message_id, params)
+
+    def as_dict(self) -> dict[str, Any]:
+        if not self.message_id:
+            return {"row": self.row, "column": self.column, "message": self.message}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "header": self.header,
+            "letter": self.letter,
+            "message_id": self.message_id,
+            "params": self.params,
+        }
+
+
+def _msgid(message: Promise) -> str:
+    # With every translation off, a lazy string is its msgid (Django's documented behaviour).
+    with translation.override(None):
+        return str(message)
+
+
+def _render(message_id: str, params: Mapping[str, Any]) -> str:
+    """A stored message in the active language; a msgid that is gone reads as its English."""
+    if not message_id:
+        return ""
+    text = _(message_id)
+    if not params:
+        return text
+    shown = dict(params)
+    # A compound's kind is stored as its value and named in the reader's language.
+    if shown.get("kind") in Compound.Kind.values:
+        shown["kind"] = Compound.Kind(shown["kind"]).label
+    return text % shown
+
+
+def column_letter(index: int) -> str:
+    """Excel's name of the column at 0-based ``index``: A … Z, AA, AB …"""
+    letters = ""
+    number = index + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class DescribedError:
+    """A stored error told in the active language: what the pages and the command show."""
 
     row: int | None
     column: str
     message: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
+    @property
+    def where(self) -> str:
+        if self.row is None:
+            return str(WHERE_FILE)
+        if not self.column:
+            return WHERE_ROW % {"row": self.row}
+        return WHERE_ROW_COLUMN % {"row": self.row, "column": self.column}
+
+    def __str__(self) -> str:
+        return ERROR_LINE % {"where": self.where, "message": self.message}
+
+
+def describe_error(error: Mapping[str, Any]) -> DescribedError:
+    """A stored error (``RowError.as_dict``) in the active language.
+
+    The column is named by the header the file gave it, with its letter ("column C (面积)"),
+    else by its label. Records stored before errors kept their msgid hold only the text, in the
+    uploader's language: that text is shown as it is.
+    """
+    column = error.get("column") or ""
+    name = error.get("header") or (str(COLUMN_LABELS[column]) if column in COLUMN_LABELS else "")
+    if "message_id" not in error:
+        # The old shape's column is a code, or the header of a column that is none of ours.
+        name = name or column
+    letter = error.get("letter") or ""
+    if letter and name:
+        column_text = COLUMN_LETTER_NAME % {"letter": letter, "name": name}
+    elif letter:
+        column_text = COLUMN_LETTER % {"letter": letter}
+    elif name:
+        column_text = COLUMN_NAME % {"name": name}
+    else:
+        column_text = ""
+    if "message_id" in error:
+        try:
+            message = _render(error["message_id"], error.get("params") or {})
+        except (KeyError, TypeError, ValueError):
+            message = error.get("message") or error["message_id"]
+    else:
+        message = error.get("message", "")
+    return DescribedError(row=error.get("row"), column=column_text, message=message)
 
 
 @dataclass(frozen=True)
@@ -215,6 +370,8 @@ class ParsedFile:
     row_count: int = 0
     format: str = ""
     encoding: str = ""
+    # Where each column sits in the file, for errors found later against the database.
+    columns: dict[str, ColumnPlace] = field(default_factory=dict)
 
     @property
     def is_valid(self) -> bool:
@@ -274,22 +431,27 @@ def detect_format(data: bytes, filename: str) -> tuple[str, str | None]:
     The extension alone is never trusted: a workbook is a zip holding the OOXML parts, and
     anything else must be text with an extension a CSV may have.
     """
+    fmt, error = _detect_format(data, filename)
+    return fmt, None if error is None else str(error)
+
+
+def _detect_format(data: bytes, filename: str) -> tuple[str, Promise | None]:
     ext = PurePath(filename or "").suffix.lower()
     if data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = set(zf.namelist())
         except (zipfile.BadZipFile, ValueError):
-            return "", str(FILE_BROKEN_WORKBOOK)
+            return "", FILE_BROKEN_WORKBOOK
         if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
             return "xlsx", None
-        return "", str(FILE_NOT_WORKBOOK)
+        return "", FILE_NOT_WORKBOOK
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return "", str(FILE_OLD_XLS)
+        return "", FILE_OLD_XLS
     if ext == ".xlsx":
-        return "", str(FILE_BROKEN_WORKBOOK)
+        return "", FILE_BROKEN_WORKBOOK
     if ext not in ACCEPTED_EXTENSIONS:
-        return "", str(FILE_NOT_WORKBOOK)
+        return "", FILE_NOT_WORKBOOK
     return "csv", None
 
 
@@ -370,46 +532,47 @@ def parse_registry_file(*, data: bytes, filename: str) -> ParsedFile:
     """Read and check a registry file; no database access.
 
     Returns every valid row and EVERY problem found, each with the row number Excel shows
-    (header = row 1), the column and a translated reason. Problems of the file as a whole
-    (empty, too large, not xlsx/csv, bad encoding, bad header) come with ``row=None`` or, for
-    header problems, ``row=1``. A file with any error must not be imported.
+    (header = row 1), the column (its code, and its header and letter in the file) and the
+    reason. Problems of the file as a whole (empty, too large, not xlsx/csv, bad encoding, bad
+    header) come with ``row=None`` or, for header problems, ``row=1``. A file with any error
+    must not be imported.
     """
     limit = settings.REGISTRY_IMPORT_MAX_BYTES
+    too_large = {"size": f"{len(data):,}", "limit": f"{limit:,}"}
     if not data:
-        return ParsedFile(rows=[], errors=[RowError(None, "", str(FILE_EMPTY))])
+        return ParsedFile(rows=[], errors=[RowError.of(None, "", FILE_EMPTY)])
     if len(data) > limit:
-        message = FILE_TOO_LARGE % {"size": f"{len(data):,}", "limit": f"{limit:,}"}
-        return ParsedFile(rows=[], errors=[RowError(None, "", message)])
-    fmt, error = detect_format(data, filename)
-    if error:
-        return ParsedFile(rows=[], errors=[RowError(None, "", error)])
+        return ParsedFile(rows=[], errors=[RowError.of(None, "", FILE_TOO_LARGE, too_large)])
+    fmt, error = _detect_format(data, filename)
+    if error is not None:
+        return ParsedFile(rows=[], errors=[RowError.of(None, "", error)])
 
     encoding = ""
     if fmt == "xlsx":
         if _unzipped_too_large(data):
-            message = FILE_TOO_LARGE % {"size": f"{len(data):,}", "limit": f"{limit:,}"}
-            return ParsedFile(rows=[], errors=[RowError(None, "", message)], format=fmt)
+            errors = [RowError.of(None, "", FILE_TOO_LARGE, too_large)]
+            return ParsedFile(rows=[], errors=errors, format=fmt)
         records: Iterable[tuple[int, list[Any]]] = _xlsx_rows(data)
     else:
         decoded = _decode(data)
         if decoded is None:
-            return ParsedFile(rows=[], errors=[RowError(None, "", str(FILE_BAD_ENCODING))])
+            return ParsedFile(rows=[], errors=[RowError.of(None, "", FILE_BAD_ENCODING)])
         text, encoding = decoded
         if not text.strip():
-            return ParsedFile(rows=[], errors=[RowError(None, "", str(FILE_EMPTY))])
+            return ParsedFile(rows=[], errors=[RowError.of(None, "", FILE_EMPTY)])
         records = _csv_rows(text)
 
     try:
         return _check_records(records, fmt=fmt, encoding=encoding)
     except csv.Error as exc:
-        message = FILE_BAD_CSV % {"reason": str(exc)}
-        return ParsedFile(rows=[], errors=[RowError(None, "", message)], format=fmt)
+        errors = [RowError.of(None, "", FILE_BAD_CSV, {"reason": str(exc)})]
+        return ParsedFile(rows=[], errors=errors, format=fmt)
     except Exception:
         # openpyxl raises many kinds of exception on a damaged workbook; keep the trace.
         if fmt != "xlsx":
             raise
         logger.warning("unreadable workbook %s", filename, exc_info=True)
-        return ParsedFile(rows=[], errors=[RowError(None, "", str(FILE_BROKEN_WORKBOOK))])
+        return ParsedFile(rows=[], errors=[RowError.of(None, "", FILE_BROKEN_WORKBOOK)])
 
 
 def _check_records(
@@ -418,8 +581,9 @@ def _check_records(
     errors: list[RowError] = []
     rows: list[RegistryRow] = []
     header: dict[int, str] | None = None
+    places: dict[str, ColumnPlace] = {}
     row_count = 0
-    checker = _RowChecker()
+    checker = _RowChecker({})
     for number, values in records:
         texts = [_cell_text(v) for v in values]
         if not any(texts):
@@ -428,6 +592,8 @@ def _check_records(
             header, header_errors = _read_header(number, values)
             if header_errors:
                 return ParsedFile(rows=[], errors=header_errors, format=fmt, encoding=encoding)
+            places = {name: _place(i, values[i]) for i, name in header.items()}
+            checker = _RowChecker(places)
             continue
         row_count += 1
         width = len(values)
@@ -436,26 +602,35 @@ def _check_records(
         }
         unnamed = [i for i, t in enumerate(texts) if t and i not in header]
         for i in unnamed:
-            errors.append(RowError(number, "", UNNAMED_COLUMN % {"number": i + 1}))
+            place = ColumnPlace("", column_letter(i))
+            errors.append(RowError.of(number, "", UNNAMED_COLUMN, place=place))
         row, row_errors = checker.check(number, cells)
         errors.extend(row_errors)
         if row is not None and not unnamed:
             rows.append(row)
     if header is None:
-        return ParsedFile(rows=[], errors=[RowError(None, "", str(FILE_EMPTY))], format=fmt)
+        return ParsedFile(rows=[], errors=[RowError.of(None, "", FILE_EMPTY)], format=fmt)
     if row_count == 0:
-        return ParsedFile(
-            rows=[], errors=[RowError(None, "", str(FILE_NO_ROWS))], format=fmt, encoding=encoding
-        )
-    order = {name: i for i, name in enumerate(COLUMNS)}
-    errors.sort(key=lambda e: (e.row or 0, order.get(e.column, len(order))))
+        errors = [RowError.of(None, "", FILE_NO_ROWS)]
+        return ParsedFile(rows=[], errors=errors, format=fmt, encoding=encoding)
+    # Left to right as the file has them; a value under no header comes last in its row.
+    order = {name: i for i, name in header.items()}
+    last = max(header, default=0) + 1
+    errors.sort(key=lambda e: (e.row or 0, order.get(e.column, last)))
     return ParsedFile(
         rows=rows,
         errors=errors,
         row_count=row_count,
         format=fmt,
         encoding=encoding,
+        columns=places,
     )
+
+
+def _place(index: int, value: Any) -> ColumnPlace:
+    # The header as the user typed it: not NFKC-folded, so that 面积（㎡） stays 面积（㎡）.
+    header = value.strip() if isinstance(value, str) else _cell_text(value)
+    return ColumnPlace(header, column_letter(index))
 
 
 def _read_header(number: int, values: list[Any]) -> tuple[dict[int, str], list[RowError]]:
@@ -467,23 +642,22 @@ def _read_header(number: int, values: list[Any]) -> tuple[dict[int, str], list[R
         if not name:
             continue  # an unnamed column is only a problem if it holds values
         if name not in COLUMNS:
-            message = UNKNOWN_COLUMN % {"columns": ", ".join(COLUMNS)}
-            errors.append(RowError(number, _cell_text(value), message))
+            params = {"columns": ", ".join(COLUMNS)}
+            errors.append(RowError.of(number, "", UNKNOWN_COLUMN, params, place=_place(i, value)))
         elif name in seen:
-            errors.append(RowError(number, name, str(DUPLICATE_COLUMN)))
+            errors.append(RowError.of(number, name, DUPLICATE_COLUMN, place=_place(i, value)))
         else:
             seen.add(name)
             header[i] = name
-    errors.extend(
-        RowError(number, name, str(MISSING_COLUMN)) for name in COLUMNS if name not in seen
-    )
+    errors.extend(RowError.of(number, name, MISSING_COLUMN) for name in COLUMNS if name not in seen)
     return header, errors
 
 
 class _RowChecker:
     """Checks rows one by one, remembering what it must for the cross-row rules."""
 
-    def __init__(self) -> None:
+    def __init__(self, places: dict[str, ColumnPlace]) -> None:
+        self.places = places
         self.dwellings: dict[tuple[str, str, str, str], int] = {}
         self.kinds: dict[str, tuple[str, int]] = {}
         self.owner_names: dict[str, tuple[str, int]] = {}
@@ -494,8 +668,9 @@ class _RowChecker:
         """``cells`` maps each column to (the raw cell, its clean text)."""
         errors: list[RowError] = []
 
-        def fail(column: str, message: Any) -> None:
-            errors.append(RowError(number, column, str(message)))
+        def fail(column: str, message: Promise, params: dict[str, Any] | None = None) -> None:
+            place = self.places.get(column)
+            errors.append(RowError.of(number, column, message, params, place=place))
 
         text = {name: cells[name][1] for name in COLUMNS}
         for name in REQUIRED:
@@ -503,13 +678,13 @@ class _RowChecker:
                 fail(name, MISSING_VALUE)
         for name, limit in MAX_LENGTHS.items():
             if len(text[name]) > limit:
-                fail(name, TOO_LONG % {"max": limit})
+                fail(name, TOO_LONG, {"max": limit})
 
         kind = ""
         if text["kind"]:
             kind = KIND_ALIASES.get(text["kind"].lower(), "")
             if not kind:
-                fail("kind", UNKNOWN_KIND % {"value": text["kind"]})
+                fail("kind", UNKNOWN_KIND, {"value": text["kind"]})
 
         area = self._area(cells["area_m2"][0], text["area_m2"], fail)
         is_developer_held = self._boolean(text["developer_held"], fail)
@@ -517,7 +692,7 @@ class _RowChecker:
 
         owner_ref, owner_name = text["owner_ref"], text["owner_name"]
         if owner_name and not owner_ref:
-            fail("owner_ref", MISSING_OWNER_REF)
+            fail("owner_ref", MISSING_OWNER_REF, {"column": self._name("owner_name")})
         elif owner_ref and not owner_name:
             fail("owner_name", MISSING_VALUE)
         elif not owner_ref and is_developer_held is False:
@@ -528,27 +703,19 @@ class _RowChecker:
         if text["compound"] and kind:
             first_kind, first_row = self.kinds.setdefault(text["compound"], (kind, number))
             if first_kind != kind:
-                fail(
-                    "kind",
-                    KIND_CONFLICT_IN_FILE
-                    % {
-                        "compound": text["compound"],
-                        "kind": Compound.Kind(first_kind).label,
-                        "row": first_row,
-                    },
-                )
+                # The kind is stored as its value and named when shown (see _render).
+                params = {"compound": text["compound"], "kind": first_kind, "row": first_row}
+                fail("kind", KIND_CONFLICT_IN_FILE, params)
         if owner_ref and owner_name:
             first_name, first_row = self.owner_names.setdefault(owner_ref, (owner_name, number))
             if first_name != owner_name:
-                fail(
-                    "owner_name",
-                    OWNER_NAME_CONFLICT % {"ref": owner_ref, "name": first_name, "row": first_row},
-                )
+                params = {"ref": owner_ref, "name": first_name, "row": first_row}
+                fail("owner_name", OWNER_NAME_CONFLICT, params)
         key = (text["compound"], text["building"], text["unit"], text["dwelling"])
         if all(key):
             first_row = self.dwellings.setdefault(key, number)
             if first_row != number:
-                fail("dwelling", DUPLICATE_DWELLING % {"row": first_row})
+                fail("dwelling", DUPLICATE_DWELLING, {"row": first_row})
 
         if errors or area is None or residents is None or is_developer_held is None:
             return None, errors
@@ -569,6 +736,11 @@ class _RowChecker:
             [],
         )
 
+    def _name(self, column: str) -> str:
+        """A column as the file names it, for a message that refers to another column."""
+        place = self.places.get(column)
+        return place.header if place else column
+
     @staticmethod
     def _area(raw: Any, text: str, fail) -> Decimal | None:
         if not text:
@@ -577,19 +749,19 @@ class _RowChecker:
             # A float from Excel goes through its shortest repr: 89.5, not 89.4999999...
             area = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(text)
         except InvalidOperation:
-            fail("area_m2", AREA_NOT_NUMBER % {"value": text})
+            fail("area_m2", AREA_NOT_NUMBER, {"value": text})
             return None
         if not area.is_finite():
-            fail("area_m2", AREA_NOT_NUMBER % {"value": text})
+            fail("area_m2", AREA_NOT_NUMBER, {"value": text})
             return None
         if area <= 0:
-            fail("area_m2", AREA_NOT_POSITIVE % {"value": text})
+            fail("area_m2", AREA_NOT_POSITIVE, {"value": text})
             return None
         if area > MAX_AREA:
-            fail("area_m2", AREA_TOO_LARGE % {"value": text})
+            fail("area_m2", AREA_TOO_LARGE, {"value": text})
             return None
         if area != area.quantize(Decimal("0.01")):
-            fail("area_m2", AREA_TOO_PRECISE % {"value": text})
+            fail("area_m2", AREA_TOO_PRECISE, {"value": text})
             return None
         return area.quantize(Decimal("0.01"))
 
@@ -600,7 +772,7 @@ class _RowChecker:
             return True
         if word in FALSE_WORDS:
             return False
-        fail("developer_held", BAD_BOOLEAN % {"value": text})
+        fail("developer_held", BAD_BOOLEAN, {"value": text})
         return None
 
     @staticmethod
@@ -612,13 +784,13 @@ class _RowChecker:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or number != number.to_integral_value():
-            fail("residents", RESIDENTS_NOT_INTEGER % {"value": text})
+            fail("residents", RESIDENTS_NOT_INTEGER, {"value": text})
             return None
         if number < 0:
-            fail("residents", RESIDENTS_NEGATIVE % {"value": text})
+            fail("residents", RESIDENTS_NEGATIVE, {"value": text})
             return None
         if number > MAX_RESIDENTS:
-            fail("residents", RESIDENTS_TOO_LARGE % {"value": text})
+            fail("residents", RESIDENTS_TOO_LARGE, {"value": text})
             return None
         return int(number)
 
@@ -651,6 +823,7 @@ def registry_import(
     user: AbstractBaseUser | None = None,
     dry_run: bool = False,
     reason: str = "",
+    columns: Mapping[str, ColumnPlace] | None = None,
 ) -> ImportSummary:
     """Create or update the registry of ``community`` from checked rows, all or nothing.
 
@@ -663,7 +836,8 @@ def registry_import(
 
     Rows that the database refuses (a compound already registered with the other kind, a
     dwelling with several households whose residents do not add up) raise
-    ``RegistryImportInvalid`` with every such row, before anything is written. ``dry_run``
+    ``RegistryImportInvalid`` with every such row, before anything is written; ``columns``
+    (``ParsedFile.columns``) lets those errors name the columns as the file does. ``dry_run``
     checks and counts without writing.
 
     Speed: the existing registry of the compounds named in the file is read in six queries into
@@ -675,7 +849,7 @@ def registry_import(
         # One import per community at a time: two would race on the same new codes.
         Community.objects.select_for_update().filter(pk=community.pk).first()
     state = _RegistryState.load(community, rows)
-    errors = state.check(rows)
+    errors = state.check(rows, columns or {})
     if errors:
         raise RegistryImportInvalid(errors)
     return state.apply(rows, user=user, dry_run=dry_run, reason=reason)
@@ -733,23 +907,27 @@ class _RegistryState:
             codes_taken={c.code for c in all_compounds},
         )
 
-    def check(self, rows: list[RegistryRow]) -> list[RowError]:
+    def check(self, rows: list[RegistryRow], columns: Mapping[str, ColumnPlace]) -> list[RowError]:
         errors: list[RowError] = []
         for r in rows:
             compound = self.compounds.get(r.compound)
             if compound is not None and compound.kind != r.kind:
-                message = KIND_CONFLICT_IN_DB % {
-                    "compound": r.compound,
-                    "kind": compound.get_kind_display(),
-                }
-                errors.append(RowError(r.row, "kind", message))
+                params = {"compound": r.compound, "kind": compound.kind}
+                errors.append(
+                    RowError.of(
+                        r.row, "kind", KIND_CONFLICT_IN_DB, params, place=columns.get("kind")
+                    )
+                )
             dwelling = self.dwellings.get(r.dwelling_key)
             if dwelling is not None and r.residents > 0:
                 living = self.households.get(dwelling.pk, [])
                 total = sum(h.residents for h in living)
                 if len(living) > 1 and total != r.residents:
-                    message = HOUSEHOLDS_AMBIGUOUS % {"count": len(living), "total": total}
-                    errors.append(RowError(r.row, "residents", message))
+                    params = {"count": len(living), "total": total}
+                    place = columns.get("residents")
+                    errors.append(
+                        RowError.of(r.row, "residents", HOUSEHOLDS_AMBIGUOUS, params, place=place)
+                    )
         return errors
 
     def apply(
@@ -1046,7 +1224,9 @@ def registry_import_upload(
     summary: dict[str, Any] = {}
     if not errors:
         try:
-            summary = registry_import(community=community, rows=parsed.rows, dry_run=True).as_dict()
+            summary = registry_import(
+                community=community, rows=parsed.rows, dry_run=True, columns=parsed.columns
+            ).as_dict()
         except RegistryImportInvalid as exc:
             errors = exc.errors
     record = RegistryImport(
@@ -1091,6 +1271,7 @@ def registry_import_apply(
                 user=user if user is not None and user.is_authenticated else None,
                 reason=_("registry import #%(pk)d: %(name)s")
                 % {"pk": record.pk, "name": record.original_name},
+                columns=parsed.columns,
             )
             record.status = RegistryImport.Status.APPLIED
             record.applied_at = timezone.now()

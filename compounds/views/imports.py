@@ -123,7 +123,8 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             "columns": imports.COLUMNS,
             "sample": record.summary.get("sample", []),
             "counts": [(k, _summary_label(k), v) for k, v in summary.items() if k != "rows"],
-            "errors": record.errors,
+            # Told now, in the reader's language, whoever uploaded the file.
+            "errors": [imports.describe_error(e) for e in record.errors],
             "can_apply": record.status == RegistryImport.Status.PENDING,
         },
     )

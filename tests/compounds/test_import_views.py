@@ -7,13 +7,14 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from compounds import imports
 from compounds.imports import parse_registry_file, registry_import_upload
 from compounds.models import Compound, Dwelling, RegistryImport
 from tests import factories
-from tests.compounds.test_imports import make_csv, registry_counts, row
+from tests.compounds.test_imports import chinese_csv, make_csv, registry_counts, row
 
 UPLOAD_URL = reverse("compounds:import_upload")
 
@@ -211,14 +212,70 @@ def test_a_bad_file_shows_every_error_and_cannot_be_confirmed(client, staff, com
     record = RegistryImport.objects.get()
     assert record.status == RegistryImport.Status.INVALID
     assert page.context["can_apply"] is False
-    assert [(e["row"], e["column"]) for e in page.context["errors"]] == [
-        (3, "area_m2"),
-        (4, "kind"),
-    ]
-    html = page.content.decode()
-    assert str(imports.UNKNOWN_KIND % {"value": "villa"}) in html
+    with translation.override("zh-hans"):  # the language of a page without /en/
+        assert [(e.row, e.column) for e in page.context["errors"]] == [
+            (3, str(imports.COLUMN_LETTER_NAME % {"letter": "F", "name": "area_m2"})),
+            (4, str(imports.COLUMN_LETTER_NAME % {"letter": "B", "name": "kind"})),
+        ]
+        html = page.content.decode()
+        assert str(imports.UNKNOWN_KIND % {"value": "villa"}) in html
     assert str(imports.NOT_APPLICABLE) in [str(m) for m in refused.context["messages"]]
     assert registry_counts() == before
+
+
+@pytest.mark.django_db
+def test_the_errors_are_shown_in_the_readers_language(client, staff, community):
+    # given: a file with Chinese headers and a bad area in column C, uploaded in Chinese
+    client.force_login(staff)
+    with translation.override("zh-hans"):
+        response = _upload(client, community, chinese_csv([row(area_m2="八十")]))
+    record = RegistryImport.objects.get()
+
+    # when: read at /en/... and at the unprefixed (Chinese) address
+    with translation.override("en"):
+        english = client.get(reverse("compounds:import_preview", args=[record.pk]))
+    with translation.override("zh-hans"):
+        chinese = client.get(reverse("compounds:import_preview", args=[record.pk]))
+
+    # then: each in its own language, the column as the file named it
+    assert response.status_code == 302
+    assert record.status == RegistryImport.Status.INVALID
+    english_html, chinese_html = english.content.decode(), chinese.content.decode()
+    assert "column C (面积)" in english_html
+    assert "not a number: 八十" in english_html
+    assert "不是数字：八十" not in english_html
+    assert "不是数字：八十" in chinese_html
+    assert "not a number: 八十" not in chinese_html
+    with translation.override("zh-hans"):
+        assert str(imports.COLUMN_LETTER_NAME % {"letter": "C", "name": "面积"}) in chinese_html
+
+
+@pytest.mark.django_db
+def test_errors_stored_as_text_by_an_older_version_still_show(client, staff, community):
+    # given: a record from before errors kept their msgid, in its uploader's language
+    record = RegistryImport.objects.create(
+        community=community,
+        file="imports/old.csv",
+        original_name="old.csv",
+        status=RegistryImport.Status.INVALID,
+        row_count=1,
+        errors=[
+            {"row": 2, "column": "area_m2", "message": "不是数字：abc"},
+            {"row": None, "column": "", "message": "文件为空。"},
+        ],
+    )
+    client.force_login(staff)
+
+    # when
+    with translation.override("en"):
+        page = client.get(reverse("compounds:import_preview", args=[record.pk]))
+
+    # then: the stored text, the code named by its label
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "不是数字：abc" in html
+    assert "文件为空。" in html
+    assert "column area (m²)" in html
 
 
 @pytest.mark.django_db

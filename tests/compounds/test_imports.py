@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from compounds import imports
 from compounds.imports import (
     COLUMNS,
+    ColumnPlace,
     ImportRefused,
     RowError,
     parse_registry_file,
@@ -77,6 +78,11 @@ def registry_counts() -> dict[str, int]:
         model.__name__: model.objects.count()
         for model in (Compound, Building, Unit, Dwelling, Owner, Household)
     }
+
+
+def shown(record) -> list[tuple[int | None, str, str]]:
+    """A record's errors as (row, column code, message as the active language says it)."""
+    return [(e["row"], e["column"], imports.describe_error(e).message) for e in record.errors]
 
 
 def upload_and_try_to_apply(community, data: bytes, filename: str = "registry.csv"):
@@ -428,7 +434,7 @@ ROW_ERRORS = [
         "name without owner_ref",
         row(owner_ref="", developer_held="no"),
         "owner_ref",
-        imports.MISSING_OWNER_REF,
+        imports.MISSING_OWNER_REF % {"column": "owner_name"},
     ),
     ("owner_ref without name", row(owner_name=""), "owner_name", imports.MISSING_VALUE),
     (
@@ -457,7 +463,7 @@ def test_a_bad_row_is_reported_and_nothing_is_saved(community, bad, column, mess
 
     # then
     assert record.status == RegistryImport.Status.INVALID
-    assert record.errors == [{"row": 3, "column": column, "message": str(message)}]
+    assert shown(record) == [(3, column, str(message))]
     assert registry_counts() == before
 
 
@@ -498,7 +504,7 @@ def test_a_conflict_between_rows_is_reported_on_the_later_row(community, rows, c
     record = upload_and_try_to_apply(community, make_csv(rows))
 
     # then
-    assert record.errors == [{"row": 3, "column": column, "message": str(message)}]
+    assert shown(record) == [(3, column, str(message))]
     assert registry_counts() == before
 
 
@@ -584,7 +590,7 @@ def test_a_bad_file_is_refused_as_a_whole(community, data, filename, message):
     record = upload_and_try_to_apply(community, data, filename)
 
     # then
-    assert record.errors == [{"row": None, "column": "", "message": str(message)}]
+    assert shown(record) == [(None, "", str(message))]
     assert registry_counts() == before
 
 
@@ -601,22 +607,23 @@ def test_a_file_over_the_size_limit_is_refused(community, settings):
     # then
     limit = f"{100:,}"
     expected = imports.FILE_TOO_LARGE % {"size": f"{len(data):,}", "limit": limit}
-    assert record.errors == [{"row": None, "column": "", "message": str(expected)}]
+    assert shown(record) == [(None, "", str(expected))]
     assert registry_counts() == before
 
 
 HEADER_ERRORS = [
+    # (label, the header, [(column, header as written, letter, message)])
     (
         "missing column",
         [c for c in COLUMNS if c != "residents"],
-        [(1, "residents", imports.MISSING_COLUMN)],
+        [("residents", "", "", imports.MISSING_COLUMN)],
     ),
     (
         "unknown column",
         [*COLUMNS, "colour"],
-        [(1, "colour", imports.UNKNOWN_COLUMN % {"columns": ", ".join(COLUMNS)})],
+        [("", "colour", "K", imports.UNKNOWN_COLUMN % {"columns": ", ".join(COLUMNS)})],
     ),
-    ("column twice", [*COLUMNS, "kind"], [(1, "kind", imports.DUPLICATE_COLUMN)]),
+    ("column twice", [*COLUMNS, "类型"], [("kind", "类型", "K", imports.DUPLICATE_COLUMN)]),
 ]
 
 
@@ -634,10 +641,11 @@ def test_a_bad_header_is_reported(community, columns, expected):
     # when
     record = upload_and_try_to_apply(community, data)
 
-    # then
-    assert record.errors == [
-        {"row": r, "column": c, "message": str(message)} for r, c, message in expected
-    ]
+    # then: on row 1, each named as the file has it where it has it
+    assert [
+        (e["row"], e["column"], e["header"], e["letter"], imports.describe_error(e).message)
+        for e in record.errors
+    ] == [(1, column, header, letter, str(message)) for column, header, letter, message in expected]
     assert registry_counts() == before
 
 
@@ -654,6 +662,218 @@ def test_chinese_headers_and_a_semicolon_delimiter_are_understood():
     assert parsed.rows[0].compound == "康盛花园"
 
 
+# --- Errors name the columns as the file does, in the reader's language -------------------------
+
+# 面积 in column C, where the template has kind: the letter comes from the file, not the template.
+CHINESE_HEADER = [
+    "小区",
+    "类型",
+    "面积",
+    "楼栋",
+    "单元",
+    "户号",
+    "业主编号",
+    "业主姓名",
+    "开发商持有",
+    "人数",
+]
+CHINESE_ORDER = [
+    "compound",
+    "kind",
+    "area_m2",
+    "building",
+    "unit",
+    "dwelling",
+    "owner_ref",
+    "owner_name",
+    "developer_held",
+    "residents",
+]
+
+
+def chinese_csv(rows: list[dict[str, str]]) -> bytes:
+    lines = [",".join(CHINESE_HEADER)] + [",".join(r[c] for c in CHINESE_ORDER) for r in rows]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def where(row: int, letter: str, name: str) -> str:
+    """What the active language calls that place, built from the msgids the lead translates."""
+    column = imports.COLUMN_LETTER_NAME % {"letter": letter, "name": name}
+    return str(imports.WHERE_ROW_COLUMN % {"row": row, "column": column})
+
+
+@pytest.mark.django_db
+def test_an_error_names_the_header_and_letter_the_file_used(community):
+    # given: five good rows, then row 7 with a Chinese area
+    rows = [row(dwelling=str(101 + i), owner_ref=f"KS-{i}") for i in range(5)]
+    data = chinese_csv([*rows, row(dwelling="106", owner_ref="KS-6", area_m2="八十")])
+    before = registry_counts()
+
+    # when: uploaded by someone reading Chinese
+    with translation.override("zh-hans"):
+        record = upload_and_try_to_apply(community, data)
+
+    # then: stored as a msgid and its parameters, with the file's own header and letter
+    assert record.errors == [
+        {
+            "row": 7,
+            "column": "area_m2",
+            "header": "面积",
+            "letter": "C",
+            "message_id": "not a number: %(value)s",
+            "params": {"value": "八十"},
+        }
+    ]
+    assert registry_counts() == before
+    # ... and told in the language of whoever reads it
+    error = record.errors[0]
+    with translation.override("en"):
+        assert str(imports.describe_error(error)) == "row 7, column C (面积): not a number: 八十"
+    with translation.override("zh-hans"):
+        described = imports.describe_error(error)
+        assert described.message == "不是数字：八十"
+        assert described.where == where(7, "C", "面积")
+
+
+def test_the_header_is_named_as_written_not_as_folded():
+    # given: the unit written the way Chinese spreadsheets write it, with full-width brackets
+    header = ",".join(["面积（㎡）" if c == "area_m2" else c for c in COLUMNS])
+    data = f"{header}\n{','.join(row(area_m2='-1').values())}\n".encode()
+
+    # when
+    parsed = parse_registry_file(data=data, filename="r.csv")
+
+    # then
+    (error,) = parsed.errors
+    assert (error.row, error.column, error.header, error.letter) == (
+        2,
+        "area_m2",
+        "面积（㎡）",
+        "F",
+    )
+
+
+def test_the_uploaders_language_does_not_change_what_is_stored():
+    # given
+    data = make_csv([row(), row(kind="villa", residents="x"), row(dwelling="103", owner_ref="")])
+
+    # when
+    stored = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            parsed = parse_registry_file(data=data, filename="r.csv")
+        stored[language] = [e.as_dict() for e in parsed.errors]
+
+    # then
+    assert stored["zh-hans"] == stored["en"]
+    assert all("message" not in e for e in stored["en"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_missing_column_is_named_by_its_label(community, language):
+    # given
+    data = make_csv([row()], columns=[c for c in COLUMNS if c != "area_m2"])
+    record = upload_and_try_to_apply(community, data)
+
+    # when
+    with translation.override(language):
+        described = imports.describe_error(record.errors[0])
+
+        # then: no letter, since the file has no such column
+        label = str(imports.COLUMN_LABELS["area_m2"])
+        assert described.column == str(imports.COLUMN_NAME % {"name": label})
+        assert described.message == str(imports.MISSING_COLUMN)
+    assert record.errors[0]["letter"] == ""
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_every_column_label_is_a_header_the_reader_accepts(language):
+    # given: a file headed by the labels that errors use for columns it lacks
+    with translation.override(language):
+        header = [str(imports.COLUMN_LABELS[c]) for c in COLUMNS]
+    data = make_csv([row()]).replace(",".join(COLUMNS).encode(), ",".join(header).encode(), 1)
+
+    # when
+    parsed = parse_registry_file(data=data, filename="r.csv")
+
+    # then
+    assert parsed.errors == []
+    assert len(parsed.rows) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_kind_in_a_message_is_named_in_the_readers_language(community, language):
+    # given: the compound is a courtyard already; the file says managed
+    factories.CompoundFactory(community=community, name="康盛花园", kind=Compound.Kind.COURTYARD)
+    with translation.override("zh-hans"):
+        record = upload_and_try_to_apply(community, make_csv([row()]))
+
+    # when
+    with translation.override(language):
+        message = imports.describe_error(record.errors[0]).message
+
+        # then
+        assert message == str(
+            imports.KIND_CONFLICT_IN_DB
+            % {"compound": "康盛花园", "kind": Compound.Kind.COURTYARD.label}
+        )
+    assert record.errors[0]["params"]["kind"] == Compound.Kind.COURTYARD.value
+
+
+@pytest.mark.parametrize(
+    ("stored", "column", "message"),
+    [
+        ({"row": 3, "column": "area_m2", "message": "不是数字：abc"}, "area (m²)", "不是数字：abc"),
+        ({"row": 1, "column": "colour", "message": "未知的列"}, "colour", "未知的列"),
+        ({"row": None, "column": "", "message": "The file is empty."}, "", "The file is empty."),
+    ],
+    ids=["a column of ours", "a column of the file's", "the file"],
+)
+def test_an_error_stored_before_msgids_is_shown_as_it_was_written(stored, column, message):
+    # when
+    with translation.override("en"):
+        described = imports.describe_error(stored)
+
+        # then: the text as stored; a column code is named by its label
+        assert described.message == message
+        assert described.column == (str(imports.COLUMN_NAME % {"name": column}) if column else "")
+        assert described.row == stored["row"]
+
+
+def test_a_message_whose_msgid_is_gone_reads_as_its_english():
+    # given: a msgid from a future wording, or a past one
+    stored = {
+        "row": 2,
+        "column": "kind",
+        "header": "类型",
+        "letter": "B",
+        "message_id": "odd %(x)s",
+    }
+
+    # when
+    with translation.override("zh-hans"):
+        plain = imports.describe_error({**stored, "params": {"x": "1"}})
+        broken = imports.describe_error({**stored, "params": {"y": "1"}})
+
+    # then
+    assert plain.message == "odd 1"
+    assert broken.message == "odd %(x)s"
+
+
+def test_column_letters_go_on_past_z():
+    assert [imports.column_letter(i) for i in (0, 2, 25, 26, 27, 701, 702)] == [
+        "A",
+        "C",
+        "Z",
+        "AA",
+        "AB",
+        "ZZ",
+        "AAA",
+    ]
+
+
 def test_a_value_under_no_header_is_an_error():
     # given
     data = make_csv([row()]).replace(b"3\r\n", b"3,stray\r\n")
@@ -662,7 +882,7 @@ def test_a_value_under_no_header_is_an_error():
     parsed = parse_registry_file(data=data, filename="r.csv")
 
     # then
-    assert parsed.errors == [RowError(2, "", str(imports.UNNAMED_COLUMN % {"number": 11}))]
+    assert parsed.errors == [RowError.of(2, "", imports.UNNAMED_COLUMN, place=ColumnPlace("", "K"))]
     assert parsed.rows == []
 
 
@@ -693,10 +913,7 @@ def test_a_compound_registered_with_the_other_kind_is_refused(community):
         imports.KIND_CONFLICT_IN_DB
         % {"compound": "康盛花园", "kind": Compound.Kind.COURTYARD.label}
     )
-    assert record.errors == [
-        {"row": 2, "column": "kind", "message": message},
-        {"row": 3, "column": "kind", "message": message},
-    ]
+    assert shown(record) == [(2, "kind", message), (3, "kind", message)]
     assert registry_counts() == before
 
 
@@ -732,7 +949,7 @@ def test_households_that_cannot_be_matched_are_refused(community):
     # then
     assert matching.changes == 0
     message = str(imports.HOUSEHOLDS_AMBIGUOUS % {"count": 2, "total": 3})
-    assert record.errors == [{"row": 2, "column": "residents", "message": message}]
+    assert shown(record) == [(2, "residents", message)]
     assert registry_counts() == before
 
 
@@ -845,11 +1062,29 @@ def test_the_command_prints_every_error_and_fails(community, tmp_path):
     # then
     lines = err.getvalue().splitlines()
     assert lines == [
-        "row 3, column area_m2: not a number: abc",
-        "row 4, column kind: unknown kind villa: use managed (物管小区) or courtyard (散居楼院)",
-        "row 4, column dwelling: duplicate dwelling: the same dwelling is already on row 2",
+        "row 3, column F (area_m2): not a number: abc",
+        "row 4, column B (kind): unknown kind villa: use managed (物管小区) or courtyard (散居楼院)",
+        "row 4, column E (dwelling): duplicate dwelling: the same dwelling is already on row 2",
     ]
     assert registry_counts() == before
+
+
+@pytest.mark.django_db
+def test_the_command_prints_errors_in_the_active_language(community, tmp_path):
+    # given: a file with a Chinese header, and a command run in Chinese
+    path = tmp_path / "registry.csv"
+    path.write_bytes(chinese_csv([row(area_m2="abc")]))
+    err = io.StringIO()
+
+    # when
+    with translation.override("zh-hans"):
+        with pytest.raises(CommandError):
+            call_command("import_registry", "tongde-lane", str(path), stderr=err)
+
+        # then
+        message = "不是数字：abc"
+        expected = str(imports.ERROR_LINE % {"where": where(2, "C", "面积"), "message": message})
+        assert err.getvalue().splitlines() == [expected]
 
 
 @pytest.mark.django_db

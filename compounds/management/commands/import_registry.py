@@ -49,19 +49,14 @@ class Command(BaseCommand):
                 self._print_summary(summary.as_dict(), applied=True)
                 return
         if record.errors:
+            # In the active language, like the preview page: the record keeps msgids, not text.
             for error in record.errors:
-                self.stderr.write(self._format_error(error))
+                self.stderr.write(str(imports.describe_error(error)))
             raise CommandError(
                 _("%(count)d errors in %(file)s; nothing was saved.")
                 % {"count": len(record.errors), "file": file.name}
             )
         self._print_summary(record.summary, applied=False)
-
-    @staticmethod
-    def _format_error(error: dict) -> str:
-        if error["row"] is None:
-            return _("file: %(message)s") % {"message": error["message"]}
-        return _("row %(row)d, column %(column)s: %(message)s") % error
 
     def _print_summary(self, summary: dict, *, applied: bool) -> None:
         rows = summary.get("rows", 0)
