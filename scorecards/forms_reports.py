@@ -19,12 +19,18 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.forms import MultipleFileInput
 from tongde import uploads
 
+from . import rules
 from .forms_setup import PercentField
 from .models import Commitment, CommitmentStatus, MonthlyReport
 from .reports import COMPLIANCE_LABELS, COUNT_FIELDS, RESOLVED_ABOVE_RECEIVED
 
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 BAD_MONTH = _("Give the month as YYYY-MM, e.g. 2026-10.")
+RATE_AS_FRACTION = _(
+    "Did you mean %(percent)s%%? The rate is asked as a percentage: %(typed)s means "
+    "%(typed)s%%. Type %(percent)s, or tick the box below if %(typed)s%% is right."
+)
+RATE_CONFIRM_LABEL = _("Yes, the fee collection rate really is %(typed)s%%.")
 
 
 class MonthField(forms.DateField):
@@ -89,6 +95,8 @@ class ReportForm(forms.Form):
         required=False,
     )
     fee_collection_rate = PercentField(label=_("fee collection rate (%)"))
+    # Shown only when the rate looks typed as a fraction (see ``_check_rate``).
+    fee_rate_confirmed = forms.BooleanField(required=False)
     safety_incidents = forms.IntegerField(label=_("safety incidents"), min_value=0, initial=0)
     narrative = forms.CharField(
         label=_("narrative"), required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -105,6 +113,7 @@ class ReportForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.asks_rate_confirmation = False
         for name in COUNT_FIELDS:
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "min": 0})
         self.fields["photos"].help_text = _files_help()
@@ -145,13 +154,37 @@ class ReportForm(forms.Form):
                     params={"resolved": resolved, "received": received},
                 ),
             )
+        self._check_rate(cleaned)
         return cleaned
+
+    def _check_rate(self, cleaned: dict[str, Any]) -> None:
+        """A rate of 0.9 typed where a percentage is asked is refused once, with the rate it
+        most likely means; ticking the box that then shows keeps it. A rate the report already
+        has (confirmed when it was saved) is not asked about again."""
+        rate = cleaned.get("fee_collection_rate")
+        if not rules.rate_typed_as_fraction(rate) or rate == self.initial.get(
+            "fee_collection_rate"
+        ):
+            return
+        typed = f"{(rate * 100).normalize():f}"
+        self.asks_rate_confirmation = True
+        # The bound field was made (and took the field's label) while the fields were cleaned.
+        self["fee_rate_confirmed"].label = RATE_CONFIRM_LABEL % {"typed": typed}
+        if not cleaned.get("fee_rate_confirmed"):
+            self.add_error(
+                "fee_collection_rate",
+                forms.ValidationError(
+                    RATE_AS_FRACTION,
+                    code="rate_as_fraction",
+                    params={"typed": typed, "percent": f"{(rate * 10_000).normalize():f}"},
+                ),
+            )
 
     def commitment_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"status_{c.pk}"], self[f"note_{c.pk}"]) for c in self.commitments]
 
     def report_fields(self) -> list[forms.BoundField]:
-        skip = {"month", "photos", "documents"}
+        skip = {"month", "photos", "documents", "fee_rate_confirmed"}
         return [
             self[name]
             for name in self.fields

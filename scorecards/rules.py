@@ -509,6 +509,14 @@ def days_met(target_days: int | None, achieved_hours: Decimal | None) -> bool | 
     return _points(achieved_hours, "achieved_hours") <= Decimal(target_days) * 24
 
 
+def rate_typed_as_fraction(rate: Decimal | None) -> bool:
+    """A collection rate, stored as a fraction (0.955 for 95.5%), that was most likely typed as a
+    fraction where a percentage was asked: above 0 and at most 0.01 (1%), as 0.9 typed for 90%
+    gives 0.009. Exactly 0 is a plain fact (nothing collected) and 0.0101 (1.01%) and above are
+    taken as typed; ``None`` (not given) is not suspect."""
+    return rate is not None and ZERO < _points(rate, "rate") <= CENT
+
+
 def suggest_grade(
     *,
     average: Decimal | None,

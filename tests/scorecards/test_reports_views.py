@@ -310,6 +310,77 @@ def test_every_mistake_shows_at_once_when_editing_and_nothing_changes(
     assert (draft.patrol_rounds, draft.complaints_resolved) == (0, 0)
 
 
+# --- A rate typed as a fraction --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("0.9", "90"), ("1", "100"), ("0.01", "1")])
+def test_a_rate_typed_as_a_fraction_is_asked_about_once(
+    client, company_user_a, compound_a, typed, meant
+):
+    # given
+    client.force_login(company_user_a)
+
+    # when 0.9 is typed where a percentage is asked
+    response = client.post(
+        en_url("report_create", compound_a.pk), form_data(fee_collection_rate=typed)
+    )
+
+    # then it is refused with the rate it most likely means, and the box to keep it shows
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert field_errors(html, "fee_collection_rate").startswith(f"Did you mean {meant}%?")
+    assert 'name="fee_rate_confirmed"' in html
+    assert f"Yes, the fee collection rate really is {typed}%." in html
+    assert MonthlyReport.objects.count() == 0
+
+
+def test_a_rate_typed_as_a_fraction_is_kept_when_confirmed(client, company_user_a, compound_a):
+    client.force_login(company_user_a)
+    response = client.post(
+        en_url("report_create", compound_a.pk),
+        form_data(fee_collection_rate="0.9", fee_rate_confirmed="on"),
+    )
+    assert response.status_code == 302
+    assert MonthlyReport.objects.get().fee_collection_rate == Decimal("0.009")
+
+
+@pytest.mark.parametrize("typed", ["0", "1.01", "90", "", "９０"])
+def test_other_rates_are_not_asked_about(client, company_user_a, compound_a, typed):
+    client.force_login(company_user_a)
+    response = client.post(
+        en_url("report_create", compound_a.pk), form_data(fee_collection_rate=typed)
+    )
+    assert response.status_code == 302
+    assert 'name="fee_rate_confirmed"' not in client.get(response.url).content.decode()
+
+
+def test_a_confirmed_rate_is_not_asked_about_again_when_editing(
+    client, company_user_a, compound_a, company_a
+):
+    # given a draft whose 0.9% was confirmed when it was saved
+    draft = reports.report_create(
+        compound=compound_a,
+        month=OCT,
+        by=company_user_a,
+        company_ids=[company_a.pk],
+        data={"fee_collection_rate": Decimal("0.009")},
+    )
+    client.force_login(company_user_a)
+    url = reverse("scorecards:report_edit", args=[draft.pk])
+    assert 'name="fee_rate_confirmed"' not in client.get(url).content.decode()
+
+    # when it is saved again with the rate as it was, then with another low one
+    kept = client.post(url, form_data(fee_collection_rate="0.9", narrative="改了"))
+    changed = client.post(url, form_data(fee_collection_rate="0.8"))
+
+    # then only the new one is asked about
+    assert kept.status_code == 302
+    assert changed.status_code == 400
+    assert "80%" in field_errors(changed.content.decode(), "fee_collection_rate")
+    draft.refresh_from_db()
+    assert (draft.fee_collection_rate, draft.narrative) == (Decimal("0.009"), "改了")
+
+
 @pytest.mark.parametrize(
     ("overrides", "errors"),
     [

@@ -18,6 +18,7 @@ from scorecards.rules import (
     average,
     classify,
     rank,
+    rate_typed_as_fraction,
     score,
 )
 
@@ -438,3 +439,24 @@ def test_rank_keeps_values_and_refuses_duplicate_keys():
 def test_rank_refuses_floats():
     with pytest.raises(TypeError):
         rank([("a", 90.5)])
+
+
+# --- a collection rate typed as a fraction -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rate", "suspect"),
+    [
+        (None, False),  # not given
+        (D(0), False),  # nothing collected: a fact, not a slip
+        (D("0.0001"), True),  # 0.01%, the smallest a form keeps
+        (D("0.009"), True),  # 0.9 typed for 90%
+        (D("0.0099"), True),
+        (D("0.01"), True),  # 1 typed for 100%: exactly at the line
+        (D("0.0101"), False),  # 1.01%: one step above
+        (D("0.9"), False),
+        (D(1), False),
+    ],
+)
+def test_rate_typed_as_fraction(rate, suspect):
+    assert rate_typed_as_fraction(rate) is suspect
