@@ -6,6 +6,7 @@ from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -19,6 +20,11 @@ from .selectors import live_compound_list
 PASSWORDS_DIFFER = _("The two passwords differ.")
 CONSENT_REQUIRED = _("The community needs your consent to check your registration.")
 DWELLING_REQUIRED = _("Choose your building, unit and door.")
+CONSENT_LABEL = _(
+    "I agree that the community uses my name, phone and address to check that I live there, "
+    "and keeps them while I have an account; if my registration is refused, for %(days)s days "
+    "after the refusal."
+)
 
 
 class CompoundChoiceForm(forms.Form):
@@ -111,13 +117,13 @@ class RegistrationForm(_NewAccountForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    consent = forms.BooleanField(
-        label=_(
-            "I agree that the community uses my name, phone and address to check that I live "
-            "there, and keeps them while I have an account."
-        ),
-        error_messages={"required": CONSENT_REQUIRED},
-    )
+    consent = forms.BooleanField(error_messages={"required": CONSENT_REQUIRED})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].label = CONSENT_LABEL % {
+            "days": settings.REFUSED_REGISTRATION_KEEP_DAYS
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

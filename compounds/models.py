@@ -546,6 +546,9 @@ class Residency(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     # Why a claim was refused or ended: the resident reads it when signing in.
     note = models.TextField(_("reason"), blank=True)
+    # A refused claim keeps its name and phone only REFUSED_REGISTRATION_KEEP_DAYS (see
+    # compounds/retention.py); the decision, its reason and the dwelling stay for the audit.
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -566,10 +569,16 @@ class Residency(models.Model):
         indexes = [models.Index(fields=["status", "dwelling"], name="residency_status_dwelling")]
 
     def __str__(self) -> str:
-        return f"{self.full_name} · {self.dwelling} · {self.get_status_display()}"
+        return f"{self.display_name} · {self.dwelling} · {self.get_status_display()}"
 
     def get_absolute_url(self) -> str:
         return reverse("compounds:residency_detail", args=[self.pk])
+
+    @property
+    def display_name(self) -> str:
+        if self.erased_at is not None:
+            return str(_("(name erased)"))
+        return self.full_name
 
 
 class AccountEvent(models.Model):
@@ -585,6 +594,8 @@ class AccountEvent(models.Model):
         # Not a staff decision about the account: its last verified home ended (see
         # compounds/residents.py); verifying another home lets it sign in again.
         HOMES_ENDED = "homes_ended", _("signing in stopped: no verified home left")
+        # Done on schedule, by nobody (``by`` is empty): see compounds/retention.py.
+        ERASED = "erased", _("personal data erased: refused registration kept its full time")
 
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -593,9 +604,12 @@ class AccountEvent(models.Model):
         verbose_name=_("account"),
     )
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    # Empty for what the system does on schedule (the erasure of a refused registration).
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("by"),
     )

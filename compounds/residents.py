@@ -404,6 +404,8 @@ def _same_name(a: str, b: str) -> bool:
 
 def registry_matches(residency: Residency) -> list[Match]:
     """The claim beside the registry's owner and current households of the dwelling."""
+    if residency.erased_at is not None:
+        return []
     dwelling = residency.dwelling
     owner = dwelling.owner
     heads = [
@@ -449,6 +451,8 @@ def others_on_dwelling(residency: Residency) -> QuerySet[Residency]:
 def same_phone_count(residency: Residency) -> int:
     """Other accounts that registered with this phone number (one family, or one person with
     several logins)."""
+    if not residency.phone:
+        return 0
     return (
         Residency.objects.filter(phone=residency.phone)
         .exclude(account_id=residency.account_id)

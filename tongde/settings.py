@@ -169,6 +169,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "committees.tasks.remind_term_endings_task",
         "schedule": crontab(minute=0, hour=8),
     },
+    # Every day at 03:45: erase the personal data of registrations refused long enough ago.
+    "erase-refused-registrations": {
+        "task": "compounds.tasks.erase_refused_registrations_task",
+        "schedule": crontab(minute=45, hour=3),
+    },
     # Every Monday at 07:00: each company's weekly feedback for the week that ended last night.
     "scorecards-weekly-feedback": {
         "task": "scorecards.tasks.weekly_feedback_task",
@@ -236,6 +241,9 @@ REGISTRY_IMPORT_MAX_BYTES = env.int("REGISTRY_IMPORT_MAX_BYTES", default=20 * 10
 # Photos (clean-ups, patrol problems) and documents (minutes, authorisations) larger than this
 # are refused with a clear message.
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
+# A refused resident registration keeps its name and phone this many days after the refusal
+# (time to ask why, or for staff to see the same phone try again), then they are erased.
+REFUSED_REGISTRATION_KEEP_DAYS = env.int("REFUSED_REGISTRATION_KEEP_DAYS", default=90)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

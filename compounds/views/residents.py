@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from tongde.pages import add_service_errors, post_data
 
-from .. import accounts, residents
+from .. import accounts, residents, retention
 from ..forms_residents import (
     ClaimForm,
     CompoundChoiceForm,
@@ -189,6 +189,7 @@ def _detail_page(
             "history": residency.history.select_related("history_user").order_by("history_date"),
             "form": form,
             "can_link": residents.may_hand_link(request.user, residency),
+            "erasure_due_at": retention.erasure_due_at(residency),
         },
         status=status,
     )
