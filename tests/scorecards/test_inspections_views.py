@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
@@ -327,6 +328,83 @@ def test_opening_feedback_marks_it_read_for_the_company_only(client, world, comp
     response = client.get(reverse("scorecards:feedback_detail", args=[item.pk]))
     assert world["rect"].description in response.content.decode()
     assert WeeklyFeedback.objects.get(pk=item.pk).read_at is not None
+
+
+class _PhoneTable(HTMLParser):
+    """A page's tables as a phone shows them: the headers and the text left visible, where
+    Bootstrap's ``d-none`` hides an element below the ``md`` width (``d-md-table-cell`` brings it
+    back only from there on). A column past the edge of a 390-px screen is as good as hidden, so
+    the tables keep few columns on a phone and fold the rest under the cells that stay."""
+
+    VOID = frozenset({"br", "img", "input", "hr", "meta", "link", "source", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, bool]] = []
+        self.headers: list[str] = []
+        self.texts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        hidden = "d-none" in (dict(attrs).get("class") or "").split()
+        self.stack.append((tag, hidden or bool(self.stack and self.stack[-1][1])))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        tags = [tag for tag, _hidden in self.stack]
+        if "table" not in tags or self.stack[-1][1] or not data.strip():
+            return
+        if "th" in tags and "thead" in tags:
+            self.headers.append(data.strip())
+        else:
+            self.texts.append(data.strip())
+
+
+def on_a_phone(html: str) -> tuple[list[str], str]:
+    """(the table's visible headers, its visible text) below the ``md`` width."""
+    parser = _PhoneTable()
+    parser.feed(html)
+    return parser.headers, " ".join(parser.texts)
+
+
+def test_the_inbox_fits_a_phone_and_still_shows_deadline_and_age(client, world, company_user_a):
+    # given an open item in the company's inbox
+    rect = world["rect"]
+    client.force_login(company_user_a)
+
+    # when the inbox is read on a phone
+    html = client.get(reverse("scorecards:rectification_inbox")).content.decode()
+    headers, shown = on_a_phone(html)
+
+    # then four columns fit the screen, and the deadline and the age fold under the item
+    assert headers == ["提出日期", "小区", "整改要求", "状态"]
+    assert rect.deadline_on.isoformat() in shown
+    assert f"已持续天数 {(_today() - rect.created_on).days}" in shown
+
+
+@pytest.mark.parametrize("who", ["company_user_a", "staff"])
+def test_weekly_feedback_fits_a_phone_and_still_names_the_company(
+    client, request, world, company_a, who
+):
+    client.force_login(request.getfixturevalue(who))
+    html = client.get(reverse("scorecards:feedback_list")).content.decode()
+    headers, shown = on_a_phone(html)
+    assert headers == ["周起始日", "新增", "逾期", "已销号", "已读"]
+    assert company_a.name in shown  # folded under the week
+    assert "未读" in shown  # the last column
+
+
+def test_staff_rectification_list_fits_a_phone(client, world, staff, company_a):
+    client.force_login(staff)
+    html = client.get(reverse("scorecards:rectification_list")).content.decode()
+    headers, shown = on_a_phone(html)
+    assert headers == ["提出日期", "小区", "整改要求", "状态"]
+    assert company_a.name in shown
+    assert world["rect"].deadline_on.isoformat() in shown
 
 
 def test_rectification_filters(client, world, staff, compound_b):
