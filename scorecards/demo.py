@@ -619,6 +619,22 @@ def _reply(month: dt.date, users) -> None:
     )
 
 
+def _correction_note(before: Decimal, after: Decimal, duplicate_points: Decimal) -> str:
+    """A criterion never loses more than its maximum, so the duplicate's points may not all have
+    counted: the note says what the score really gained."""
+    gained = after - before
+    points, extra = (f"{d.normalize():f}" for d in (duplicate_points, gained))
+    counted = (
+        f"扣{points}分"
+        if gained == duplicate_points
+        else f"记扣{points}分，因单项扣分以该项满分为限，实际多扣{extra}分"
+    )
+    return (
+        f"6月检查中帝豪花园3号楼2单元楼道堆物被重复记录一次（{counted}），经复核撤销重复记录，"
+        f"该小区得分由{before}分更正为{after}分。"
+    )
+
+
 def _correct_june(community, staff, created) -> None:
     """帝豪花园's June list counted the same clutter twice: the duplicate finding is withdrawn and
     a correction publishes the right score."""
@@ -649,10 +665,7 @@ def _correct_june(community, staff, created) -> None:
     correction = scoring.publish_correction(
         publication=publication,
         changes={entry.pk: scoring.EntryChange(score=result.total, band=band.value)},
-        note=(
-            "6月检查中帝豪花园3号楼2单元楼道堆物被重复记录一次（扣12分），经复核撤销重复记录，"
-            f"该小区得分由{entry.score}分更正为{result.total}分。"
-        ),
+        note=_correction_note(entry.score, result.total, duplicate.points),
         user=staff,
         notify=False,
     )
