@@ -184,11 +184,16 @@ def test_reason_of_an_entry_off_the_lists(
     client, community, compound_a, band, score, reasons, shown, hidden
 ):
     publish(community, MAY, [row(compound_a, score, band, rank=1, reasons={"reasons": reasons})])
-    html = _page(client, f"/en/scorecards/public/{community.slug}/")
-    if shown:
-        assert shown in html
-    if hidden:
-        assert hidden not in html
+    # The list and the compound's own page (its trend table) say the same.
+    for url in (
+        f"/en/scorecards/public/{community.slug}/",
+        f"/en/scorecards/public/{community.slug}/compound/{compound_a.pk}/",
+    ):
+        html = _page(client, url)
+        if shown:
+            assert shown in html, url
+        if hidden:
+            assert hidden not in html, url
 
 
 def test_earlier_editions_are_linked_and_readable(client, world, community):
