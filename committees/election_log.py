@@ -13,12 +13,13 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .elections import stage_label
-from .models import Ballot, Election, ElectionLogEntry, Vetting
+from .models import Ballot, Candidate, Election, ElectionLogEntry, Vetting
 from .rules import Matter
 
 
@@ -91,6 +92,44 @@ def _roll_entry(value: Any) -> str:
     return " · ".join(parts)
 
 
+def _candidate_value(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _yes_no(value)
+    if isinstance(value, dict):  # an owner, by id and name
+        return str(value.get("name", value))
+    return str(value)
+
+
+def _changes(value: Any) -> str:
+    """A candidate's correction: each field by its label, before → after, in the order of the
+    form (jsonb keeps keys in an order of its own)."""
+    if not isinstance(value, dict):
+        return str(value)
+    order = {f.name: n for n, f in enumerate(Candidate._meta.fields)}
+    parts = []
+    for field, change in sorted(value.items(), key=lambda item: order.get(item[0], len(order))):
+        try:
+            label = str(Candidate._meta.get_field(field).verbose_name)
+        except FieldDoesNotExist:  # a field since removed: show its code
+            label = field
+        if not isinstance(change, dict):
+            parts.append(f"{label} {change}")
+            continue
+        show = _date if field == "nominated_on" else _candidate_value
+        before, after = change.get("before"), change.get("after")
+        parts.append(
+            gettext("%(field)s %(before)s → %(after)s")
+            % {
+                "field": label,
+                "before": show(before) if before not in (None, "") else "—",
+                "after": show(after) if after not in (None, "") else "—",
+            }
+        )
+    return " · ".join(parts)
+
+
 # key -> (label, how to show the value). Ids of rows (candidate, objection, proxy) are left out:
 # the name or dwelling next to them says the same to a reader.
 FIELDS: dict[str, tuple[Any, Callable[[Any], str]]] = {
@@ -130,6 +169,9 @@ FIELDS: dict[str, tuple[Any, Callable[[Any], str]]] = {
     "ballots_counted": (_("Ballots counted"), _number),
     "participating_owners": (_("Participating owners"), _number),
     "anomalies": (_("Anomalies"), _number),
+    "changes": (_("Changes"), _changes),
+    "vetting_reopened": (_("Vetting reopened, it was"), _choice(Vetting.Decision)),
+    "withdrawn_on": (_("Withdrawn on"), _date),
 }
 STAGE_KEYS = {"from", "to", "stage"}
 HIDDEN = {"candidate", "objection", "proxy", "dwelling_id"}

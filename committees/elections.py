@@ -18,7 +18,8 @@ nobody, so it skips nomination, vetting, first meeting and filing::
   23 hours do not);
 - nomination → vetting needs a candidate; vetting → publicity needs every candidate decided and
   at least one qualified (fewer qualified than seats is allowed but warned about: the ballot then
-  cannot fill every seat);
+  cannot fill every seat); a candidate who has withdrawn (``committees.candidates``) counts for
+  none of these, and is on neither the posted list nor the ballot;
 - publicity → voting needs every objection answered in writing and a voting window that has not
   already closed; entering voting freezes the voter roll (``committees.voting.roll_freeze``);
 - voting → tally needs the window closed; entering tally counts the ballots once
@@ -129,6 +130,7 @@ CANDIDATE_NAME_TAKEN = _("A candidate with this name is already nominated.")
 CANDIDATE_OWNER_TAKEN = _("This owner is already nominated in this election.")
 NOMINATED_IN_FUTURE = _("The nomination date cannot be in the future.")
 VETTING_CLOSED = _("Vetting decisions can no longer change once publicity has started.")
+CANDIDATE_WITHDRAWN = _("This candidate has withdrawn: the record stays as it was.")
 QUALIFIED_NEEDS_ALL_MET = _("A candidate is qualified only when every condition is met.")
 NOT_QUALIFIED_NEEDS_REASON = _("Give the reason why the candidate is not qualified.")
 OBJECTIONS_CLOSED = _("Objections are received during a publicity period only.")
@@ -144,6 +146,9 @@ LOG_ACTIONS: dict[str, Any] = {
     "election.advanced": _("moved to the next stage"),
     "election.voting_window": _("voting window set"),
     "candidate.added": _("candidate nominated"),
+    # Written by committees.candidates.
+    "candidate.corrected": _("candidate corrected"),
+    "candidate.withdrawn": _("candidate withdrew"),
     "vetting.decided": _("vetting decided"),
     "vetting.revised": _("vetting revised"),
     "objection.recorded": _("objection recorded"),
@@ -211,9 +216,13 @@ class AdvanceCheck:
         return self.target is not None and not self.reasons
 
 
+# Candidates still standing: not withdrawn (a withdrawn one stays on record for staff only).
+STANDING = Q(withdrawn_on__isnull=True)
+
+
 def _qualified_count(election: Election) -> int:
     return Candidate.objects.filter(
-        election=election, vetting__decision=Vetting.Decision.QUALIFIED
+        STANDING, election=election, vetting__decision=Vetting.Decision.QUALIFIED
     ).count()
 
 
@@ -235,13 +244,13 @@ def advance_check(election: Election, now: dt.datetime | None = None) -> Advance
             str(TOO_EARLY) % {"days": days, "earliest": _local(earliest_end(election))}
         )
     current = election.stage
-    if target == Stage.VETTING and not election.candidates.exists():
+    if target == Stage.VETTING and not election.candidates.filter(STANDING).exists():
         check.reasons.append(str(NO_CANDIDATE))
     if target == Stage.PUBLICITY and election.kind == Election.Kind.ELECTION:
         pending = list(
-            election.candidates.filter(
-                Q(vetting__isnull=True) | Q(vetting__decision=Vetting.Decision.PENDING)
-            ).values_list("name", flat=True)
+            election.candidates.filter(STANDING)
+            .filter(Q(vetting__isnull=True) | Q(vetting__decision=Vetting.Decision.PENDING))
+            .values_list("name", flat=True)
         )
         if pending:
             check.reasons.append(str(VETTING_PENDING) % {"names": "、".join(pending)})
@@ -499,6 +508,9 @@ def vetting_decide(
     election = _lock(candidate.election)
     if election.stage not in VETTING_STAGES:
         raise ValidationError(VETTING_CLOSED)
+    # Read under the election's lock, which a withdrawal takes too.
+    if election.candidates.filter(pk=candidate.pk, withdrawn_on__isnull=False).exists():
+        raise ValidationError(CANDIDATE_WITHDRAWN)
     vetting = Vetting.objects.select_for_update().get(candidate=candidate)
     rows = {item.condition: item for item in vetting.items.all()}
     for condition in Vetting.Condition.values:
@@ -634,13 +646,15 @@ def editable_committees(*, user: AnyUser) -> QuerySet[Committee]:
 
 
 def ballot_candidates(election: Election) -> QuerySet[Candidate]:
-    """The candidates on the ballot: the qualified ones, in nomination order."""
-    return election.candidates.filter(vetting__decision=Vetting.Decision.QUALIFIED).order_by("pk")
+    """The candidates on the ballot: the qualified ones still standing, in nomination order."""
+    return election.candidates.filter(
+        STANDING, vetting__decision=Vetting.Decision.QUALIFIED
+    ).order_by("pk")
 
 
 def candidates_with_vetting(election: Election) -> QuerySet[Candidate]:
     return (
-        election.candidates.select_related("vetting__reviewer")
+        election.candidates.select_related("vetting__reviewer", "withdrawn_by")
         .prefetch_related("vetting__items")
         .annotate(
             unmet=Count("vetting__items", filter=Q(vetting__items__is_met=False)),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Owner
 
+from .candidates import WITHDRAWAL_REASON_REQUIRED
 from .models import Committee, Election, Vetting
 from .rules import Matter
 
@@ -91,6 +92,18 @@ class CandidateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
         self.fields["statement"].label = _("statement")
+
+
+class CandidateWithdrawalForm(forms.Form):
+    """The candidate's own withdrawal; the date and reason rules are the service's."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("reason for withdrawal"),
+        help_text=_("As the candidate gave it, e.g. in a signed letter."),
+        error_messages={"required": WITHDRAWAL_REASON_REQUIRED},
+    )
+    withdrawn_on = forms.DateField(widget=DATE_INPUT, label=_("withdrawn on"))
 
 
 class VettingForm(forms.Form):

@@ -366,17 +366,39 @@ class Candidate(models.Model):
     is_veteran = models.BooleanField(_("veteran"), default=False)
     is_cadre = models.BooleanField(_("cadre or retired cadre"), default=False)
     statement = models.TextField(_("statement"), blank=True)
+    # The candidate's own withdrawal (自愿退出), recorded by staff: the row stays, off the ballot.
+    # A refusal by vetting is the vetting's decision instead, not a withdrawal.
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawal recorded by"),
+    )
 
     class Meta:
         ordering = ["election", "pk"]
         verbose_name = _("candidate")
         verbose_name_plural = _("candidates")
         constraints = [
-            models.UniqueConstraint(fields=["election", "name"], name="candidate_name_unique")
+            models.UniqueConstraint(fields=["election", "name"], name="candidate_name_unique"),
+            # A withdrawal always has its date and its written reason; a standing candidate none.
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True, withdrawal_reason="")
+                | (Q(withdrawn_on__isnull=False) & ~Q(withdrawal_reason="")),
+                name="candidate_withdrawal_has_date_and_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_on is not None
 
 
 class Vetting(models.Model):

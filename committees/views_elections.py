@@ -11,6 +11,9 @@ Who sees what:
 - staff of another community get 404 (objects are fetched through ``election_list``);
 - the public sees the candidate list while it is posted (``election_public_candidates``), and the
   result pages of ``views_voting``.
+
+A candidate's withdrawal is a POST-only action sent from the candidate's row on the election page
+(a GET gets the site's 405 page); a refusal shows the withdrawal form again, as typed, with why.
 """
 
 from __future__ import annotations
@@ -21,19 +24,21 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from compounds.models import Owner
 from compounds.permissions import staff_required
 from compounds.selectors import can_edit_community, community_list
 from tongde.pages import form_page, post_data
 
-from . import elections
+from . import candidates, elections
 from .election_log import log_detail
 from .elections import (
     LOG_ACTIONS,
@@ -46,6 +51,7 @@ from .elections import (
 )
 from .forms_elections import (
     CandidateForm,
+    CandidateWithdrawalForm,
     ElectionForm,
     ObjectionAnswerForm,
     ObjectionForm,
@@ -82,12 +88,14 @@ def _form_page(
     election: Election | None = None,
     template: str = "committees/election_form.html",
     context: dict[str, Any] | None = None,
+    success: str | None = None,
 ) -> HttpResponse:
     return form_page(
         request,
         form,
         save=save,
         template=template,
+        success=success,
         context={
             "title": title,
             "cancel_url": cancel_url,
@@ -191,6 +199,9 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit,
             "can_nominate": can_edit and stage in elections.NOMINATION_STAGES,
             "can_vet": can_edit and stage in elections.VETTING_STAGES,
+            "can_correct": can_edit and stage in candidates.CORRECTION_STAGES,
+            "can_withdraw": can_edit and stage in candidates.WITHDRAWAL_STAGES,
+            "today": timezone.localdate(),
             "can_object": can_edit and stage in elections.OBJECTION_STAGES,
             "can_set_window": can_edit and stage in elections.WINDOW_STAGES,
             "is_election": election.kind == Election.Kind.ELECTION,
@@ -295,15 +306,29 @@ def election_window(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@election_reader_required
-def candidate_create(request: HttpRequest, pk: int) -> HttpResponse:
-    election = _editable_election(request, pk)
-    owners = (
+def _owners(election: Election) -> QuerySet[Owner]:
+    """The owners a candidate of ``election`` may be linked to: those of its compound."""
+    return (
         Owner.objects.filter(dwellings__unit__building__compound=election.committee.compound_id)
         .distinct()
         .order_by("name")
     )
-    form = CandidateForm(post_data(request), owners=owners)
+
+
+def _candidate(request: HttpRequest, pk: int) -> Candidate:
+    """A candidate of an election the user may read (404 otherwise, another community's too)."""
+    return get_object_or_404(
+        Candidate.objects.select_related("vetting").filter(
+            election__in=election_list(user=request.user)
+        ),
+        pk=pk,
+    )
+
+
+@election_reader_required
+def candidate_create(request: HttpRequest, pk: int) -> HttpResponse:
+    election = _editable_election(request, pk)
+    form = CandidateForm(post_data(request), owners=_owners(election))
 
     def save(form: BaseForm) -> str:
         elections.candidate_add(election=election, user=request.user, **form.cleaned_data)
@@ -320,13 +345,66 @@ def candidate_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @election_reader_required
-def vetting_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    candidate = get_object_or_404(
-        Candidate.objects.select_related("vetting").filter(
-            election__in=election_list(user=request.user)
-        ),
-        pk=pk,
+def candidate_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct what was recorded at the nomination, until the list is posted for publicity."""
+    candidate = _candidate(request, pk)
+    election = _editable_election(request, candidate.election_id)
+    initial = {field: getattr(candidate, field) for field in candidates.CORRECTED_FIELDS}
+    initial["owner"] = candidate.owner_id
+    form = CandidateForm(post_data(request), owners=_owners(election), initial=initial)
+    closed = None
+    if candidate.is_withdrawn:
+        closed = elections.CANDIDATE_WITHDRAWN
+    elif election.stage not in candidates.CORRECTION_STAGES:
+        closed = candidates.CORRECTION_CLOSED
+
+    def save(form: BaseForm) -> str:
+        candidates.candidate_correct(candidate=candidate, user=request.user, **form.cleaned_data)
+        return election.get_absolute_url() + "#candidates"
+
+    return _form_page(
+        request,
+        form,
+        save=save,
+        title=_("Correct the candidate %(name)s") % {"name": candidate.name},
+        cancel_url=election.get_absolute_url() + "#candidates",
+        election=election,
+        template="committees/candidate_form.html",
+        context={"candidate": candidate, "closed": closed},
+        success=_("The candidate is corrected; the election log keeps what changed."),
     )
+
+
+@election_reader_required
+@require_POST
+def candidate_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the candidate's own withdrawal, sent from the candidate's row on the election page;
+    a refusal (no reason, a future date, voting open, withdrawn already) shows the form again."""
+    candidate = _candidate(request, pk)
+    election = _editable_election(request, candidate.election_id)
+    form = CandidateWithdrawalForm(request.POST)
+
+    def save(form: BaseForm) -> str:
+        candidates.candidate_withdraw(candidate=candidate, user=request.user, **form.cleaned_data)
+        return election.get_absolute_url() + "#candidates"
+
+    return _form_page(
+        request,
+        form,
+        save=save,
+        title=_("Withdrawal of %(name)s") % {"name": candidate.name},
+        cancel_url=election.get_absolute_url() + "#candidates",
+        election=election,
+        template="committees/candidate_withdraw.html",
+        context={"candidate": candidate},
+        success=_("%(name)s has withdrawn and is no longer on the ballot.")
+        % {"name": candidate.name},
+    )
+
+
+@election_reader_required
+def vetting_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = _candidate(request, pk)
     election = _editable_election(request, candidate.election_id)
     form = VettingForm(post_data(request), vetting=candidate.vetting)
 
@@ -434,6 +512,8 @@ urlpatterns = [
     path("elections/<int:pk>/candidates/new/", candidate_create, name="candidate_create"),
     path("elections/<int:pk>/objections/new/", objection_create, name="objection_create"),
     path("candidates/<int:pk>/vetting/", vetting_decide, name="vetting_decide"),
+    path("candidates/<int:pk>/correct/", candidate_correct, name="candidate_correct"),
+    path("candidates/<int:pk>/withdraw/", candidate_withdraw, name="candidate_withdraw"),
     path("objections/<int:pk>/answer/", objection_answer, name="objection_answer"),
     path(
         "public/elections/<int:pk>/candidates/",

@@ -104,12 +104,16 @@ class RateLimited(VotingError):
 
 
 def qualified_candidate_names(*, election: Election) -> list[str]:
-    """Names on the ballot: qualified candidates in the order they were nominated (for a motion,
-    yes/no/abstain)."""
+    """Names on the ballot: qualified candidates who have not withdrawn, in the order they were
+    nominated (for a motion, yes/no/abstain)."""
     if election.kind == Election.Kind.MOTION:
         return list(rules.MOTION_CHOICES)
     return list(
-        Candidate.objects.filter(election=election, vetting__decision=Vetting.Decision.QUALIFIED)
+        Candidate.objects.filter(
+            election=election,
+            vetting__decision=Vetting.Decision.QUALIFIED,
+            withdrawn_on__isnull=True,
+        )
         .order_by("pk")
         .values_list("name", flat=True)
     )
