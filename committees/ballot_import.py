@@ -34,7 +34,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from compounds.imports import (
     FILE_BAD_CSV,
@@ -45,6 +45,8 @@ from compounds.imports import (
     FILE_TOO_LARGE,
     MISSING_COLUMN,
     RowError,
+    column_letter,
+    describe_error,
     detect_format,
 )
 
@@ -94,6 +96,13 @@ NO_PROXY_AUTHORISATION = gettext_lazy(
     "no proxy authorisation is recorded for %(name)s on this dwelling"
 )
 UNKNOWN_HEADER = gettext_lazy("unknown column: the columns are %(columns)s")
+# How a column missing from the file is named (a header the import also accepts).
+COLUMN_LABELS = {
+    "dwelling": pgettext_lazy("ballot import column", "dwelling"),
+    "choices": pgettext_lazy("ballot import column", "choices"),
+    "channel": pgettext_lazy("ballot import column", "channel"),
+    "proxy_for": pgettext_lazy("ballot import column", "proxy_for"),
+}
 IMPORT_INVALID = gettext_lazy("%(count)d errors; nothing was saved.")
 IMPORT_CONFLICT = gettext_lazy(
     "Another ballot for one of these dwellings arrived while the file was being saved; nothing "
@@ -117,10 +126,16 @@ class BallotCheck:
     row_count: int = 0
     format: str = ""
     encoding: str = ""
+    # Each column's header as the file wrote it, and its letter.
+    places: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def is_valid(self) -> bool:
         return not self.errors and bool(self.rows)
+
+    def add(self, row: int | None, column: str, message: Any) -> None:
+        header, letter = self.places.get(column, ("", ""))
+        self.errors.append(RowError(row, column, str(message), header, letter))
 
 
 class BallotImportInvalid(Exception):
@@ -293,7 +308,7 @@ def _check_rows(check: BallotCheck, election: Election, records: Iterable) -> No
         errors_before = len(check.errors)
 
         def error(column: str, message: Any, number: int = number) -> None:
-            check.errors.append(RowError(number, column, str(message)))
+            check.add(number, column, message)
 
         entry_id = None
         if not row["dwelling"]:
@@ -345,15 +360,22 @@ def _header(cells: list[str], check: BallotCheck) -> dict[int, str] | None:
         name = cell.lower().replace(" ", "_")
         name = HEADER_ALIASES.get(name, name)
         if name not in COLUMNS:
-            check.errors.append(RowError(1, cell, UNKNOWN_HEADER % {"columns": ", ".join(COLUMNS)}))
+            message = UNKNOWN_HEADER % {"columns": ", ".join(COLUMNS)}
+            check.errors.append(RowError(1, "", message, cell, column_letter(i)))
             continue
         header[i] = name
+        check.places[name] = (cell, column_letter(i))
     missing = [c for c in ("dwelling", "choices", "channel") if c not in header.values()]
     for column in missing:
-        check.errors.append(RowError(1, column, str(MISSING_COLUMN)))
+        check.errors.append(RowError(1, column, str(MISSING_COLUMN), str(COLUMN_LABELS[column])))
     if check.errors:
         return None
     return header
+
+
+def described(errors: list[RowError]) -> list[Any]:
+    """The errors as the page and the command show them: "row 7, column B (选票)"."""
+    return [describe_error(e.as_dict()) for e in errors]
 
 
 # --- saving -------------------------------------------------------------------------------------
@@ -384,8 +406,9 @@ def ballot_import(
         )
     )
     if voted:
+        header, letter = check.places.get("dwelling", ("", ""))
         errors = [
-            RowError(r.row, "dwelling", str(ALREADY_VOTED))
+            RowError(r.row, "dwelling", str(ALREADY_VOTED), header, letter)
             for r in check.rows
             if r.roll_entry_id in voted
         ]

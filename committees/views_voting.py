@@ -272,7 +272,7 @@ def ballot_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 election=election, data=upload.read(), filename=upload.name, user=request.user
             )
         except ballot_import.BallotImportInvalid as exc:
-            errors = exc.errors
+            errors = ballot_import.described(exc.errors)
             messages.error(request, exc.message)
         else:
             messages.success(request, _("%(count)d ballots imported.") % {"count": count})

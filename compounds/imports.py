@@ -234,7 +234,9 @@ class RowError:
 
     def as_dict(self) -> dict[str, Any]:
         if not self.message_id:
-            return {"row": self.row, "column": self.column, "message": self.message}
+            shown = {"row": self.row, "column": self.column, "message": self.message}
+            # Shown at once (the ballot import): where the column sits in the file, if known.
+            return shown | ({"header": self.header, "letter": self.letter} if self.header else {})
         return {
             "row": self.row,
             "column": self.column,

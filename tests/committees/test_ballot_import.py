@@ -188,7 +188,28 @@ def test_a_motion_file_takes_yes_no_abstain(compound_a, dwellings, staff):
 
 def test_missing_columns_are_reported_on_the_header_row(election):
     check = run(election, "dwelling,colour\n101,red\n")
-    assert errors_of(check) == [(1, "colour"), (1, "choices"), (1, "channel")]
+    assert errors_of(check) == [(1, ""), (1, "choices"), (1, "channel")]
+    # The unknown column by its header and letter; the missing ones by a header they may take.
+    with translation.override("en"):
+        shown = [(e.column, e.message) for e in ballot_import.described(check.errors)]
+    assert shown[0][0] == "column B (colour)"
+    assert [column for column, _ in shown[1:]] == ["column choices", "column channel"]
+
+
+def test_errors_name_the_column_as_the_file_wrote_it_in_the_readers_language(election):
+    check = run(election, "户号,选票,投票方式,代理人\n101,丁,现场,\n")
+    assert [(e.header, e.letter) for e in check.errors] == [("选票", "B")]
+    with translation.override("en"):
+        (line,) = ballot_import.described(check.errors)
+        assert str(line).startswith("row 2, column B (选票): ")
+    with translation.override("zh-hans"):
+        (line,) = ballot_import.described(check.errors)
+        expected = translation.gettext("row %(row)d, %(column)s") % {
+            "row": 2,
+            "column": translation.gettext("column %(letter)s (%(name)s)")
+            % {"letter": "B", "name": "选票"},
+        }
+        assert line.where == expected
 
 
 def test_import_outside_the_voting_window_is_refused(election):
@@ -207,9 +228,9 @@ def test_import_ballots_command(election, tmp_path, staff):
     err = io.StringIO()
 
     # when / then the bad one is refused with its row and column
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError), translation.override("en"):
         call_command("import_ballots", str(election.pk), str(bad), stderr=err)
-    assert "row 2, column choices" in err.getvalue()
+    assert "row 2, column B (choices)" in err.getvalue()
     assert not Ballot.objects.exists()
 
     # and the good one imports

@@ -58,7 +58,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{count} ballots imported into {election}"))
 
     def _fail(self, errors) -> None:
-        for e in errors:
-            where = f"row {e.row}, column {e.column}" if e.row else "file"
-            self.stderr.write(f"{where}: {e.message}")
-        raise CommandError(f"{len(errors)} errors; nothing was saved")
+        for line in ballot_import.described(errors):
+            self.stderr.write(str(line))
+        raise CommandError(str(ballot_import.IMPORT_INVALID % {"count": len(errors)}))
