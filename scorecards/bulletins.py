@@ -200,8 +200,22 @@ def _compounds(
         )
         row["rank"] = ranks.get(compound_id)
         row.update(work[compound_id])
-    ranked = sorted(rows.values(), key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
-    return ranked, companies
+    return sorted(rows.values(), key=_quarter_order), companies
+
+
+def _quarter_order(row: dict[str, Any]) -> tuple[bool, int, int, int, str, int]:
+    """Compounds by rank, unranked last; within a tie on the average (a shared rank) the one
+    with fewer black months first, then more red months, then by name and id: as on a month's
+    list, a compound on the black list is not placed above a red one with the same figure."""
+    bands = row["bands"]
+    return (
+        row["rank"] is None,
+        row["rank"] or 0,
+        bands[rules.Band.BLACK],
+        -bands[rules.Band.RED],
+        row["name"],
+        row["id"],
+    )
 
 
 def _companies(

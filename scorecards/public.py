@@ -20,12 +20,13 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext
 
 from compounds.models import Community
@@ -76,9 +77,20 @@ def published_months(community: Community | int) -> list[Publication]:
     return months
 
 
+def listing_order() -> list[Any]:
+    """``rules.listing_key`` as an ``order_by``: by rank, unranked last; within a tie red, then
+    neither, then black, a veto after no veto; then compound name and id."""
+    tie = Case(
+        *(When(band=band.value, then=Value(i)) for i, band in enumerate(rules.TIE_ORDER)),
+        default=Value(len(rules.TIE_ORDER)),
+        output_field=IntegerField(),
+    )
+    return [F("rank").asc(nulls_last=True), tie.asc(), "veto", "compound_name", "compound_id"]
+
+
 def entries_of(publication: Publication) -> list[PublicationEntry]:
-    """The lines of a publication: ranked first by rank, then by compound name."""
-    return list(publication.entries.order_by(F("rank").asc(nulls_last=True), "compound_name", "pk"))
+    """The lines of a publication in list order (``listing_order``)."""
+    return list(publication.entries.order_by(*listing_order()))
 
 
 def appeals_of(publication: Publication) -> dict[int, Appeal]:

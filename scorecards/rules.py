@@ -439,6 +439,21 @@ def average(values: Iterable[Decimal], *, places: Decimal = CENT) -> Decimal | N
     return (sum(points, ZERO) / len(points)).quantize(places, rounding=ROUND_HALF_UP)
 
 
+# Within a tie on score, the order a list shows the tied lines in: red before neither before
+# black, so a black-listed compound is never above a red-listed one with the same score.
+TIE_ORDER = (Band.RED, Band.NONE, Band.BLACK, Band.UNRANKED)
+
+
+def listing_key(
+    *, rank: int | None, band: str, veto: bool, name: str, key: int
+) -> tuple[bool, int, int, bool, str, int]:
+    """Where a line goes on a month's list: by rank, unranked lines last; within a tie (equal
+    ranks share the number, see ``rank``) red before neither before black (``TIE_ORDER``), a
+    line with a veto after one without, then by compound name and id, so that the order is the
+    same on every page and in the open data, whatever order the database returns."""
+    return (rank is None, rank or 0, TIE_ORDER.index(Band(band)), bool(veto), name, key)
+
+
 def rank(entries: Iterable[tuple[K, Decimal | None]]) -> list[Ranked[K]]:
     """Rank ``(key, value)`` pairs, highest value first, in "1224" (standard competition) style.
 

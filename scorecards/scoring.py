@@ -69,6 +69,7 @@ from .models import (
     next_month,
     previous_month,
 )
+from .public import listing_order
 from .reports import late_and_missing_by_community, report_compliance
 from .setup import rubric_for, settings_for
 from .signals import announce_on_commit
@@ -1423,7 +1424,7 @@ def public_publication_list(*, community: Community):
 
 
 def public_entry_list(*, publication: Publication):
-    return publication.entries.order_by(F("rank").asc(nulls_last=True), "compound_name")
+    return publication.entries.order_by(*listing_order())
 
 
 # --- Appeals -------------------------------------------------------------------------------------

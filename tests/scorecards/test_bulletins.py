@@ -65,6 +65,36 @@ def test_compounds_ranked_on_the_quarters_current_lists(community, lists):
     assert figures["months"] == ["2024-04", "2024-05", "2024-06"]
 
 
+def test_a_tie_on_the_quarter_puts_a_compound_with_a_black_month_after(
+    community, compound_a, compound_b, compound_c
+):
+    # given 乙 and 甲 tie on 87.50, 乙 (whose name sorts first) with a vetoed black month
+    publish(
+        community,
+        APRIL,
+        [row(compound_b, "95", "red", rank=1), row(compound_a, "95", "red", rank=1)],
+    )
+    publish(
+        community,
+        MAY,
+        [
+            row(compound_b, "80", "black", rank=1, veto=True),
+            row(compound_a, "80", "none", rank=1),
+            row(compound_c, "70", "none", rank=3),
+        ],
+    )
+
+    # when
+    compounds = bulletins.bulletin_figures(community=community, quarter=Q2)["compounds"]
+
+    # then they share the rank, 甲 first; 丙 is third
+    assert [(c["name"], c["rank"]) for c in compounds] == [
+        ("甲小区", 1),
+        ("乙小区", 1),
+        ("丙小区", 3),
+    ]
+
+
 @pytest.mark.parametrize(
     ("before", "now", "change"),
     [

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from scorecards import scoring
+from scorecards import public, scoring
 from scorecards.models import Publication, PublicationEntry, Scorecard
+from scorecards.setup import rubric_for
 from scorecards.signals import list_published
 from tests import factories
 from tests.scorecards.test_scoring import MONTH, TODAY, finding, inspect
@@ -170,3 +171,34 @@ def test_unpublished_scorecards_appear_in_no_public_selector(month_of_three, com
     entries = list(scoring.public_entry_list(publication=publication))
     assert [e.rank for e in entries] == [1, 2, None]
     assert {e.scorecard.month for e in entries} == {MONTH}
+
+
+def test_a_tie_shares_the_rank_and_a_vetoed_compound_never_tops_a_red_one(
+    community, compound_a, compound_b, compound_c, staff
+):
+    # given 乙 vetoed (black) at 95, 甲 red at 95, 丙 at 90: 乙's name sorts before 甲's
+    rubric = rubric_for(community, MONTH.year)
+    for compound, total, band, veto in (
+        (compound_b, "95", "black", True),
+        (compound_a, "95", "red", False),
+        (compound_c, "90", "none", False),
+    ):
+        Scorecard.objects.create(
+            compound=compound,
+            company=compound.contracts.first().company,
+            month=MONTH,
+            rubric=rubric,
+            total=Decimal(total),
+            band=band,
+            has_veto=veto,
+            inspections=2,
+        )
+
+    # when
+    publication = scoring.publish_month(community=community, month=MONTH, user=staff, notify=False)
+
+    # then the tie shares #1, the next is #3, and the red line comes first on every reading
+    expected = [(compound_a.pk, 1), (compound_b.pk, 1), (compound_c.pk, 3)]
+    assert [(e.compound_id, e.rank) for e in public.entries_of(publication)] == expected
+    staff_list = scoring.public_entry_list(publication=publication)
+    assert [(e.compound_id, e.rank) for e in staff_list] == expected

@@ -17,6 +17,7 @@ from scorecards.rules import (
     VetoItem,
     average,
     classify,
+    listing_key,
     rank,
     rate_typed_as_fraction,
     score,
@@ -460,3 +461,56 @@ def test_rank_refuses_floats():
 )
 def test_rate_typed_as_fraction(rate, suspect):
     assert rate_typed_as_fraction(rate) is suspect
+
+
+# --- the order of a month's list within ties ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # A vetoed compound tied with a red one shares #1, and is listed after it even though
+        # its name comes first.
+        (
+            [("A", "95", BLACK, True), ("B", "95", RED, False), ("C", "90", NONE, False)],
+            [("B", 1), ("A", 1), ("C", 3)],
+        ),
+        # Neither list before black at the same score (a band set by staff on a correction).
+        ([("A", "80", BLACK, True), ("B", "80", NONE, False)], [("B", 1), ("A", 1)]),
+        # Two black lines tied: the one without a veto first.
+        ([("A", "60", BLACK, True), ("B", "60", BLACK, False)], [("B", 1), ("A", 1)]),
+        # Same band: by name; the next score skips the shared places.
+        (
+            [("B", "92", RED, False), ("A", "92", RED, False), ("C", "91.99", RED, False)],
+            [("A", 1), ("B", 1), ("C", 3)],
+        ),
+        # Same band and name: by id (here the line's position).
+        ([("X", "90", RED, False), ("X", "90", RED, False)], [("X", 1), ("X", 1)]),
+        # A three-way tie across the bands, one below it, the unranked last.
+        (
+            [
+                ("U", None, UNRANKED, False),
+                ("K", "88", BLACK, True),
+                ("N", "88", NONE, False),
+                ("R", "88", RED, False),
+                ("Z", "70", NONE, False),
+            ],
+            [("R", 1), ("N", 1), ("K", 1), ("Z", 4), ("U", None)],
+        ),
+        # No tie: the score decides, whatever the band.
+        ([("A", "96", BLACK, True), ("B", "95", RED, False)], [("A", 1), ("B", 2)]),
+    ],
+)
+def test_list_order_within_ties(lines, expected):
+    for given in (lines, lines[::-1]):  # whatever order the lines come in
+        ranks = {
+            r.key: r.rank
+            for r in rank((i, None if s is None else D(s)) for i, (_n, s, *_x) in enumerate(given))
+        }
+        order = sorted(
+            range(len(given)),
+            key=lambda i: listing_key(
+                rank=ranks[i], band=given[i][2], veto=given[i][3], name=given[i][0], key=i
+            ),
+        )
+        assert [(given[i][0], ranks[i]) for i in order] == expected
