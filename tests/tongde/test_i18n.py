@@ -78,3 +78,18 @@ def test_english_pages_show_years_without_a_thousands_separator(client, communit
         assert response.status_code == 200, url
         html = response.content.decode()
         assert not re.search(r"\b20\d,\d\d\d\b|\b2,0\d\d\b", html), url
+
+
+def test_django_password_messages_address_the_reader_as_everything_else_does():
+    from django.contrib.auth import password_validation
+
+    with translation.override("zh-hans"):
+        texts = [
+            str(password_validation.password_validators_help_text_html()),
+            translation.gettext(
+                "Your old password was entered incorrectly. Please enter it again."
+            ),
+        ]
+    joined = "".join(texts)
+    assert "您的密码" in joined
+    assert "你" not in joined
