@@ -346,8 +346,14 @@ def test_upload_reports_every_bad_row_and_saves_nothing(client, staff, election)
     # then
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count("<tr><td>2</td><td>dwelling</td>") == 1
-    assert html.count("<tr><td>3</td><td>choices</td>") == 1
+    # Each column as the file named it, with its letter, in the reader's language.
+    for row, letter, header in ((2, "A", "dwelling"), (3, "B", "choices")):
+        with translation.override("zh-hans"):
+            column = translation.gettext("column %(letter)s (%(name)s)") % {
+                "letter": letter,
+                "name": header,
+            }
+        assert html.count(f"<tr><td>{row}</td><td>{column}</td>") == 1
     assert not Ballot.objects.exists()
 
 
