@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Building, Compound, Dwelling, Membership, Owner, Unit
+from tongde.text import long_date
 
 from . import opinions
 from .models import BuildingHead, Committee, CommitteeMember, Consultation, UnitHead
@@ -249,7 +250,7 @@ def _appoint(model, *, target_field: str, target, community_id: int, data: Mappi
             raise ValidationError(
                 {
                     "starts_on": HEAD_STARTS_TOO_EARLY
-                    % {"name": current.name, "starts_on": current.starts_on.isoformat()}
+                    % {"name": current.name, "starts_on": long_date(current.starts_on)}
                 }
             )
         current.ends_on = starts_on - dt.timedelta(days=1)

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tongde.text import long_date
+
 from . import rules
 from .models import Appeal, Publication, RubricCriterion, Scorecard
 
@@ -82,7 +84,7 @@ class PublishForm(forms.Form):
         if self.reply_open:
             self.fields["early"] = forms.BooleanField(
                 label=_("Publish before the reply window closes (%(date)s).")
-                % {"date": reply_until.isoformat()},
+                % {"date": long_date(reply_until)},
                 required=False,
             )
 
@@ -95,7 +97,7 @@ class PublishForm(forms.Form):
                     "window closes” to publish now."
                 ),
                 code="reply_open",
-                params={"date": self.reply_until.isoformat()},
+                params={"date": long_date(self.reply_until)},
             )
         return early
 

@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from compounds import selectors as registry
 from compounds.models import Community, Compound, ServiceContract
 from tongde import uploads
+from tongde.text import long_date
 
 from .models import (
     Agreement,
@@ -202,7 +203,7 @@ def _check_month(month: dt.date, today: dt.date) -> None:
         raise ValidationError(
             {
                 "month": MONTH_NOT_FINISHED
-                % {"month": _month_label(month), "today": today.isoformat()}
+                % {"month": _month_label(month), "today": long_date(today)}
             }
         )
 

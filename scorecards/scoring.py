@@ -46,6 +46,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community, Compound, ServiceContract
+from tongde.text import long_date
 
 from . import notices, rules
 from .inspections import overdue_q
@@ -920,7 +921,7 @@ def check_reply(*, scorecard: Scorecard, user: Any, today: dt.date | None = None
         raise ValidationError(REPLY_NOT_DRAFT, code="published")
     if scorecard.reply_due_on and today > scorecard.reply_due_on:
         raise ValidationError(
-            REPLY_CLOSED, code="closed", params={"date": scorecard.reply_due_on.isoformat()}
+            REPLY_CLOSED, code="closed", params={"date": long_date(scorecard.reply_due_on)}
         )
 
 
@@ -1466,7 +1467,7 @@ def check_appeal(*, entry: PublicationEntry, user: Any, now: dt.datetime | None 
         raise ValidationError(APPEAL_SUPERSEDED, code="superseded")
     closes_on = appeal_closes_on(entry)
     if timezone.localdate(now) > closes_on:
-        raise ValidationError(APPEAL_CLOSED, code="closed", params={"date": closes_on.isoformat()})
+        raise ValidationError(APPEAL_CLOSED, code="closed", params={"date": long_date(closes_on)})
     if Appeal.objects.filter(entry=entry).exists():
         raise ValidationError(APPEAL_EXISTS, code="exists")
 

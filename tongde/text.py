@@ -8,8 +8,11 @@ package does not import from an app.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+
+from django.utils import formats
 
 # Not folded by NFKC, but typed for a number: the ideographic full stop (Chinese punctuation
 # mode's ".") and the minus sign (U+2212) that pasting from a document brings.
@@ -34,3 +37,9 @@ def fold_number(text: str) -> str:
     if "," in text and _GROUPED.fullmatch(text):
         text = text.replace(",", "")
     return text
+
+
+def long_date(day: dt.date) -> str:
+    """A day as prose says it in the active language: 2026年11月28日, Nov. 28, 2026. Tables and
+    file names keep 2026-11-28."""
+    return formats.date_format(day, "DATE_FORMAT")

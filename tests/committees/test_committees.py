@@ -19,6 +19,7 @@ from tests import factories
 from tests.committees.factories import CommitteeFactory
 from tongde.periods import Period, PeriodKind
 from tongde.rollups import STATS, fill_period
+from tongde.text import long_date
 
 TODAY = dt.date(2026, 11, 27)
 TERM_START = dt.date(2024, 1, 1)
@@ -361,7 +362,8 @@ def test_a_new_head_cannot_start_before_the_current_one(compound_a, starts_on):
     with pytest.raises(ValidationError) as exc:
         services.unit_head_appoint(unit=unit, data={"name": "乙", "starts_on": starts_on})
     assert error_messages(exc.value) == [
-        str(services.HEAD_STARTS_TOO_EARLY) % {"name": "甲", "starts_on": "2020-06-01"}
+        str(services.HEAD_STARTS_TOO_EARLY)
+        % {"name": "甲", "starts_on": long_date(dt.date(2020, 6, 1))}
     ]
     assert UnitHead.objects.count() == 1
 

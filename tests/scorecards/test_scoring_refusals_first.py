@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from scorecards import scoring
 from scorecards.models import Appeal, Scorecard
 from tests.scorecards.test_scoring import MONTH, TODAY, card_of, finding, inspect
+from tongde.text import long_date
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +84,9 @@ def test_the_appeal_form_at_the_end_of_the_period(
     client.force_login(company_user_a)
     page = client.get(_en("scoring_appeal_file", entry.pk)).content.decode()
     assert (GROUNDS in page) is open_
-    assert (f"The appeal period ended on {closes.isoformat()}." in page) is not open_
+    with translation.override("en"):
+        said = f"The appeal period ended on {long_date(closes)}."
+    assert (said in page) is not open_
     # the company's lists offer the listing exactly while the form opens
     for name in ("scoring_home", "scoring_appeals"):
         listing = client.get(_en(name)).content.decode()
@@ -148,7 +151,8 @@ def test_the_reply_form_at_the_end_of_the_window(
     for name in ("scoring_reply", "scoring_card"):
         page = client.get(_en(name, draft.pk)).content.decode()
         assert (TEXT in page) is open_
-    said = f"The reply window closed on {draft.reply_due_on.isoformat()}."
+    with translation.override("en"):
+        said = f"The reply window closed on {long_date(draft.reply_due_on)}."
     assert (said in client.get(_en("scoring_reply", draft.pk)).content.decode()) is not open_
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
-from tongde.text import fold_number, fold_width
+import pytest
+from django.utils import translation
+
+from tongde.text import fold_number, fold_width, long_date
 
 
 @pytest.mark.parametrize(
@@ -50,3 +53,12 @@ def test_fold_width(typed, folded):
 )
 def test_fold_number(typed, folded):
     assert fold_number(typed) == folded
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("zh-hans", "2026年11月28日"), ("en", "Nov. 28, 2026")],
+)
+def test_long_date_says_a_day_as_prose_does(language, expected):
+    with translation.override(language):
+        assert long_date(dt.date(2026, 11, 28)) == expected
