@@ -15,11 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from committees.models import Election
 from tongde.text import fold_number
 
+from . import rules
 from .agreements import BANDS_ORDER, SETTINGS_FIELDS
 from .models import Agreement, ScoringSettings
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PERCENT_HELP = _("A percentage, e.g. 95.5 for 95.5%; it is stored as the fraction 0.955.")
+TARGET_AS_FRACTION = _(
+    "Did you mean %(percent)s%%? A target is a percentage: %(typed)s means %(typed)s%%."
+)
 
 
 class PercentField(forms.DecimalField):
@@ -144,6 +148,24 @@ class AgreementForm(forms.ModelForm):
             committee__compound_id=compound_id
         ).order_by("-pk")
         self.fields["fee_vote"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # A target of 1% or less is never meant: 0.9 was typed for 90%. Unlike a month's
+        # measured rate, there is nothing to confirm.
+        for name in ("target_fee_collection_rate", "target_satisfaction"):
+            rate = cleaned.get(name)
+            if rules.rate_typed_as_fraction(rate):
+                typed = f"{(rate * 100).normalize():f}"
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        TARGET_AS_FRACTION,
+                        code="rate_as_fraction",
+                        params={"typed": typed, "percent": f"{(rate * 10_000).normalize():f}"},
+                    ),
+                )
+        return cleaned
 
     def data_dict(self) -> dict[str, Any]:
         return {f: self.cleaned_data.get(f) for f in self.Meta.fields}

@@ -297,6 +297,10 @@ def test_agreement_create_and_edit_end_to_end(client, staff, compound_a, company
     ("changes", "message"),
     [
         ({"target_fee_collection_rate": "101"}, "less than or equal to 100"),
+        # A target of 1% or less was typed as a fraction; 0 and 1.01 are taken as typed.
+        ({"target_fee_collection_rate": "0.9"}, "Did you mean 90%?"),
+        ({"target_fee_collection_rate": "1"}, "Did you mean 100%?"),
+        ({"target_satisfaction": "0.85"}, "Did you mean 85%?"),
         ({"scan": SimpleUploadedFile("s.jpg", b"MZ\x90\x00" * 40)}, "judged by its content"),
     ],
 )
@@ -308,6 +312,18 @@ def test_agreement_bad_input(client, staff, compound_a, changes, message):
     assert message in response.content.decode()
     assert Agreement.objects.count() == 0
     assert Commitment.objects.count() == 0
+
+
+@pytest.mark.parametrize("rate", ["0", "1.01", "90"])
+def test_agreement_targets_above_one_percent_or_zero_are_taken_as_typed(
+    client, staff, compound_a, rate
+):
+    client.force_login(staff)
+    data = {"year": "2026", "k-TOTAL_FORMS": "1", "k-INITIAL_FORMS": "0", "k-0-text": "承诺"}
+    data["target_fee_collection_rate"] = rate
+    response = client.post(en_url("agreement_create", compound_a.pk), data)
+    assert response.status_code == 302
+    assert Agreement.objects.get().target_fee_collection_rate == Decimal(rate) / 100
 
 
 def test_agreement_list_query_count_equal_at_two_sizes(client, staff, community, company_a):
