@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
 from . import opinions
@@ -28,6 +29,7 @@ def my_opinions(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@submit_once
 def opinion_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not opinions.may_give_opinions(user):

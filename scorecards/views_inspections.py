@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compounds.permissions import role_required
+from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
 from . import feedback as feedback_services
@@ -197,6 +198,7 @@ def _spread_errors(exc: ValidationError, form: Any, finding_forms: list[Any]) ->
 
 
 @internal_required
+@submit_once
 def inspection_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     data = post_data(request)
@@ -284,6 +286,7 @@ def complaint_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @internal_required
+@submit_once
 def complaint_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = ComplaintForm(post_data(request), user=user)

@@ -5,6 +5,7 @@ resident, and the pages for every role."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
@@ -128,6 +129,17 @@ def test_a_resident_gives_an_opinion_through_the_form(client, resident, compound
     assert "Thank you: your opinion has reached the community staff." in shown
     given = Consultation.objects.get()
     assert (given.compound, given.channel, given.recorded_by) == (compound_a, "online", resident)
+
+
+def test_an_opinion_sent_twice_reaches_the_staff_once(client, resident, compound_a):
+    client.force_login(resident)
+    url = _en("committees:opinion_create")
+    token = re.search(r'name="once" value="([0-9a-f]{32})"', client.get(url).content.decode())
+    data = {"compound": compound_a.pk, "topic": "垃圾清运", "opinion": "三天没清运。"}
+    data["once"] = token.group(1)
+    first, second = client.post(url, data), client.post(url, data)
+    assert first["Location"] == second["Location"] == _en("committees:my_opinions")
+    assert Consultation.objects.count() == 1
 
 
 def test_the_form_refuses_an_archived_or_unknown_compound(client, resident, compound_a):

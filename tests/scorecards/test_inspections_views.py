@@ -4,6 +4,7 @@ company's id, the forms end to end with bad input, and query counts at two sizes
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -189,6 +190,35 @@ def test_record_an_inspection_through_the_form(client, compound_a, grid_worker, 
     finding = Finding.objects.get()
     assert (finding.points, finding.criterion, bool(finding.photo)) == (Decimal(3), crit, True)
     assert finding.rectification.company == company_a
+
+
+def test_an_inspection_form_sent_twice_is_recorded_once(client, compound_a, grid_worker):
+    client.force_login(grid_worker)
+    crit = criterion(compound_a.community, "fire_safety", year=_today().year)
+    form = client.get(reverse("scorecards:inspection_create")).content.decode()
+    token = re.search(r'name="once" value="([0-9a-f]{32})"', form).group(1)
+    data = {**_inspection_post(compound_a, crit), "once": token}
+    first = client.post(reverse("scorecards:inspection_create"), data)
+    second = client.post(reverse("scorecards:inspection_create"), data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert (Inspection.objects.count(), Finding.objects.count()) == (1, 1)
+
+
+def test_a_complaint_form_sent_twice_is_logged_once(client, compound_a, staff):
+    client.force_login(staff)
+    form = client.get(reverse("scorecards:complaint_create")).content.decode()
+    token = re.search(r'name="once" value="([0-9a-f]{32})"', form).group(1)
+    data = {
+        "compound": compound_a.pk,
+        "received_on": _today().isoformat(),
+        "channel": "hotline",
+        "summary": "电梯停运",
+        "once": token,
+    }
+    for _ in range(2):
+        assert client.post(reverse("scorecards:complaint_create"), data).status_code == 302
+    assert Complaint.objects.count() == 1
 
 
 @pytest.mark.parametrize(
