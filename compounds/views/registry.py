@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
 from .. import services
@@ -878,6 +879,7 @@ def _visible_households(user) -> QuerySet[Household]:
 
 
 @registry_reader_required
+@submit_once
 def household_create(request: HttpRequest, pk: int) -> HttpResponse:
     dwelling = get_object_or_404(dwelling_list(user=request.user), pk=pk)
     _require_edit(request.user, dwelling.unit.building.compound.community_id)
@@ -994,6 +996,7 @@ def owner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
+@submit_once
 def owner_create(request: HttpRequest) -> HttpResponse:
     form = OwnerForm(post_data(request), communities=_editable_communities(request.user))
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from compounds import services
 from compounds.models import (
@@ -546,6 +547,23 @@ def test_dwelling_area_must_be_positive(world, staff, client):
     assert response.status_code == 400
     assert "greater than zero" in response.content.decode()
     assert not Dwelling.objects.filter(code="102").exists()
+
+
+@pytest.mark.django_db
+def test_a_household_form_sent_twice_registers_one_household(world, staff, client):
+    client.force_login(staff)
+    url = reverse("compounds:household_create", args=[world.dwelling_a.pk])
+    token = re.search(r'name="once" value="([0-9a-f]{32})"', client.get(url).content.decode())
+    data = {
+        "head_name": "王五",
+        "residents": "3",
+        "moved_in_on": timezone.localdate().isoformat(),
+        "once": token.group(1),
+    }
+    first, second = client.post(url, data), client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Household.objects.filter(head_name="王五").count() == 1
 
 
 @pytest.mark.django_db
