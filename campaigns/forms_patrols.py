@@ -3,11 +3,14 @@
 Forms only parse input; the rules (dates not in the future, compounds the grid covers, photos
 judged by content, allowed transitions) are the services' (``patrols``, ``designations``), which
 refuse with messages the views put back on these forms. Every choice list comes from the user's
-own selectors, so a form can never offer (or confirm) another community's or company's object.
+own selectors, so a form can never offer (or confirm) another community's or company's object, and
+the patrol form offers a grid worker only the compounds of their grids. The date inputs carry the
+limits as ``min``/``max``, so the phone's date picker shows them before the service says them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,11 +20,21 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from compounds.models import Building, Compound
+from compounds.models import Building
+from compounds.residents import natural_key
 from compounds.selectors import compound_list, grid_list
+from tongde.bounds import EARLIEST, bound
 
 from .models import Designation, Disorder, Patrol, Problem
-from .selectors_patrols import OVERDUE, UNRESOLVED, age_q, is_internal, loggable_grids
+from .patrols import latest_deadline
+from .selectors_patrols import (
+    OVERDUE,
+    UNRESOLVED,
+    age_q,
+    is_internal,
+    loggable_grids,
+    patrol_compounds,
+)
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
 FIXED = "fixed"
@@ -46,6 +59,25 @@ def _photo_field(label: str, *, required: bool = False) -> forms.FileField:
     )
 
 
+class BuildingIterator(forms.models.ModelChoiceIterator):
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        # The database sorts codes as text (10号楼 before 1号楼); people count 1, 2, 10.
+        buildings = sorted(
+            self.queryset, key=lambda b: (natural_key(b.compound.name), natural_key(b.code))
+        )
+        for building in buildings:
+            yield self.choice(building)
+
+
+class BuildingChoiceField(forms.ModelChoiceField):
+    """Buildings by compound, in natural order of their codes (the queryset's order is ignored);
+    the queryset must ``select_related("compound")``."""
+
+    iterator = BuildingIterator
+
+
 class PatrolForm(forms.Form):
     grid = forms.ModelChoiceField(label=_("Grid"), queryset=None)
     patrolled_on = forms.DateField(label=_("Patrolled on"), widget=DateInput())
@@ -57,8 +89,13 @@ class PatrolForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 2}))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {"patrolled_on": timezone.localdate()})
+        today = timezone.localdate()
+        kwargs.setdefault("initial", {"patrolled_on": today})
         super().__init__(*args, **kwargs)
+        # The future is refused by the service, with its own message; here the far past (a slip
+        # to 1900 would make every problem of the patrol overdue at once).
+        bound(self.fields["patrolled_on"], EARLIEST)
+        self.fields["patrolled_on"].widget.attrs["max"] = today.isoformat()
         grids = loggable_grids(user=user).order_by("community__name", "level", "code")
         self.fields["grid"].queryset = grids
         self.fields["grid"].label_from_instance = lambda g: f"{g.name} ({g.get_level_display()})"
@@ -70,7 +107,7 @@ class PatrolForm(forms.Form):
 
 class ProblemForm(forms.Form):
     compound = forms.ModelChoiceField(label=_("Compound"), queryset=None)
-    building = forms.ModelChoiceField(label=_("Building"), queryset=None, required=False)
+    building = BuildingChoiceField(label=_("Building"), queryset=None, required=False)
     disorder = forms.ModelChoiceField(label=_("Disorder"), queryset=None, required=False)
     description = forms.CharField(
         label=_("Problem found"), widget=forms.Textarea({"rows": 2}), max_length=2000
@@ -89,19 +126,24 @@ class ProblemForm(forms.Form):
         label=_("Deadline"),
         required=False,
         widget=DateInput(),
-        help_text=_("Left empty: three days after the patrol."),
+        help_text=_("Left empty: three days after the patrol. At most a year after it."),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         communities = loggable_grids(user=user).values("community_id")
-        compounds = Compound.objects.filter(community_id__in=communities, is_archived=False)
+        # A grid worker chooses among their grids' compounds (the service still checks the one
+        # chosen against the patrol's grid); staff among the whole community's.
+        compounds = patrol_compounds(user=user)
         self.fields["compound"].queryset = compounds.order_by("kind", "code")
-        self.fields["building"].queryset = (
-            Building.objects.filter(compound__in=compounds)
-            .select_related("compound")
-            .order_by("compound__code", "code")
-        )
+        self.fields["building"].queryset = Building.objects.filter(
+            compound__in=compounds
+        ).select_related("compound")
+        # The patrol's day is on another form: the service checks the deadline against it; the
+        # picker stops at the latest any patrol (today's) allows.
+        self.fields["deadline_on"].widget.attrs["max"] = latest_deadline(
+            timezone.localdate()
+        ).isoformat()
         self.fields["disorder"].queryset = Disorder.objects.filter(
             community_id__in=communities, is_active=True
         )
@@ -136,6 +178,14 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(
         label=_("Why the fix is not accepted"), widget=forms.Textarea({"rows": 2}), max_length=2000
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The service refuses a deadline outside these, saying which; the picker shows them.
+        today = timezone.localdate()
+        attrs = self.fields["deadline_on"].widget.attrs
+        attrs["min"] = today.isoformat()
+        attrs["max"] = latest_deadline(today).isoformat()
 
 
 class DesignationForm(forms.Form):

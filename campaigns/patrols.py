@@ -1,9 +1,9 @@
 """Writes for grid patrols and the problem ledger.
 
 A grid worker (or community staff) logs a patrol with the problems found on it, in one
-transaction: a bad value anywhere (a date in the future, a compound the grid does not cover, a
-building of another compound, a file that is not a photo) refuses the whole patrol, problems and
-photos included, with every reason at once.
+transaction: a bad value anywhere (a date in the future, a deadline before the patrol or more than
+a year after it, a compound the grid does not cover, a building of another compound, a file that
+is not a photo) refuses the whole patrol, problems and photos included, with every reason at once.
 
 Each problem is either fixed on the spot (当场解决: closed the day it was found) or becomes a
 rectification item:
@@ -46,6 +46,12 @@ from .selectors_patrols import (
 )
 
 DEFAULT_DEADLINE_DAYS = 3
+# How far ahead a deadline may be set, from the day the problem was found (or, when staff send a
+# fix back, from today). A rectification is days or weeks of work; the slowest real ones (works
+# that wait for next year's maintenance fund, or for the season) still fit in a year. Beyond that a
+# deadline is a slip of the finger (2100 for 2021), and its item would never become overdue: it
+# would drop out of the overdue lists and the companies' scorecards for good.
+DEADLINE_HORIZON_DAYS = 365
 
 PATROL_NOT_YOUR_GRID = _("You may log patrols only for the grids you are responsible for.")
 DATE_IN_FUTURE = _("The date cannot be in the future.")
@@ -55,6 +61,10 @@ BUILDING_OTHER_COMPOUND = _("Building %(building)s is not in %(compound)s.")
 DISORDER_OTHER_COMMUNITY = _("This disorder is not on the community's list.")
 DESCRIPTION_REQUIRED = _("Describe the problem.")
 DEADLINE_BEFORE_FOUND = _("The deadline cannot be before the day the problem was found.")
+DEADLINE_TOO_FAR = _(
+    "The deadline can be at most a year after the day the problem was found: %(latest)s at the "
+    "latest."
+)
 
 PROBLEM_NOT_ASSIGNED = _(
     "Only a problem assigned to your company and waiting for its answer can be answered; this "
@@ -72,6 +82,9 @@ PROBLEM_NOT_REOPENABLE = _(
 )
 REASON_REQUIRED = _("Say why the fix is not accepted.")
 DEADLINE_IN_PAST = _("The new deadline cannot be in the past.")
+NEW_DEADLINE_TOO_FAR = _(
+    "The new deadline can be at most a year from today: %(latest)s at the latest."
+)
 NOT_STAFF = _("Only community staff verify, close or reopen problems.")
 
 
@@ -86,6 +99,11 @@ class ProblemInput:
     disorder: Disorder | None = None
     photo: IO[bytes] | None = None
     deadline_on: dt.date | None = None
+
+
+def latest_deadline(day: dt.date) -> dt.date:
+    """The last deadline that may be set on ``day`` (``DEADLINE_HORIZON_DAYS`` later, included)."""
+    return day + dt.timedelta(days=DEADLINE_HORIZON_DAYS)
 
 
 def _checked_photo(photo: IO[bytes] | None) -> ContentFile | None:
@@ -114,8 +132,12 @@ def _problem_errors(
         errors["disorder"] = [str(DISORDER_OTHER_COMMUNITY)]
     if not item.description.strip():
         errors["description"] = [str(DESCRIPTION_REQUIRED)]
-    if not item.fixed_on_spot and item.deadline_on is not None and item.deadline_on < found_on:
-        errors["deadline_on"] = [str(DEADLINE_BEFORE_FOUND)]
+    if not item.fixed_on_spot and item.deadline_on is not None:
+        latest = latest_deadline(found_on)
+        if item.deadline_on < found_on:
+            errors["deadline_on"] = [str(DEADLINE_BEFORE_FOUND)]
+        elif item.deadline_on > latest:
+            errors["deadline_on"] = [str(DEADLINE_TOO_FAR % {"latest": latest.isoformat()})]
     photo = None
     try:
         photo = _checked_photo(item.photo)
@@ -138,8 +160,9 @@ def patrol_log(
     """Log a patrol and the problems found on it; all or nothing.
 
     Refused (``ValidationError``; nothing saved, no file written) when ``user`` may not log for
-    ``grid``, for a date after today, an empty route, or any bad problem. Errors of problem ``i``
-    (0-based) are keyed ``problem.<i>.<field>``, so a form can show each where it belongs.
+    ``grid``, for a date after today, an empty route, or any bad problem (among others a deadline
+    before the patrol's day or more than ``DEADLINE_HORIZON_DAYS`` after it). Errors of problem
+    ``i`` (0-based) are keyed ``problem.<i>.<field>``, so a form can show each where it belongs.
     """
     today = today or timezone.localdate()
     if not loggable_grids(user=user).filter(pk=grid.pk).exists():
@@ -303,7 +326,8 @@ def problem_reopen(
     user: Any,
     today: dt.date | None = None,
 ) -> Problem:
-    """Staff do not accept the fix: ``answered`` → ``assigned`` again, with a new deadline.
+    """Staff do not accept the fix: ``answered`` → ``assigned`` again, with a new deadline
+    between today and ``DEADLINE_HORIZON_DAYS`` later (both included).
 
     The previous answer stays on the problem until the company answers again; it and the reason
     are kept in the events.
@@ -318,8 +342,11 @@ def problem_reopen(
     reason = reason.strip()
     if not reason:
         errors["reason"] = [str(REASON_REQUIRED)]
+    latest = latest_deadline(today)
     if deadline_on < today:
         errors["deadline_on"] = [str(DEADLINE_IN_PAST)]
+    elif deadline_on > latest:
+        errors["deadline_on"] = [str(NEW_DEADLINE_TOO_FAR % {"latest": latest.isoformat()})]
     if errors:
         raise ValidationError(errors)
     problem.status = Problem.Status.ASSIGNED

@@ -161,6 +161,23 @@ def grid_compounds(grid: Grid) -> QuerySet[Compound]:
     return base
 
 
+def patrol_compounds(*, user: AnyUser) -> QuerySet[Compound]:
+    """Non-archived compounds ``user`` may report a problem in when logging a patrol: every one of
+    the communities they are staff of, and for a grid worker those their grids cover
+    (``grid_compounds``, sub-grids included). What the patrol form offers; the service still
+    checks the compound against the grid chosen."""
+    base = Compound.objects.filter(is_archived=False)
+    if not user.is_authenticated:
+        return base.none()
+    if user.is_superuser:
+        return base
+    staff_of = staff_community_ids(user, include_grid_workers=False)
+    allowed = Q(community_id__in=staff_of)
+    for grid in loggable_grids(user=user).exclude(community_id__in=staff_of):
+        allowed |= Q(pk__in=grid_compounds(grid).values("pk"))
+    return base.filter(allowed)
+
+
 # --- problems -------------------------------------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from compounds.models import Community, Compound
 from compounds.permissions import role_required
 from compounds.selectors import can_edit_community, community_list, staff_community_ids
+from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
 from . import designations, patrols
@@ -81,6 +82,12 @@ def _render(
     user = request.user
     context.setdefault("is_internal", is_internal(user))
     context.setdefault("can_log", context["is_internal"] and can_log_patrols(user))
+    # The campaigns menu (campaigns/_nav.html) is the same on every campaigns page: the disorders'
+    # link for staff, as the operation pages give it (memberships are cached: no query).
+    context.setdefault(
+        "can_edit_disorders",
+        bool(user.is_superuser or staff_community_ids(user, include_grid_workers=False)),
+    )
     # The problem tables mark overdue rows.
     context.setdefault("today", timezone.localdate())
     context.setdefault("overdue_statuses", OVERDUE_STATUSES)
@@ -157,6 +164,7 @@ def _spread_errors(exc: ValidationError, form: Any, problem_forms: list[Any]) ->
 
 
 @role_required(can_log_patrols)
+@submit_once  # Save pressed twice on a slow connection logs one patrol, not two
 def patrol_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     data = post_data(request)
