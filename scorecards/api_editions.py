@@ -148,6 +148,15 @@ def _codes(items: list[dict], *keys: str) -> list[dict]:
     ]
 
 
+def _campaigns(figures: dict[str, Any]) -> dict[str, Any]:
+    """The clean-ups with tonnes to two decimals, as the page shows them: editions published
+    before the figure was rounded on publishing stored SQLite's sum (``39.7000000000000``)."""
+    campaigns = dict(figures.get("campaigns", {}))
+    if "tonnes" in campaigns:
+        campaigns["tonnes"] = bulletins.tonnes(campaigns["tonnes"])
+    return campaigns
+
+
 @require_GET
 def bulletin_json(request: HttpRequest, slug: str, quarter: str | None = None) -> HttpResponse:
     def build() -> HttpResponse:
@@ -168,7 +177,7 @@ def bulletin_json(request: HttpRequest, slug: str, quarter: str | None = None) -
                 "compounds": bulletin_rows(figures),
                 "company_columns": list(COMPANY_COLUMNS),
                 "companies": _company_rows(figures),
-                "campaigns": figures.get("campaigns", {}),
+                "campaigns": _campaigns(figures),
                 "meetings": [
                     {"kind": m.get("code"), "count": m.get("count", 0)}
                     for m in figures.get("meetings", [])

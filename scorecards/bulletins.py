@@ -31,8 +31,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, QuerySet
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from committees.models import Election
 from compounds.models import Community
@@ -45,7 +46,7 @@ from .rollups import published_entries, ranked_entries, report_timeliness
 from .scoring import NOT_LATEST, NOTE_REQUIRED
 from .signals import announce_on_commit
 
-QUARTER_NOT_ENDED = _("The quarter %(quarter)s has not ended yet.")
+QUARTER_NOT_ENDED = _("%(quarter)s has not ended yet.")
 LISTS_MISSING = _("Publish the red/black lists of %(months)s first.")
 ALREADY_PUBLISHED = _(
     "The bulletin of %(quarter)s is already published: issue a corrected edition instead."
@@ -107,6 +108,29 @@ def cents(value: Any) -> str | None:
     if value is None:
         return None
     return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def tonnes(value: Any) -> str:
+    """Tonnes as stored in a snapshot and served: text, rounded half up to 0.01 ("39.70"), as the
+    clean-up totals and open data give them. ``value`` is what the database summed: an exact
+    Decimal on PostgreSQL, a float or a Decimal with float noise on SQLite (39.7000000000000), or
+    nothing (no operation: 0.00); a float is read as it prints, so 2.675 stays 2.68."""
+    if isinstance(value, float):
+        value = repr(value)
+    return str(Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def month_display(month: dt.date | str) -> str:
+    """A month as readers say it in the active language ("2026年10月", "October 2026"); the
+    snapshot and addresses keep ``2026-10``."""
+    if isinstance(month, str):
+        month = dt.date.fromisoformat(f"{month}-01")
+    return formats.date_format(month, "YEAR_MONTH_FORMAT")
+
+
+def months_display(months: list[dt.date] | list[str]) -> str:
+    """Months as prose lists them: "2026年7月、2026年8月", "July 2026, August 2026"."""
+    return pgettext("list separator", ", ").join(month_display(m) for m in months)
 
 
 def stat_query(name: str, period: Period) -> QuerySet:
@@ -283,7 +307,7 @@ def _community_figures(community: Community, quarter: Period) -> dict[str, Any]:
         .values_list("title", "committee__name", "kind", "stage", "voting_closes_at")
     ]
     campaigns = {what: one(f"campaigns.{what}") for what in CAMPAIGN_FIGURES}
-    campaigns["tonnes"] = str(campaigns["tonnes"])
+    campaigns["tonnes"] = tonnes(campaigns["tonnes"])
     return {
         "campaigns": campaigns,
         "meetings": meetings,
@@ -319,13 +343,11 @@ def bulletin_figures(*, community: Community, quarter: Period) -> dict[str, Any]
 
 def _check_ready(community: Community, quarter: Period, today: dt.date) -> None:
     if today < quarter.end:
-        raise ValidationError(QUARTER_NOT_ENDED, code="early", params={"quarter": quarter.label})
+        raise ValidationError(QUARTER_NOT_ENDED, code="early", params={"quarter": quarter.display})
     missing = missing_months(community, quarter)
     if missing:
         raise ValidationError(
-            LISTS_MISSING,
-            code="lists",
-            params={"months": ", ".join(f"{m:%Y-%m}" for m in missing)},
+            LISTS_MISSING, code="lists", params={"months": months_display(missing)}
         )
 
 
@@ -348,7 +370,7 @@ def bulletin_publish(
     Community.objects.select_for_update().filter(pk=community.pk).first()
     if Bulletin.objects.filter(community=community, quarter=quarter.start).exists():
         raise ValidationError(
-            ALREADY_PUBLISHED, code="published", params={"quarter": quarter.label}
+            ALREADY_PUBLISHED, code="published", params={"quarter": quarter.display}
         )
     _check_ready(community, quarter, today)
     bulletin = Bulletin.objects.create(

@@ -10,6 +10,7 @@ Excel. Who may see what:
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -56,19 +57,29 @@ def _label(item: dict[str, Any]) -> str:
     return (item.get("name_zh") if zh else item.get("name")) or item.get("code", "")
 
 
+def _day(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
 def present(figures: dict[str, Any]) -> dict[str, Any]:
-    """The figures with each stored label in the reader's language (``label``)."""
+    """The figures as the reader reads them: each stored label in the reader's language
+    (``label``), the months as they are said (``months_display``: "2026年7月、2026年8月"),
+    the days of the elections as dates (``closed_on_date``), for the template's localised
+    format. The stored snapshot keeps its codes and ISO forms."""
     shown = copy.deepcopy(figures)
+    shown["months_display"] = bulletins.months_display(shown.get("months", []))
     for meeting in shown.get("meetings", []):
         meeting["label"] = _label(meeting)
     for election in shown.get("elections", []):
         election["kind_label"] = _label(election.get("kind", {}))
         election["stage_label"] = _label(election.get("stage", {}))
+        election["closed_on_date"] = _day(election.get("closed_on"))
     return shown
 
 
 NAME_WIDTH = 28
 POINTS = exports.POINTS_FORMAT
+DAY = "yyyy-mm-dd"
 
 
 def _summary_sheet(
@@ -81,11 +92,12 @@ def _summary_sheet(
     reports = (_("Reports on time"), _("Reports late"), _("Reports not submitted"))
     title = _("Quarterly bulletin of %(name)s, %(quarter)s") % {
         "name": community.name,
-        "quarter": quarter.label,
+        "quarter": quarter.display,
     }
     rows: list[list[Any]] = [
         [_("Title"), title],
-        [_("Quarter"), quarter.label],
+        [_("Quarter"), quarter.display],
+        [_("Months"), bulletins.months_display(figures.get("months", []))],
         [_("Edition"), bulletin.sequence if bulletin else _("Not published yet (preview)")],
         [_("Published at"), bulletin.published_at.replace(microsecond=0) if bulletin else None],
         [_("Commentary"), bulletin.summary if bulletin else ""],
@@ -172,7 +184,73 @@ def _sheets(
         widths={1: NAME_WIDTH, 3: 12},
         formats={3: POINTS},
     )
-    return [_summary_sheet(community, quarter, figures, bulletin), compounds, companies]
+    return [
+        _summary_sheet(community, quarter, figures, bulletin),
+        compounds,
+        companies,
+        *_community_sheets(figures),
+    ]
+
+
+def _none_row(rows: list[list[Any]]) -> list[list[Any]]:
+    """The rows, or the page's "None this quarter." so that a printed sheet is not blank."""
+    return rows or [[_("None this quarter.")]]
+
+
+def _community_sheets(figures: dict[str, Any]) -> list[exports.Sheet]:
+    """The community's quarter, one sheet per section of the page, in its order and with its
+    headings: clean-ups, meetings by kind, residents' opinions, elections and votes closed.
+    The clean-ups and the opinions are one row each, a column per figure, so that every cell
+    of a column holds the same kind of number (tonnes with two decimals)."""
+    campaigns = figures.get("campaigns", {})
+    consultations = figures.get("consultations", {})
+    shown = present(figures)
+    return [
+        exports.Sheet(
+            _("Clean-ups"),
+            [_("Operations"), _("Person-times"), _("Truckloads"), _("Tonnes")],
+            [
+                [
+                    campaigns.get("operations", 0),
+                    campaigns.get("person_times", 0),
+                    campaigns.get("truckloads", 0),
+                    Decimal(bulletins.tonnes(campaigns.get("tonnes"))),
+                ]
+            ],
+            widths=dict.fromkeys(range(4), 12),
+            formats={3: POINTS},
+        ),
+        exports.Sheet(
+            _("Meetings"),
+            [_("Kind"), _("Meetings held")],
+            _none_row([[m["label"], m.get("count", 0)] for m in shown.get("meetings", [])]),
+            widths={0: NAME_WIDTH, 1: 12},
+        ),
+        exports.Sheet(
+            _("Residents' opinions"),
+            [_("Received"), _("Answered by the quarter's end")],
+            [[consultations.get("received", 0), consultations.get("answered", 0)]],
+            widths={0: 12, 1: 24},
+        ),
+        exports.Sheet(
+            _("Elections"),
+            [_("Voting closed on"), _("Committee"), _("Title"), _("Kind"), _("Stage")],
+            _none_row(
+                [
+                    [
+                        e["closed_on_date"],
+                        e["committee"],
+                        e["title"],
+                        e["kind_label"],
+                        e["stage_label"],
+                    ]
+                    for e in shown.get("elections", [])
+                ]
+            ),
+            widths={0: 14, 1: NAME_WIDTH, 2: NAME_WIDTH, 3: 12, 4: 12},
+            formats={0: DAY},
+        ),
+    ]
 
 
 def exports_decimal(value: str | None) -> Any:

@@ -39,12 +39,21 @@ def home(request: HttpRequest) -> HttpResponse:
     """Public: the communities on this instance, with their open figures (the cached open-data
     documents: the home page is the most visited page and must not recount the registry)."""
     communities = Community.objects.select_related("street__district").order_by("name")
-    documents = [_cached_document(c, None) for c in communities]
+    documents = [_home_document(_cached_document(c, None)) for c in communities]
     context = {"documents": documents, "opinions_waiting": None}
     if request.user.is_authenticated and not is_registry_reader(request.user):
         # A resident's own corner: how many of their opinions still wait for an answer.
         context["opinions_waiting"] = opinions.waiting_count(user=request.user)
     return render(request, "home.html", context)
+
+
+def _home_document(document: dict) -> dict:
+    """An open-data document as the home page reads it: beside the ``2026-10`` of the data, the
+    month of the latest red/black list as a date (``redblack_month``), which the page says in
+    the reader's language ("2026年10月")."""
+    latest = (document.get("redblack") or {}).get("latest_month")
+    month = parse_period(PeriodKind.MONTH, latest).start if latest else None
+    return {**document, "redblack_month": month}
 
 
 @login_required

@@ -76,4 +76,12 @@ def test_staff_publish_the_quarterly_bulletin_and_a_visitor_reads_it_on_a_phone(
         first = page.locator("#compounds tbody tr").first
         expect(first).to_contain_text("康盛花园")
         expect(first).to_contain_text("95.00")
+        # the months on each list stay in columns and the quarter's work folds under the name,
+        # so the ranking needs no sideways scrolling inside its frame either
+        expect(first.locator("td.red-list")).to_have_text("3")
+        expect(first.locator("[data-fold=work]")).to_be_visible()
+        expect(first.locator("[data-fold=work]")).to_contain_text(f"{zh('Inspections')} 0")
+        frame = page.locator("#compounds .table-responsive")
+        scroll, width = frame.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert scroll <= width, f"the ranking is {scroll} px wide in a {width} px frame"
         fits_phone(page)

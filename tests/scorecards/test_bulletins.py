@@ -305,7 +305,8 @@ def test_publishing_waits_for_the_quarters_end(community, lists, staff, today, o
     else:
         with pytest.raises(ValidationError) as exc:
             publish_it()
-        assert exc.value.messages == [bulletins.QUARTER_NOT_ENDED % {"quarter": "2024-Q2"}]
+        # the quarter as readers say it ("2024年第2季度"), not its address
+        assert exc.value.messages == [bulletins.QUARTER_NOT_ENDED % {"quarter": Q2.display}]
         assert not Bulletin.objects.exists()
 
 
@@ -315,7 +316,8 @@ def test_publishing_needs_the_three_lists(community, compound_a, staff):
         bulletins.bulletin_publish(
             community=community, quarter=Q2, summary="x", user=staff, today=AFTER_Q2
         )
-    assert exc.value.messages == [bulletins.LISTS_MISSING % {"months": "2024-05, 2024-06"}]
+    months = bulletins.months_display([MAY, JUNE])  # "2024年5月、2024年6月"
+    assert exc.value.messages == [bulletins.LISTS_MISSING % {"months": months}]
     assert not Bulletin.objects.exists()
 
 
@@ -495,10 +497,11 @@ def test_bulletin_downloads_as_excel(client, community, published):
 def test_bulletin_workbook_says_what_it_is_and_formats_points(client, community, published):
     url = reverse("scorecards:public_bulletin", args=[community.slug, "2024-Q2"])
     book = load_workbook(io.BytesIO(client.get(url, {"format": "xlsx"}).content))
-    summary, compounds, companies = book.worksheets
+    summary, compounds, companies, *_community = book.worksheets
     cells = {row[0]: row[1] for row in summary.iter_rows(min_row=2, values_only=True)}
     values = list(cells.values())
-    assert "2024-Q2" in values
+    assert Q2.display in values  # "2024年第2季度": the file name keeps 2024-Q2
+    assert "2024-Q2" not in values
     assert 1 in values  # the edition
     assert "本季度甲小区、丙小区并列第一。" in values
     assert published.published_at.astimezone(SH).replace(tzinfo=None, microsecond=0) in values

@@ -9,6 +9,8 @@ from django.db import connection
 from django.db.utils import OperationalError
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from compounds.models import Compound
 from tests import factories
@@ -245,11 +247,14 @@ def test_home_shows_the_latest_red_black_list_and_the_clean_up_totals(
     cache.clear()  # the home page reads the cached open-data documents
 
     content = client.get("/").content.decode()
-    assert "2026-09 红黑榜" in content
+    # the month as readers say it; the link and the data keep 2026-09
+    assert gettext("Red/black list of %(month)s") % {"month": "2026年9月"} in content
     assert "红榜 1" in content
     assert "黑榜 1" in content
     assert "1 次整治行动" in content
     english = client.get("/en/").content.decode()
+    with translation.override("en"):
+        assert gettext("Red/black list of %(month)s") % {"month": "September 2026"} in english
     assert "Red list 1" in english
     assert "Black list 1" in english
 
