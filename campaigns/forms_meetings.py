@@ -13,11 +13,12 @@ import django_filters as filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community, Compound
 from tongde import uploads
-from tongde.bounds import MAX_COUNT, bound
+from tongde.bounds import EARLIEST, MAX_COUNT, bound
 from tongde.periods import PeriodKind
 
 from . import meetings
@@ -87,6 +88,10 @@ class MeetingForm(CommunityChoiceMixin, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self._set_communities(communities)
+        # As on the operation form: the far past here, the future by the service with its own
+        # message; the input's max keeps the phone's date picker to today.
+        bound(self.fields["held_on"], EARLIEST)
+        self.fields["held_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.fields["minutes"].help_text = _file_help()
         if not has_minutes:
             del self.fields["clear_minutes"]
@@ -130,6 +135,18 @@ class DecisionForm(forms.Form):
     due_on = forms.DateField(label=_("due on"), required=False, widget=DATE_INPUT)
     done_on = forms.DateField(label=_("done on"), required=False, widget=DATE_INPUT)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # Said on the row itself: the service refuses such a row too, but only in a list.
+        if (
+            not data.get("DELETE")
+            and not (data.get("text") or "").strip()
+            and "text" not in self.errors
+            and meetings.decision_has_content(data)
+        ):
+            self.add_error("text", meetings.DECISION_TEXT_REQUIRED)
+        return data
+
 
 AttendanceFormSet = forms.formset_factory(AttendanceForm, extra=3)
 DecisionFormSet = forms.formset_factory(DecisionForm, extra=2, can_delete=True)
@@ -140,12 +157,13 @@ def attendance_rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
 
 
 def decision_rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
-    """Rows with a text that are not marked for deletion (deleted rows are left out, and the
-    service deletes what is left out)."""
+    """Rows with anything typed in them that are not marked for deletion (deleted and empty
+    rows are left out, and the service deletes what is left out; it refuses a row without
+    text)."""
     return [
         f.cleaned_data
         for f in formset.forms
-        if f.cleaned_data.get("text") and not f.cleaned_data.get("DELETE")
+        if meetings.decision_has_content(f.cleaned_data) and not f.cleaned_data.get("DELETE")
     ]
 
 

@@ -40,6 +40,11 @@ DECISION_DUE_BEFORE_MEETING = _("A decision cannot be due before the meeting tha
 DECISION_DONE_BEFORE_MEETING = _("A decision cannot be done before the meeting that took it.")
 DECISION_DONE_IN_FUTURE = _("The date done is in the future.")
 DECISION_RESPONSIBLE_REQUIRED = _("Say who is responsible for the decision.")
+DECISION_TEXT_REQUIRED = _(
+    "Write the decision, or clear this row: a person responsible or a date without a decision "
+    "is not saved."
+)
+NO_ATTENDANCE = _("Say who attended: at least one organisation with one person or more.")
 
 
 def _today() -> dt.date:
@@ -77,7 +82,16 @@ def _attendance_rows(meeting: Meeting, rows: Iterable[dict[str, Any]]) -> list[M
                 meeting=meeting, organisation=row["organisation"], name=name, persons=persons
             )
         )
+    # A meeting nobody attended was not held: rows of 0 persons alone do not make one.
+    if not any(row.persons for row in out):
+        raise ValidationError({"attendance": [NO_ATTENDANCE]})
     return out
+
+
+def decision_has_content(row: dict[str, Any]) -> bool:
+    """Whether a decision row has anything typed in it (a text, a person, a date)."""
+    values = (row.get(field) for field in ("text", "responsible", "due_on", "done_on"))
+    return any(v.strip() if isinstance(v, str) else v is not None for v in values)
 
 
 def _check_decision(held_on: dt.date, row: dict[str, Any]) -> None:
@@ -105,8 +119,12 @@ def _write(
 ) -> Meeting:
     """Check everything first, then write rows, then the file last (so a refusal writes none)."""
     attendance_rows = None if attendance is None else _attendance_rows(meeting, attendance)
-    decision_rows = None if decisions is None else [d for d in decisions if d.get("text")]
+    # Empty rows (a form's spare ones) are skipped; a row with a date or a person responsible
+    # but no text is refused rather than dropped, so nobody is told "saved" for what was not.
+    decision_rows = None if decisions is None else [d for d in decisions if decision_has_content(d)]
     for row in decision_rows or []:
+        if not (row.get("text") or "").strip():
+            raise ValidationError({"decisions": [DECISION_TEXT_REQUIRED]})
         _check_decision(meeting.held_on, row)
     content = uploads.document_content(minutes) if minutes is not None else None
     meeting.full_clean(exclude=["minutes"])
@@ -164,10 +182,11 @@ def meeting_create(
     """Record a meeting that was held: ``data`` has kind, held_on, title, agenda.
 
     ``attendance`` rows are ``{organisation, name, persons}`` (rows without persons are skipped);
-    ``decisions`` rows ``{text, responsible, due_on, done_on}`` (rows without text skipped).
-    Refused, with nothing saved, for a date in the future, negative persons, the same
-    organisation listed twice, a decision due or done before the meeting, and a minutes file that
-    is empty, too large, or not a PDF, .docx or photo.
+    ``decisions`` rows ``{text, responsible, due_on, done_on}`` (empty rows skipped).
+    Refused, with nothing saved, for a date in the future, no attendance (no row, or nobody in
+    any row), negative persons, the same organisation listed twice, a decision row without its
+    text, a decision due or done before the meeting, and a minutes file that is empty, too
+    large, or not a PDF, .docx or photo.
     """
     _check_meeting(data)
     meeting = Meeting(

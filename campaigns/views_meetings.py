@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from compounds.models import Compound
 from compounds.permissions import registry_reader_required, staff_required
 from tongde import uploads
+from tongde.once import submit_once
 from tongde.pages import add_service_errors, form_page, post_data
 from tongde.periods import PeriodKind
 
@@ -227,6 +228,8 @@ def _meeting_page(request: HttpRequest, *, meeting: Meeting | None, communities)
             "form": form,
             "attendance": attendance,
             "decisions": decisions,
+            "formsets": [attendance, decisions],
+            "formset_errors": attendance.total_error_count() + decisions.total_error_count(),
             "meeting": meeting,
             "title": _("Edit meeting") if meeting else _("Record a meeting"),
             "cancel_url": (
@@ -257,6 +260,7 @@ def _meeting_errors(form, attendance, decisions, exc: ValidationError) -> None:
 
 
 @staff_required
+@submit_once
 def meeting_create(request: HttpRequest) -> HttpResponse:
     return _meeting_page(request, meeting=None, communities=_editable_communities(request.user))
 

@@ -77,6 +77,10 @@ def media_files(settings) -> list:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
+# A meeting somebody attended: every meeting needs one such row.
+ATTENDED = ({"organisation": "community", "name": "城管办", "persons": 3},)
+
+
 def meeting_data(**overrides) -> dict:
     return {
         "kind": Meeting.Kind.JOINT,
@@ -133,7 +137,11 @@ def test_a_meeting_is_recorded_with_attendance_decisions_and_minutes(community, 
 def test_minutes_are_accepted_by_content(community, staff, data, minutes_name):
     # when: the file's name says nothing true about it
     meeting = meetings.meeting_create(
-        community=community, data=meeting_data(), minutes=upload(data, "x.txt"), user=staff
+        community=community,
+        data=meeting_data(),
+        attendance=ATTENDED,
+        minutes=upload(data, "x.txt"),
+        user=staff,
     )
 
     # then
@@ -194,7 +202,10 @@ def test_bad_input_is_refused_and_nothing_is_saved(
     # when
     with pytest.raises(ValidationError) as caught:
         meetings.meeting_create(
-            community=community, data=meeting_data(**overrides), user=staff, **kwargs
+            community=community,
+            data=meeting_data(**overrides),
+            user=staff,
+            **{"attendance": ATTENDED, **kwargs},
         )
 
     # then
@@ -207,6 +218,85 @@ def test_bad_input_is_refused_and_nothing_is_saved(
     assert media_files(settings) == []
 
 
+@pytest.mark.parametrize(
+    "attendance",
+    [
+        pytest.param((), id="no-row"),
+        pytest.param(
+            [{"organisation": "community", "name": "", "persons": None}], id="rows-without-persons"
+        ),
+        pytest.param(
+            [
+                {"organisation": "community", "name": "", "persons": 0},
+                {"organisation": "company", "name": "甲物业", "persons": 0},
+            ],
+            id="nobody-in-any-row",
+        ),
+    ],
+)
+def test_a_meeting_nobody_attended_is_refused(community, staff, attendance):
+    # when
+    with pytest.raises(ValidationError) as caught:
+        meetings.meeting_create(
+            community=community,
+            data=meeting_data(),
+            attendance=attendance,
+            decisions=[{"text": "清理", "responsible": "物业"}],
+            user=staff,
+        )
+
+    # then
+    assert [en(m) for m in caught.value.message_dict["attendance"]] == [en(meetings.NO_ATTENDANCE)]
+    assert Meeting.objects.count() == 0
+    assert MeetingAttendance.objects.count() == MeetingDecision.objects.count() == 0
+
+
+def test_an_update_cannot_empty_the_attendance(community, staff):
+    # given
+    meeting = meetings.meeting_create(
+        community=community, data=meeting_data(), attendance=ATTENDED, user=staff
+    )
+
+    # when
+    with pytest.raises(ValidationError) as caught:
+        meetings.meeting_update(
+            meeting=meeting, data=meeting_data(title="改"), attendance=[], user=staff
+        )
+
+    # then
+    assert "attendance" in caught.value.message_dict
+    meeting.refresh_from_db()
+    assert meeting.title == "物管联席会议"
+    assert list(meeting.attendance.values_list("persons", flat=True)) == [3]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"text": "", "responsible": "物业", "due_on": dt.date(2026, 12, 1)},
+        {"text": "  ", "responsible": "物业"},
+        {"text": "", "responsible": "", "done_on": dt.date(2026, 11, 25)},
+    ],
+)
+def test_a_decision_row_without_its_text_is_refused_not_dropped(community, staff, row):
+    # when
+    with pytest.raises(ValidationError) as caught:
+        meetings.meeting_create(
+            community=community,
+            data=meeting_data(),
+            attendance=ATTENDED,
+            decisions=[{"text": "清理", "responsible": "物业"}, row],
+            user=staff,
+        )
+
+    # then
+    assert en(meetings.DECISION_TEXT_REQUIRED) in [
+        en(m) for m in caught.value.message_dict["decisions"]
+    ]
+    assert Meeting.objects.count() == 0
+    assert MeetingDecision.objects.count() == 0
+
+
 def test_an_oversized_minutes_file_is_refused_with_the_limit(community, staff, settings):
     # given
     settings.PHOTO_MAX_BYTES = 100
@@ -215,7 +305,11 @@ def test_an_oversized_minutes_file_is_refused_with_the_limit(community, staff, s
     # when
     with pytest.raises(ValidationError) as caught:
         meetings.meeting_create(
-            community=community, data=meeting_data(), minutes=upload(data), user=staff
+            community=community,
+            data=meeting_data(),
+            attendance=ATTENDED,
+            minutes=upload(data),
+            user=staff,
         )
 
     # then
@@ -312,6 +406,7 @@ def test_a_decision_is_marked_done_between_the_meeting_and_today(community, staf
     meeting = meetings.meeting_create(
         community=community,
         data=meeting_data(),
+        attendance=ATTENDED,
         decisions=[{"text": "清理楼道", "responsible": "物业"}],
         user=staff,
     )
@@ -334,6 +429,7 @@ def test_overdue_decisions_are_counted_per_meeting(community, staff):
     meeting = meetings.meeting_create(
         community=community,
         data=meeting_data(),
+        attendance=ATTENDED,
         decisions=[
             {"text": "甲", "responsible": "物业", "due_on": TODAY - dt.timedelta(days=1)},
             {"text": "乙", "responsible": "物业", "due_on": TODAY},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -332,6 +333,119 @@ def test_bad_meeting_input_shows_a_clear_error_and_saves_nothing(
     assert en(message) in response.content.decode()
     assert Meeting.objects.count() == MeetingAttendance.objects.count() == 0
     assert not (settings.MEDIA_ROOT.exists() and any(settings.MEDIA_ROOT.rglob("*.*")))
+
+
+@pytest.mark.parametrize(
+    ("held_on", "saved"),
+    [
+        ("1999-12-31", False),  # one day before the earliest
+        ("2000-01-01", True),  # the earliest
+        ("2026-11-27", True),  # today
+        ("2026-11-28", False),  # tomorrow
+    ],
+)
+def test_the_meeting_date_is_between_2000_and_today(client, staff, community, held_on, saved):
+    # given: a decision due after any of these days
+    client.force_login(staff)
+    data = _meeting_post(held_on=held_on, **{"decisions-0-due_on": "2026-12-15"})
+
+    # when
+    response = client.post(en_url("meeting_create"), data)
+
+    # then
+    assert response.status_code == (302 if saved else 400)
+    assert Meeting.objects.count() == int(saved)
+    assert MeetingAttendance.objects.count() == MeetingDecision.objects.count() == int(saved)
+    if not saved:
+        assert "held_on" in response.context["form"].errors
+
+
+def test_the_meeting_date_input_offers_2000_to_today(client, staff, community):
+    client.force_login(staff)
+    html = str(client.get(en_url("meeting_create")).context["form"]["held_on"])
+    assert 'min="2000-01-01"' in html
+    assert 'max="2026-11-27"' in html
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        pytest.param({"attendance-0-persons": "0"}, id="nobody-in-the-row"),
+        pytest.param(
+            {"attendance-0-organisation": "", "attendance-0-name": "", "attendance-0-persons": ""},
+            id="no-row",
+        ),
+    ],
+)
+def test_a_meeting_nobody_attended_is_refused_on_the_attendance(
+    client, staff, community, overrides
+):
+    # given
+    client.force_login(staff)
+
+    # when
+    response = client.post(en_url("meeting_create"), _meeting_post(**overrides))
+
+    # then: said in the attendance fieldset (and in the summary at the top), nothing saved
+    assert response.status_code == 400
+    said = [en(m) for m in response.context["attendance"].non_form_errors()]
+    assert said == [en(meeting_services.NO_ATTENDANCE)]
+    html = response.content.decode()
+    assert html.index('id="form-errors"') < html.index('id="attendance"')
+    assert en(meeting_services.NO_ATTENDANCE) in html.split('id="form-errors"', 1)[1]
+    assert Meeting.objects.count() == MeetingAttendance.objects.count() == 0
+    assert MeetingDecision.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"decisions-0-responsible": "物业", "decisions-0-due_on": "2026-12-15"},
+        {"decisions-0-done_on": "2026-11-25"},
+    ],
+)
+def test_a_decision_row_without_its_text_is_an_error_on_that_row(client, staff, community, row):
+    # given: the row's person or dates are filled, the decision is not
+    client.force_login(staff)
+    data = _meeting_post(
+        **{"decisions-0-text": "", "decisions-0-responsible": "", "decisions-0-due_on": ""}
+    )
+    data.update(row)
+
+    # when
+    response = client.post(en_url("meeting_create"), data)
+
+    # then
+    assert response.status_code == 400
+    errors = response.context["decisions"].forms[0].errors
+    assert [en(m) for m in errors["text"]] == [en(meeting_services.DECISION_TEXT_REQUIRED)]
+    assert 'href="#id_decisions-0-text"' in response.content.decode()
+    assert Meeting.objects.count() == MeetingAttendance.objects.count() == 0
+    assert MeetingDecision.objects.count() == 0
+
+
+def test_a_meeting_sent_twice_is_saved_once(client, staff, community):
+    # given: the form as the page gave it, with its one-time token
+    client.force_login(staff)
+    html = client.get(en_url("meeting_create")).content.decode()
+    token = re.search(r'name="once" value="([0-9a-f]{32})"', html).group(1)
+    data = _meeting_post(once=token)
+
+    # when: Save is pressed twice
+    first = client.post(en_url("meeting_create"), data)
+    second = client.post(en_url("meeting_create"), data)
+
+    # then: one meeting; the second answer goes to its page
+    meeting = Meeting.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == en_url("meeting_detail", meeting.pk)
+    assert MeetingAttendance.objects.count() == MeetingDecision.objects.count() == 1
+
+
+def test_the_edit_form_carries_no_one_time_token(client, staff, world):
+    client.force_login(staff)
+    html = client.get(en_url("meeting_update", world.promotion.pk)).content.decode()
+    assert 'name="once"' not in html
 
 
 def test_an_oversized_photo_of_the_minutes_is_refused(client, staff, community, settings):
