@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from compounds.models import Building, Community, Compound
 from tongde import uploads
@@ -82,7 +83,10 @@ class CampaignForm(forms.Form):
     kind = forms.ChoiceField(
         label=_label("kind"), choices=Campaign.Kind.choices, initial=Campaign.Kind.FRIDAY
     )
-    held_on = forms.DateField(label=_label("held_on"), widget=DATE_INPUT)
+    # Not the model's "held on" (召开日期), which is a meeting's word: an operation is carried out.
+    held_on = forms.DateField(
+        label=pgettext_lazy("clean-up operation", "date of the operation"), widget=DATE_INPUT
+    )
     topic = forms.CharField(
         label=_label("topic"),
         max_length=100,

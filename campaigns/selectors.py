@@ -141,9 +141,23 @@ def campaign_list(*, user: AnyUser, include_withdrawn: bool = False) -> QuerySet
     return qs
 
 
+def sees_withdrawn(user: AnyUser) -> bool:
+    """Staff and grid workers (and superusers) still open a withdrawn operation, to restore it;
+    company users and committee members no longer see it at all."""
+    return bool(user.is_authenticated and (user.is_superuser or staff_community_ids(user)))
+
+
+def campaign_detail_list(*, user: AnyUser) -> QuerySet[Campaign]:
+    """The operations ``user`` may open one by one: ``campaign_list``, with the withdrawn ones
+    for those who may restore them. Their photos follow exactly this (``campaign_photo_list``)."""
+    return campaign_list(user=user, include_withdrawn=sees_withdrawn(user))
+
+
 def campaign_photo_list(*, user: AnyUser) -> QuerySet[CampaignPhoto]:
-    """Photos of the operations ``user`` may see, plus every public photo."""
-    visible = Campaign.objects.filter(campaign_scope(user)).values("pk")
+    """Photos of the operations ``user`` may open (``campaign_detail_list``: a withdrawn
+    operation's photos only for staff and grid workers), plus every public photo of a public
+    operation not withdrawn."""
+    visible = campaign_detail_list(user=user).values("pk")
     return CampaignPhoto.objects.select_related("campaign").filter(
         Q(campaign_id__in=visible) | _public_photo_condition()
     )

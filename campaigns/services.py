@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community
 from tongde import uploads
+from tongde.text import long_date
 
 from .models import Campaign, CampaignPhoto, Disorder, Participation
 from .rules import is_mismatched_load
@@ -39,6 +40,7 @@ TOO_MANY_PHOTOS = _("At most %(limit)s photos at a time.")
 BAD_PHOTO = _("%(file)s: %(reason)s")
 ALREADY_WITHDRAWN = _("The operation is already withdrawn.")
 NOT_WITHDRAWN = _("The operation is not withdrawn.")
+WITHDRAWN_READ_ONLY = _("This operation is withdrawn: restore it before editing it.")
 FLAGGED_WARNING = _(
     "Truckloads without tonnes, or tonnes without truckloads: the operation is saved and "
     "flagged for review."
@@ -228,7 +230,7 @@ def _clean(
     today = timezone.localdate()
     held_on = data.get("held_on")
     if held_on is not None and held_on > today:
-        errors.setdefault("held_on", []).append(FUTURE_DATE % {"today": today.isoformat()})
+        errors.setdefault("held_on", []).append(FUTURE_DATE % {"today": long_date(today)})
     for field in ("truckloads", "tonnes", "vehicles_handled"):
         value = data.get(field)
         if value is not None and value < 0:
@@ -362,9 +364,12 @@ def campaign_update(
     publish_photos: bool = False,
 ) -> Campaign:
     """Change an operation (same checks as ``campaign_record``); new photos are added to the
-    ones it has. A disorder deactivated since may stay on the operation that already had it."""
-    checked = _check_photos(photos)
+    ones it has. A disorder deactivated since may stay on the operation that already had it.
+    A withdrawn operation is a record of what was claimed: refused until it is restored."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.is_withdrawn:
+        raise ValidationError(WITHDRAWN_READ_ONLY)
+    checked = _check_photos(photos)
     cleaned, persons = _clean(
         community=campaign.community,
         data=data,

@@ -31,12 +31,15 @@ from compounds.models import Community, Compound
 from compounds.permissions import registry_reader_required, staff_required
 from compounds.selectors import staff_community_ids
 from tongde import exports
+from tongde.once import submit_once
 from tongde.pages import form_page, post_data
+from tongde.text import long_date
 
 from . import services
 from .forms import CampaignFilter, CampaignForm, DisorderForm, TotalsForm
 from .models import Campaign, CampaignPhoto, Disorder
 from .selectors import (
+    campaign_detail_list,
     campaign_grand_total,
     campaign_list,
     campaign_photo_list,
@@ -154,7 +157,7 @@ def _operations_sheet(campaigns: QuerySet[Campaign]) -> exports.Sheet:
                 c.tonnes,
                 c.vehicles_handled,
                 c.photo_count,
-                _("yes") if c.is_flagged else "",
+                _("yes") if c.is_flagged else _("no"),
             ]
             for c in campaigns.iterator(chunk_size=EXPORT_CHUNK)
         ),
@@ -183,8 +186,16 @@ def campaign_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def _get_visible(request: HttpRequest, pk: int) -> Campaign:
-    internal = _is_internal(request.user)
-    return get_object_or_404(campaign_list(user=request.user, include_withdrawn=internal), pk=pk)
+    return get_object_or_404(campaign_detail_list(user=request.user), pk=pk)
+
+
+def _withdrawn_refusal(request: HttpRequest, campaign: Campaign) -> HttpResponse | None:
+    """A withdrawn operation is a record until it is restored: say so before anyone types (the
+    service refuses it too)."""
+    if campaign.is_withdrawn:
+        messages.info(request, services.WITHDRAWN_READ_ONLY)
+        return redirect(campaign.get_absolute_url())
+    return None
 
 
 @registry_reader_required
@@ -231,6 +242,7 @@ def _warn_if_flagged(request: HttpRequest, campaign: Campaign) -> None:
 
 
 @recorder_required
+@submit_once
 def campaign_create(request: HttpRequest) -> HttpResponse:
     communities = list(recording_communities(user=request.user))
     if len(communities) == 1:
@@ -273,6 +285,8 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 def campaign_update(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _get_visible(request, pk)
     _require_edit(request.user, campaign)
+    if refusal := _withdrawn_refusal(request, campaign):
+        return refusal
     form = CampaignForm(
         post_data(request),
         request.FILES or None,
@@ -292,7 +306,7 @@ def campaign_update(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         save=save,
-        title=_("Edit the operation of %(date)s") % {"date": campaign.held_on.isoformat()},
+        title=_("Edit the operation of %(date)s") % {"date": long_date(campaign.held_on)},
         cancel_url=campaign.get_absolute_url(),
     )
 
@@ -324,7 +338,7 @@ def campaign_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _confirm(
         request,
         act=lambda: services.campaign_withdraw(campaign=campaign, user=request.user),
-        title=_("Withdraw the operation of %(date)s") % {"date": campaign.held_on.isoformat()},
+        title=_("Withdraw the operation of %(date)s") % {"date": long_date(campaign.held_on)},
         question=_(
             "A withdrawn operation leaves the lists, the totals and the open data; it stays on "
             "record and can be restored."
@@ -341,7 +355,7 @@ def campaign_restore(request: HttpRequest, pk: int) -> HttpResponse:
     return _confirm(
         request,
         act=lambda: services.campaign_restore(campaign=campaign, user=request.user),
-        title=_("Restore the operation of %(date)s") % {"date": campaign.held_on.isoformat()},
+        title=_("Restore the operation of %(date)s") % {"date": long_date(campaign.held_on)},
         question=_("The operation returns to the lists, the totals and the open data."),
         done=_("The operation is restored."),
         url=campaign.get_absolute_url(),

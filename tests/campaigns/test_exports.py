@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from tests.campaigns.factories import CampaignFactory, DisorderFactory
@@ -61,6 +62,22 @@ def test_a_row_carries_the_pages_figures(world, staff, client):
     assert row[4] == "乱堆乱放"
     assert row[5:9] == (op_a.person_times, op_a.truckloads, float(op_a.tonnes), 0)
     assert row[9] == 2  # photos
+
+
+def test_the_flagged_column_says_yes_or_no(world, staff, client, community):
+    # given: one operation flagged for review (truckloads without tonnes), two not
+    flagged = CampaignFactory(
+        community=community, held_on=dt.date(2021, 3, 5), tonnes=Decimal(0), is_flagged=True
+    )
+    client.force_login(staff)
+    # when
+    (rows,) = _sheets(client.get(reverse("campaigns:campaign_list"), {"format": "xlsx"})).values()
+    # then: every cell of the column is filled, in the page's language (Chinese here)
+    header, *data = rows
+    assert header[10] == gettext("Flagged") == "待复核"
+    by_date = {row[0].date(): row[10] for row in data}
+    assert by_date[flagged.held_on] == gettext("yes") == "是"
+    assert by_date[world.op_a.held_on] == by_date[world.op_b.held_on] == gettext("no") == "否"
 
 
 @pytest.mark.parametrize(

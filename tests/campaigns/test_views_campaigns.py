@@ -13,7 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext
 
+from campaigns import services
 from campaigns.models import Campaign, CampaignPhoto, Disorder, Participation
 from campaigns.views_campaigns import urlpatterns
 from compounds.models import Compound
@@ -24,6 +26,7 @@ from tests.campaigns.factories import (
     DisorderFactory,
     photo_upload,
 )
+from tongde.text import long_date
 
 ROLES = [
     "anonymous",
@@ -557,3 +560,206 @@ def test_compound_of_another_community_is_not_offered(world, staff, client):
     form = client.get(reverse("campaigns:campaign_create")).context["form"]
     assert elsewhere not in form.fields["compounds"].queryset
     assert set(form.fields["compounds"].queryset) == set(Compound.objects.exclude(pk=elsewhere.pk))
+
+
+# Dates, withdrawn operations, wording, the phone form --------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("held_on", "saved"),
+    [
+        (dt.date(1999, 12, 31), False),  # one day before the earliest
+        (dt.date(2000, 1, 1), True),  # the earliest
+        ("today", True),
+        ("tomorrow", False),
+    ],
+)
+def test_the_operation_date_is_between_2000_and_today(
+    world, grid_worker, compound_a, client, held_on, saved
+):
+    # given
+    today = timezone.localdate()
+    day = {"today": today, "tomorrow": today + dt.timedelta(days=1)}.get(held_on, held_on)
+    client.force_login(grid_worker)
+    before = Campaign.objects.count()
+    # when
+    response = client.post(
+        reverse("campaigns:campaign_create"), _form(compound_a, held_on=day.isoformat())
+    )
+    # then
+    assert response.status_code == (302 if saved else 400)
+    assert Campaign.objects.count() == before + saved
+    if not saved:
+        assert "held_on" in response.context["form"].errors
+
+
+@pytest.mark.django_db
+def test_the_date_input_offers_2000_to_today(world, grid_worker, client):
+    client.force_login(grid_worker)
+    field = client.get(reverse("campaigns:campaign_create")).context["form"]["held_on"]
+    html = str(field)
+    assert 'min="2000-01-01"' in html
+    assert f'max="{timezone.localdate().isoformat()}"' in html
+
+
+@pytest.fixture
+def withdrawn(world):
+    Campaign.objects.filter(pk=world.op_a.pk).update(is_withdrawn=True)
+    world.op_a.refresh_from_db()
+    return world.op_a
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_operation_is_not_edited_until_restored(
+    world, withdrawn, staff, compound_a, client
+):
+    # given
+    client.force_login(staff)
+    url = reverse("campaigns:campaign_update", args=[withdrawn.pk])
+    # when: the page is asked for, then sent anyway
+    with translation.override("en"):
+        opened = client.get(url, follow=True)
+        sent = client.post(url, _form(compound_a, persons_residents="99"))
+    # then: back on the operation's page with the reason, before anything is typed
+    assert opened.redirect_chain == [(withdrawn.get_absolute_url(), 302)]
+    with translation.override("en"):
+        said = [str(m) for m in opened.context["messages"]]
+        assert str(services.WITHDRAWN_READ_ONLY) in said
+    assert sent.status_code == 302
+    assert sent["Location"] == withdrawn.get_absolute_url()
+    withdrawn.refresh_from_db()
+    assert withdrawn.person_times == 15
+    assert withdrawn.is_withdrawn
+    # once restored, it is edited as any other
+    client.post(reverse("campaigns:campaign_restore", args=[withdrawn.pk]))
+    assert client.get(url).status_code == 200
+
+
+# A withdrawn operation's photos: exactly who still opens the operation (staff and grid workers,
+# to restore it). Public or not, nobody else gets them.
+#                   anon res  coA  comA grid staff other super
+WITHDRAWN_PHOTO = (404, 404, 404, 404, 200, 200, 404, 200)
+WITHDRAWN_DETAIL = (302, 403, 404, 404, 200, 200, 404, 200)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", ["full", "thumb"])
+@pytest.mark.parametrize("which", ["private_photo", "public_photo"])
+@pytest.mark.parametrize(
+    ("role", "expected", "detail"),
+    [
+        pytest.param(role, WITHDRAWN_PHOTO[i], WITHDRAWN_DETAIL[i], id=role)
+        for i, role in enumerate(ROLES)
+    ],
+)
+def test_a_withdrawn_operations_photo_follows_the_operation(
+    world, withdrawn, as_role, role, expected, detail, which, size
+):
+    # given
+    client = as_role(role)
+    photo = getattr(world, which)
+    # when
+    response = client.get(reverse("campaigns:campaign_photo", args=[photo.pk, size]))
+    page = client.get(withdrawn.get_absolute_url())
+    # then
+    assert response.status_code == expected
+    assert page.status_code == detail
+    assert (response.status_code == 200) == (page.status_code == 200)
+
+
+@pytest.mark.django_db
+def test_the_operation_form_names_its_own_date(world, grid_worker, client):
+    client.force_login(grid_worker)
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            form = client.get(reverse("campaigns:campaign_create")).context["form"]
+            label = str(form.fields["held_on"].label)
+            assert label == pgettext("clean-up operation", "date of the operation")
+            # the meeting's word ("held on", 召开日期) stays the meeting's
+            assert label != gettext("held on")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_edit_title_says_the_day_as_prose_does(world, staff, client, language):
+    client.force_login(staff)
+    with translation.override(language):
+        title = client.get(reverse("campaigns:campaign_update", args=[world.op_b.pk])).context[
+            "title"
+        ]
+        assert title == gettext("Edit the operation of %(date)s") % {
+            "date": long_date(world.op_b.held_on)
+        }
+    assert "2020-09-04" not in title
+    if language == "zh-hans":
+        assert "2020年9月4日" in title
+
+
+@pytest.mark.django_db
+def test_totals_without_disorders_say_no_disorder_was_recorded(
+    world, staff, community, compound_a, client
+):
+    # given: 2021 has an operation, which recorded no disorder
+    CampaignFactory(community=community, compounds=[compound_a], held_on=dt.date(2021, 5, 7))
+    client.force_login(staff)
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            # when
+            html = client.get(reverse("campaigns:totals"), {"year": 2021}).content.decode()
+            # then
+            table = html.split('id="totals-by-disorder"', 1)[1]
+            assert gettext("No disorder was recorded on this year's operations.") in table
+            assert gettext("No operation this year.") not in table
+
+
+@pytest.mark.django_db
+def test_a_refused_operation_lists_its_errors_at_the_top(world, grid_worker, compound_a, client):
+    # given: no compound and a negative tonnage (the form's refusals), then nobody taking part
+    # (the service's, once the form is valid)
+    client.force_login(grid_worker)
+    with translation.override("en"):
+        url = reverse("campaigns:campaign_create")  # /en/...: the page answers in English
+    bad_fields = _form(compound_a, compounds=[], tonnes="-1")
+    nobody = _form(compound_a, persons_grid_workers="0", persons_residents="0")
+    # when
+    with translation.override("en"):
+        responses = [client.post(url, bad_fields), client.post(url, nobody)]
+    # then: one alert above the first field, each field in error linked to its place
+    first, second = (r.content.decode() for r in responses)
+    assert [r.status_code for r in responses] == [400, 400]
+    for html in (first, second):
+        assert html.index('id="form-errors"') < html.index('name="kind"')
+    summary = first.split('id="form-errors"', 1)[1].split("</ul>", 1)[0]
+    assert 'href="#id_tonnes"' in summary
+    assert 'href="#div_id_compounds"' in summary
+    assert 'id="div_id_compounds"' in first
+    with translation.override("en"):
+        assert str(services.NO_PERSONS) in second.split('id="form-errors"', 1)[1].split("</ul>")[0]
+
+
+@pytest.mark.django_db
+def test_disorder_actions_fold_under_the_name_on_a_phone(world, staff, client):
+    client.force_login(staff)
+    html = client.get(reverse("campaigns:disorder_list", args=[world.slug])).content.decode()
+    folded = html.split('data-fold="actions"', 1)[1].split("</td>", 1)[0]
+    assert reverse("campaigns:disorder_update", args=[world.disorder.pk]) in folded
+    assert 'class="d-md-none' in html.split('data-fold="actions"', 1)[0].rsplit("<div", 1)[1]
+
+
+@pytest.mark.django_db
+def test_an_operation_sent_twice_is_saved_once(world, grid_worker, compound_a, client):
+    # given: the form as the page gave it, with its one-time token
+    client.force_login(grid_worker)
+    html = client.get(reverse("campaigns:campaign_create")).content.decode()
+    token = re.search(r'name="once" value="([0-9a-f]{32})"', html).group(1)
+    data = _form(compound_a, once=token)
+    before = Campaign.objects.count()
+    # when: Save is pressed twice
+    first = client.post(reverse("campaigns:campaign_create"), data)
+    second = client.post(reverse("campaigns:campaign_create"), data)
+    # then
+    assert Campaign.objects.count() == before + 1
+    created = Campaign.objects.latest("pk")
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == created.get_absolute_url()
