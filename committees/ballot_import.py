@@ -34,7 +34,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext_lazy
 
 from compounds.imports import (
     FILE_BAD_CSV,
@@ -103,7 +103,9 @@ COLUMN_LABELS = {
     "channel": pgettext_lazy("ballot import column", "channel"),
     "proxy_for": pgettext_lazy("ballot import column", "proxy_for"),
 }
-IMPORT_INVALID = gettext_lazy("%(count)d errors; nothing was saved.")
+IMPORT_INVALID = ngettext_lazy(
+    "%(count)d error; nothing was saved.", "%(count)d errors; nothing was saved.", "count"
+)
 IMPORT_CONFLICT = gettext_lazy(
     "Another ballot for one of these dwellings arrived while the file was being saved; nothing "
     "was saved. Check the file again."

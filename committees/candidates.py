@@ -134,14 +134,27 @@ def candidate_correct(
     candidate.save(update_fields=[*changes])
     detail: dict[str, Any] = {"candidate": candidate.pk, "name": candidate.name, "changes": changes}
     if "owner" in changes:
-        vetting = Vetting.objects.select_for_update().get(candidate=candidate)
-        if vetting.decision != Vetting.Decision.PENDING:
-            detail["vetting_reopened"] = vetting.decision
-            vetting.decision, vetting.reason = Vetting.Decision.PENDING, ""
-            vetting.reviewer, vetting.decided_at = None, None
-            vetting.save(update_fields=["decision", "reason", "reviewer", "decided_at"])
+        detail.update(_reopen_vetting(candidate))
     _log(election, user, "candidate.corrected", **detail)
     return candidate
+
+
+def _reopen_vetting(candidate: Candidate) -> dict[str, Any]:
+    """Another owner means another person to vet: the decision and every checked condition
+    start again. What was recorded goes into the log, so nothing is lost."""
+    detail: dict[str, Any] = {}
+    vetting = Vetting.objects.select_for_update().get(candidate=candidate)
+    if vetting.decision != Vetting.Decision.PENDING:
+        detail["vetting_reopened"] = vetting.decision
+        vetting.decision, vetting.reason = Vetting.Decision.PENDING, ""
+        vetting.reviewer, vetting.decided_at = None, None
+        vetting.save(update_fields=["decision", "reason", "reviewer", "decided_at"])
+    checked = vetting.items.exclude(is_met__isnull=True, evidence="", note="")
+    cleared = list(checked.values("condition", "is_met", "evidence", "note"))
+    if cleared:
+        detail["vetting_items_cleared"] = cleared
+        checked.update(is_met=None, evidence="", note="")
+    return detail
 
 
 @transaction.atomic

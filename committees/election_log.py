@@ -102,6 +102,17 @@ def _candidate_value(value: Any) -> str:
     return str(value)
 
 
+# A candidate is a person: "name" reads as 名称 (a thing's name) without this.
+CHANGE_LABELS = {"name": _("Full name")}
+
+
+def _cleared_items(value: Any) -> str:
+    if not isinstance(value, list):
+        return str(value)
+    show = _choice(Vetting.Condition)
+    return _list([show(item.get("condition", "")) for item in value if isinstance(item, dict)])
+
+
 def _changes(value: Any) -> str:
     """A candidate's correction: each field by its label, before → after, in the order of the
     form (jsonb keeps keys in an order of its own)."""
@@ -111,7 +122,7 @@ def _changes(value: Any) -> str:
     parts = []
     for field, change in sorted(value.items(), key=lambda item: order.get(item[0], len(order))):
         try:
-            label = str(Candidate._meta.get_field(field).verbose_name)
+            label = str(CHANGE_LABELS.get(field) or Candidate._meta.get_field(field).verbose_name)
         except FieldDoesNotExist:  # a field since removed: show its code
             label = field
         if not isinstance(change, dict):
@@ -171,6 +182,7 @@ FIELDS: dict[str, tuple[Any, Callable[[Any], str]]] = {
     "anomalies": (_("Anomalies"), _number),
     "changes": (_("Changes"), _changes),
     "vetting_reopened": (_("Vetting reopened, it was"), _choice(Vetting.Decision)),
+    "vetting_items_cleared": (_("Checked conditions cleared"), _cleared_items),
     "withdrawn_on": (_("Withdrawn on"), _date),
 }
 STAGE_KEYS = {"from", "to", "stage"}

@@ -20,8 +20,8 @@ nobody, so it skips nomination, vetting, first meeting and filing::
   at least one qualified (fewer qualified than seats is allowed but warned about: the ballot then
   cannot fill every seat); a candidate who has withdrawn (``committees.candidates``) counts for
   none of these, and is on neither the posted list nor the ballot;
-- publicity → voting needs every objection answered in writing and a voting window that has not
-  already closed; entering voting freezes the voter roll (``committees.voting.roll_freeze``);
+- publicity → voting needs every objection answered in writing, a voting window that has not
+  already closed and still a qualified candidate standing (warned again if fewer than seats); entering voting freezes the voter roll (``committees.voting.roll_freeze``);
 - voting → tally needs the window closed; entering tally counts the ballots once
   (``committees.voting.election_tally``);
 - result publicity → next needs every objection answered.
@@ -230,6 +230,16 @@ def _unanswered(election: Election) -> int:
     return election.objections.filter(answered_on__isnull=True).count()
 
 
+def _check_ballot_not_empty(election: Election, check: AdvanceCheck) -> None:
+    qualified = _qualified_count(election)
+    if qualified == 0:
+        check.reasons.append(str(NO_QUALIFIED_CANDIDATE))
+    elif election.seats and qualified < election.seats:
+        check.warnings.append(
+            str(FEWER_QUALIFIED_THAN_SEATS) % {"qualified": qualified, "seats": election.seats}
+        )
+
+
 def advance_check(election: Election, now: dt.datetime | None = None) -> AdvanceCheck:
     """Every reason ``election`` cannot move to its next stage at ``now`` (none: it can)."""
     now = now or timezone.now()
@@ -254,13 +264,9 @@ def advance_check(election: Election, now: dt.datetime | None = None) -> Advance
         )
         if pending:
             check.reasons.append(str(VETTING_PENDING) % {"names": "、".join(pending)})
-        qualified = _qualified_count(election)
-        if qualified == 0:
-            check.reasons.append(str(NO_QUALIFIED_CANDIDATE))
-        elif election.seats and qualified < election.seats:
-            check.warnings.append(
-                str(FEWER_QUALIFIED_THAN_SEATS) % {"qualified": qualified, "seats": election.seats}
-            )
+    if target in (Stage.PUBLICITY, Stage.VOTING) and election.kind == Election.Kind.ELECTION:
+        # Checked again before voting: a candidate may withdraw during publicity.
+        _check_ballot_not_empty(election, check)
     if current in OBJECTION_STAGES and (count := _unanswered(election)):
         check.reasons.append(str(OBJECTION_UNANSWERED) % {"count": count})
     if target == Stage.VOTING:

@@ -45,6 +45,9 @@ from .selectors import staff_community_ids
 User = get_user_model()
 
 USERNAME_TAKEN = _("This login name is taken: choose another.")
+# Erased accounts are renamed "erased-<id>" (see ``retention``): nobody may take such a name.
+RESERVED_USERNAME_PREFIX = "erased-"
+USERNAME_RESERVED = _("Login names beginning with “erased-” are reserved: choose another.")
 SCOPE_REQUIRED = {
     Membership.Role.STAFF: _("Choose the community."),
     Membership.Role.GRID_WORKER: _("Choose the community."),
@@ -151,12 +154,22 @@ def _check_grant(by: Any, role: str, scope: dict[str, Any]) -> dict[str, Any]:
     return chosen
 
 
+def check_login_name_free(username: str) -> None:
+    """Refuses a login name taken by another account, whatever its case, or reserved."""
+    if username.lower().startswith(RESERVED_USERNAME_PREFIX):
+        raise ValidationError(USERNAME_RESERVED, code="reserved")
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(USERNAME_TAKEN, code="taken")
+
+
 def new_account(username: str, full_name: str, email: str = "") -> Any:
     """An account checked but not saved yet, with no password (its owner sets one through a
     one-time link, or the caller sets it): the login name free whatever its case."""
     username = username.strip()
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": USERNAME_TAKEN})
+    try:
+        check_login_name_free(username)
+    except ValidationError as exc:
+        raise ValidationError({"username": exc.messages}) from exc
     account = User(username=username, first_name=full_name.strip(), email=email.strip())
     account.set_unusable_password()
     account.full_clean(exclude=["password"])

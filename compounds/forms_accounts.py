@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from .accounts import scope_choices
+from .accounts import check_login_name_free, scope_choices
 from .models import Membership
 
 
@@ -65,4 +65,5 @@ class AccountForm(MembershipForm):
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
         get_user_model().username_validator(username)
+        check_login_name_free(username)
         return username

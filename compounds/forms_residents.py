@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import residents
-from .accounts import USERNAME_TAKEN
+from .accounts import check_login_name_free
 from .models import Compound, Dwelling, Residency
 from .selectors import live_compound_list
 
@@ -98,8 +98,7 @@ class _NewAccountForm(_HomeForm):
         checks again when it saves)."""
         username = self.cleaned_data["username"].strip()
         residents.User._meta.get_field("username").run_validators(username)
-        if residents.User.objects.filter(username__iexact=username).exists():
-            raise ValidationError(USERNAME_TAKEN, code="taken")
+        check_login_name_free(username)
         return username
 
 

@@ -44,7 +44,14 @@ def erasure_due_at(residency: Residency) -> dt.datetime | None:
 
 
 def erased_login_name(account: Any) -> str:
-    return f"erased-{account.pk}"
+    """``erased-<id>``; should an older account hold that name (registration refuses it since),
+    a suffix keeps the erasure going rather than stopping every erasure after it."""
+    User = get_user_model()
+    name, n = f"erased-{account.pk}", 1
+    while User.objects.filter(username__iexact=name).exclude(pk=account.pk).exists():
+        n += 1
+        name = f"erased-{account.pk}-{n}"
+    return name
 
 
 @transaction.atomic

@@ -5,9 +5,10 @@ Writes (each one transaction, all or nothing, refusing with a translated ``Valid
 - ``inspection_record``: staff or a grid worker of the community records a visit with its
   findings. Each finding cites a criterion of the year's rubric (``setup.rubric_for``), optionally
   a standard deduction item of that criterion (its points are the default) and/or a veto item, and
-  raises a ``Rectification`` for the company serving the compound that day (``ServiceContract``)
-  with a deadline ``settings.rectification_days`` after the day it is recorded (the day the
-  company is told, so a visit typed in late is not overdue at once) unless one is given. A
+  raises a ``Rectification`` for the company serving the compound that day (``ServiceContract``),
+  raised on the day it is recorded (the day the company is told), with a deadline
+  ``settings.rectification_days`` after it unless one is given: a visit typed in late is neither
+  overdue at once nor missing from that week's feedback. A
   compound no company serves that day (a courtyard) gets findings but no rectification.
 - ``inspection_withdraw``: staff withdraw a wrong inspection with a reason; nothing is deleted:
   the inspection and its findings are marked withdrawn, their unfinished rectifications closed.
@@ -450,15 +451,17 @@ def _raise_rectification(
 ) -> Rectification | None:
     if company is None:
         return None
-    # The company can act only from the day it is told: a finding typed in late counts its
-    # default days from the day it is recorded, not from the visit.
+    # The company can act only from the day it is told: a finding typed in late is raised that
+    # day (the week's feedback lists it as new) and counts its default days from it. A deadline
+    # staff chose that falls before it keeps the item raised no later than its deadline.
+    deadline_on = deadline_on or recorded_on + dt.timedelta(days=default_days)
     rectification = Rectification.objects.create(
         compound=finding.compound,
         company=company,
         finding=finding,
         description=finding.description,
-        created_on=finding.found_on,
-        deadline_on=deadline_on or recorded_on + dt.timedelta(days=default_days),
+        created_on=min(recorded_on, deadline_on),
+        deadline_on=deadline_on,
     )
     _event(rectification, Action.RAISED, user)
     return rectification

@@ -636,3 +636,13 @@ def test_list_pages_run_the_same_queries_at_10_and_1000_rows(
     model = Meeting if bulk == "meetings" else Regulation
     assert model.objects.count() == 1000
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(("role", "offered"), [("staff", True), ("grid_worker", False)])
+@pytest.mark.parametrize("view", ["campaigns:meeting_list", "campaigns:regulation_list"])
+def test_the_campaigns_menu_offers_disorders_to_staff_on_meeting_pages(
+    request, client, world, role, offered, view
+):
+    login(client, request, role)
+    html = client.get(reverse(view)).content.decode()
+    assert (reverse("campaigns:disorder_index") in html) == offered

@@ -149,7 +149,7 @@ def test_a_correction_logs_each_changed_field_before_and_after(staff):
     with translation.override("en"):
         shown = dict(log_detail(entry))
     assert shown["Candidate"] == "张三"
-    assert shown["Changes"] == "name 张叁 → 张三 · owner — → 张三 · Party member no → yes"
+    assert shown["Changes"] == "Full name 张叁 → 张三 · owner — → 张三 · Party member no → yes"
 
 
 def test_a_corrected_nomination_date_is_logged_as_a_date(staff):
@@ -225,10 +225,17 @@ def test_linking_another_owner_sends_a_decided_vetting_back_to_pending(staff):
     # then
     vetting = Vetting.objects.get(candidate=candidate)
     assert (vetting.decision, vetting.reviewer, vetting.decided_at) == ("pending", None, None)
+    # every condition is to be checked again, for the new owner
+    items = set(vetting.items.values_list("is_met", "evidence", "note"))
+    assert items == {(None, "", "")}
     entry = candidate.election.log.get()
     assert entry.detail["vetting_reopened"] == "qualified"
+    cleared = entry.detail["vetting_items_cleared"]
+    assert len(cleared) == vetting.items.count()
+    assert {(c["is_met"], c["evidence"]) for c in cleared} == {(True, "核查记录")}
     with translation.override("en"):
         assert ("Vetting reopened, it was", "qualified") in log_detail(entry)
+        assert "Checked conditions cleared" in dict(log_detail(entry))
     # and the election cannot be posted until the candidate is vetted again
     assert (
         str(elections.VETTING_PENDING) % {"names": candidate.name}
@@ -394,3 +401,35 @@ def test_when_every_qualified_candidate_withdraws_the_list_cannot_be_posted(staf
     election = ElectionFactory(stage=Stage.VETTING, stage_started_at=NOW - dt.timedelta(days=1))
     _withdrawn(qualify(CandidateFactory(election=election, nominated_on=NOMINATED), staff), staff)
     assert advance_check(election, now=NOW).reasons == [str(elections.NO_QUALIFIED_CANDIDATE)]
+
+
+@pytest.mark.parametrize(
+    ("withdrawals", "reasons"),
+    [
+        (0, []),  # both standing, five seats: warned only
+        (1, []),  # one left: still a ballot, still warned
+        (2, [str(elections.NO_QUALIFIED_CANDIDATE)]),  # nobody left to vote for
+    ],
+)
+def test_voting_cannot_open_once_every_candidate_has_withdrawn(staff, withdrawals, reasons):
+    # given: the list posted 15 days ago with two qualified candidates, a voting window ahead
+    election = ElectionFactory(
+        stage=Stage.PUBLICITY,
+        stage_started_at=NOW - dt.timedelta(days=15),
+        voting_opens_at=NOW + dt.timedelta(days=1),
+        voting_closes_at=NOW + dt.timedelta(days=2),
+    )
+    standing = [
+        qualify(CandidateFactory(election=election, nominated_on=NOMINATED), staff)
+        for _ in range(2)
+    ]
+    for candidate in standing[:withdrawals]:
+        _withdrawn(candidate, staff)
+    # when
+    check = advance_check(election, now=NOW)
+    # then
+    assert check.target == Stage.VOTING
+    assert check.reasons == reasons
+    qualified = 2 - withdrawals
+    expected = str(elections.FEWER_QUALIFIED_THAN_SEATS) % {"qualified": qualified, "seats": 5}
+    assert (expected in check.warnings) == (qualified > 0)

@@ -165,8 +165,8 @@ def _ready_election(stage: str, *, kind: str = "election", reviewer=None) -> Ele
     """An election in ``stage`` since T0 with every gate of the next transition satisfied."""
     factory = MotionFactory if kind == "motion" else ElectionFactory
     election = factory(stage=stage, stage_started_at=T0)
-    if kind == "election" and stage in (Stage.NOMINATION, Stage.VETTING):
-        qualify(CandidateFactory(election=election), reviewer)
+    if kind == "election" and stage in (Stage.NOMINATION, Stage.VETTING, Stage.PUBLICITY):
+        qualify(CandidateFactory(election=election), reviewer or registry_factories.UserFactory())
     election.voting_opens_at = T0 + dt.timedelta(days=20)
     election.voting_closes_at = T0 + dt.timedelta(days=22)
     election.save()
@@ -335,6 +335,7 @@ def test_publicity_lasts_fifteen_full_days(staff, stage, elapsed, allowed):
         voting_opens_at=T0 + dt.timedelta(days=10),
         voting_closes_at=T0 + dt.timedelta(days=60),
     )
+    qualify(CandidateFactory(election=election), staff)  # a ballot to vote on
     # when: the clock itself is frozen, no ``now`` passed
     with time_machine.travel(T0 + elapsed, tick=False):
         check = advance_check(election)

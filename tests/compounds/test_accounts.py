@@ -105,6 +105,7 @@ def test_staff_create_a_company_account_whose_owner_sets_the_password(
         ({"role": "committee"}, "compound", accounts.SCOPE_REQUIRED["committee"]),
         ({"role": "staff", "username": "Taken-Name"}, "username", accounts.USERNAME_TAKEN),
         ({"role": "grid_worker", "username": "bad name!"}, "username", None),
+        ({"role": "staff", "username": "erased-12"}, "username", accounts.USERNAME_RESERVED),
     ],
 )
 def test_bad_accounts_are_refused_and_nothing_is_saved(

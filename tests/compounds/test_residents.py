@@ -153,6 +153,7 @@ def test_a_wrong_password_says_nothing_about_the_registration(client, home):
         ({"dwelling": ""}, "dwelling"),
         ({"username": "bad name!"}, "username"),
         ({"username": "STAFF-ONE"}, "username"),  # taken, whatever the case
+        ({"username": "Erased-7"}, "username"),  # reserved for erased accounts
     ],
 )
 def test_bad_registrations_say_what_is_wrong_and_save_nothing(client, home, changes, field):

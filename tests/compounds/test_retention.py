@@ -118,6 +118,21 @@ def test_an_account_with_nothing_but_erased_refusals_loses_its_login(dwelling):
     assert (event.kind, event.by) == (AccountEvent.Kind.ERASED, None)
 
 
+def test_an_older_account_holding_the_erased_name_does_not_stop_erasure(dwelling):
+    first = claim(dwelling, Residency.Status.REFUSED)
+    second = claim(dwelling, Residency.Status.REFUSED)
+    # Registered before such names were reserved.
+    factories.UserFactory(username=f"Erased-{first.account_id}")
+
+    result = erase()
+
+    assert (result.registrations, result.accounts) == (2, 2)
+    first.account.refresh_from_db()
+    second.account.refresh_from_db()
+    assert first.account.username == f"erased-{first.account_id}-2"
+    assert second.account.username == f"erased-{second.account_id}"
+
+
 @pytest.mark.parametrize("keeps", ["verified_home", "ended_home", "pending_claim", "role"])
 def test_an_account_that_was_or_may_be_a_resident_or_holds_a_role_keeps_its_login(
     dwelling, compound_a, keeps

@@ -52,9 +52,9 @@ def week(compound_a, compound_b, staff, company_user_a):
         staff,
         finding_input(community, deadline_on=dt.date(2026, 3, 12)),
         day=dt.date(2026, 3, 10),
-        today=SUNDAY,
+        today=dt.date(2026, 3, 10),
     )
-    record(compound_a, staff, day=dt.date(2026, 3, 2), today=SUNDAY)
+    record(compound_a, staff, day=dt.date(2026, 3, 2), today=dt.date(2026, 3, 2))
     earlier = Rectification.objects.get(created_on=dt.date(2026, 3, 2))
     inspections.rectification_answer(
         rectification=earlier, user=company_user_a, answer="ok", photo=photo_upload()
@@ -66,7 +66,7 @@ def week(compound_a, compound_b, staff, company_user_a):
         staff,
         finding_input(community, deadline_on=dt.date(2026, 3, 20)),
         day=dt.date(2026, 3, 6),
-        today=SUNDAY,
+        today=dt.date(2026, 3, 6),
     )
     return {
         "new": Rectification.objects.get(created_on=dt.date(2026, 3, 10)),
@@ -81,6 +81,14 @@ def test_week_items(week, company_a, company_b):
     assert got.new == [week["new"].pk]
     assert got.overdue == [week["new"].pk]
     assert got.closed == [week["closed"].pk]
+
+
+def test_a_visit_typed_in_late_is_new_in_the_week_it_is_recorded(compound_a, staff, company_a):
+    # found on the Friday before the week, typed in on its Tuesday
+    record(compound_a, staff, day=dt.date(2026, 3, 6), today=dt.date(2026, 3, 10))
+    rect = Rectification.objects.get()
+    assert feedback.week_items(MONDAY)[company_a.pk].new == [rect.pk]
+    assert company_a.pk not in feedback.week_items(dt.date(2026, 3, 2))
 
 
 def test_an_item_closed_after_the_week_was_still_overdue_at_its_end(

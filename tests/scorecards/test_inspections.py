@@ -94,8 +94,8 @@ def test_a_finding_raises_a_rectification_for_the_company_with_the_default_deadl
     rect = finding.rectification
     assert rect.company == company_a
     assert rect.status == Rectification.Status.OPEN
-    # Recorded two days after the visit: the company has its 7 days from the day it is told.
-    assert (rect.created_on, rect.deadline_on) == (DAY, TODAY + dt.timedelta(days=7))
+    # Recorded two days after the visit: raised the day the company is told, 7 days from then.
+    assert (rect.created_on, rect.deadline_on) == (TODAY, TODAY + dt.timedelta(days=7))
     assert list(rect.events.values_list("action", flat=True)) == ["raised"]
 
 
@@ -450,7 +450,7 @@ def test_a_complaint_verified_later_counts_its_deadline_from_the_verification(
     inspections.complaint_verify(complaint=complaint, user=staff, today=later)
     rectification = complaint.findings.get().rectification
     assert (rectification.created_on, rectification.deadline_on) == (
-        DAY,
+        later,
         later + dt.timedelta(days=7),
     )
 

@@ -443,6 +443,7 @@ def test_rectification_filters(client, world, staff, compound_b):
         day=_today() - dt.timedelta(days=20),
         inspector=staff,
         findings=[finding_input(compound_b.community, deadline_on=_today() - dt.timedelta(days=1))],
+        today=_today() - dt.timedelta(days=20),  # recorded the day of the visit
     )
     client.force_login(staff)
     url = reverse("scorecards:rectification_list")
