@@ -623,7 +623,7 @@ def test_a_withdrawn_operation_is_not_edited_until_restored(
         sent = client.post(url, _form(compound_a, persons_residents="99"))
     # then: back on the operation's page with the reason, before anything is typed
     assert opened.redirect_chain == [(withdrawn.get_absolute_url(), 302)]
-    with translation.override("en"):
+    with translation.override("zh-hans"):  # the page's language: the message is stored so
         said = [str(m) for m in opened.context["messages"]]
         assert str(services.WITHDRAWN_READ_ONLY) in said
     assert sent.status_code == 302

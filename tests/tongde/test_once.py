@@ -4,6 +4,7 @@ each state of its token, and the token the template tag renders."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -11,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.cache import SessionStore
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template import Context, Template
@@ -44,8 +46,12 @@ class Saver:
         return redirect(f"/records/{self.runs}/")
 
 
-def post(rf, view, token=TOKEN, user=None):
-    request = rf.post("/records/new/?from=list", {"once": token} if token is not None else {})
+def post(rf, view, token=TOKEN, user=None, content=None):
+    """Each test's content is its own unless given, so remembered contents never cross tests."""
+    data = {"note": content if content is not None else uuid.uuid4().hex}
+    if token is not None:
+        data["once"] = token
+    request = rf.post("/records/new/?from=list", data)
     request.user = user or AnonymousUser()
     request.session = SessionStore()
     request._messages = FallbackStorage(request)
@@ -118,3 +124,59 @@ def test_the_tag_renders_a_fresh_token_each_time():
     ]
     assert all(tokens)
     assert tokens[0].group(1) != tokens[1].group(1)
+
+
+# Back, then send again: a fresh token, the same content -----------------------------------------
+
+
+def _tokens(n: int) -> list[str]:
+    return [uuid.uuid4().hex for _ in range(n)]
+
+
+def test_the_same_content_sent_again_with_a_fresh_token_saves_once(rf):
+    view, content = Saver(), uuid.uuid4().hex
+    first_token, second_token = _tokens(2)
+    _, first = post(rf, view, token=first_token, content=content)
+    request, second = post(rf, view, token=second_token, content=content)
+    assert view.runs == 1
+    assert first.url == second.url == "/records/1/"
+    assert notes(request) == [str(once.SAME_CONTENT_SAVED)]
+
+
+@pytest.mark.parametrize("change", ["content", "user", "errors"])
+def test_other_content_another_user_or_a_refused_first_form_saves_again(
+    rf, django_user_model, change
+):
+    view, content = Saver(valid=change != "errors"), uuid.uuid4().hex
+    first_token, second_token = _tokens(2)
+    first_user = django_user_model(pk=1, username="a")
+    post(rf, view, token=first_token, content=content, user=first_user)
+    view.valid = True
+    post(
+        rf,
+        view,
+        token=second_token,
+        content=content + "!" if change == "content" else content,
+        user=django_user_model(pk=2, username="b") if change == "user" else first_user,
+    )
+    assert view.runs == 2
+
+
+def test_an_attached_file_is_part_of_the_content(rf):
+    note = uuid.uuid4().hex  # the same for both, and this run's own
+
+    def send(token, photo: bytes):
+        request = rf.post(
+            "/records/new/",
+            {"once": token, "note": note, "photo": SimpleUploadedFile("p.jpg", photo)},
+        )
+        request.user = AnonymousUser()
+        request.session = SessionStore()
+        request._messages = FallbackStorage(request)
+        return submit_once(view)(request)
+
+    view = Saver()
+    first_token, second_token = _tokens(2)
+    send(first_token, b"x" * 10)
+    send(second_token, b"x" * 11)  # another photo: another record
+    assert view.runs == 2
