@@ -86,7 +86,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "compounds/import_upload.html",
-        {"form": form, "recent": recent, "columns": imports.COLUMNS},
+        {"form": form, "recent": recent, "columns": _column_labels()},
     )
 
 
@@ -120,7 +120,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
         "compounds/import_preview.html",
         {
             "record": record,
-            "columns": imports.COLUMNS,
+            "columns": _column_labels(),
             "sample": record.summary.get("sample", []),
             "counts": [(k, _summary_label(k), v) for k, v in summary.items() if k != "rows"],
             # Told now, in the reader's language, whoever uploaded the file.
@@ -157,3 +157,8 @@ def template(request: HttpRequest, fmt: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _column_labels() -> list[str]:
+    """The columns as the reader names them (each one also a header the import accepts)."""
+    return [str(imports.COLUMN_LABELS[column]) for column in imports.COLUMNS]

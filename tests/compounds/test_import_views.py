@@ -378,3 +378,13 @@ def test_an_unknown_template_format_is_404(client, staff):
     client.force_login(staff)
     response = client.get(reverse("compounds:import_template", args=["pdf"]))
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_preview_names_the_columns_in_the_readers_language(client, staff, pending_import):
+    client.force_login(staff)
+    html = client.get(reverse("compounds:import_preview", args=[pending_import.pk])).content
+    html = html.decode()
+    header = html[html.index('id="import-rows"') :].split("</thead>")[0]
+    assert '<th scope="col">小区</th>' in header
+    assert "owner_ref" not in header
