@@ -42,6 +42,7 @@ from compounds.models import Building, Compound, Unit
 from compounds.permissions import registry_reader_required
 from compounds.selectors import can_edit_community, staff_community_ids
 from tongde import exports
+from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
 from . import selectors, services
@@ -520,6 +521,7 @@ def _consultations_sheet(consultations) -> exports.Sheet:
 
 
 @registry_reader_required
+@submit_once
 def consultation_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not _can_edit_anywhere(user):

@@ -36,6 +36,7 @@ from django.views.decorators.http import require_POST
 from compounds.models import Owner
 from compounds.permissions import staff_required
 from compounds.selectors import can_edit_community, community_list
+from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
 from . import candidates, elections
@@ -213,6 +214,7 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
+@submit_once
 def election_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = ElectionForm(post_data(request), committees=editable_committees(user=user))
@@ -326,6 +328,7 @@ def _candidate(request: HttpRequest, pk: int) -> Candidate:
 
 
 @election_reader_required
+@submit_once
 def candidate_create(request: HttpRequest, pk: int) -> HttpResponse:
     election = _editable_election(request, pk)
     form = CandidateForm(post_data(request), owners=_owners(election))
@@ -434,6 +437,7 @@ def vetting_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @election_reader_required
+@submit_once
 def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
     election = _editable_election(request, pk)
     form = ObjectionForm(post_data(request), initial={"raised_on": timezone.localdate()})

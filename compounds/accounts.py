@@ -154,20 +154,23 @@ def _check_grant(by: Any, role: str, scope: dict[str, Any]) -> dict[str, Any]:
     return chosen
 
 
-def check_login_name_free(username: str) -> None:
-    """Refuses a login name taken by another account, whatever its case, or reserved."""
+def check_login_name_free(username: str) -> str:
+    """The login name as it will be saved, refused when another account holds it, whatever its
+    case, or when it is reserved. Django stores names in NFKC form, so "ｅｒａｓｅｄ-3" is checked
+    as the "erased-3" it would become."""
+    username = User.normalize_username(username.strip())
     if username.lower().startswith(RESERVED_USERNAME_PREFIX):
         raise ValidationError(USERNAME_RESERVED, code="reserved")
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError(USERNAME_TAKEN, code="taken")
+    return username
 
 
 def new_account(username: str, full_name: str, email: str = "") -> Any:
     """An account checked but not saved yet, with no password (its owner sets one through a
     one-time link, or the caller sets it): the login name free whatever its case."""
-    username = username.strip()
     try:
-        check_login_name_free(username)
+        username = check_login_name_free(username)
     except ValidationError as exc:
         raise ValidationError({"username": exc.messages}) from exc
     account = User(username=username, first_name=full_name.strip(), email=email.strip())

@@ -65,5 +65,4 @@ class AccountForm(MembershipForm):
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
         get_user_model().username_validator(username)
-        check_login_name_free(username)
-        return username
+        return check_login_name_free(username)

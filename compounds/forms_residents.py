@@ -98,8 +98,7 @@ class _NewAccountForm(_HomeForm):
         checks again when it saves)."""
         username = self.cleaned_data["username"].strip()
         residents.User._meta.get_field("username").run_validators(username)
-        check_login_name_free(username)
-        return username
+        return check_login_name_free(username)
 
 
 class RegistrationForm(_NewAccountForm):

@@ -4,6 +4,7 @@ budgets."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -279,6 +280,17 @@ def test_staff_answer_an_opinion(world, staff, client):
     assert response.status_code == 302
     world.consultation_a.refresh_from_db()
     assert world.consultation_a.answered_on == dt.date(2026, 3, 3)
+
+
+def test_an_opinion_logged_twice_is_recorded_once(world, staff, client):
+    client.force_login(staff)
+    url = en_url("consultation_create")
+    token = re.search(r'name="once" value="([0-9a-f]{32})"', client.get(url).content.decode())
+    data = {"topic": "门禁", "channel": "phone", "received_on": "2026-11-20", "opinion": "门禁坏了"}
+    data |= {"compound": world.compound_c.pk, "once": token.group(1)}
+    first, second = client.post(url, data), client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert Consultation.objects.filter(topic="门禁").count() == 1
 
 
 def test_staff_record_an_opinion_only_in_their_community(world, staff, client, other_community):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -374,6 +375,18 @@ def test_staff_record_and_answer_objections(client, election, staff):
         "objection.recorded",
         "objection.answered",
     ]
+
+
+@pytest.mark.django_db
+def test_an_objection_sent_twice_is_recorded_once(client, election, staff):
+    client.force_login(staff)
+    url = en_url("objection_create", election.pk)
+    token = re.search(r'name="once" value="([0-9a-f]{32})"', client.get(url).content.decode())
+    data = {"raised_by": "业主王", "raised_on": timezone.localdate().isoformat()}
+    data |= {"content": "公示地点不明显", "once": token.group(1)}
+    first, second = client.post(url, data), client.post(url, data)
+    assert first["Location"] == second["Location"]
+    assert Objection.objects.filter(election=election, raised_by="业主王").count() == 1
 
 
 @pytest.mark.django_db

@@ -106,6 +106,8 @@ def test_staff_create_a_company_account_whose_owner_sets_the_password(
         ({"role": "staff", "username": "Taken-Name"}, "username", accounts.USERNAME_TAKEN),
         ({"role": "grid_worker", "username": "bad name!"}, "username", None),
         ({"role": "staff", "username": "erased-12"}, "username", accounts.USERNAME_RESERVED),
+        ({"role": "staff", "username": "ｅｒａｓｅｄ-12"}, "username", accounts.USERNAME_RESERVED),
+        ({"role": "staff", "username": "ＴＡＫＥＮ-name"}, "username", accounts.USERNAME_TAKEN),
     ],
 )
 def test_bad_accounts_are_refused_and_nothing_is_saved(
@@ -120,6 +122,14 @@ def test_bad_accounts_are_refused_and_nothing_is_saved(
     if message:
         assert str(message) in errors[field]
     assert (User.objects.count(), Membership.objects.count()) == before
+
+
+def test_a_full_width_login_name_is_saved_as_it_is_typed_at_the_login(
+    client, staff, company_a, compound_a
+):
+    response = new_account(client, staff, role="company", company=company_a.pk, username="ｗａｎｇ")
+    assert response.status_code == 200
+    assert User.objects.filter(username="wang").exists()
 
 
 def test_staff_grant_only_in_their_communities(client, staff, other_community, elsewhere):

@@ -154,6 +154,9 @@ def test_a_wrong_password_says_nothing_about_the_registration(client, home):
         ({"username": "bad name!"}, "username"),
         ({"username": "STAFF-ONE"}, "username"),  # taken, whatever the case
         ({"username": "Erased-7"}, "username"),  # reserved for erased accounts
+        # Django saves names in NFKC form: full-width letters are the same name.
+        ({"username": "ＳＴＡＦＦ-ｏｎｅ"}, "username"),
+        ({"username": "ｅｒａｓｅｄ-3"}, "username"),
     ],
 )
 def test_bad_registrations_say_what_is_wrong_and_save_nothing(client, home, changes, field):
