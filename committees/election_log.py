@@ -18,7 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .elections import stage_label
+from .elections import WARNINGS, stage_label
 from .models import Ballot, Candidate, Election, ElectionLogEntry, Vetting
 from .rules import Matter
 
@@ -68,6 +68,24 @@ def _text(value: Any) -> str:
 
 def _list(value: Any) -> str:
     return " · ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _warnings(value: Any) -> str:
+    """Warnings logged as codes with their figures; entries logged before that kept the text
+    in the language of whoever moved the stage, and show it as it is."""
+    if not isinstance(value, list):
+        return str(value)
+    texts = []
+    for warning in value:
+        if isinstance(warning, dict) and warning.get("code") in WARNINGS:
+            params = {k: v for k, v in warning.items() if k != "code"}
+            try:
+                texts.append(str(WARNINGS[warning["code"]]) % params)
+                continue
+            except (KeyError, TypeError):  # figures missing: show what the log holds
+                pass
+        texts.append(str(warning))
+    return _list(texts)
 
 
 def _channels(value: Any) -> str:
@@ -152,7 +170,7 @@ FIELDS: dict[str, tuple[Any, Callable[[Any], str]]] = {
     "from": (_("From stage"), _choice(Election.Stage)),
     "to": (_("To stage"), _choice(Election.Stage)),
     "stage": (_("Stage"), _choice(Election.Stage)),
-    "warnings": (_("Warnings"), _list),
+    "warnings": (_("Warnings"), _warnings),
     "roll_entries": (_("Dwellings on the roll"), _number),
     "quorum_met": (_("Quorum met"), _yes_no),
     "opens_at": (_("Opens at"), _datetime),

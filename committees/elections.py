@@ -116,6 +116,8 @@ NO_QUALIFIED_CANDIDATE = _("No candidate is qualified: the ballot would be empty
 FEWER_QUALIFIED_THAN_SEATS = _(
     "Only %(qualified)s qualified candidates for %(seats)s seats: not every seat can be filled."
 )
+# The warnings a stage change may log, by the code the log keeps.
+WARNINGS = {"fewer_qualified_than_seats": FEWER_QUALIFIED_THAN_SEATS}
 OBJECTION_UNANSWERED = _("%(count)s objection(s) still need a written answer.")
 NO_VOTING_WINDOW = _("Set when voting opens and closes first.")
 VOTING_WINDOW_OVER = _("The voting window has already closed: set a new one.")
@@ -210,6 +212,12 @@ class AdvanceCheck:
     target: str | None
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The warnings as the log keeps them: a code and its figures, read in each reader's language.
+    warning_codes: list[dict[str, Any]] = field(default_factory=list)
+
+    def warn(self, code: str, **params: Any) -> None:
+        self.warnings.append(str(WARNINGS[code]) % params)
+        self.warning_codes.append({"code": code, **params})
 
     @property
     def allowed(self) -> bool:
@@ -235,9 +243,7 @@ def _check_ballot_not_empty(election: Election, check: AdvanceCheck) -> None:
     if qualified == 0:
         check.reasons.append(str(NO_QUALIFIED_CANDIDATE))
     elif election.seats and qualified < election.seats:
-        check.warnings.append(
-            str(FEWER_QUALIFIED_THAN_SEATS) % {"qualified": qualified, "seats": election.seats}
-        )
+        check.warn("fewer_qualified_than_seats", qualified=qualified, seats=election.seats)
 
 
 def advance_check(election: Election, now: dt.datetime | None = None) -> AdvanceCheck:
@@ -399,7 +405,7 @@ def election_advance(
     election.save(update_fields=["stage", "stage_started_at"])
     detail: dict[str, Any] = {"from": source, "to": target, "at": now.isoformat()}
     if check.warnings:
-        detail["warnings"] = check.warnings
+        detail["warnings"] = check.warning_codes
     # Imported here so that this module stands on its own; the voting services lock and log
     # themselves, and a refusal from them undoes the whole transition.
     from .voting import VotingError, election_tally, roll_freeze

@@ -42,6 +42,23 @@ from tests.committees.test_voting import NOW, build_compound, voting_election
             ],
         ),
         ("election.advanced", {"quorum_met": True}, [("Quorum met", "yes")]),
+        # A warning kept as its code and figures reads in the reader's language; one kept as
+        # text before that, as it was written.
+        (
+            "election.advanced",
+            {"warnings": [{"code": "fewer_qualified_than_seats", "qualified": 1, "seats": 5}]},
+            [
+                (
+                    "Warnings",
+                    "Only 1 qualified candidates for 5 seats: not every seat can be filled.",
+                )
+            ],
+        ),
+        (
+            "election.advanced",
+            {"warnings": ["只有1名合格候选人", {"code": "gone", "n": 1}]},
+            [("Warnings", "只有1名合格候选人 · {'code': 'gone', 'n': 1}")],
+        ),
         ("election.advanced", {"quorum_met": False}, [("Quorum met", "no")]),
         ("vetting.decided", {"unmet": []}, []),
         (

@@ -290,7 +290,8 @@ def test_fewer_qualified_than_seats_is_allowed_with_a_warning(staff):
     warning = str(elections.FEWER_QUALIFIED_THAN_SEATS) % {"qualified": 1, "seats": 5}
     assert check.allowed
     assert check.warnings == [warning]
-    assert election.log.get(action="election.advanced").detail["warnings"] == [warning]
+    logged = election.log.get(action="election.advanced").detail["warnings"]
+    assert logged == [{"code": "fewer_qualified_than_seats", "qualified": 1, "seats": 5}]
 
 
 @pytest.mark.django_db
