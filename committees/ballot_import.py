@@ -59,11 +59,14 @@ COLUMNS: tuple[str, ...] = ("dwelling", "choices", "channel", "proxy_for")
 HEADER_ALIASES: dict[str, str] = {
     "户号": "dwelling",
     "房号": "dwelling",
+    "房屋编号": "dwelling",
+    "房屋号": "dwelling",
     "房屋": "dwelling",
     "选票": "choices",
     "选择": "choices",
     "表决": "choices",
     "渠道": "channel",
+    "投票渠道": "channel",
     "投票方式": "channel",
     "方式": "channel",
     "代理人": "proxy_for",
@@ -103,6 +106,13 @@ COLUMN_LABELS = {
     "channel": pgettext_lazy("ballot import column", "channel"),
     "proxy_for": pgettext_lazy("ballot import column", "proxy_for"),
 }
+
+
+def column_labels() -> list[str]:
+    """The columns as the reader names them; each is also a header the import accepts."""
+    return [str(COLUMN_LABELS[column]) for column in COLUMNS]
+
+
 IMPORT_INVALID = ngettext_lazy(
     "%(count)d error; nothing was saved.", "%(count)d errors; nothing was saved.", "count"
 )
@@ -362,7 +372,7 @@ def _header(cells: list[str], check: BallotCheck) -> dict[int, str] | None:
         name = cell.lower().replace(" ", "_")
         name = HEADER_ALIASES.get(name, name)
         if name not in COLUMNS:
-            message = UNKNOWN_HEADER % {"columns": ", ".join(COLUMNS)}
+            message = UNKNOWN_HEADER % {"columns": ", ".join(column_labels())}
             check.errors.append(RowError(1, "", message, cell, column_letter(i)))
             continue
         header[i] = name

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -140,7 +141,9 @@ def _changes(value: Any) -> str:
     parts = []
     for field, change in sorted(value.items(), key=lambda item: order.get(item[0], len(order))):
         try:
-            label = str(CHANGE_LABELS.get(field) or Candidate._meta.get_field(field).verbose_name)
+            label = capfirst(
+                CHANGE_LABELS.get(field) or Candidate._meta.get_field(field).verbose_name
+            )
         except FieldDoesNotExist:  # a field since removed: show its code
             label = field
         if not isinstance(change, dict):
@@ -149,7 +152,7 @@ def _changes(value: Any) -> str:
         show = _date if field == "nominated_on" else _candidate_value
         before, after = change.get("before"), change.get("after")
         parts.append(
-            gettext("%(field)s %(before)s → %(after)s")
+            gettext("%(field)s: %(before)s → %(after)s")
             % {
                 "field": label,
                 "before": show(before) if before not in (None, "") else "—",

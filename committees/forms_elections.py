@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -38,8 +39,14 @@ MET_CHOICES = [("", _("not yet checked")), ("yes", _("met")), ("no", _("not met"
 
 
 def matter_choices() -> list[tuple[int, str]]:
-    # Art. 278's own wording first, the translated plain label after it.
-    return [(m.value, f"{m.value}. {m.zh} ({gettext(m.label)})") for m in Matter]
+    """Art. 278's own wording first, then the plain label in the reader's language, unless
+    that is the same wording (a Chinese reader)."""
+    choices = []
+    for m in Matter:
+        label = gettext(m.label)
+        text = f"{m.value}. {m.zh}" if label == m.zh else f"{m.value}. {m.zh} ({label})"
+        choices.append((m.value, text))
+    return choices
 
 
 class ElectionForm(forms.Form):
@@ -65,13 +72,16 @@ class ElectionForm(forms.Form):
         min_value=1,
         required=False,
         label=_("seats"),
-        help_text=_("Committee elections only: an odd number of members."),
     )
 
     def __init__(self, *args: Any, committees: QuerySet[Committee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["committee"].queryset = committees
         self.fields["matter"].choices = matter_choices()
+        rules = settings.COMMITTEE_RULES
+        self.fields["seats"].help_text = _(
+            "Committee elections only: an odd number of members, from %(min)s to %(max)s."
+        ) % {"min": rules["min_members"], "max": rules["max_members"]}
 
 
 class CandidateForm(forms.Form):

@@ -331,7 +331,11 @@ def _candidate(request: HttpRequest, pk: int) -> Candidate:
 @submit_once
 def candidate_create(request: HttpRequest, pk: int) -> HttpResponse:
     election = _editable_election(request, pk)
-    form = CandidateForm(post_data(request), owners=_owners(election))
+    form = CandidateForm(
+        post_data(request),
+        owners=_owners(election),
+        initial={"nominated_on": timezone.localdate()},
+    )
 
     def save(form: BaseForm) -> str:
         elections.candidate_add(election=election, user=request.user, **form.cleaned_data)

@@ -284,7 +284,7 @@ def ballot_upload(request: HttpRequest, pk: int) -> HttpResponse:
             "election": election,
             "form": form,
             "errors": errors,
-            "columns": ballot_import.COLUMNS,
+            "columns": ballot_import.column_labels(),
         },
     )
 

@@ -196,6 +196,18 @@ def test_missing_columns_are_reported_on_the_header_row(election):
     assert [column for column, _ in shown[1:]] == ["column choices", "column channel"]
 
 
+def test_the_columns_are_named_in_the_readers_language_and_each_name_is_taken(election):
+    with translation.override("zh-hans"):
+        check = run(election, "房屋编号,颜色\n101,红\n")
+        labels = ballot_import.column_labels()
+    assert labels == ["户号", "选票", "投票方式", "代理人"]
+    assert "户号, 选票, 投票方式, 代理人" in check.errors[0].message
+    with translation.override("en"):
+        assert ballot_import.column_labels() == ["dwelling", "choices", "channel", "proxy_for"]
+    # Every name the page gives is a header the import accepts.
+    assert run(election, ",".join(labels) + "\n101,甲,现场,\n").is_valid
+
+
 def test_errors_name_the_column_as_the_file_wrote_it_in_the_readers_language(election):
     check = run(election, "户号,选票,投票方式,代理人\n101,丁,现场,\n")
     assert [(e.header, e.letter) for e in check.errors] == [("选票", "B")]

@@ -149,7 +149,7 @@ def test_a_correction_logs_each_changed_field_before_and_after(staff):
     with translation.override("en"):
         shown = dict(log_detail(entry))
     assert shown["Candidate"] == "张三"
-    assert shown["Changes"] == "Full name 张叁 → 张三 · owner — → 张三 · Party member no → yes"
+    assert shown["Changes"] == "Full name: 张叁 → 张三 · Owner: — → 张三 · Party member: no → yes"
 
 
 def test_a_corrected_nomination_date_is_logged_as_a_date(staff):
@@ -162,7 +162,7 @@ def test_a_corrected_nomination_date_is_logged_as_a_date(staff):
         "nominated_on": {"before": "2026-03-05", "after": "2026-03-04"}
     }
     with translation.override("en"):
-        assert ("Changes", "nominated on March 5, 2026 → March 4, 2026") in log_detail(entry)
+        assert ("Changes", "Nominated on: March 5, 2026 → March 4, 2026") in log_detail(entry)
 
 
 @pytest.mark.parametrize(

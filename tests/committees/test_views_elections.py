@@ -601,3 +601,31 @@ def test_the_matter_reads_in_the_readers_language(
     page = client.get(url).content.decode()
     assert shown in page
     assert absent not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "third"),
+    [
+        ("zh-hans", "3. 选举业主委员会或者更换业主委员会成员"),
+        (
+            "en",
+            "3. 选举业主委员会或者更换业主委员会成员 (Elect the owners' committee or replace its members)",
+        ),
+    ],
+)
+def test_a_matter_is_named_once_in_chinese_and_glossed_in_english(language, third):
+    from committees.forms_elections import matter_choices
+
+    with translation.override(language):
+        assert matter_choices()[2] == (3, third)
+
+
+@pytest.mark.django_db
+def test_the_nomination_form_starts_at_today_and_the_seats_say_their_range(client, election, staff):
+    client.force_login(staff)
+    form = client.get(en_url("candidate_create", election.pk)).context["form"]
+    assert form["nominated_on"].value() == timezone.localdate()
+    seats = client.get(en_url("election_create")).context["form"].fields["seats"]
+    assert (
+        str(seats.help_text) == "Committee elections only: an odd number of members, from 5 to 11."
+    )
