@@ -51,6 +51,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from compounds.selectors import (
     can_edit_community,
@@ -118,7 +119,11 @@ FEWER_QUALIFIED_THAN_SEATS = _(
 )
 # The warnings a stage change may log, by the code the log keeps.
 WARNINGS = {"fewer_qualified_than_seats": FEWER_QUALIFIED_THAN_SEATS}
-OBJECTION_UNANSWERED = _("%(count)s objection(s) still need a written answer.")
+OBJECTION_UNANSWERED = ngettext_lazy(
+    "%(count)s objection still needs a written answer.",
+    "%(count)s objections still need a written answer.",
+    "count",
+)
 NO_VOTING_WINDOW = _("Set when voting opens and closes first.")
 VOTING_WINDOW_OVER = _("The voting window has already closed: set a new one.")
 VOTING_STILL_OPEN = _("Voting is open until %(closes)s.")
@@ -274,7 +279,7 @@ def advance_check(election: Election, now: dt.datetime | None = None) -> Advance
         # Checked again before voting: a candidate may withdraw during publicity.
         _check_ballot_not_empty(election, check)
     if current in OBJECTION_STAGES and (count := _unanswered(election)):
-        check.reasons.append(str(OBJECTION_UNANSWERED) % {"count": count})
+        check.reasons.append(OBJECTION_UNANSWERED % {"count": count})
     if target == Stage.VOTING:
         if election.voting_opens_at is None or election.voting_closes_at is None:
             check.reasons.append(str(NO_VOTING_WINDOW))

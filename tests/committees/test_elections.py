@@ -232,7 +232,7 @@ def test_each_transition_moves_one_stage_and_records_steps_and_log(staff, kind, 
         (
             Stage.PUBLICITY,
             lambda e, u: ObjectionFactory(election=e),
-            str(elections.OBJECTION_UNANSWERED) % {"count": 1},
+            elections.OBJECTION_UNANSWERED % {"count": 1},
         ),
         (
             Stage.PUBLICITY,
@@ -249,7 +249,7 @@ def test_each_transition_moves_one_stage_and_records_steps_and_log(staff, kind, 
         (
             Stage.RESULT_PUBLICITY,
             lambda e, u: ObjectionFactory(election=e),
-            str(elections.OBJECTION_UNANSWERED) % {"count": 1},
+            elections.OBJECTION_UNANSWERED % {"count": 1},
         ),
         (
             Stage.CLOSED,

@@ -32,7 +32,7 @@ def en_url(name: str, *args) -> str:
 
 def en(message, **params) -> str:
     with translation.override("en"):
-        return str(message) % params if params else str(message)
+        return message % params if params else str(message)
 
 
 @pytest.fixture
