@@ -24,7 +24,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -38,6 +38,7 @@ from .models import (
     Compound,
     Membership,
     PropertyCompany,
+    Residency,
     ServiceContract,
 )
 from .selectors import staff_community_ids
@@ -58,6 +59,7 @@ OUT_OF_SCOPE = _("You manage accounts of your own communities only.")
 ALREADY_MEMBER = _("This account already has this role here.")
 NOT_YOURS = _("This account also works outside your communities: ask an administrator.")
 NOT_YOURSELF = _("You cannot deactivate your own account.")
+NOT_YOURSELF_END = _("You cannot end your own role: ask a colleague.")
 NOT_YOURSELF_GRANT = _("You cannot grant roles to your own account: ask a colleague.")
 CONFLICTING_ROLES = _(
     "A property company's user cannot also be community staff or a grid worker: the community "
@@ -179,6 +181,17 @@ def new_account(username: str, full_name: str, email: str = "") -> Any:
     return account
 
 
+def save_new_account(account: Any) -> None:
+    """Save an account from ``new_account``. The same name sent twice at once (a double tap)
+    passes the check in both requests; the database's unique index decides, and the loser is
+    told the name is taken instead of a server error."""
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError as exc:
+        raise ValidationError({"username": [USERNAME_TAKEN]}) from exc
+
+
 @transaction.atomic
 def account_create(
     *, by: Any, username: str, full_name: str, email: str, role: str, **scope: Any
@@ -186,7 +199,7 @@ def account_create(
     """A new account with one membership and no password yet (see ``password_link``)."""
     account = new_account(username, full_name, email)
     chosen = _check_grant(by, role, scope)
-    account.save()
+    save_new_account(account)
     Membership.objects.create(user=account, role=role, **chosen)
     AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.CREATED, by=by)
     return account
@@ -212,12 +225,32 @@ def membership_grant(*, by: Any, account: Any, role: str, **scope: Any) -> Membe
 
 
 @transaction.atomic
-def membership_end(*, by: Any, membership: Membership) -> None:
-    """End a membership in ``by``'s communities; its history keeps who ended it and when."""
+def membership_end(*, by: Any, membership: Membership) -> bool:
+    """End a membership in ``by``'s communities; its history keeps who ended it and when.
+    True when the account, left with nothing, was deactivated with it."""
+    if membership.user_id == by.pk:
+        raise ValidationError(NOT_YOURSELF_END)
     ids = managed_community_ids(by)
     if not Membership.objects.filter(in_communities_q(ids), pk=membership.pk).exists():
         raise ValidationError(OUT_OF_SCOPE)
     membership.delete()
+    return _deactivate_if_nothing_left(by, membership.user)
+
+
+def _deactivate_if_nothing_left(by: Any, account: Any) -> bool:
+    """An account left with no role and no verified home would still sign in, yet no staff
+    member could reach it any more (the accounts pages list people by their roles): it stops
+    with its last role, recorded as deactivated by ``by``. True when it did."""
+    if not account.is_active or account.is_superuser or account.is_staff:
+        return False
+    if account.memberships.exists():
+        return False
+    if account.residencies.filter(status=Residency.Status.VERIFIED).exists():
+        return False
+    account.is_active = False
+    account.save(update_fields=["is_active"])
+    AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.DEACTIVATED, by=by)
+    return True
 
 
 def manages_all_of(by: Any, account: Any) -> bool:

@@ -23,12 +23,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from .accounts import managed_community_ids, new_account
+from .accounts import managed_community_ids, new_account, save_new_account
 from .accounts import password_link as account_password_link
 from .models import AccountEvent, Compound, Dwelling, Household, Residency
 from .selectors import staff_community_ids
@@ -66,6 +66,11 @@ REFUSED_LOGIN = _(
     "The community could not verify your registration (reason: %(note)s). Ask at the "
     "community service desk (%(phone)s), or register again under a new login name with the "
     "details the community has."
+)
+ENDED_LOGIN = _(
+    "Your registered home was ended by the community on %(date)s (reason: %(note)s), so this "
+    "account no longer signs in. If you live in the community, register your home again under "
+    "a new login name, or ask at the community service desk (%(phone)s)."
 )
 
 _PHONE_NOISE = re.compile(r"[\s\-()]")
@@ -168,7 +173,7 @@ def register(
     account = new_account(username, full_name)
     account.is_active = False
     account.set_password(password)
-    account.save()
+    save_new_account(account)
     return Residency.objects.create(
         account=account,
         dwelling=dwelling,
@@ -190,7 +195,7 @@ def register_at_desk(
     phone = normalise_phone(phone)
     _check_claim(None, dwelling)
     account = new_account(username, full_name)
-    account.save()
+    save_new_account(account)
     AccountEvent.objects.create(account=account, kind=AccountEvent.Kind.CREATED, by=by)
     now = timezone.now()
     return Residency.objects.create(
@@ -212,13 +217,19 @@ def claim(*, account: Any, dwelling: Dwelling, relation: str, phone: str) -> Res
     first, while the account keeps working."""
     phone = normalise_phone(phone)
     _check_claim(account, dwelling)
-    return Residency.objects.create(
-        account=account,
-        dwelling=dwelling,
-        relation=relation,
-        full_name=account.get_full_name() or account.get_username(),
-        phone=phone,
-    )
+    # The same home sent twice at once passes the check in both requests: the live-claim
+    # unique index decides, and the second is told the home is already registered.
+    try:
+        with transaction.atomic():
+            return Residency.objects.create(
+                account=account,
+                dwelling=dwelling,
+                relation=relation,
+                full_name=account.get_full_name() or account.get_username(),
+                phone=phone,
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"dwelling": ALREADY_CLAIMED}) from exc
 
 
 # --- Checking ----------------------------------------------------------------------------------------
@@ -480,8 +491,8 @@ def verified_compound_ids(user: Any) -> list[int]:
 
 
 def login_refusal(username: str, password: str) -> str | None:
-    """Why a registered resident whose password is right cannot sign in yet: waiting for the
-    check or refused; None for anyone else (the login's usual message stands)."""
+    """Why a registered resident whose password is right cannot sign in: waiting for the check,
+    refused, or their home ended; None for anyone else (the login's usual message stands)."""
     account = User.objects.filter(username__iexact=(username or "").strip()).first()
     if account is None or account.is_active or not account.check_password(password):
         return None
@@ -498,4 +509,7 @@ def login_refusal(username: str, password: str) -> str | None:
         return WAITING_LOGIN % {"date": applied, "phone": phone}
     if latest.status == Residency.Status.REFUSED:
         return REFUSED_LOGIN % {"note": latest.note.rstrip("。. "), "phone": phone}
+    if latest.status == Residency.Status.ENDED:
+        ended = formats.date_format(timezone.localtime(latest.decided_at).date())
+        return ENDED_LOGIN % {"date": ended, "note": latest.note.rstrip("。. "), "phone": phone}
     return None

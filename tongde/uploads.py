@@ -4,11 +4,12 @@ report attachments, proxy authorisations).
 An upload is judged by what is in it, never by its name or the content type the browser sent (both
 are the uploader's to choose). A photo is what Pillow reads as JPEG, PNG or WebP, up to
 ``settings.PHOTO_MAX_BYTES``; its thumbnail is at most 480×480, turned upright from the EXIF
-orientation that phones write, and re-encoded as JPEG, which also drops the EXIF block (and with it
-the GPS position of the photographer). A document is a PDF (it starts with ``%PDF``), a Word file
-(a zip holding ``word/document.xml``) or a photo, each caller naming the kinds it takes. Files are
-stored under random names: the uploader's file name, which may carry people's names, never reaches
-the disk.
+orientation that phones write, and re-encoded as JPEG. The photo itself is kept upright and
+re-encoded in its own format without its EXIF and XMP blocks, which hold the photographer's GPS
+position, the time and the camera (photos may be shown to the public). A document is a PDF (it
+starts with ``%PDF``), a Word file (a zip holding ``word/document.xml``) or a photo (stored like
+one), each caller naming the kinds it takes. Files are stored under random names: the uploader's
+file name, which may carry people's names, never reaches the disk.
 """
 
 from __future__ import annotations
@@ -115,11 +116,37 @@ def make_thumbnail(file: IO[bytes]) -> ContentFile:
     return ContentFile(out.getvalue(), name=f"{secrets.token_hex(12)}.jpg")
 
 
+def without_metadata(file: IO[bytes], ext: str) -> bytes:
+    """The photo upright and re-encoded in its own format, without its EXIF and XMP blocks: a
+    phone writes the GPS position, the time and the camera there, and photos may be shown to the
+    public. The colour profile stays. Call after ``photo_check``."""
+    with Image.open(io.BytesIO(read_all(file))) as image:
+        icc_profile = image.info.get("icc_profile")
+        upright = ImageOps.exif_transpose(image)
+        transparency = upright.info.get("transparency")
+        upright.info.clear()
+        options: dict = {"icc_profile": icc_profile} if icc_profile else {}
+        if transparency is not None and ext == "png":
+            options["transparency"] = transparency
+        if ext == "jpg":
+            if upright.mode not in ("RGB", "L", "CMYK"):
+                upright = upright.convert("RGB")
+            options.update(quality=92, optimize=True)
+        elif ext == "webp":
+            options.update(quality=92)
+        else:
+            options.update(optimize=True)
+        out = io.BytesIO()
+        upright.save(out, {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[ext], **options)
+    return out.getvalue()
+
+
 def photo_files(file: IO[bytes]) -> tuple[ContentFile, ContentFile]:
-    """Check a photo and return (the original, its thumbnail) as files with random names, ready
-    for ``ImageField.save(name, content)``: the uploader's file name never reaches the disk."""
+    """Check a photo and return (the photo without its metadata, its thumbnail) as files with
+    random names, ready for ``ImageField.save(name, content)``: the uploader's file name never
+    reaches the disk."""
     ext = photo_format(file)
-    original = ContentFile(read_all(file), name=f"{secrets.token_hex(12)}.{ext}")
+    original = ContentFile(without_metadata(file, ext), name=f"{secrets.token_hex(12)}.{ext}")
     return original, make_thumbnail(file)
 
 
@@ -191,7 +218,8 @@ def document_kind(
 def document_content(file: IO[bytes], **check) -> ContentFile:
     """A checked document (``document_kind``'s arguments) as content under a random name."""
     ext = document_kind(file, **check)
-    return ContentFile(read_all(file), name=f"{secrets.token_hex(16)}.{ext}")
+    data = without_metadata(file, ext) if ext in FORMATS.values() else read_all(file)
+    return ContentFile(data, name=f"{secrets.token_hex(16)}.{ext}")
 
 
 def content_type(name: str) -> str:

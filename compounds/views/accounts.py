@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tongde.once import submit_once
 from tongde.pages import add_service_errors, post_data
 
 from .. import accounts
@@ -64,6 +65,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@submit_once
 def account_create(request: HttpRequest) -> HttpResponse:
     form = AccountForm(post_data(request), manager=request.user)
     if request.method == "POST" and form.is_valid():
@@ -157,8 +159,17 @@ def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
         Membership.objects.filter(accounts.in_communities_q(ids), user__is_superuser=False), pk=pk
     )
     account_id = membership.user_id
-    accounts.membership_end(by=request.user, membership=membership)
-    messages.success(request, _("The role is ended."))
+    try:
+        deactivated = accounts.membership_end(by=request.user, membership=membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(reverse("compounds:account_detail", args=[account_id]))
+    if deactivated:
+        messages.success(
+            request, _("The role is ended; the account had no other role and is deactivated.")
+        )
+    else:
+        messages.success(request, _("The role is ended."))
     if accounts.account_list(user=request.user).filter(pk=account_id).exists():
         return redirect(reverse("compounds:account_detail", args=[account_id]))
     # Its last role here: the account is no longer one of this community's.

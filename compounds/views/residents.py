@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tongde.once import submit_once
 from tongde.pages import add_service_errors, post_data
 
 from .. import accounts, residents, retention
@@ -54,6 +55,7 @@ def _client_address(request: HttpRequest) -> str:
 # --- Public ------------------------------------------------------------------------------------
 
 
+@submit_once
 def register(request: HttpRequest) -> HttpResponse:
     """Public: a resident registers; the account signs in once the community has checked it."""
     if request.user.is_authenticated:
@@ -112,6 +114,7 @@ def register_done(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@submit_once
 def my_homes(request: HttpRequest) -> HttpResponse:
     """The account's registered homes and where their checks stand; one more can be added."""
     compound = _chosen_compound(request, live_compound_list())
@@ -250,6 +253,7 @@ def residency_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @desk_required
+@submit_once
 def residency_create(request: HttpRequest) -> HttpResponse:
     """At the service desk (staff): register a resident whose papers were checked there, then
     hand over the one-time password link."""

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from compounds import accounts
-from compounds.models import Membership
+from compounds.models import AccountEvent, Membership
 from tests import factories
 
 User = get_user_model()
@@ -189,6 +189,30 @@ def test_ending_the_last_role_here_returns_to_the_list(client, staff, grid_worke
     )
     assert response["Location"] == LIST
     assert client.get(reverse("compounds:account_detail", args=[grid_worker.pk])).status_code == 404
+    # with nothing left, the login stops too, and says who stopped it
+    grid_worker.refresh_from_db()
+    assert not grid_worker.is_active
+    event = AccountEvent.objects.get(account=grid_worker)
+    assert (event.kind, event.by) == (AccountEvent.Kind.DEACTIVATED, staff)
+
+
+def test_an_account_keeping_another_role_stays_active(client, staff, compound_a, grid_worker):
+    client.force_login(staff)
+    detail = reverse("compounds:account_detail", args=[grid_worker.pk])
+    client.post(detail, {"role": "committee", "compound": compound_a.pk})
+    role = grid_worker.memberships.get(role="grid_worker")
+    assert client.post(reverse("compounds:membership_end", args=[role.pk]))["Location"] == detail
+    grid_worker.refresh_from_db()
+    assert grid_worker.is_active
+
+
+def test_nobody_ends_their_own_role(client, staff):
+    client.force_login(staff)
+    own = staff.memberships.get()
+    response = client.post(reverse("compounds:membership_end", args=[own.pk]), follow=True)
+    assert response.status_code == 200
+    assert staff.memberships.filter(pk=own.pk).exists()
+    assert str(accounts.NOT_YOURSELF_END) in response.content.decode()
 
 
 def test_deactivate_stops_the_login_and_reactivate_restores_it(

@@ -5,6 +5,8 @@ and the list's query count."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -643,3 +645,51 @@ def test_my_homes_asks_the_public_to_sign_in(client):
     response = client.get(reverse("my_homes"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+# --- Sent twice, ended ------------------------------------------------------------------------
+
+
+def test_a_registration_sent_twice_makes_one_account(client, home):
+    url = f"{REGISTER}?compound={home.unit.building.compound_id}"
+    token = re.search(r'name="once" value="([0-9a-f]{32})"', client.get(url).content.decode())
+    data = {**form_data(home), "once": token.group(1)}
+    first, second = client.post(url, data), client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert User.objects.filter(username="wangjianguo").count() == 1
+    assert Residency.objects.count() == 1
+
+
+def test_a_login_name_taken_between_check_and_save_is_a_form_error(home):
+    # two requests checked the same free name; the other one saved first
+    account = residents.new_account("samename", "王建国")
+    factories.UserFactory(username="samename")
+    with pytest.raises(ValidationError) as refused:
+        residents.save_new_account(account)
+    assert "username" in refused.value.message_dict
+
+
+def test_a_home_claimed_twice_at_once_is_refused_not_a_server_error(home, monkeypatch):
+    account = factories.UserFactory()
+    residents.claim(account=account, dwelling=home, relation="owner", phone="13909370001")
+    # the second request passed its check before the first one saved
+    monkeypatch.setattr(residents, "_check_claim", lambda *args: None)
+    with pytest.raises(ValidationError) as refused:
+        residents.claim(account=account, dwelling=home, relation="owner", phone="13909370001")
+    assert refused.value.message_dict["dwelling"] == [str(residents.ALREADY_CLAIMED)]
+    assert Residency.objects.filter(account=account).count() == 1
+
+
+def test_a_resident_whose_home_ended_is_told_so_and_never_locked_out(client, home, staff, settings):
+    residency = pending(home)
+    residents.verify(by=staff, residency=residency)
+    account = residency.account
+    account.username = "movedout"
+    account.set_password(PASSWORD)
+    account.save()
+    residents.end(by=staff, residency=residency, note="已搬走。")
+    for _ in range(settings.AXES_FAILURE_LIMIT + 2):
+        error = login_error(client, "movedout", PASSWORD)
+        assert error.code == "inactive"
+    assert "已搬走" in error.message
+    assert login_error(client, "movedout", "wrong-one-2026").code != "inactive"

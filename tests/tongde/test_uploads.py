@@ -115,3 +115,48 @@ def test_a_photo_of_too_many_pixels_says_so(side):
     with pytest.raises(ValidationError) as info:
         uploads.photo_check(upload(out.getvalue(), name="huge.png"))
     assert info.value.code == "too_many_pixels"
+
+
+def gps_photo(fmt: str = "JPEG", size=(400, 200), orientation=6) -> bytes:
+    """A phone photo: the GPS position (Jiuquan), the camera and an orientation in its EXIF."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (39.0, 44.0, 0.0), 3: "E", 4: (98.0, 30.0, 0.0)}  # GPSInfo
+    image = Image.new("RGB", size, "red")
+    out = io.BytesIO()
+    image.save(out, fmt, exif=exif.tobytes(), xmp=b"<x:xmpmeta>GPS</x:xmpmeta>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("fmt", "ext"), [("JPEG", "jpg"), ("WEBP", "webp"), ("PNG", "png")])
+def test_a_stored_photo_keeps_no_position_camera_or_time(fmt, ext):
+    data = gps_photo(fmt)
+    with Image.open(io.BytesIO(data)) as sent:
+        assert sent.getexif().get_ifd(0x8825)  # the phone's photo does carry the position
+    original, _ = uploads.photo_files(upload(data, name=f"a.{ext}"))
+    assert original.name.endswith(f".{ext}")
+    stored = original.read()
+    assert b"PhoneMaker" not in stored
+    assert b"xmpmeta" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == fmt
+        assert not image.getexif()
+        assert image.size == (200, 400)  # turned upright before the orientation tag went
+
+
+def test_a_photo_sent_as_a_document_keeps_no_position_either():
+    content = uploads.document_content(upload(gps_photo(), name="scan.jpg"), kinds={"pdf", "jpg"})
+    stored = content.read()
+    assert b"PhoneMaker" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert not image.getexif()
+
+
+def test_a_transparent_palette_png_stays_transparent():
+    image = Image.new("P", (20, 20), 0)
+    out = io.BytesIO()
+    image.save(out, "PNG", transparency=0)
+    original, _ = uploads.photo_files(upload(out.getvalue(), name="a.png"))
+    with Image.open(original) as stored:
+        assert stored.info.get("transparency") == 0
