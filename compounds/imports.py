@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import secrets
 import unicodedata
 import zipfile
 from collections import defaultdict
@@ -1240,7 +1241,9 @@ def registry_import_upload(
         summary={**summary, "sample": _sample(parsed.rows) if not errors else []},
         uploaded_by=user if user is not None and user.is_authenticated else None,
     )
-    record.file.save(filename, ContentFile(data), save=False)
+    # Stored under a random name: the uploader's name (kept in original_name) may be guessed.
+    stored_name = f"{secrets.token_hex(16)}{PurePath(filename).suffix.lower()[:8]}"
+    record.file.save(stored_name, ContentFile(data), save=False)
     record.full_clean(exclude=["file", "uploaded_by"])
     record.save()
     return record

@@ -7,6 +7,7 @@ import csv
 import io
 import zipfile
 from decimal import Decimal
+from pathlib import PurePath
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -1109,3 +1110,15 @@ def test_the_command_refuses_an_unknown_community(tmp_path):
     path.write_bytes(make_csv([row()]))
     with pytest.raises(CommandError):
         call_command("import_registry", "nowhere", str(path))
+
+
+@pytest.mark.django_db
+def test_an_uploaded_file_is_stored_under_a_name_nobody_can_guess(community):
+    record = registry_import_upload(
+        community=community, filename="康盛花园业主名册.CSV", data=make_csv([row()])
+    )
+    assert record.original_name == "康盛花园业主名册.CSV"
+    stored = PurePath(record.file.name)
+    assert "业主" not in stored.name
+    assert stored.suffix == ".csv"
+    assert len(stored.stem) == 32

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 
 import pytest
@@ -8,10 +9,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.utils import OperationalError
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import Resolver404, clear_url_caches, resolve, reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+import tongde.urls
 from compounds.models import Compound
 from tests import factories
 
@@ -323,3 +325,18 @@ def test_an_api_address_without_its_slash_is_sent_on(client, community):
     assert response.status_code == 301
     assert response["Location"] == f"/api/v1/communities/{community.slug}/?period=2020"
     assert client.get("/api/v1/nothing/here").status_code == 404
+
+
+def test_uploads_have_no_address_even_with_debug(client, settings):
+    # uploads hold personal data: each goes out through a view that checks who asks
+    settings.DEBUG = True
+    try:
+        patterns = importlib.reload(tongde.urls).urlpatterns
+        assert not [p for p in patterns if "media" in str(getattr(p, "pattern", ""))]
+    finally:
+        settings.DEBUG = False
+        importlib.reload(tongde.urls)
+        clear_url_caches()
+    assert client.get("/media/imports/2026/11/registry.csv").status_code == 404
+    with pytest.raises(Resolver404):
+        resolve("/media/imports/2026/11/registry.csv")
