@@ -184,10 +184,15 @@ def disorder_delete(*, disorder: Disorder, user: Any) -> None:
     """Only a disorder nothing refers to; one in use is deactivated instead, so past operations
     and problems keep their label."""
     disorder = Disorder.objects.select_for_update().get(pk=disorder.pk)
-    used = disorder.campaigns.count() + disorder.problems.count()
-    if used:
-        raise ValidationError(DISORDER_IN_USE % {"name": disorder.name, "count": used})
+    if refusal := disorder_delete_refusal(disorder):
+        raise ValidationError(refusal)
     disorder.delete()
+
+
+def disorder_delete_refusal(disorder: Disorder) -> str:
+    """Why ``disorder`` cannot be deleted (it is in use), or "" when it can."""
+    used = disorder.campaigns.count() + disorder.problems.count()
+    return DISORDER_IN_USE % {"name": disorder.name, "count": used} if used else ""
 
 
 # Operations --------------------------------------------------------------------------------------

@@ -282,6 +282,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 
 @registry_reader_required
+@submit_once
 def campaign_update(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _get_visible(request, pk)
     _require_edit(request.user, campaign)
@@ -588,13 +589,18 @@ def disorder_move(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def disorder_delete(request: HttpRequest, pk: int) -> HttpResponse:
     disorder = _editable_disorder(request, pk)
+    listing = reverse("campaigns:disorder_list", args=[disorder.community.slug])
+    # One in use is never deleted: say so before asking, not after (a stale list, a typed address).
+    if request.method == "GET" and (refusal := services.disorder_delete_refusal(disorder)):
+        messages.error(request, refusal)
+        return redirect(listing)
     return _confirm(
         request,
         act=lambda: services.disorder_delete(disorder=disorder, user=request.user),
         title=_("Delete %(name)s") % {"name": disorder.name},
         question=_("The disorder is not used by any operation or problem and will be deleted."),
         done=_("The disorder is deleted."),
-        url=reverse("campaigns:disorder_list", args=[disorder.community.slug]),
+        url=listing,
     )
 
 

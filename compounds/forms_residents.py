@@ -20,6 +20,7 @@ from .selectors import live_compound_list
 PASSWORDS_DIFFER = _("The two passwords differ.")
 CONSENT_REQUIRED = _("The community needs your consent to check your registration.")
 DWELLING_REQUIRED = _("Choose your building, unit and door.")
+COMPOUND_IN_COMMUNITY = _("%(compound)s (%(community)s)")
 CONSENT_LABEL = _(
     "I agree that the community uses my name, phone and address to check that I live there, "
     "and keeps them while I have an account; if my registration is refused, for %(days)s days "
@@ -40,7 +41,8 @@ class CompoundChoiceForm(forms.Form):
         field.queryset = compounds if compounds is not None else live_compound_list()
         ordered = residents.compound_choices(field.queryset)
         field.choices = [("", _("Choose…"))] + [
-            (c.pk, f"{c.name}（{c.community.name}）") for c in ordered
+            (c.pk, COMPOUND_IN_COMMUNITY % {"compound": c.name, "community": c.community.name})
+            for c in ordered
         ]
 
 

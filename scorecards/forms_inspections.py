@@ -194,7 +194,7 @@ class ComplaintForm(forms.Form):
             criterion__rubric_id__in=_rubric_ids(user)
         ).select_related("criterion")
         self.fields["deduction_item"].label_from_instance = lambda d: (
-            f"{d.criterion.name_zh}: {d.name_zh} (-{d.points})"
+            f"{d.criterion.display_name}: {d.display_name} (-{d.points})"
         )
 
 
@@ -215,7 +215,7 @@ class VerifyComplaintForm(forms.Form):
             criterion__rubric_id__in=_rubric_ids(user)
         ).select_related("criterion")
         self.fields["deduction_item"].label_from_instance = lambda d: (
-            f"{d.criterion.name_zh}: {d.name_zh} (-{d.points})"
+            f"{d.criterion.display_name}: {d.display_name} (-{d.points})"
         )
 
 

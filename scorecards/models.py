@@ -1189,7 +1189,7 @@ class Appeal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.entry} ({self.status})"
+        return f"{self.entry} ({self.get_status_display()})"
 
 
 class Bulletin(Edition):

@@ -122,7 +122,8 @@ PAGES = [
     ("disorder_list", lambda w: [w.slug], DISORDERS),
     ("disorder_create", lambda w: [w.slug], DISORDERS),
     ("disorder_update", lambda w: [w.disorder.pk], DISORDERS),
-    ("disorder_delete", lambda w: [w.disorder.pk], DISORDERS),
+    # in use: staff are sent back to the list with the reason (see below)
+    ("disorder_delete", lambda w: [w.disorder.pk], (302, 403, 403, 403, 403, 302, 404, 302)),
 ]
 
 # Buttons that only POST: (name, args, statuses of a POST per role). 302 after success.
@@ -543,6 +544,17 @@ def test_a_disorder_in_use_is_not_deleted(world, staff, client):
     assert Disorder.objects.filter(pk=world.disorder.pk).exists()
 
 
+def test_the_delete_page_of_a_disorder_in_use_says_so_before_asking(world, staff, client):
+    client.force_login(staff)
+    with translation.override("en"):
+        url = reverse("campaigns:disorder_delete", args=[world.disorder.pk])
+        response = client.get(url, follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0].endswith(f"/disorders/{world.slug}/")
+    assert "deactivate it" in page
+    assert "will be deleted" not in page
+
+
 @pytest.mark.django_db
 def test_deactivated_disorder_is_not_offered_for_new_operations(world, staff, client):
     Disorder.objects.filter(pk=world.disorder.pk).update(is_active=False)
@@ -763,3 +775,15 @@ def test_an_operation_sent_twice_is_saved_once(world, grid_worker, compound_a, c
     created = Campaign.objects.latest("pk")
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"] == created.get_absolute_url()
+
+
+@pytest.mark.django_db
+def test_an_edit_sent_twice_adds_its_photos_once(world, grid_worker, compound_a, client):
+    client.force_login(grid_worker)
+    url = reverse("campaigns:campaign_update", args=[world.op_a.pk])
+    token = re.search(r'name="once" value="([0-9a-f]{32})"', client.get(url).content.decode())
+    before = world.op_a.photos.count()
+    for _ in range(2):  # Save pressed twice, each time with the photo attached
+        data = _form(compound_a, once=token.group(1), photos_after=[photo_upload("c.jpg")])
+        assert client.post(url, data).status_code == 302
+    assert world.op_a.photos.count() == before + 1
