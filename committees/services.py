@@ -56,6 +56,8 @@ HEAD_STARTS_TOO_EARLY = _(
 HEAD_ALREADY_ENDED = _("This head's service has already ended.")
 HEAD_ENDS_BEFORE_START = _("A head's service cannot end before it started.")
 HEAD_OWNER_COMMUNITY = _("The owner is registered in another community.")
+RECEIVED_IN_FUTURE = _("The date received is in the future.")
+ANSWERED_IN_FUTURE = _("The answer date is in the future.")
 ANSWER_BEFORE_RECEIVED = _("The answer cannot be dated before the opinion was received.")
 ANSWER_EMPTY = _("Write the answer given.")
 
@@ -323,8 +325,16 @@ def consultation_create(
     *, compound: Compound, data: Mapping[str, Any], user: AbstractBaseUser | None = None
 ) -> Consultation:
     consultation = Consultation(compound=compound, recorded_by=user, **data)
-    if consultation.answered_on and consultation.answered_on < consultation.received_on:
-        raise ValidationError({"answered_on": ANSWER_BEFORE_RECEIVED})
+    today = timezone.localdate()
+    errors = {}
+    if consultation.received_on and consultation.received_on > today:
+        errors["received_on"] = [RECEIVED_IN_FUTURE]
+    if consultation.answered_on and consultation.answered_on > today:
+        errors["answered_on"] = [ANSWERED_IN_FUTURE]
+    elif consultation.answered_on and consultation.answered_on < consultation.received_on:
+        errors["answered_on"] = [ANSWER_BEFORE_RECEIVED]
+    if errors:
+        raise ValidationError(errors)
     return _save(consultation)
 
 
@@ -341,6 +351,8 @@ def consultation_answer(
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     if not answer.strip():
         raise ValidationError({"answer": ANSWER_EMPTY})
+    if answered_on > timezone.localdate():
+        raise ValidationError({"answered_on": ANSWERED_IN_FUTURE})
     if answered_on < consultation.received_on:
         raise ValidationError({"answered_on": ANSWER_BEFORE_RECEIVED})
     changed = consultation.answer != answer.strip()

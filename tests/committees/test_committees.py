@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from committees import selectors, services
 from committees.models import BuildingHead, Committee, CommitteeMember, Consultation, UnitHead
@@ -444,6 +445,57 @@ def test_coverage_counts_heads_members_and_flags(community, committee, compound_
 
 
 # Consultations -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("received", "answered", "field", "message"),
+    [
+        (0, None, None, None),
+        (1, None, "received_on", services.RECEIVED_IN_FUTURE),
+        (0, 0, None, None),
+        (0, 1, "answered_on", services.ANSWERED_IN_FUTURE),
+        (-3, -4, "answered_on", services.ANSWER_BEFORE_RECEIVED),
+    ],
+)
+def test_an_opinion_and_its_answer_are_not_dated_in_the_future(
+    compound_a, staff, received, answered, field, message
+):
+    today = timezone.localdate()
+    data = {
+        "topic": "停车",
+        "channel": Consultation.Channel.PHONE,
+        "received_on": today + dt.timedelta(days=received),
+        "opinion": "夜间乱停车",
+    }
+    if answered is not None:
+        data |= {"answer": "已处理", "answered_on": today + dt.timedelta(days=answered)}
+    if message is None:
+        services.consultation_create(compound=compound_a, data=data, user=staff)
+        assert Consultation.objects.count() == 1
+        return
+    with pytest.raises(ValidationError) as refused:
+        services.consultation_create(compound=compound_a, data=data, user=staff)
+    assert refused.value.message_dict[field] == [str(message)]
+    assert not Consultation.objects.exists()
+
+
+def test_an_answer_dated_tomorrow_is_refused(compound_a, staff):
+    today = timezone.localdate()
+    consultation = services.consultation_create(
+        compound=compound_a,
+        data={"topic": "停车", "channel": "phone", "received_on": today, "opinion": "乱停车"},
+        user=staff,
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.consultation_answer(
+            consultation=consultation,
+            answer="已处理",
+            answered_on=today + dt.timedelta(days=1),
+            user=staff,
+        )
+    assert refused.value.message_dict["answered_on"] == [str(services.ANSWERED_IN_FUTURE)]
+    consultation.refresh_from_db()
+    assert consultation.answered_on is None
 
 
 @pytest.mark.parametrize(
