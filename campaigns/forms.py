@@ -24,7 +24,7 @@ from tongde.bounds import EARLIEST, MAX_COUNT, bound
 from tongde.periods import PeriodKind
 
 from .models import Campaign, Disorder, Participation
-from .selectors import visible_compounds
+from .selectors import sees_withdrawn, visible_compounds
 from .services import BAD_PHOTO, MAX_PHOTOS, TOO_MANY_PHOTOS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -310,13 +310,35 @@ class CampaignFilter(filters.FilterSet):
     flagged = filters.ChoiceFilter(
         label=_("flagged for review"), choices=YES_NO, method="filter_flagged"
     )
+    # Withdrawn operations stay on record and can be restored: staff and grid workers find them
+    # here (the queryset holds them only for those who see them, see ``sees_withdrawn``).
+    withdrawn = filters.ChoiceFilter(
+        label=_("record"),
+        choices=[("true", _("withdrawn operations"))],
+        empty_label=_("current operations"),
+        method="filter_withdrawn",
+    )
 
     class Meta:
         model = Campaign
         fields: list[str] = []
 
+    def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, request=request, **kwargs)
+        if request is None or not sees_withdrawn(request.user):
+            del self.filters["withdrawn"]
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("withdrawn") != "true":
+            queryset = queryset.filter(is_withdrawn=False)
+        return queryset
+
     def filter_flagged(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(is_flagged=value == "true")
+
+    def filter_withdrawn(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(is_withdrawn=True)
 
 
 def _visible_disorders(request: Any) -> QuerySet[Disorder]:

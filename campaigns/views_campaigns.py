@@ -113,7 +113,7 @@ def _list_queryset(user: Any) -> QuerySet[Campaign]:
         .values("n")[:1]
     )
     return (
-        campaign_list(user=user)
+        campaign_detail_list(user=user)  # with the withdrawn ones for those who may restore them
         .annotate(photo_count=Coalesce(Subquery(photo_count), 0, output_field=IntegerField()))
         .prefetch_related(
             Prefetch("compounds", queryset=Compound.objects.order_by("kind", "name")),

@@ -313,6 +313,24 @@ def test_withdraw_takes_the_operation_out_of_the_list(world, staff, client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "found"), [("staff", True), ("grid_worker", True), ("company_user_a", False)]
+)
+def test_withdrawn_operations_are_found_by_those_who_may_restore_them(
+    world, client, request, role, found
+):
+    world.op_a.is_withdrawn = True
+    world.op_a.save()
+    client.force_login(request.getfixturevalue(role))
+    response = client.get(reverse("campaigns:campaign_list"), {"withdrawn": "true"})
+    listed = [c.pk for c in response.context["page"].object_list]
+    assert listed == ([world.op_a.pk] if found else [])
+    assert ("withdrawn" in response.context["filter"].form.fields) is found
+    current = client.get(reverse("campaigns:campaign_list")).context["page"].object_list
+    assert world.op_a.pk not in [c.pk for c in current]
+
+
+@pytest.mark.django_db
 def test_staff_publish_a_photo(world, staff, client):
     client.force_login(staff)
     client.post(
