@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -92,11 +93,18 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     return out.getvalue()
 
 
+def ascii_stem(filename: str) -> str:
+    """The plain file name older clients read beside the UTF-8 one: the Chinese words dropped,
+    without the spaces they leave behind ("红黑榜 2026-10" → "2026-10"), never empty."""
+    plain = filename.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
+    return re.sub(r"\s+", " ", plain).strip(" -_.") or "export"
+
+
 def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> HttpResponse:
     """The sheets as an .xlsx attachment named ``filename`` (without the extension)."""
     response = HttpResponse(workbook_bytes(sheets), content_type=XLSX)
     name = f"{filename}.xlsx"
-    ascii_name = name.encode("ascii", "ignore").decode() or "export.xlsx"
+    ascii_name = f"{ascii_stem(filename)}.xlsx"
     response["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     )
