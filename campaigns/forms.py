@@ -289,6 +289,20 @@ class TotalsForm(forms.Form):
         return kind, year
 
 
+DATES_REVERSED = _("“From” is after “to”: swap the two dates.")
+
+
+class CampaignFilterForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        after, before = data.get("held_after"), data.get("held_before")
+        if after and before and after > before:
+            # Said above the rows (the live filter swaps only them); listed from "from" on.
+            self.add_error(None, DATES_REVERSED)
+            data.pop("held_before")
+        return data
+
+
 class CampaignFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(label=_("kind"), choices=Campaign.Kind.choices)
     compound = filters.ModelChoiceFilter(
@@ -322,6 +336,7 @@ class CampaignFilter(filters.FilterSet):
     class Meta:
         model = Campaign
         fields: list[str] = []
+        form = CampaignFilterForm
 
     def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, request=request, **kwargs)

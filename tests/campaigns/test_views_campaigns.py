@@ -805,3 +805,15 @@ def test_an_edit_sent_twice_adds_its_photos_once(world, grid_worker, compound_a,
         data = _form(compound_a, once=token.group(1), photos_after=[photo_upload("c.jpg")])
         assert client.post(url, data).status_code == 302
     assert world.op_a.photos.count() == before + 1
+
+
+@pytest.mark.django_db
+def test_a_reversed_date_range_is_pointed_out(world, staff, client):
+    client.force_login(staff)
+    with translation.override("en"):
+        url = reverse("campaigns:campaign_list")
+        response = client.get(url, {"held_after": "2020-08-01", "held_before": "2020-03-01"})
+    assert "“From” is after “to”" in response.content.decode()
+    listed = [c.held_on for c in response.context["page"].object_list]
+    assert listed
+    assert all(held >= dt.date(2020, 8, 1) for held in listed)
