@@ -272,13 +272,13 @@ def company_serving(compound: Compound, year: int) -> ServiceContract | None:
 def _scan_content(scan: IO[bytes] | None):
     if not scan:
         return None
+    # A signed scan is a PDF or a photo, never a Word file: one message for anything else.
     try:
-        content = uploads.document_content(scan)
+        return uploads.document_content(
+            scan, kinds=("pdf", "jpg", "png", "webp"), bad_type=SCAN_NOT_DOCUMENT
+        )
     except ValidationError as exc:
         raise ValidationError({"scan": exc.messages}) from exc
-    if content.name.endswith(".docx"):
-        raise ValidationError({"scan": SCAN_NOT_DOCUMENT})
-    return content
 
 
 def _check_agreement(agreement: Agreement) -> None:
@@ -296,14 +296,15 @@ def _check_agreement(agreement: Agreement) -> None:
 
 
 def _write_commitments(agreement: Agreement, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Rows: ``{"id": optional, "text", "standard", "is_withdrawn"}``. A row without text and
-    without id is skipped (an empty extra form)."""
+    """Rows: ``{"id": optional, "text", "standard", "is_withdrawn"}``. A row with nothing typed
+    and no id is skipped (an empty extra form); one with a standard but no text is an error,
+    not dropped."""
     existing = {c.pk: c for c in agreement.commitments.all()}
     position = 0
     for row in rows:
         text = (row.get("text") or "").strip()
         pk = row.get("id")
-        if not text and not pk:
+        if not text and not pk and not (row.get("standard") or "").strip():
             continue
         if not text:
             raise ValidationError({"commitments": COMMITMENT_EMPTY})

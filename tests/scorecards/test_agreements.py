@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -338,3 +339,35 @@ def test_fee_vote_must_be_an_election_of_the_compound(compound_a, compound_b):
     assert "fee_vote" in exc.value.error_dict
     agreement.refresh_from_db()
     assert agreement.fee_vote == own
+
+
+def test_a_commitment_with_a_standard_but_no_text_is_refused_not_dropped(compound_a):
+    with pytest.raises(ValidationError) as refused:
+        agreements.agreement_create(
+            compound=compound_a,
+            year=2026,
+            data={},
+            commitments=[{"text": "A"}, {"text": " ", "standard": "每月 0.8 元/㎡"}, {}],
+        )
+    assert refused.value.message_dict["commitments"] == [str(agreements.COMMITMENT_EMPTY)]
+    assert Agreement.objects.count() == 0
+
+
+def docx_bytes() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "scan",
+    [
+        lambda: SimpleUploadedFile("a.pdf", b"MZ\x90\x00not a pdf"),
+        lambda: SimpleUploadedFile("a.docx", docx_bytes()),
+    ],
+)
+def test_a_scan_that_is_not_a_pdf_or_photo_says_exactly_that(compound_a, scan):
+    with pytest.raises(ValidationError) as refused:
+        agreements.agreement_create(compound=compound_a, year=2026, data={}, scan=scan())
+    assert refused.value.message_dict["scan"] == [str(agreements.SCAN_NOT_DOCUMENT)]
