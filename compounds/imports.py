@@ -1292,15 +1292,17 @@ def registry_import_apply(
 
 # --- The template -----------------------------------------------------------------------------
 
+# Deliberately no real compound or owner: a template uploaded unchanged must not overwrite a
+# real home's owner (the preview then shows one new compound, plainly an example).
 EXAMPLE_ROW: tuple[Any, ...] = (
-    "康盛花园",
+    "示例小区",
     "managed",
     "1号楼",
     "1单元",
     "101",
     Decimal("89.50"),
-    "KS-0001",
-    "张三",
+    "EXAMPLE-0001",
+    "示例业主",
     "no",
     3,
 )

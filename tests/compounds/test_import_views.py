@@ -347,6 +347,8 @@ def test_the_downloaded_template_parses_back(client, staff, fmt):
     parsed = parse_registry_file(data=response.content, filename=f"registry.{fmt}")
     assert parsed.errors == []
     assert len(parsed.rows) == 1
+    # an example, never a real home of the demo (uploaded unchanged, it would replace its owner)
+    assert parsed.rows[0].compound.startswith("示例小区")
 
 
 @pytest.mark.django_db

@@ -1017,14 +1017,14 @@ def test_the_template_parses_back_without_errors(fmt):
     # then
     assert parsed.errors == []
     assert parsed.rows[0].as_cells() == [
-        "康盛花园",
+        "示例小区",
         "managed",
         "1号楼",
         "1单元",
         "101",
         "89.50",
-        "KS-0001",
-        "张三",
+        "EXAMPLE-0001",
+        "示例业主",
         "no",
         "3",
     ]
