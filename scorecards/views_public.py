@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -262,15 +263,22 @@ def company(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         entries = company_entries(community, found.pk)
         if not entries:
             raise Http404("never published")
-        # The latest line of each compound, and the company's average score of each month.
+        # The latest line of each compound, and the company's average score of each month. An
+        # unranked line (不参评, e.g. no inspection at all) has no score to average: a month with
+        # only unranked lines has no average, is shown as "—" and breaks the chart's line.
         compounds: OrderedDict[int, PublicationEntry] = OrderedDict()
         months: OrderedDict[dt.date, list] = OrderedDict()
         for entry in entries:
             compounds[entry.compound_id] = entry
-            months.setdefault(entry.publication.month, []).append(entry.score)
+            scores = months.setdefault(entry.publication.month, [])
+            if entry.band != rules.Band.UNRANKED.value:
+                scores.append(entry.score)
+        averages = [(f"{m:%Y-%m}", rules.average(scores)) for m, scores in months.items()]
         points = [
-            (f"{m:%Y-%m}", rules.average(scores), rules.Band.NONE.value)
-            for m, scores in months.items()
+            (label, value, rules.Band.NONE.value)
+            if value is not None
+            else (label, Decimal(0), rules.Band.UNRANKED.value)
+            for label, value in averages
         ]
         title = _("Average score by month: %(name)s") % {"name": entries[-1].company_name}
         bands = bands_for(community, entries[-1].publication.month.year)
@@ -279,7 +287,7 @@ def company(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "company": found,
             "name": entries[-1].company_name,
             "compounds": sorted(compounds.values(), key=lambda e: e.compound_name),
-            "averages": list(reversed(points)),
+            "averages": list(reversed(averages)),
             "chart": mark_safe(trend_svg(points, bands=bands, title=title)),  # noqa: S308
         }
 

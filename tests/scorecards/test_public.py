@@ -282,13 +282,45 @@ def test_company_page_lists_its_compounds(
     assert compound_a.name in html
     assert compound_c.name in html
     assert compound_b.name not in html
-    # Monthly averages: April (88.50 + 75.00) / 2, May (92.25 + 80.00) / 2.
-    assert "81.75" in html
+    # Monthly averages: April 88.50 (compound C is unranked and not averaged), May
+    # (92.25 + 80.00) / 2.
+    assert "2024-04: 88.50" in html
+    assert "81.75" not in html
     assert "86.13" in html
     stranger = factories.PropertyCompanyFactory()
     assert (
         client.get(f"/scorecards/public/{community.slug}/company/{stranger.pk}/").status_code == 404
     )
+
+
+def test_company_average_leaves_out_unranked_lines(
+    client, community, company_a, compound_a, compound_c
+):
+    # A compound with no inspection is unranked at 100.00: that is no score to average.
+    publish(
+        community,
+        APRIL,
+        [
+            row(compound_a, "80.00", "none", rank=1),
+            row(compound_c, "100.00", "unranked", inspections=0),
+        ],
+    )
+    publish(
+        community,
+        MAY,
+        [
+            row(compound_a, "100.00", "unranked", inspections=0),
+            row(compound_c, "100.00", "unranked", inspections=0),
+        ],
+    )
+    html = _page(client, f"/en/scorecards/public/{community.slug}/company/{company_a.pk}/")
+    table = html.split("<tbody>")[-1].split("</tbody>")[0]
+    assert '<td>2024-04</td><td class="text-end">80.00</td>' in table
+    assert "90.00" not in html
+    # A month of unranked lines only has no average and no point on the chart.
+    assert '<td>2024-05</td><td class="text-end">—</td>' in table
+    assert "2024-05: " not in html
+    assert html.count("<circle") == 1
 
 
 def test_no_list_yet(client, community):
