@@ -36,6 +36,7 @@ from compounds.models import Community
 from compounds.permissions import role_required
 from compounds.selectors import company_ids
 from tongde import attention, exports
+from tongde.once import submit_once
 from tongde.pages import add_service_errors, form_page, post_data
 
 from . import scoring
@@ -479,6 +480,7 @@ def _closed_page(
 
 
 @company_required
+@submit_once
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_object_or_404(
         Scorecard.objects.select_related("compound", "company").filter(
@@ -486,7 +488,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    context = {"card": card, "title": _("Reply to the draft scorecard")}
+    context = {"card": card, "title": _("Reply to the draft scorecard"), "once": True}
     closed = _closed_page(
         request,
         "scorecards/scoring/adjust.html",

@@ -4,6 +4,7 @@ committee member, resident, anonymous; wrong ids answer 404 and change nothing; 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -194,6 +195,20 @@ def test_adjust_without_a_reason_is_a_clear_error(client, world):
     assert response.status_code == 400
     assert "This field is required" in response.content.decode()
     assert _state(world) == before
+
+
+@pytest.mark.parametrize("page", ["scoring_card", "scoring_reply"])
+def test_a_reply_sent_twice_is_stored_once(client, world, page):
+    client.force_login(world["company_user_a"])
+    form = client.get(_url(world, page)).content.decode()
+    token = re.search(r'name="once" value="([0-9a-f]{32})"', form).group(1)
+    data = {"text": "the accident was not ours", "once": token}
+    first = client.post(_url(world, "scoring_reply"), data)
+    second = client.post(_url(world, "scoring_reply"), data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert world["card"].replies.filter(text="the accident was not ours").count() == 1
+    assert world["card"].replies.count() == 2
 
 
 def test_company_replies_and_staff_publish_and_the_company_appeals(client, world):
