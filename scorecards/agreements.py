@@ -54,6 +54,15 @@ RUBRIC_ITEM_IN_USE = _(
 )
 POINTS_NOT_POSITIVE = _("Points must be more than zero.")
 BANDS_ORDER = _("The black-list line cannot be above the red-list line.")
+PUBLISH_TOO_EARLY = _(
+    "The publication day must come after the report due day plus the grace days: "
+    "day %(day)s or later."
+)
+DEDUCTION_OVER_MAX = _(
+    "Deduction item %(code)s takes off %(points)s points, more than the %(max)s points of its "
+    "criterion."
+)
+RUBRIC_TOTAL = _("The criteria's maximum points add up to %(total)s; they must add up to 100.")
 SCAN_NOT_DOCUMENT = _(
     "The scan must be a PDF or a photo (JPEG, PNG, WebP), judged by its content, not its name."
 )
@@ -90,6 +99,21 @@ AGREEMENT_FIELDS = (
 # --- Settings --------------------------------------------------------------------------------
 
 
+def check_settings(values: Mapping[str, Any]) -> None:
+    """The rules between settings: 0 <= black line <= red line <= 100 (each line's range is
+    also a validator of its field) and publication after the report's grace period."""
+    errors: dict[str, Any] = {}
+    red, black = values.get("red_at"), values.get("black_below")
+    if red is not None and black is not None and black > red:
+        errors["black_below"] = BANDS_ORDER
+    due, grace = values.get("report_due_day"), values.get("report_grace_days")
+    publish = values.get("publish_by_day")
+    if None not in (due, grace, publish) and publish <= due + grace:
+        errors["publish_by_day"] = PUBLISH_TOO_EARLY % {"day": due + grace + 1}
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def settings_update(*, community: Community, year: int, data: Mapping[str, Any]) -> ScoringSettings:
     """Change the bands and calendar of a community's year (created from defaults if new)."""
@@ -98,9 +122,8 @@ def settings_update(*, community: Community, year: int, data: Mapping[str, Any])
     for field in SETTINGS_FIELDS:
         if field in data and data[field] is not None:
             setattr(row, field, data[field])
-    if row.black_below > row.red_at:
-        raise ValidationError({"black_below": BANDS_ORDER})
     row.full_clean(validate_constraints=False)
+    check_settings(row.__dict__)
     row.save()
     return row
 
@@ -207,6 +230,22 @@ def rubric_update(
     for row in [*criteria, *deductions]:
         if Decimal(row.get("max_points", row.get("points"))) <= 0:
             raise ValidationError(POINTS_NOT_POSITIVE)
+    maxima = {row["code"]: Decimal(row["max_points"]) for row in criteria}
+    for row in deductions:
+        if Decimal(row["points"]) > maxima[row["criterion"]]:
+            raise ValidationError(
+                {
+                    "deductions": DEDUCTION_OVER_MAX
+                    % {
+                        "code": row["code"],
+                        "points": row["points"],
+                        "max": maxima[row["criterion"]],
+                    }
+                }
+            )
+    total = sum(maxima.values(), Decimal(0))
+    if total != 100:
+        raise ValidationError({"criteria": RUBRIC_TOTAL % {"total": total}})
 
     existing = {c.code: c for c in rubric.criteria.prefetch_related("deduction_items")}
     # Remove first what is gone (deduction items of kept criteria included), then upsert.

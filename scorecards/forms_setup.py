@@ -10,14 +10,15 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Election
 from tongde.text import fold_number
 
 from . import rules
-from .agreements import BANDS_ORDER, SETTINGS_FIELDS
-from .models import Agreement, ScoringSettings
+from .agreements import SETTINGS_FIELDS, check_settings
+from .models import PERCENT_POINTS, Agreement, ScoringSettings
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PERCENT_HELP = _("A percentage, e.g. 95.5 for 95.5%; it is stored as the fraction 0.955.")
@@ -64,12 +65,17 @@ class SettingsForm(forms.Form):
             kwargs.setdefault("initial", forms.model_to_dict(instance, fields=SETTINGS_FIELDS))
         super().__init__(*args, **kwargs)
         self.fields.update(forms.fields_for_model(ScoringSettings, fields=SETTINGS_FIELDS))
+        for name in ("red_at", "black_below"):
+            self.fields[name].validators.extend(PERCENT_POINTS)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        red, black = data.get("red_at"), data.get("black_below")
-        if red is not None and black is not None and black > red:
-            self.add_error("black_below", BANDS_ORDER)
+        try:
+            check_settings(data)
+        except ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                if field in data:
+                    self.add_error(field, errors)
         return data
 
 

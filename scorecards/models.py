@@ -29,6 +29,8 @@ from . import rules
 
 RATE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))]
 POINTS = {"max_digits": 6, "decimal_places": 2}
+# A band line is a score out of 100.
+PERCENT_POINTS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -62,8 +64,12 @@ class ScoringSettings(models.Model):
         verbose_name=_("community"),
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    red_at = models.DecimalField(_("red list at or above"), default=Decimal(90), **POINTS)
-    black_below = models.DecimalField(_("black list below"), default=Decimal(70), **POINTS)
+    red_at = models.DecimalField(
+        _("red list at or above"), default=Decimal(90), validators=PERCENT_POINTS, **POINTS
+    )
+    black_below = models.DecimalField(
+        _("black list below"), default=Decimal(70), validators=PERCENT_POINTS, **POINTS
+    )
     min_inspections = models.PositiveSmallIntegerField(
         _("inspections needed to be ranked"), default=2
     )

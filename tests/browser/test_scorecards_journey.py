@@ -29,9 +29,10 @@ from scorecards.models import (
     Publication,
     ReportAttachment,
     Scorecard,
+    ScoringSettings,
 )
 from scorecards.reports import Compliance
-from scorecards.setup import rubric_for
+from scorecards.setup import rubric_for, settings_for
 from tests import factories
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.helpers import PASSWORD, fits_phone, jpeg, log_in, zh, zh_in
@@ -113,11 +114,10 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
     label = f"{month:%Y-%m}"
     end = (month + dt.timedelta(days=32)).replace(day=1)
     # Reports due on the 28th with 5 days' grace: filed today, last month's report is on time
-    # (late on the 29th-31st) and never missing, whatever day the test runs.
-    agreements.settings_update(
-        community=community,
-        year=month.year,
-        data={"report_due_day": 28, "report_grace_days": 5},
+    # (late on the 29th-31st) and never missing, whatever day the test runs. Written past the
+    # settings form, which wants the publication day (at most the 28th) after the grace period.
+    ScoringSettings.objects.filter(pk=settings_for(community, month.year).pk).update(
+        report_due_day=28, report_grace_days=5
     )
     expected_compliance = Compliance.ON_TIME if today.day <= 28 else Compliance.LATE
 

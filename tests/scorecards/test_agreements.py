@@ -23,7 +23,7 @@ from scorecards.models import (
     Rubric,
     ScoringSettings,
 )
-from scorecards.setup import rubric_for
+from scorecards.setup import rubric_for, settings_for
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +86,41 @@ def test_settings_bands_must_be_ordered(community, red, black, ok):
         assert not ScoringSettings.objects.filter(community=community, red_at=red).exists()
 
 
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"red_at": Decimal(100)}, None),
+        ({"red_at": Decimal("100.01")}, "red_at"),
+        ({"black_below": Decimal(0)}, None),
+        ({"black_below": Decimal("-0.01")}, "black_below"),
+        ({"red_at": Decimal(0), "black_below": Decimal(0)}, None),
+        ({"red_at": Decimal("-0.01"), "black_below": Decimal(-1)}, "red_at"),
+        ({"black_below": Decimal("100.01"), "red_at": Decimal("100.01")}, "black_below"),
+        # Due on the 5th with 3 grace days: a missing report is known after the 8th.
+        ({"report_due_day": 5, "report_grace_days": 3, "publish_by_day": 9}, None),
+        ({"report_due_day": 5, "report_grace_days": 3, "publish_by_day": 8}, "publish_by_day"),
+        ({"report_due_day": 5, "report_grace_days": 0, "publish_by_day": 5}, "publish_by_day"),
+        ({"report_due_day": 20, "report_grace_days": 10, "publish_by_day": 28}, "publish_by_day"),
+    ],
+)
+def test_settings_bounds(community, data, field):
+    if field is None:
+        row = agreements.settings_update(community=community, year=2026, data=data)
+        assert all(getattr(row, k) == v for k, v in data.items())
+        return
+    with pytest.raises(ValidationError) as exc:
+        agreements.settings_update(community=community, year=2026, data=data)
+    assert field in exc.value.error_dict
+    row = settings_for(community, 2026)
+    assert (row.red_at, row.black_below, row.publish_by_day) == (90, 70, 15)
+
+
+def test_publication_day_message_names_the_first_day_allowed(community):
+    data = {"report_due_day": 5, "report_grace_days": 3, "publish_by_day": 8}
+    with pytest.raises(ValidationError, match="day 9 or later"):
+        agreements.settings_update(community=community, year=2026, data=data)
+
+
 def test_settings_due_day_limited_to_28(community):
     with pytest.raises(ValidationError) as exc:
         agreements.settings_update(community=community, year=2026, data={"report_due_day": 29})
@@ -116,7 +151,7 @@ def test_update_edits_an_unused_version(community):
     rubric = rubric_for(community, 2026)
     criteria, deductions, vetoes = rows_of(rubric)
     kept_pk = rubric.criteria.get(code="cleanliness").pk
-    criteria[0]["max_points"] = Decimal(20)
+    criteria[0]["max_points"] = Decimal(25)  # takes the 10 points of parking, removed
     criteria = [c for c in criteria if c["code"] != "parking"]
     deductions = [d for d in deductions if d["criterion"] != "parking"]
     deductions.append(
@@ -133,7 +168,7 @@ def test_update_edits_an_unused_version(community):
         rubric=rubric, criteria=criteria, deductions=deductions, vetoes=vetoes, note="v1 修订"
     )
     rubric.refresh_from_db()
-    assert rubric.as_rules().max_total == 95
+    assert rubric.as_rules().max_total == 100
     assert not rubric.criteria.filter(code="parking").exists()
     assert rubric.criteria.get(code="cleanliness").pk == kept_pk
     assert rubric.criteria.get(code="cleanliness").deduction_items.filter(code="dog_mess").exists()
@@ -182,6 +217,50 @@ def test_bad_rubric_edits_refused_and_nothing_changes(community, change, message
         agreements.rubric_update(
             rubric=rubric, criteria=criteria, deductions=deductions, vetoes=vetoes
         )
+    assert rows_of(rubric) == before
+
+
+@pytest.mark.parametrize(
+    ("first_max", "ok"),
+    [(Decimal("14.99"), False), (Decimal(15), True), (Decimal("15.01"), False)],
+)
+def test_rubric_criteria_must_total_100(community, first_max, ok):
+    # The default criteria total 100 with 15 for the first one: 99.99 / 100 / 100.01.
+    rubric = rubric_for(community, 2026)
+    before = rows_of(rubric)
+    criteria, deductions, vetoes = rows_of(rubric)
+    criteria[0]["max_points"] = first_max
+    if ok:
+        agreements.rubric_update(
+            rubric=rubric, criteria=criteria, deductions=deductions, vetoes=vetoes
+        )
+        assert rubric.as_rules().max_total == 100
+        return
+    total = Decimal(100) - Decimal(15) + first_max
+    with pytest.raises(ValidationError, match=f"add up to {total}; they must add up to 100"):
+        agreements.rubric_update(
+            rubric=rubric, criteria=criteria, deductions=deductions, vetoes=vetoes
+        )
+    assert rows_of(rubric) == before
+
+
+@pytest.mark.parametrize(("over", "ok"), [(Decimal(0), True), (Decimal("0.01"), False)])
+def test_a_deduction_item_cannot_take_off_more_than_its_criterion(community, over, ok):
+    rubric = rubric_for(community, 2026)
+    before = rows_of(rubric)
+    criteria, deductions, vetoes = rows_of(rubric)
+    maxima = {c["code"]: c["max_points"] for c in criteria}
+    deductions[0]["points"] = maxima[deductions[0]["criterion"]] + over
+    if ok:
+        agreements.rubric_update(
+            rubric=rubric, criteria=criteria, deductions=deductions, vetoes=vetoes
+        )
+        return
+    with pytest.raises(ValidationError, match="more than the .* points of its criterion") as exc:
+        agreements.rubric_update(
+            rubric=rubric, criteria=criteria, deductions=deductions, vetoes=vetoes
+        )
+    assert "deductions" in exc.value.error_dict
     assert rows_of(rubric) == before
 
 

@@ -175,6 +175,18 @@ def test_settings_form_end_to_end(client, staff, community):
     assert "cannot be above the red-list line" in response.content.decode()
     row.refresh_from_db()
     assert row.black_below == 65
+    refused = [
+        ({"red_at": "100.01"}, "less than or equal to 100"),
+        ({"black_below": "-0.01"}, "greater than or equal to 0"),
+        ({"report_due_day": "10", "report_grace_days": "5", "publish_by_day": "15"}, "day 16"),
+    ]
+    for change, message in refused:
+        response = client.post(url, {**data, **change})
+        assert response.status_code == 400, change
+        assert message in response.content.decode(), change
+    row.refresh_from_db()
+    assert (row.red_at, row.black_below, row.publish_by_day) == (88, 65, 15)
+    assert client.post(url, {**data, "red_at": "100"}).status_code == 302
 
 
 def _rubric_post(rubric: Rubric, **changes) -> dict:
@@ -216,18 +228,25 @@ def test_rubric_editor_end_to_end(client, staff, community):
     client.force_login(staff)
     page = client.get(en_url("rubric_detail", community.slug, 2026)).content.decode()
     assert "100" in page  # the total
-    # Edit: parking to 5 points and delete the last veto item.
+    # A total other than 100 is refused, with the total.
     data = _rubric_post(rubric, **{"c-7-max_points": "5", "v-2-DELETE": "on", "note": "停车减分"})
     response = client.post(en_url("rubric_edit", rubric.pk), data)
+    assert response.status_code == 400
+    assert "add up to 95.00; they must add up to 100" in response.content.decode()
+    # Edit: parking to 5 points, its 5 to the first criterion, and delete the last veto item.
+    data["c-0-max_points"] = str(rubric.criteria.first().max_points + 5)
+    response = client.post(en_url("rubric_edit", rubric.pk), data)
     assert response.status_code == 302
-    assert rubric.as_rules().max_total == 95
+    assert rubric.as_rules().max_total == 100
+    assert rubric.criteria.get(code="parking").max_points == 5
     assert rubric.veto_items.count() == 2
     # A duplicate code is refused, nothing changes.
     bad = _rubric_post(rubric, **{"c-1-code": rubric.criteria.first().code})
     response = client.post(en_url("rubric_edit", rubric.pk), bad)
     assert response.status_code == 400
     assert "is used twice" in response.content.decode()
-    assert rubric.as_rules().max_total == 95
+    assert rubric.as_rules().max_total == 100
+    assert rubric.criteria.get(code="parking").max_points == 5
 
 
 def test_frozen_rubric_editor_refuses_and_new_version_copies(client, staff, community):
