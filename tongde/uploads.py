@@ -30,6 +30,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 THUMBNAIL_SIZE = (480, 480)
 # Pillow's format name → the extension a stored photo gets.
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+FORMAT_OF_EXTENSION = {ext: fmt for fmt, ext in FORMATS.items()}
 # Far above any phone camera (200 MP) yet far below what would exhaust memory when decoded.
 MAX_PIXELS = 120_000_000
 
@@ -137,7 +138,7 @@ def without_metadata(file: IO[bytes], ext: str) -> bytes:
         else:
             options.update(optimize=True)
         out = io.BytesIO()
-        upright.save(out, {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[ext], **options)
+        upright.save(out, FORMAT_OF_EXTENSION[ext], **options)
     return out.getvalue()
 
 
