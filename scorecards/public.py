@@ -177,6 +177,10 @@ BAND_COLOURS = {
 }
 
 
+# Font size 14 plus a little air: two line values closer than this would overlap.
+LINE_VALUE_GAP = 16
+
+
 def trend_svg(
     points: list[tuple[str, Decimal, str]],
     *,
@@ -189,7 +193,8 @@ def trend_svg(
     no point and breaks the line. At most 640 px wide, so its text neither balloons on a wide
     screen nor shrinks below about 11 px on a phone; with ``legend``, what the colours mean."""
     width, height = 640, 240 + (30 if legend else 0)
-    left, right, top, bottom = 44, 12, 12, 30 + (30 if legend else 0)
+    # The right margin holds the red and black lines' values, clear of the latest month's point.
+    left, right, top, bottom = 44, 44, 12, 30 + (30 if legend else 0)
     top_value = max([Decimal(100), *[score for _, score, _ in points]])
     plot_w, plot_h = width - left - right, height - top - bottom
     unranked = rules.Band.UNRANKED.value
@@ -216,16 +221,21 @@ def trend_svg(
             f'<text x="{left - 4}" y="{y(value) + 5}" font-size="18" text-anchor="end" '
             f'fill="#6c757d">{value:g}</text>'
         )
+    # Each line's value sits in the right margin, pushed apart when the lines are close; the
+    # full wording is its tooltip and the figure caption's.
+    red_text_y = y(bands.red_at) + 5
+    black_text_y = max(y(bands.black_below) + 5, red_text_y + LINE_VALUE_GAP)
     lines = (
-        (bands.red_at, "#dc3545", gettext("Red list line %(n)s"), -4),
-        (bands.black_below, "#212529", gettext("Black list line %(n)s"), 16),
+        (bands.red_at, "#dc3545", gettext("Red list line %(n)s"), red_text_y),
+        (bands.black_below, "#212529", gettext("Black list line %(n)s"), black_text_y),
     )
-    for value, colour, text, dy in lines:
+    for value, colour, text, text_y in lines:
         parts.append(
             f'<line x1="{left}" y1="{y(value)}" x2="{width - right}" y2="{y(value)}" '
             f'stroke="{colour}" stroke-dasharray="4 4" stroke-width="1"/>'
-            f'<text x="{width - right}" y="{y(value) + dy}" font-size="14" text-anchor="end" '
-            f'fill="{colour}">{escape(text % {"n": f"{value:g}"})}</text>'
+            f'<text x="{width - right + 6}" y="{round(text_y, 1)}" font-size="14" '
+            f'fill="{colour}"><title>{escape(text % {"n": f"{value:g}"})}</title>'
+            f"{value:g}</text>"
         )
     # The line joins consecutive ranked months only.
     segment: list[str] = []

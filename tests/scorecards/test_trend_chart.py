@@ -70,3 +70,26 @@ def test_chart_has_a_bounded_size_labelled_lines_and_a_legend():
     for label in ("Red list", "Black list", "Not listed"):
         assert f">{label}</text>" in svg
     assert ">Not listed</text>" not in trend_svg(_months(6), bands=rules.DEFAULT_BANDS)
+
+
+LINE_VALUE = re.compile(
+    r'<text x="([\d.]+)" y="([\d.]+)" font-size="14"[^>]*><title>[^<]*</title>([\d.]+)<'
+)
+POINT = re.compile(r'<circle cx="([\d.]+)" cy="[\d.]+" r="(\d+)"')
+
+
+@pytest.mark.parametrize(
+    ("red_at", "black_below"),
+    [("90", "70"), ("80", "79"), ("75", "75"), ("100", "0"), ("60", "59.5")],
+)
+def test_line_values_stay_clear_of_the_points_and_of_each_other(red_at, black_below):
+    bands = rules.Bands(red_at=Decimal(red_at), black_below=Decimal(black_below))
+    points = [(f"2026-{m:02d}", Decimal(red_at), "red") for m in range(1, 13)]
+    svg = trend_svg(points, bands=bands, title="t")
+    rightmost_point = max(float(cx) + float(r) for cx, r in POINT.findall(svg))
+    values = [(float(x), float(y), text) for x, y, text in LINE_VALUE.findall(svg)]
+    assert [text for _, _, text in values] == [f"{Decimal(red_at):g}", f"{Decimal(black_below):g}"]
+    assert all(x > rightmost_point for x, _, _ in values)
+    assert abs(values[0][1] - values[1][1]) >= 16 - 0.1  # rounded to tenths
+    # At about 9 units a character at font size 14, each value fits in the 640-unit view box.
+    assert all(x + 9 * len(text) <= 640 for x, _, text in values)
