@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community, Compound
@@ -113,7 +114,8 @@ def _check_version(
         else:
             continue
         errors.setdefault("adopted_on", []).append(
-            message % {"number": other.number, "date": other.adopted_on.isoformat()}
+            message
+            % {"number": other.number, "date": date_format(other.adopted_on, "SHORT_DATE_FORMAT")}
         )
     compounds = list(compounds)
     for compound in compounds:

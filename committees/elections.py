@@ -207,7 +207,7 @@ def earliest_end(election: Election) -> dt.datetime:
 
 
 def _local(moment: dt.datetime) -> str:
-    return date_format(timezone.localtime(moment), "Y-m-d H:i")
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 @dataclass

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -155,8 +156,12 @@ def _check_contract(contract: ServiceContract) -> None:
             CONTRACT_OVERLAP
             % {
                 "company": clash.company.name,
-                "starts_on": clash.starts_on.isoformat(),
-                "ends_on": clash.ends_on.isoformat() if clash.ends_on else CONTRACT_OPEN_ENDED,
+                "starts_on": date_format(clash.starts_on, "SHORT_DATE_FORMAT"),
+                "ends_on": (
+                    date_format(clash.ends_on, "SHORT_DATE_FORMAT")
+                    if clash.ends_on
+                    else CONTRACT_OPEN_ENDED
+                ),
             }
         )
 

@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import FilteredRelation, IntegerField, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from compounds import selectors as registry
@@ -225,7 +226,7 @@ def _fileable_contract(
             return contract
     labels = {"compound": compound.name, "month": _month_label(month)}
     if contracts and month < month_start(contracts[-1].starts_on):
-        began = contracts[-1].starts_on.isoformat()
+        began = date_format(contracts[-1].starts_on, "SHORT_DATE_FORMAT")
         raise ValidationError({"month": CONTRACT_NOT_BEGUN % {**labels, "began": began}})
     raise ValidationError(NOT_SERVED % labels)
 
