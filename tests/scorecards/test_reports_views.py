@@ -712,8 +712,8 @@ def late_contract(compound_a):
 @pytest.mark.parametrize(
     ("month", "message"),
     [
-        ("2024-12", "began on 2025-06-15"),
-        ("2025-05", "began on 2025-06-15"),
+        ("2024-12", "began on 15 Jun 2025"),
+        ("2025-05", "began on 15 Jun 2025"),
         ("2026-11", "is not over yet"),
         ("2026-12", "is not over yet"),
     ],

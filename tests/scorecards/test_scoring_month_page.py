@@ -92,7 +92,7 @@ def test_draft_now_only_for_a_month_that_has_ended(
     assert ("Draft now" in page) is offered
     first = dt.date.fromisoformat(f"{label}-01")
     opens = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    said = f"scorecards can be drafted from {opens:%Y-%m-%d}"
+    said = f"scorecards can be drafted from {opens.day} {opens:%b %Y}"
     assert (said in page) is not offered
 
 

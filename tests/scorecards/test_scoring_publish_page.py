@@ -48,7 +48,7 @@ def _on(time_machine, day):
 @pytest.mark.parametrize(
     ("today", "data", "published", "said"),
     [
-        (DUE, {"confirm": "on"}, False, "The companies may reply until 2026-10-08"),
+        (DUE, {"confirm": "on"}, False, "The companies may reply until 8 Oct 2026"),
         (DUE, {"confirm": "on", "early": "on"}, True, None),
         (DUE + dt.timedelta(1), {"confirm": "on"}, True, None),
         (DUE + dt.timedelta(1), {}, False, "This field is required"),
@@ -69,8 +69,8 @@ def test_publishing_while_the_companies_may_still_reply(
 @pytest.mark.parametrize(
     ("today", "shown", "early_asked"),
     [
-        (DUE, "The companies may reply until 2026-10-08", True),
-        (DUE + dt.timedelta(1), "The reply window closed on 2026-10-08.", False),
+        (DUE, "The companies may reply until 8 Oct 2026", True),
+        (DUE + dt.timedelta(1), "The reply window closed on 8 Oct 2026.", False),
     ],
 )
 def test_the_page_shows_the_reply_deadline(

@@ -37,7 +37,7 @@ def test_a_finding_veto_shows_the_finding_with_a_link_for_staff(client, compound
     client.force_login(staff)
     page = client.get(_en("scoring_card", card.pk)).content.decode()
     assert f"finding:{found.pk}" not in page
-    assert "2026-09-10 gas explosion in block 3" in page
+    assert "10 Sep 2026 gas explosion in block 3" in page
     assert f'href="{_en("inspection_detail", visit.pk)}"' in page
 
 
