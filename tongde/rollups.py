@@ -6,7 +6,10 @@ unique key (``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, leaving a row whose
 changed as it is) and removes the rows of the period the new run no longer produced, so a re-run
 updates in place. A run first redoes a period left STARTED, then fills every missing period up
 to the last complete one, so runs are idempotent and catch up by themselves. Apps register
-statistics in their own ``rollups.py``.
+statistics in their own ``rollups.py``. A service that changes rows of a period already filled
+(a past operation withdrawn, moved or recorded late; a month's list corrected) calls
+``mark_stale`` in its transaction: the fill states move back to that period, and the next run
+fills it and every later one again, replacing their rows.
 
 Statistics of dated events (``event_stat``) also fill a whole range of periods at once, and
 several of them that read the same rows (same source, date, subject and dimension) register as
@@ -451,14 +454,27 @@ def _next_to_fill(state: FillState | None, stat: Stat, kind: PeriodKind) -> Peri
     return Period(kind, state.period_start).next()
 
 
+def _locked_states(names: Sequence[str], kind: PeriodKind | None = None) -> list[FillState]:
+    """The fill states of ``names`` (of ``kind``, or every kind), locked until the transaction
+    ends, always in the same order: a run and ``mark_stale`` wait for each other."""
+    states = FillState.objects.select_for_update().filter(stat__in=names)
+    if kind is not None:
+        states = states.filter(period_kind=kind)
+    return list(states.order_by("stat", "period_kind"))
+
+
+@transaction.atomic
 def run_stat(stat: Stat, kind: PeriodKind | str, *, now: dt.datetime | None = None) -> int:
     """Redo a STARTED period, then fill each missing period up to the last complete one.
+
+    One transaction holding the statistic's fill state: a change to the past that marks it
+    stale meanwhile (``mark_stale``) waits for the run and then moves it back.
 
     Returns how many periods were filled.
     """
     kind = PeriodKind(kind)
     until = last_complete(kind, now or timezone.now())
-    state = FillState.objects.filter(stat=stat.name, period_kind=kind).first()
+    state = next(iter(_locked_states([stat.name], kind)), None)
     first = _next_to_fill(state, stat, kind)
     if stat.refill_last and state is not None and first <= until:
         first = first.previous()  # once more, now that it has settled
@@ -477,6 +493,7 @@ def run_stat(stat: Stat, kind: PeriodKind | str, *, now: dt.datetime | None = No
     return len(periods)
 
 
+@transaction.atomic
 def run_group(
     group: StatGroup, kind: PeriodKind | str, *, now: dt.datetime | None = None
 ) -> dict[str, int]:
@@ -484,10 +501,11 @@ def run_group(
     still needs (each keeps its own fill state) to the last complete one, in one fill.
 
     Returns how many periods were filled per member (the same for all: a member further ahead
-    has its latest periods recomputed with the others, which changes nothing)."""
+    has its latest periods recomputed with the others, which changes nothing). One transaction
+    holding the members' fill states, as ``run_stat``."""
     kind = PeriodKind(kind)
     until = last_complete(kind, now or timezone.now())
-    states = {s.stat: s for s in FillState.objects.filter(stat__in=group.names, period_kind=kind)}
+    states = {s.stat: s for s in _locked_states(group.names, kind)}
     first = min(_next_to_fill(states.get(s.name), s, kind) for s in group.members)
     if first > until:
         return dict.fromkeys(group.names, 0)
@@ -508,6 +526,51 @@ def _mark(names: Sequence[str], kind: PeriodKind, period: Period, state: str) ->
         unique_fields=["stat", "period_kind"],
         update_fields=["period_start", "state", "updated_at"],
     )
+
+
+def mark_stale(
+    names: str | Sequence[str], day: dt.date, *, refill_on_commit: bool = True
+) -> dict[str, list[str]]:
+    """The stored figures of ``names`` (statistics or groups) from the period containing ``day``
+    on are out of date (a past operation withdrawn, moved, recorded late; a list corrected):
+    each fill state that has reached that period moves back to the period before it, so that
+    the next run fills again from there, replacing the rows. Never forward: a period not filled
+    yet is left to the run that will fill it, and so is a day before ``ROLLUP_START``.
+
+    Call it in the transaction that changes the rows: it locks the fill states (as runs do), so
+    a run in progress finishes first and is then moved back, or waits and reads the change.
+    With ``refill_on_commit``, one run of each kind moved back is queued once the transaction
+    commits (runs are idempotent; a broker that is down only leaves it to the scheduled run).
+
+    Returns ``{kind: [statistics moved back]}``."""
+    wanted = [names] if isinstance(names, str) else list(names)
+    stats = sorted(
+        {name for item in wanted for name in (GROUPS[item].names if item in GROUPS else [item])}
+    )
+    moved: dict[str, list[str]] = {}
+    now = timezone.now()
+    for state in _locked_states(stats):
+        kind = PeriodKind(state.period_kind)
+        period = period_containing(kind, day)
+        if period < period_containing(kind, settings.ROLLUP_START):
+            continue
+        if state.period_start < period.start:
+            continue  # not filled that far yet
+        state.period_start = period.previous().start
+        state.state = FillState.State.DONE
+        state.updated_at = now
+        state.save(update_fields=["period_start", "state", "updated_at"])
+        moved.setdefault(str(kind), []).append(state.stat)
+    if moved and refill_on_commit:
+        transaction.on_commit(lambda: _refill(sorted(moved)), robust=True)
+    return moved
+
+
+def _refill(kinds: Sequence[str]) -> None:
+    from .tasks import run_rollups_task
+
+    for kind in kinds:
+        run_rollups_task.delay(kind)
 
 
 def run_all(kind: PeriodKind | str, *, now: dt.datetime | None = None) -> dict[str, int]:
