@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community
-from tongde import uploads
+from tongde import rollups, uploads
 
 from .models import Meeting, MeetingAttendance, MeetingDecision
+from .rollups import MEETING_STATS
 
 # Refusals, as constants so that tests and views say exactly the same thing.
 MEETING_IN_FUTURE = _("The meeting date is in the future: record a meeting once it has been held.")
@@ -197,13 +198,16 @@ def meeting_create(
         agenda=data.get("agenda", ""),
         recorded_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    return _write(
+    meeting = _write(
         meeting,
         attendance=attendance,
         decisions=decisions,
         minutes=minutes,
         clear_minutes=False,
     )
+    # Recorded after it was held: its period may be rolled up already.
+    rollups.mark_stale(MEETING_STATS, meeting.held_on)
+    return meeting
 
 
 @transaction.atomic
@@ -222,17 +226,21 @@ def meeting_update(
     same refusals as ``meeting_create``."""
     _check_meeting(data)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    was_held_on = meeting.held_on
     meeting.kind = data["kind"]
     meeting.held_on = data["held_on"]
     meeting.title = data["title"].strip()
     meeting.agenda = data.get("agenda", "")
-    return _write(
+    meeting = _write(
         meeting,
         attendance=attendance,
         decisions=decisions,
         minutes=minutes,
         clear_minutes=clear_minutes,
     )
+    # Its kind or date may have changed: the figures of both dates' periods.
+    rollups.mark_stale(MEETING_STATS, min(was_held_on, meeting.held_on))
+    return meeting
 
 
 @transaction.atomic

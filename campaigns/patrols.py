@@ -35,9 +35,11 @@ from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Building, Compound, Grid
 from compounds.selectors import current_companies
+from tongde import rollups
 from tongde.uploads import photo_format
 
 from .models import Disorder, Patrol, Problem, ProblemEvent
+from .rollups_patrols import PATROL_STATS
 from .selectors_patrols import (
     can_answer_problem,
     can_manage_problems,
@@ -224,6 +226,8 @@ def patrol_log(
             deadline_on=problem.deadline_on,
         )
         _rectification_step(problem, "found", user)
+    # Logged after the day it was made: its period may be rolled up already.
+    rollups.mark_stale(PATROL_STATS, patrolled_on)
     return patrol
 
 

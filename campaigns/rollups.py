@@ -14,6 +14,15 @@ from tongde.rollups import Stat, event_stat, event_stats, register
 from .models import Campaign
 from .selectors_meetings import meetings_by_kind
 
+# What an operation's date, figures, compounds or disorders feed: the services mark them stale
+# (``tongde.rollups.mark_stale``) when an operation of a filled period changes.
+OPERATION_STATS = (
+    "campaigns.community",
+    "campaigns.compound_operations",
+    "campaigns.disorder_operations",
+)
+MEETING_STATS = ("campaigns.meetings",)
+
 
 def _held_between(start: dt.date, end: dt.date) -> QuerySet[Campaign]:
     return Campaign.objects.filter(is_withdrawn=False, held_on__gte=start, held_on__lt=end)

@@ -42,6 +42,9 @@ def problems_fixed_on_spot(period: Period) -> QuerySet:
     )
 
 
+# What a patrol logged on a past day changes (``tongde.rollups.mark_stale``).
+PATROL_STATS = ("campaigns.patrols", "campaigns.problems_found", "campaigns.problems_fixed_on_spot")
+
 register(Stat("campaigns.patrols", "grid", patrols))
 register(Stat("campaigns.problems_found", "grid", problems_found))
 register(Stat("campaigns.problems_fixed_on_spot", "grid", problems_fixed_on_spot))

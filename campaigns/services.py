@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community
-from tongde import uploads
+from tongde import rollups, uploads
 from tongde.text import long_date
 
 from .models import Campaign, CampaignPhoto, Disorder, Participation
+from .rollups import OPERATION_STATS
 from .rules import is_mismatched_load
 
 FUTURE_DATE = _("The operation cannot be in the future: today is %(today)s.")
@@ -355,7 +356,10 @@ def campaign_record(
     checked = _check_photos(photos)
     cleaned, persons = _clean(community=community, data=data, participations=participations)
     campaign = Campaign(community=community, recorded_by=_user_or_none(user))
-    return _write(campaign, cleaned, persons, checked, user=user, publish_photos=publish_photos)
+    campaign = _write(campaign, cleaned, persons, checked, user=user, publish_photos=publish_photos)
+    # Recorded late, into a period already rolled up.
+    rollups.mark_stale(OPERATION_STATS, campaign.held_on)
+    return campaign
 
 
 @transaction.atomic
@@ -381,7 +385,11 @@ def campaign_update(
         participations=participations,
         current=campaign,
     )
-    return _write(campaign, cleaned, persons, checked, user=user, publish_photos=publish_photos)
+    was_held_on = campaign.held_on
+    campaign = _write(campaign, cleaned, persons, checked, user=user, publish_photos=publish_photos)
+    # Its figures leave the period of its old date and enter that of its new one.
+    rollups.mark_stale(OPERATION_STATS, min(was_held_on, campaign.held_on))
+    return campaign
 
 
 @transaction.atomic
@@ -393,6 +401,7 @@ def campaign_withdraw(*, campaign: Campaign, user: Any) -> Campaign:
         raise ValidationError(ALREADY_WITHDRAWN)
     campaign.is_withdrawn = True
     campaign.save(update_fields=["is_withdrawn"])
+    rollups.mark_stale(OPERATION_STATS, campaign.held_on)
     return campaign
 
 
@@ -403,6 +412,7 @@ def campaign_restore(*, campaign: Campaign, user: Any) -> Campaign:
         raise ValidationError(NOT_WITHDRAWN)
     campaign.is_withdrawn = False
     campaign.save(update_fields=["is_withdrawn"])
+    rollups.mark_stale(OPERATION_STATS, campaign.held_on)
     return campaign
 
 

@@ -7,11 +7,15 @@ database connection and would see nothing inside a test's transaction).
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from campaigns.services import campaign_withdraw
 from tests import factories
+from tests.campaigns.factories import CampaignFactory
+from tongde import rollups
 from tongde.celery import app
 from tongde.models import Rollup
 from tongde.tasks import run_rollups_task
@@ -43,3 +47,27 @@ def test_rollup_task_runs_on_a_real_worker(celery_worker, settings):
     )
     assert rows.exists()
     assert {row.value for row in rows} == {4}
+
+
+def test_a_past_operation_withdrawn_is_refilled_by_the_worker_after_the_commit(
+    celery_worker, settings
+):
+    # given an operation of March rolled up by month, and its community's staff
+    settings.ROLLUP_START = dt.date(2026, 1, 1)
+    community = factories.CommunityFactory()
+    staff = factories.membership_user("staff", community=community)
+    campaign = CampaignFactory(community=community, held_on=dt.date(2026, 3, 11))
+    rollups.run_all("month")
+    march = Rollup.objects.filter(
+        stat="campaigns.operations", period_kind="month", period_start=dt.date(2026, 3, 1)
+    )
+    assert list(march.values_list("value", flat=True)) == [1]
+
+    # when staff withdraw it (the service commits, then queues the month's run)
+    campaign_withdraw(campaign=campaign, user=staff)
+
+    # then the worker refills March without it, soon and not at the next scheduled run
+    deadline = time.monotonic() + 60
+    while march.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not march.exists()
