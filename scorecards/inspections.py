@@ -49,6 +49,7 @@ from compounds.selectors import (
     company_ids,
     staff_community_ids,
 )
+from tongde import rollups
 from tongde.uploads import photo_files
 
 from .models import (
@@ -63,6 +64,7 @@ from .models import (
     RubricCriterion,
     VetoItem,
 )
+from .rollups import DAILY_WORK_STATS, OVERDUE_STATS
 from .setup import rubric_for, settings_for
 
 COMPLAINT_CRITERION = "customer_service"
@@ -544,6 +546,8 @@ def inspection_record(
             user=inspector,
             recorded_on=today,
         )
+    # Recorded after the day, or with a deadline already past: periods rolled up may change.
+    rollups.mark_stale(DAILY_WORK_STATS, day)
     return inspection
 
 
@@ -588,6 +592,7 @@ def inspection_withdraw(
         reason=reason,
         today=today,
     )
+    rollups.mark_stale(DAILY_WORK_STATS, inspection.inspected_on)
     return inspection
 
 
@@ -875,6 +880,8 @@ def rectification_reopen(
         errors["deadline_on"] = [str(DEADLINE_IN_PAST)]
     if errors:
         raise ValidationError(errors)
+    # An old deadline leaves the period it made the item overdue in.
+    rollups.mark_stale(OVERDUE_STATS, min(rectification.deadline_on, deadline_on))
     rectification.status = Rectification.Status.REOPENED
     rectification.deadline_on = deadline_on
     rectification.save(update_fields=["status", "deadline_on"])
@@ -902,6 +909,8 @@ def rectification_from_problem(problem: Any, *, user: Any = None) -> Rectificati
         created_on=problem.found_on,
         deadline_on=problem.deadline_on,
     )
+    # A patrol logged late may raise an item whose deadline has already passed.
+    rollups.mark_stale(OVERDUE_STATS, rectification.deadline_on)
     _event(rectification, Action.RAISED, user, str(_("patrol problem")))
     return rectification
 
@@ -930,6 +939,7 @@ def problem_synced(problem: Any, *, action: str, user: Any = None, note: str = "
         rectification.verified_by = user
         event = Action.VERIFIED
     elif action == "reopened":
+        rollups.mark_stale(OVERDUE_STATS, min(rectification.deadline_on, problem.deadline_on))
         rectification.status = Rectification.Status.REOPENED
         rectification.deadline_on = problem.deadline_on
         event = Action.REOPENED

@@ -68,6 +68,26 @@ from .models import (
 MONTHS_UP = (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
 QUARTERS_UP = (PeriodKind.QUARTER, PeriodKind.YEAR)
 
+# What the services mark stale (``tongde.rollups.mark_stale``) when the past changes: a month's
+# list published or corrected; an inspection recorded late or withdrawn; a deadline moved.
+PUBLISHED_STATS = (
+    "scorecards.compound_score",
+    "scorecards.compound_average",
+    "scorecards.company_average",
+    "scorecards.company_bands",
+    "scorecards.compound_rank",
+    "scorecards.company_rank",
+)
+OVERDUE_STATS = ("scorecards.compound_overdue", "scorecards.company_overdue")
+DAILY_WORK_STATS = (
+    *(
+        f"scorecards.{who}_{what}"
+        for who in ("compound", "company")
+        for what in ("inspections", "findings", "closures")
+    ),
+    *OVERDUE_STATS,
+)
+
 
 # --- Published lists -----------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community, Compound, ServiceContract
+from tongde import rollups
 from tongde.text import long_date
 
 from . import notices, rules
@@ -72,6 +73,7 @@ from .models import (
 )
 from .public import listing_order
 from .reports import late_and_missing_by_community, report_compliance
+from .rollups import PUBLISHED_STATS
 from .setup import rubric_for, settings_for
 from .signals import announce_on_commit
 
@@ -1075,6 +1077,8 @@ def publish_month(
     announce_on_commit(Publication, publication.community_id, publication.month)
     if notify:
         notices.on_commit(notices.list_published, publication.pk)
+    # Published after the month ended: the month may be rolled up already, without its list.
+    rollups.mark_stale(PUBLISHED_STATS, month)
     return publication
 
 
@@ -1234,6 +1238,8 @@ def publish_correction(
     announce_on_commit(Publication, correction.community_id, correction.month)
     if notify:
         notices.on_commit(notices.list_published, correction.pk)
+    # The correction replaces the edition the month's figures were rolled up from.
+    rollups.mark_stale(PUBLISHED_STATS, correction.month)
     return correction
 
 
