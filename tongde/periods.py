@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import gettext
+from django.utils import formats
+from django.utils.translation import gettext, pgettext
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -64,12 +65,18 @@ class Period:
 
     @property
     def display(self) -> str:
-        """The period as readers say it ("2026年第3季度", "Q3 2026"); ``label`` is for addresses
-        and files."""
+        """The period as readers say it in the active language: 2026年第48周, 2026年3月,
+        2026年第3季度, 2026年; Week 48, 2026, March 2026, Q3 2026, 2026. ``label`` (2026-W48,
+        2026-03) is for addresses, open data and CSV files."""
+        if self.kind is PeriodKind.WEEK:
+            year, week, _ = self.start.isocalendar()
+            return gettext("Week %(week)s, %(year)s") % {"week": week, "year": year}
+        if self.kind is PeriodKind.MONTH:
+            return formats.date_format(self.start, "YEAR_MONTH_FORMAT")
         if self.kind is PeriodKind.QUARTER:
             quarter = (self.start.month - 1) // 3 + 1
             return gettext("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": self.start.year}
-        return self.label
+        return pgettext("calendar year", "%(year)s") % {"year": self.start.year}
 
     @property
     def label(self) -> str:

@@ -131,3 +131,33 @@ def test_periods_between_includes_both_ends():
 
     assert [p.label for p in periods_between(first, last)] == ["2025-Q4", "2026-Q1", "2026-Q2"]
     assert periods_between(last, first) == []
+
+
+DISPLAYS = [
+    # (kind, day, Chinese, English): what readers see; the label stays for machines
+    ("week", D(2026, 11, 23), "2026年第48周", "Week 48, 2026"),
+    ("week", D(2026, 1, 5), "2026年第2周", "Week 2, 2026"),  # not zero-padded
+    # ISO week 53 of 2020 runs into 2021, ISO week 1 of 2021 starts in it: the ISO year
+    ("week", D(2021, 1, 3), "2020年第53周", "Week 53, 2020"),
+    ("week", D(2019, 12, 30), "2020年第1周", "Week 1, 2020"),
+    ("month", D(2020, 3, 1), "2020年3月", "March 2020"),
+    ("month", D(2026, 12, 31), "2026年12月", "December 2026"),
+    ("quarter", D(2026, 10, 1), "2026年第4季度", "Q4 2026"),
+    ("year", D(2026, 6, 1), "2026年", "2026"),
+]
+
+
+@pytest.mark.parametrize(("kind", "day", "zh", "en"), DISPLAYS)
+def test_display_reads_as_people_say_the_period_in_each_language(kind, day, zh, en):
+    from django.utils import translation
+
+    period = period_containing(kind, day)
+    with translation.override("zh-hans"):
+        assert period.display == zh
+    with translation.override("en"):
+        assert period.display == en
+    # the label, for addresses, open data and CSV, is the same in every language
+    with translation.override("en"):
+        label = period.label
+    assert period.label == label == str(period)
+    assert parse_period(kind, label) == period
