@@ -428,7 +428,7 @@ FIGURES = ("operations", "person_times", "truckloads", "tonnes", "vehicles")
 def _totals_sheets(context: dict[str, Any]) -> list[exports.Sheet]:
     """The totals page's three tables as sheets, the period one with its total row."""
     headers = [_("Operations"), _("Person-times"), _("Truckloads"), _("Tonnes"), _("Vehicles")]
-    by_period = [[row["period"].label, *(row[f] for f in FIGURES)] for row in context["rows"]]
+    by_period = [[row["period"].display, *(row[f] for f in FIGURES)] for row in context["rows"]]
     by_period.append([_("Total"), *(context["total"][f] for f in FIGURES)])
     return [
         exports.Sheet(_("By period"), [_("Period"), *headers], by_period),

@@ -13,7 +13,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -23,6 +23,8 @@ from compounds.models import Membership
 from tests import factories
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import PASSWORD, fits_phone, jpeg, log_in, zh
+from tongde.periods import period_containing
+from tongde.text import long_date
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,6 +40,13 @@ def _last_friday() -> dt.date:
     # The latest Friday that is not in the future in Asia/Shanghai (today, if today is one).
     today = timezone.localdate()
     return today - dt.timedelta(days=(today.weekday() - 4) % 7)
+
+
+def _period_row(page: Page, period: str):
+    """The row of ``period`` by its whole first cell: 2026年1月 is also the start of 2026年10月."""
+    return page.locator("#totals-by-period tbody tr").filter(
+        has=page.get_by_role("cell", name=period, exact=True)
+    )
 
 
 def _figures(row) -> None:
@@ -99,7 +108,7 @@ def test_grid_worker_logs_a_friday_clean_up_with_a_photo_on_a_phone_and_totals_c
     with step(worker_page, "3-detail"):
         worker_page.locator("main form button[type=submit]").click()
         # then the detail page shows the operation with the photo's thumbnail, loaded
-        heading = f"{held_on.isoformat()} {zh('Friday concentrated clean-up')}"
+        heading = f"{long_date(held_on)} {zh('Friday concentrated clean-up')}"
         expect(worker_page.locator("h1")).to_have_text(heading)
         thumbnail = worker_page.locator("main img[src*='/thumb/']")
         expect(thumbnail).to_have_count(1)
@@ -125,12 +134,15 @@ def test_grid_worker_logs_a_friday_clean_up_with_a_photo_on_a_phone_and_totals_c
         assert max(thumb.size) <= 480
 
     # when the grid worker opens the totals for that month
-    month = f"{held_on.year}-{held_on.month:02d}"
+    # (periods read as people say them: 2026年3月, 2026年第12周)
+    with translation.override("zh-hans"):
+        month = period_containing("month", held_on).display
+        week = period_containing("week", held_on).display
     with step(worker_page, "4-totals-month"):
         # (by month, of the latest year with an operation, is what the menu link opens)
         worker_page.get_by_role("link", name=zh("Totals"), exact=True).click()
         # then the month's row and the year's total count the operation
-        _figures(worker_page.locator("#totals-by-period tbody tr", has_text=month))
+        _figures(_period_row(worker_page, month))
         _figures(worker_page.locator("#totals-by-period tfoot tr"))
         # and by compound it counts in the compound it covered, not in the other one
         by_compound = worker_page.locator("#totals-by-compound")
@@ -139,12 +151,11 @@ def test_grid_worker_logs_a_friday_clean_up_with_a_photo_on_a_phone_and_totals_c
         fits_phone(worker_page)
 
     # and switches the page to weeks with its form
-    week = "{}-W{:02d}".format(*held_on.isocalendar()[:2])
     with step(worker_page, "5-totals-week"):
         worker_page.locator("select[name=kind]").select_option("week")
         worker_page.locator("main form button[type=submit]").click()
         # then the Friday's ISO week counts it
-        _figures(worker_page.locator("#totals-by-period tbody tr", has_text=week))
+        _figures(_period_row(worker_page, week))
         fits_phone(worker_page)
 
     # when an anonymous visitor opens the public totals on another phone
@@ -154,7 +165,7 @@ def test_grid_worker_logs_a_friday_clean_up_with_a_photo_on_a_phone_and_totals_c
         visitor.goto(f"{base}/campaigns/public/{community.slug}/totals/?year={held_on.year}")
         expect(visitor.locator("h1")).to_contain_text(community.name)
         # then the figures are there
-        _figures(visitor.locator("#totals-by-period tbody tr", has_text=month))
+        _figures(_period_row(visitor, month))
         _figures(visitor.locator("#totals-by-compound tbody tr", has_text=COMPOUND))
         for name in DISORDERS:
             _figures(visitor.locator("#totals-by-disorder tbody tr", has_text=name))
