@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from compounds.models import Building, Compound, Grid
 from compounds.selectors import current_companies
 from tongde import rollups
+from tongde.text import long_date
 from tongde.uploads import photo_format
 
 from .models import Disorder, Patrol, Problem, ProblemEvent
@@ -139,7 +140,7 @@ def _problem_errors(
         if item.deadline_on < found_on:
             errors["deadline_on"] = [str(DEADLINE_BEFORE_FOUND)]
         elif item.deadline_on > latest:
-            errors["deadline_on"] = [str(DEADLINE_TOO_FAR % {"latest": latest.isoformat()})]
+            errors["deadline_on"] = [str(DEADLINE_TOO_FAR % {"latest": long_date(latest)})]
     photo = None
     try:
         photo = _checked_photo(item.photo)
@@ -350,7 +351,7 @@ def problem_reopen(
     if deadline_on < today:
         errors["deadline_on"] = [str(DEADLINE_IN_PAST)]
     elif deadline_on > latest:
-        errors["deadline_on"] = [str(NEW_DEADLINE_TOO_FAR % {"latest": latest.isoformat()})]
+        errors["deadline_on"] = [str(NEW_DEADLINE_TOO_FAR % {"latest": long_date(latest)})]
     if errors:
         raise ValidationError(errors)
     problem.status = Problem.Status.ASSIGNED

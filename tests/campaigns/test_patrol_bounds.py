@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from campaigns import patrols
 from campaigns.forms_patrols import ProblemForm
@@ -113,8 +114,8 @@ def test_a_problems_deadline_is_from_the_patrols_day_to_a_year_after(world, days
     # when
     with pytest.raises(ValidationError) as caught:
         log(world, problem)
-    # then
-    latest = (FOUND + dt.timedelta(days=365)).isoformat()
+    # then: the latest deadline in words, as the reader says a date (2021-08-17 is for machines)
+    latest = "2021年8月17日"
     assert caught.value.message_dict["problem.0.deadline_on"] == [str(message % {"latest": latest})]
     _nothing_saved()
 
@@ -147,7 +148,7 @@ def test_a_reopened_problems_deadline_is_from_today_to_a_year_after(world, days,
     with pytest.raises(ValidationError) as caught:
         reopen()
     # then
-    latest = (FOUND + dt.timedelta(days=365)).isoformat()
+    latest = "2021年8月17日"
     assert caught.value.message_dict["deadline_on"] == [str(message % {"latest": latest})]
     problem.refresh_from_db()
     assert (problem.status, problem.deadline_on) == (
@@ -155,6 +156,19 @@ def test_a_reopened_problems_deadline_is_from_today_to_a_year_after(world, days,
         FOUND + dt.timedelta(days=patrols.DEFAULT_DEADLINE_DAYS),
     )
     assert problem.events.count() == 2  # found, answered: no "reopened"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "latest"), [("zh-hans", "2021年8月17日"), ("en", "Aug. 17, 2021")]
+)
+def test_the_latest_deadline_reads_as_a_date_in_each_language(world, language, latest):
+    problem = item(world.compound_a, deadline_on=FOUND + dt.timedelta(days=366))
+    with translation.override(language), pytest.raises(ValidationError) as caught:
+        log(world, problem)
+    (message,) = caught.value.message_dict["problem.0.deadline_on"]
+    assert latest in message
+    assert "2021-08-17" not in message
 
 
 @pytest.mark.django_db
@@ -173,9 +187,9 @@ def test_a_deadline_in_2100_is_refused_on_the_patrol_page(client, world, frozen)
     # when
     response = client.post(reverse("campaigns:patrol_create"), data)
     # then
-    latest = (TODAY + dt.timedelta(days=365)).isoformat()
     assert response.status_code == 400
-    assert str(patrols.DEADLINE_TOO_FAR % {"latest": latest}) in response.content.decode()
+    message = str(patrols.DEADLINE_TOO_FAR % {"latest": "2027年3月10日"})
+    assert message in response.content.decode()
     assert response.context["formset"].forms[0].errors["deadline_on"]
     _nothing_saved()
 
@@ -194,7 +208,8 @@ def test_a_new_deadline_in_2099_is_refused_on_the_reopen_page(client, world, fro
     attrs = page.context["form"].fields["deadline_on"].widget.attrs
     assert (attrs["min"], attrs["max"]) == (TODAY.isoformat(), latest)
     assert response.status_code == 400
-    assert str(patrols.NEW_DEADLINE_TOO_FAR % {"latest": latest}) in response.content.decode()
+    message = str(patrols.NEW_DEADLINE_TOO_FAR % {"latest": "2027年3月10日"})
+    assert message in response.content.decode()
     problem.refresh_from_db()
     assert problem.status == Problem.Status.ANSWERED
 
