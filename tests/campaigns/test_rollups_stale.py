@@ -4,6 +4,7 @@ from that period (``tongde.rollups.mark_stale``), and the next run refills exact
 from there on, replacing their rows: the stored figures then equal a fill from scratch, for
 weeks, months, quarters and years, with nothing duplicated."""
 
+# ruff: noqa: F811 -- the fixture imported from test_patrols is an argument
 from __future__ import annotations
 
 import datetime as dt
@@ -17,6 +18,8 @@ from campaigns import meetings, services
 from campaigns.models import Campaign, Meeting
 from campaigns.rollups import MEETING_STATS, OPERATION_STATS
 from tests.campaigns.factories import CampaignFactory, DisorderFactory
+from tests.campaigns.test_patrols import item, log
+from tests.campaigns.test_patrols import world as patrol_world  # noqa: F401
 from tongde import rollups
 from tongde.models import FillState, Rollup
 from tongde.periods import PeriodKind, last_complete, period_containing, periods_between
@@ -301,3 +304,41 @@ def test_a_meeting_recorded_late_or_moved_is_refilled(community, staff, operatio
 def test_the_services_mark_what_the_registered_statistics_read():
     assert set(OPERATION_STATS) <= set(rollups.STATS) | set(rollups.GROUPS)
     assert set(MEETING_STATS) <= set(rollups.STATS)
+
+
+@pytest.mark.django_db
+def test_a_patrol_logged_late_is_refilled_with_its_problems_and_their_overdue_items(
+    patrol_world, settings
+):
+    # given patrols and overdue items rolled up by week and month to the end of August 2020
+    settings.ROLLUP_START = dt.date(2020, 1, 1)
+    now = dt.datetime(2020, 9, 1, 9, 0, tzinfo=SHANGHAI)
+    names = ["campaigns.patrols", "campaigns.problems_found", "scorecards.compound_overdue"]
+
+    def run(kind):
+        return {name: rollups.run_stat(rollups.STATS[name], kind, now=now) for name in names}
+
+    for kind in ("week", "month"):
+        run(kind)
+    # when a patrol of 3 August is logged on the 17th, its problem due on the 6th
+    day = dt.date(2020, 8, 3)
+    log(
+        patrol_world,
+        item(patrol_world.compound_a, deadline_on=dt.date(2020, 8, 6)),
+        patrolled_on=day,
+    )
+    # then the next run refills from that week and that month, and counts them
+    assert run("week") == dict.fromkeys(names, 4)  # the weeks of 3, 10, 17 and 24 August
+    assert run("month") == dict.fromkeys(names, 1)
+
+    def value(name, kind, start):
+        return list(
+            Rollup.objects.filter(stat=name, period_kind=kind, period_start=start).values_list(
+                "value", flat=True
+            )
+        )
+
+    august = dt.date(2020, 8, 1)
+    assert value("campaigns.patrols", "month", august) == [1]
+    assert value("campaigns.problems_found", "week", day) == [1]
+    assert value("scorecards.compound_overdue", "month", august) == [1]
