@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -562,15 +562,30 @@ def mark_stale(
         state.save(update_fields=["period_start", "state", "updated_at"])
         moved.setdefault(str(kind), []).append(state.stat)
     if moved and refill_on_commit:
-        transaction.on_commit(lambda: _refill(sorted(moved)), robust=True)
+        _refill_on_commit(moved)
     return moved
 
 
-def _refill(kinds: Sequence[str]) -> None:
-    from .tasks import run_rollups_task
+def _refill_on_commit(kinds: Iterable[str]) -> None:
+    """Queue a run of each of ``kinds`` once the transaction commits: once per kind however
+    many times the transaction marks it (a patrol marks once per problem). The kinds join the
+    callback already registered at the same savepoint, if any: Django drops a callback with the
+    savepoint it was registered in, so kinds marked there go with their rollback."""
+    savepoints = set(connection.savepoint_ids)
+    for registered_in, callback, _ in connection.run_on_commit:
+        pending = getattr(callback, "rollup_kinds", None)
+        if pending is not None and registered_in == savepoints:
+            pending.update(kinds)
+            return
 
-    for kind in kinds:
-        run_rollups_task.delay(kind)
+    def refill() -> None:
+        from .tasks import run_rollups_task
+
+        for kind in sorted(refill.rollup_kinds):
+            run_rollups_task.delay(kind)
+
+    refill.rollup_kinds = set(kinds)
+    transaction.on_commit(refill, robust=True)
 
 
 def run_all(kind: PeriodKind | str, *, now: dt.datetime | None = None) -> dict[str, int]:

@@ -231,3 +231,30 @@ def test_the_run_after_a_mark_refills_from_the_marked_period(community, settings
         "g.a": 0,
         "g.b": 0,
     }
+
+
+@pytest.mark.django_db
+def test_marks_of_one_transaction_queue_each_kind_once_and_none_of_a_rolled_back_savepoint(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    _state("s", "month", dt.date(2025, 10, 1))
+    _state("g.a", "month", dt.date(2025, 10, 1))
+    _state("g.a", "quarter", dt.date(2025, 4, 1))  # Q3 not filled yet
+    calls = []
+    monkeypatch.setattr(tasks.run_rollups_task, "delay", lambda *args: calls.append(args))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rollups.mark_stale("s", dt.date(2025, 9, 3))  # month
+        rollups.mark_stale("g", dt.date(2025, 9, 4))  # month again
+        try:
+            with transaction.atomic():
+                rollups.mark_stale("g", dt.date(2025, 3, 3))  # month and quarter, undone below
+                raise RuntimeError("refused")
+        except RuntimeError:
+            pass
+        rollups.mark_stale("s", dt.date(2025, 6, 1))  # month again
+
+    assert calls == [("month",)]
+    assert _states()[("g.a", "quarter")] == (dt.date(2025, 4, 1), DONE)
