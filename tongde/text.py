@@ -40,6 +40,6 @@ def fold_number(text: str) -> str:
 
 
 def long_date(day: dt.date) -> str:
-    """A day as prose says it in the active language: 2026年11月28日, Nov. 28, 2026. Tables and
+    """A day as prose says it in the active language: 2026年11月28日, 28 November 2026. Tables and
     file names keep 2026-11-28."""
     return formats.date_format(day, "DATE_FORMAT")

@@ -88,7 +88,7 @@ def test_the_totals_spreadsheet_names_its_months_in_words(
 
 @pytest.mark.parametrize(
     ("language", "title"),
-    [("zh-hans", "2020年8月14日"), ("en", "Aug. 14, 2020")],
+    [("zh-hans", "2020年8月14日"), ("en", "14 August 2020")],
 )
 def test_an_operation_is_titled_with_its_date_in_words(world, staff, client, language, title):
     client.force_login(staff)
@@ -100,7 +100,7 @@ def test_an_operation_is_titled_with_its_date_in_words(world, staff, client, lan
 
 @pytest.mark.parametrize(
     ("language", "when"),
-    [("zh-hans", "2020年8月17日"), ("en", "Aug. 17, 2020")],
+    [("zh-hans", "2020年8月17日"), ("en", "17 August 2020")],
 )
 def test_a_patrol_is_titled_with_its_date_in_words(patrol_world, client, language, when):
     patrol = log(patrol_world)

@@ -162,7 +162,7 @@ def test_a_corrected_nomination_date_is_logged_as_a_date(staff):
         "nominated_on": {"before": "2026-03-05", "after": "2026-03-04"}
     }
     with translation.override("en"):
-        assert ("Changes", "Nominated on: March 5, 2026 → March 4, 2026") in log_detail(entry)
+        assert ("Changes", "Nominated on: 5 March 2026 → 4 March 2026") in log_detail(entry)
 
 
 @pytest.mark.parametrize(
@@ -289,7 +289,7 @@ def test_a_withdrawal_is_logged_with_its_date_reason_and_what_was_lost(staff):
         assert dict(log_detail(entry, kind="election")) == {
             "Candidate": "张叁",
             "Stage": "publicity of candidates",
-            "Withdrawn on": "March 15, 2026",
+            "Withdrawn on": "15 March 2026",
             "Reason": "本人书面申请退出",
             "Vetting decision": "qualified",
         }

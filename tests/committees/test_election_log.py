@@ -30,7 +30,7 @@ from tests.committees.test_voting import NOW, build_compound, voting_election
             [
                 ("From stage", "preparation group"),
                 ("To stage", "publicity of candidates"),
-                ("At", "June 29, 2020, 9 a.m."),
+                ("At", "29 June 2020, 09:00"),
             ],
         ),
         # An instant logged in UTC is shown in Beijing time.
@@ -38,7 +38,7 @@ from tests.committees.test_voting import NOW, build_compound, voting_election
             "election.voting_window",
             {"opens_at": "2020-06-29T01:30:00+00:00"},
             [
-                ("Opens at", "June 29, 2020, 9:30 a.m."),
+                ("Opens at", "29 June 2020, 09:30"),
             ],
         ),
         ("election.advanced", {"quorum_met": True}, [("Quorum met", "yes")]),
@@ -79,7 +79,7 @@ from tests.committees.test_voting import NOW, build_compound, voting_election
             "objection.answered",
             {"objection": 3, "answered_on": "2020-07-01", "answer": "好"},
             [
-                ("Answered on", "July 1, 2020"),
+                ("Answered on", "1 July 2020"),
                 ("Answer", "好"),
             ],
         ),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.template import Context, Template
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from committees.elections import _local
@@ -32,6 +32,19 @@ def test_short_formats_per_language(settings, language, short_date, short_dateti
             f"{short_date}|{short_datetime}"
         )
         assert _local(MOMENT) == short_datetime
+
+
+@pytest.mark.parametrize(
+    ("language", "date", "datetime"),
+    [
+        ("zh-hans", "2026年11月7日", "2026年11月7日 17:05"),
+        ("en", "7 November 2026", "7 November 2026, 17:05"),
+    ],
+)
+def test_prose_formats_per_language(language, date, datetime):
+    with translation.override(language):
+        assert date_format(DAY, "DATE_FORMAT") == date
+        assert date_format(timezone.localtime(MOMENT), "DATETIME_FORMAT") == datetime
 
 
 def test_date_inputs_keep_the_browser_format():
