@@ -3,7 +3,8 @@
 ``<YYYY-MM>.json``, ``<YYYY-MM>.csv``, ``latest.json`` and ``latest.csv``: the current
 publication of the month (a corrected list is replaced by its correction), one row per compound
 with the columns ``compound, company, score, band, veto, inspections, published_at,
-correction_of``. Only published lists exist here; an unknown community or an unpublished month
+correction_of``; an unranked compound has no score (JSON ``null``, an empty CSV cell), as on the
+public pages. Only published lists exist here; an unknown community or an unpublished month
 is a 404 with a JSON body. Every answer allows any origin (CORS ``*``).
 """
 
@@ -56,7 +57,7 @@ def rows(publication: Publication, entries: list[PublicationEntry]) -> list[dict
         {
             "compound": entry.compound_name,
             "company": entry.company_name,
-            "score": str(entry.score),
+            "score": None if entry.public_score is None else str(entry.public_score),
             "band": entry.band,
             "veto": entry.veto,
             "inspections": entry.inspections,

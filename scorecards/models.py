@@ -1141,6 +1141,14 @@ class PublicationEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.compound_name} {self.score}"
 
+    @property
+    def public_score(self) -> Decimal | None:
+        """The score the public reads: none for an unranked line (不参评), whose computed score
+        (say 100.00 from one clean inspection) was not judged and must not read as one."""
+        if self.band == rules.Band.UNRANKED:
+            return None
+        return self.score
+
 
 class Appeal(models.Model):
     """A company's appeal of a black listing, decided by staff with a reason; the outcome is

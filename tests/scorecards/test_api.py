@@ -238,3 +238,28 @@ def test_query_count_does_not_grow(client, community, other_community, company_a
     assert small == large
     rows = client.get(f"/api/v1/communities/other/redblack/2024-05.{suffix}").content
     assert rows.count("批量小区".encode()) == 1000
+
+
+@pytest.mark.parametrize(
+    ("band", "inspections", "json_score", "csv_score"),
+    [
+        ("red", 2, "95.00", "95.00"),
+        ("none", 2, "95.00", "95.00"),
+        ("black", 1, "95.00", "95.00"),  # a veto black-lists even with too few inspections
+        # Unranked: its computed score was not judged, so it is no score at all, as on the page.
+        ("unranked", 1, None, ""),
+        ("unranked", 0, None, ""),
+    ],
+)
+def test_only_a_ranked_compound_has_a_score(
+    client, community, compound_a, band, inspections, json_score, csv_score
+):
+    # given
+    publish(community, MAY, [row(compound_a, "95", band, inspections=inspections)])
+    # when
+    doc = client.get(BASE + "2024-05.json").json()
+    body = client.get(BASE + "2024-05.csv").content.decode("utf-8-sig")
+    # then
+    assert [(r["score"], r["band"]) for r in doc["rows"]] == [(json_score, band)]
+    parsed = list(csv.DictReader(io.StringIO(body)))
+    assert [(r["score"], r["band"]) for r in parsed] == [(csv_score, band)]

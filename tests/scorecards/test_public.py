@@ -323,6 +323,54 @@ def test_company_average_leaves_out_unranked_lines(
     assert html.count("<circle") == 1
 
 
+@pytest.mark.parametrize(
+    ("band", "inspections", "shown"),
+    [
+        ("none", 2, Decimal("88.00")),
+        ("black", 1, Decimal("88.00")),  # a veto black-lists even with too few inspections
+        ("unranked", 1, None),
+        ("unranked", 0, None),
+    ],
+)
+def test_public_score_of_an_entry(community, compound_a, band, inspections, shown):
+    publication = publish(community, MAY, [row(compound_a, "88", band, inspections=inspections)])
+    assert publication.entries.get().public_score == shown
+
+
+def test_an_unranked_compound_shows_no_score_on_any_page(
+    client, community, company_a, compound_a, compound_c
+):
+    # given: one clean inspection, too few to rank, computes 100.00
+    publish(
+        community,
+        MAY,
+        [
+            row(compound_a, "88.00", "none", rank=1),
+            row(
+                compound_c,
+                "100.00",
+                "unranked",
+                inspections=1,
+                reasons={"reasons": ["too_few_inspections"]},
+            ),
+        ],
+    )
+    slug = community.slug
+    # when / then: the list, the compound's trend and the company's compounds agree with the
+    # open data (null score)
+    for url in (
+        f"/en/scorecards/public/{slug}/",
+        f"/en/scorecards/public/{slug}/2024-05/",
+        f"/en/scorecards/public/{slug}/compound/{compound_c.pk}/",
+        f"/en/scorecards/public/{slug}/company/{company_a.pk}/",
+    ):
+        html = _page(client, url)
+        assert "100.00" not in html, url
+        assert "88.00" in html or "compound/" in url, url
+        assert "—" in html, url
+    assert "Too few inspections this month" in _page(client, f"/en/scorecards/public/{slug}/")
+
+
 def test_no_list_yet(client, community):
     html = _page(client, f"/en/scorecards/public/{community.slug}/")
     assert "No list has been published yet." in html
