@@ -120,11 +120,14 @@ def _list_context(community: Community, publication) -> dict:
         {"band": band.value, "label": band.label, "zh": band.zh, "entries": entries}
         for band, entries in listing.groups
     ]
+    months = published_months(community)
     return {
         "community": community,
         "publication": publication,
         "groups": groups,
-        "months": published_months(community),
+        # Earlier than the month read, newest first; the archive lists every month.
+        "earlier_months": [p for p in months if p.month < publication.month],
+        "has_other_months": len(months) > 1,
         "total": len(listing.entries),
         "editions": _editions(publication),
     }

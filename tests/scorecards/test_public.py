@@ -5,6 +5,7 @@ cleared on publication, query counts independent of the number of compounds."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -219,6 +220,39 @@ def test_month_and_archive_pages(client, world, community):
     assert ">April 2024<" in archive
     assert "2024-06" not in archive
     assert "June 2024" not in archive
+
+
+@pytest.mark.parametrize(
+    ("page", "earlier"),
+    [
+        ("", ["April 2024", "March 2024"]),  # the latest: May
+        ("2024-05/", ["April 2024", "March 2024"]),
+        ("2024-04/", ["March 2024"]),
+        ("2024-03/", []),  # the first month: nothing earlier, the archive still linked
+        ("2024-04/edition/1/", ["March 2024"]),
+    ],
+)
+def test_earlier_months_are_only_earlier(client, community, compound_a, page, earlier):
+    # given: March, April and May published
+    for month in (dt.date(2024, 3, 1), APRIL, MAY):
+        publish(community, month, [row(compound_a, "88", "none", rank=1)])
+    # when
+    html = _page(client, f"/en/scorecards/public/{community.slug}/{page}")
+    # then
+    if earlier:
+        listed = html.split('id="earlier-months">', 1)[1].split("</ul>", 1)[0]
+        assert re.findall(r">([^<>]+)</a>", listed) == earlier
+    else:
+        assert "Earlier months" not in html
+        assert 'id="earlier-months"' not in html
+    assert f'href="/en/scorecards/public/{community.slug}/months/"' in html
+
+
+def test_a_lone_month_links_no_other(client, community, compound_a):
+    publish(community, MAY, [row(compound_a, "88", "none", rank=1)])
+    html = _page(client, f"/en/scorecards/public/{community.slug}/")
+    assert "Earlier months" not in html
+    assert "All published months" not in html
 
 
 @pytest.mark.parametrize(
