@@ -1124,8 +1124,9 @@ class PublicationEntry(models.Model):
     veto = models.BooleanField(_("veto"), default=False)
     inspections = models.PositiveIntegerField(_("inspections"), default=0)
     # Public reasons: band reason codes and per-criterion deduction counts, no personal data:
-    # {"reasons": ["below_black"], "criteria": [{"code", "name", "name_zh", "count", "points"}],
-    #  "vetoes": [{"code", "name", "name_zh"}]}
+    # {"reasons": ["below_black"], "criteria": [{"code", "name", "name_zh", "count", "points",
+    #  "adjusted"?}], "vetoes": [{"code", "name", "name_zh"}]}; "count" is of deductions other
+    # than staff adjustments, "adjusted" the adjustments' net points (never their reason or who).
     reasons = models.JSONField(_("reasons"), default=dict)
 
     class Meta:

@@ -990,30 +990,41 @@ def _counts(publication: Publication, entries: list[PublicationEntry]) -> None:
 
 
 def _public_reasons(cards: list[Scorecard]) -> dict[int, dict]:
-    """Band reasons, per-criterion deduction counts and points, and active veto items."""
+    """Band reasons, per-criterion deduction counts and points, and active veto items.
+
+    A criterion's ``count`` counts its deductions other than staff adjustments; ``adjusted``,
+    present only when staff adjustments change the criterion, is their net points (positive:
+    deducted, negative: given back). Only the points are public: an adjustment's written reason
+    is free text that may name people, and who adjusted is staff's business."""
     ids = [c.pk for c in cards]
     criteria: dict[int, list[dict]] = defaultdict(list)
-    counts = {
-        (card_id, criterion_id): n
-        for card_id, criterion_id, n in ScoreDeduction.objects.filter(scorecard_id__in=ids)
-        .exclude(source=ScoreDeduction.Source.ADJUSTMENT)
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    adjusted: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for card_id, criterion_id, source, n, points in (
+        ScoreDeduction.objects.filter(scorecard_id__in=ids)
         .order_by()
-        .values_list("scorecard_id", "criterion_id")
-        .annotate(n=Count("pk"))
-    }
+        .values_list("scorecard_id", "criterion_id", "source")
+        .annotate(n=Count("pk"), points=Sum("points"))
+    ):
+        if source == ScoreDeduction.Source.ADJUSTMENT:
+            adjusted[card_id, criterion_id] += points
+        else:
+            counts[card_id, criterion_id] += n
     for line in ScoreLine.objects.filter(scorecard_id__in=ids, deducted__gt=0).select_related(
         "criterion"
     ):
         c = line.criterion
-        criteria[line.scorecard_id].append(
-            {
-                "code": c.code,
-                "name": c.name,
-                "name_zh": c.name_zh,
-                "count": counts.get((line.scorecard_id, c.pk), 0),
-                "points": str(line.deducted),
-            }
-        )
+        reason = {
+            "code": c.code,
+            "name": c.name,
+            "name_zh": c.name_zh,
+            "count": counts.get((line.scorecard_id, c.pk), 0),
+            "points": str(line.deducted),
+        }
+        net = adjusted.get((line.scorecard_id, c.pk), ZERO)
+        if net:
+            reason["adjusted"] = str(_quantize(net))
+        criteria[line.scorecard_id].append(reason)
     vetoes: dict[int, list[dict]] = defaultdict(list)
     for event in VetoEvent.objects.filter(scorecard_id__in=ids, is_lifted=False).select_related(
         "veto_item"

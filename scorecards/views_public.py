@@ -104,11 +104,32 @@ def explain(entry: PublicationEntry) -> None:
             labels.append(reason.label)
     entry.reason_labels = labels
     entry.criteria = [
-        {"name": _name(c), "count": c.get("count", 0), "points": c.get("points", "")}
+        {
+            "name": _name(c),
+            "count": c.get("count", 0),
+            "points": c.get("points", ""),
+            "adjusted": _adjustment(c),
+        }
         for c in data.get("criteria") or []
         if isinstance(c, dict)
     ]
     entry.veto_names = [_name(v) for v in data.get("vetoes") or [] if isinstance(v, dict)]
+
+
+def _adjustment(criterion: dict) -> str:
+    """What staff adjustments did to the criterion's points, as the score reads it: "−3.00"
+    (deducted) or "+1.00" (given back); "" when staff did not adjust it. A line published before
+    adjustments were stored apart has a deduction with no count, which only an adjustment makes."""
+    adjusted = criterion.get("adjusted")
+    if adjusted is None and not criterion.get("count"):
+        adjusted = criterion.get("points")
+    try:
+        points = Decimal(str(adjusted)) if adjusted not in (None, "") else Decimal(0)
+    except ArithmeticError:
+        return ""
+    if not points:
+        return ""
+    return f"−{points:.2f}" if points > 0 else f"+{-points:.2f}"
 
 
 def _list_context(community: Community, publication) -> dict:

@@ -164,6 +164,42 @@ def test_black_reasons_on_a_black_entry(client, community, compound_a, compound_
 
 
 @pytest.mark.parametrize(
+    ("criterion", "shown"),
+    [
+        ({"count": 3, "points": "6.00"}, "Cleanliness: 3 findings (−6.00)"),
+        ({"count": 1, "points": "6.00"}, "Cleanliness: 1 finding (−6.00)"),
+        (
+            {"count": 0, "points": "3.00", "adjusted": "3.00"},
+            "Cleanliness: adjusted by staff (−3.00)",
+        ),
+        # Published before adjustments were stored apart: no count means an adjustment.
+        ({"count": 0, "points": "3.00"}, "Cleanliness: adjusted by staff (−3.00)"),
+        (
+            {"count": 2, "points": "5.00", "adjusted": "1.00"},
+            "Cleanliness: 2 findings, adjusted by staff −1.00 (−5.00)",
+        ),
+        (
+            {"count": 2, "points": "4.00", "adjusted": "-2.00"},
+            "Cleanliness: 2 findings, adjusted by staff +2.00 (−4.00)",
+        ),
+        # Adjustments that cancel out are no adjustment.
+        ({"count": 2, "points": "4.00", "adjusted": "0.00"}, "Cleanliness: 2 findings (−4.00)"),
+    ],
+)
+def test_black_reason_of_a_criterion(client, community, compound_a, criterion, shown):
+    reasons = {
+        "reasons": ["below_black"],
+        "criteria": [
+            {"code": "cleanliness", "name": "Cleanliness", "name_zh": "环境卫生", **criterion}
+        ],
+    }
+    publish(community, MAY, [row(compound_a, "60", "black", rank=1, reasons=reasons)])
+    html = _page(client, f"/en/scorecards/public/{community.slug}/")
+    assert shown in html
+    assert "0 findings" not in html
+
+
+@pytest.mark.parametrize(
     ("band", "score", "reasons", "shown", "hidden"),
     [
         # At or above the red line, kept off by an overdue rectification: says so.

@@ -71,6 +71,45 @@ def test_publish_snapshots_ranks_counts_and_marks_cards(
     ]
 
 
+def test_public_reasons_say_what_staff_adjusted_without_their_reason(
+    month_of_three, community, staff, client
+):
+    # given: B's findings, plus staff deducting 3 under fire safety (no finding there) and giving
+    # 2 back under parking (one 5-point finding), each with a reason naming a person
+    _a, b, _c = month_of_three
+    card = Scorecard.objects.get(compound=b)
+    for code, points in (("fire_safety", "3"), ("parking", "-2")):
+        card = scoring.scorecard_adjust(
+            scorecard=card,
+            criterion=card.rubric.criteria.get(code=code),
+            points=Decimal(points),
+            reason="业主张三 13900000000 投诉",
+            user=staff,
+            seen_version=card.version,
+        )
+    # when
+    publication = scoring.publish_month(community=community, month=MONTH, user=staff)
+    # then: counts are of findings only; the adjustment is its net points, nothing else
+    entry = publication.entries.get(compound=b)
+    assert (entry.score, entry.band) == (64, "black")
+    criteria = {c["code"]: c for c in entry.reasons["criteria"]}
+    assert {code: (c["count"], c["points"], c.get("adjusted")) for code, c in criteria.items()} == {
+        "cleanliness": (1, "15.00", None),
+        "building_upkeep": (1, "15.00", None),
+        "fire_safety": (0, "3.00", "3.00"),
+        "parking": (1, "3.00", "-2.00"),
+    }
+    assert "张三" not in str(entry.reasons)
+    assert "139" not in str(entry.reasons)
+    html = client.get(f"/en/scorecards/public/{community.slug}/").content.decode()
+    assert "Fire safety and fire lanes: adjusted by staff (−3.00)" in html
+    assert "Parking order: 1 finding, adjusted by staff +2.00 (−3.00)" in html
+    assert "Cleanliness: 1 finding (−15.00)" in html
+    assert "0 findings" not in html
+    assert "张三" not in html
+    assert staff.username not in html
+
+
 def test_publish_refusals(month_of_three, community, other_community, staff):
     with pytest.raises(ValidationError) as exc:
         scoring.publish_month(community=other_community, month=MONTH, user=staff)
