@@ -263,6 +263,7 @@ def inspection_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         save=save,
         context={
             "title": _("Withdraw the inspection"),
+            "submit_label": _("Withdraw the inspection"),
             "subject": inspection,
             "back": reverse("scorecards:inspection_detail", args=[inspection.pk]),
             "active": "inspections",
@@ -316,6 +317,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
         save=save,
         context={
             "title": _("Log a complaint"),
+            "submit_label": _("Log the complaint"),
             "back": reverse("scorecards:complaint_list"),
             "active": "complaints",
         },
@@ -347,6 +349,7 @@ def complaint_verify(request: HttpRequest, pk: int) -> HttpResponse:
         save=save,
         context={
             "title": _("Verify the complaint"),
+            "submit_label": _("Verify the complaint"),
             "subject": complaint,
             "summary": complaint.summary,
             "back": reverse("scorecards:complaint_list"),
@@ -481,7 +484,10 @@ def _rect_action(
     *,
     save: Callable[[Any], str],
     title: str,
+    submit_label: str | None = None,
 ) -> HttpResponse:
+    """The page of an action on a rectification item; its button says what it does (the title
+    unless ``submit_label`` says it better)."""
     back = reverse("scorecards:rectification_detail", args=[rect.pk])
     return _action_page(
         request,
@@ -489,6 +495,7 @@ def _rect_action(
         save=save,
         context={
             "title": title,
+            "submit_label": submit_label or title,
             "subject": rect.compound,
             "summary": rect.description,
             "back": back,
@@ -518,7 +525,14 @@ def rectification_answer(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return reverse("scorecards:rectification_detail", args=[rect.pk])
 
-    return _rect_action(request, rect, form, save=save, title=_("Answer the rectification item"))
+    return _rect_action(
+        request,
+        rect,
+        form,
+        save=save,
+        title=_("Answer the rectification item"),
+        submit_label=_("Send the answer"),
+    )
 
 
 @reader_required

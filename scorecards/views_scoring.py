@@ -488,7 +488,12 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    context = {"card": card, "title": _("Reply to the draft scorecard"), "once": True}
+    context = {
+        "card": card,
+        "title": _("Reply to the draft scorecard"),
+        "submit_label": _("Send the reply"),
+        "once": True,
+    }
     closed = _closed_page(
         request,
         "scorecards/scoring/adjust.html",
@@ -532,7 +537,12 @@ def reply_answer(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         save=save,
         template="scorecards/scoring/adjust.html",
-        context={"card": card, "reply": item, "title": _("Answer the company's reply")},
+        context={
+            "card": card,
+            "reply": item,
+            "title": _("Answer the company's reply"),
+            "submit_label": _("Send the answer"),
+        },
     )
 
 

@@ -7,11 +7,13 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from scorecards import scoring
 from scorecards.models import Appeal
 from tests.scorecards.test_scoring import MONTH, TODAY, finding, inspect
+from tests.scorecards.test_scoring_views import submit_buttons
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +153,21 @@ def test_the_companys_to_do_and_card_offer_the_appeal_while_it_is_open(
     assert appeal in client.get(card).content.decode()
     scoring.appeal_file(entry=black_entry, grounds="first", user=company_user_a)
     assert appeal not in client.get(card).content.decode()  # appealed already
+
+
+def test_the_appeal_form_submits_the_appeal_and_the_decision_form_saves_a_decision(
+    client, black_entry, company_user_a, staff
+):
+    client.force_login(company_user_a)
+    with translation.override("en"):
+        file_url = reverse("scorecards:scoring_appeal_file", args=[black_entry.pk])
+    buttons = submit_buttons(client.get(file_url).content.decode())
+    assert "Submit the appeal" in buttons
+    assert "Save" not in buttons
+    appeal = scoring.appeal_file(entry=black_entry, grounds="Not ours.", user=company_user_a)
+    client.force_login(staff)
+    with translation.override("en"):
+        decide_url = reverse("scorecards:scoring_appeal_decide", args=[appeal.pk])
+    buttons = submit_buttons(client.get(decide_url).content.decode())
+    assert "Save the decision" in buttons
+    assert "Save" not in buttons

@@ -13,7 +13,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from scorecards import feedback, inspections
 from scorecards.models import (
@@ -28,6 +28,7 @@ from scorecards.models import (
 from tests import factories
 from tests.campaigns.factories import image_bytes, photo_upload
 from tests.scorecards.test_inspections import counts, criterion, finding_input
+from tests.scorecards.test_scoring_views import submit_buttons
 from tongde.uploads import PHOTO_NOT_IMAGE
 
 pytestmark = pytest.mark.django_db
@@ -522,3 +523,39 @@ def test_inspection_photo_is_served(client, world, staff):
     assert response.status_code == 200
     assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
     assert InspectionPhoto.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("who", "name", "key", "button"),
+    [
+        ("staff", "inspection_create", None, "Record the inspection"),
+        ("staff", "inspection_withdraw", "inspection", "Withdraw the inspection"),
+        ("staff", "complaint_create", None, "Log the complaint"),
+        ("staff", "complaint_verify", "complaint", "Verify the complaint"),
+        ("company_user_a", "rectification_answer", "rect", "Send the answer"),
+    ],
+)
+def test_each_form_button_says_what_it_does(client, world, request, who, name, key, button):
+    client.force_login(request.getfixturevalue(who))
+    with translation.override("en"):
+        url = reverse(f"scorecards:{name}", args=[world[key].pk] if key else [])
+    buttons = submit_buttons(client.get(url).content.decode())
+    assert button in buttons
+    assert "Save" not in buttons
+
+
+def test_verify_and_reopen_buttons_say_what_they_do(client, world, company_user_a, staff):
+    rect = world["rect"]
+    inspections.rectification_answer(
+        rectification=rect, user=company_user_a, answer="done", photo=photo_upload()
+    )
+    client.force_login(staff)
+    for name, button in (
+        ("rectification_verify", "Verify and close"),
+        ("rectification_reopen", "Send back to the company"),
+    ):
+        with translation.override("en"):
+            url = reverse(f"scorecards:{name}", args=[rect.pk])
+        buttons = submit_buttons(client.get(url).content.decode())
+        assert button in buttons, name
+        assert "Save" not in buttons, name

@@ -27,6 +27,7 @@ from scorecards.models import (
     ReportEvent,
 )
 from tests import factories
+from tests.scorecards.test_scoring_views import submit_buttons
 
 pytestmark = pytest.mark.django_db
 
@@ -539,6 +540,27 @@ def test_pages_render_in_chinese(client, staff, company_user_a, report_a, compou
         response = client.get(url)
         assert response.status_code == 200, url
         assert 'lang="zh-hans"' in response.content.decode()
+
+
+def test_the_report_is_submitted_by_a_button_saying_so(
+    client, staff, company_user_a, compound_a, company_a, agreement
+):
+    report = reports.report_create(
+        compound=compound_a,
+        month=OCT,
+        by=company_user_a,
+        company_ids=[company_a.pk],
+        statuses={c.pk: {"status": "met"} for c in agreement.commitments.all()},
+    )
+    client.force_login(company_user_a)
+    with translation.override("en"):
+        url = reverse("scorecards:report_detail", args=[report.pk])
+    html = client.get(url).content.decode()
+    assert "Submit the report" in submit_buttons(html)
+    report = reports.report_submit(report=report, by=company_user_a)
+    reports.report_return(report=report, by=staff, comment="fix the rate")
+    html = client.get(url).content.decode()
+    assert "Resubmit the report" in submit_buttons(html)
 
 
 # --- The owners' committee reads its compound's filed reports ---------------------------------

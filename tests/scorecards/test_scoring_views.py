@@ -386,3 +386,26 @@ def test_a_published_card_says_so_before_an_adjustment_is_typed(client, world):
     client.force_login(world["staff"])
     response = client.get(_url(world, "scoring_adjust"))
     assert response.url == reverse("scorecards:scoring_card", args=[card.pk])
+
+
+def submit_buttons(html: str) -> list[str]:
+    """The texts of a page's submit buttons, tags stripped."""
+    found = re.findall(r'<button[^>]*type="submit"[^>]*>(.*?)</button>', html, re.S)
+    return [re.sub(r"<[^>]+>", "", text).strip() for text in found]
+
+
+@pytest.mark.parametrize(
+    ("who", "name", "button"),
+    [
+        # What goes to someone else says so; staff's own edit of a draft may just save.
+        ("company_user_a", "scoring_reply", "Send the reply"),
+        ("staff", "scoring_reply_answer", "Send the answer"),
+        ("staff", "scoring_adjust", "Save"),
+    ],
+)
+def test_a_form_that_sends_says_so_on_its_button(client, world, who, name, button):
+    _login(client, world, who)
+    html = client.get(_url(world, name)).content.decode()
+    assert button in submit_buttons(html)
+    if button != "Save":
+        assert "Save" not in submit_buttons(html)
