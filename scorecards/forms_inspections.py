@@ -94,6 +94,9 @@ class InspectionForm(forms.Form):
         kwargs.setdefault("initial", {"inspected_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
         self.fields["compound"].queryset = _compounds(user)
+        # The phone's date picker stops at today; the earliest day depends on the compound and
+        # is the service's to say (``inspections.earliest_inspection_day``).
+        self.fields["inspected_on"].widget.attrs["max"] = timezone.localdate().isoformat()
 
 
 class FindingForm(forms.Form):

@@ -3,13 +3,15 @@
 Writes (each one transaction, all or nothing, refusing with a translated ``ValidationError``):
 
 - ``inspection_record``: staff or a grid worker of the community records a visit with its
-  findings. Each finding cites a criterion of the year's rubric (``setup.rubric_for``), optionally
-  a standard deduction item of that criterion (its points are the default) and/or a veto item, and
-  raises a ``Rectification`` for the company serving the compound that day (``ServiceContract``),
-  raised on the day it is recorded (the day the company is told), with a deadline
-  ``settings.rectification_days`` after it unless one is given: a visit typed in late is neither
-  overdue at once nor missing from that week's feedback. A
-  compound no company serves that day (a courtyard) gets findings but no rectification.
+  findings, dated neither in the future nor before ``earliest_inspection_day`` (the compound's
+  first service contract; the month after the latest published list). Each finding cites a
+  criterion of the year's rubric (``setup.rubric_for``), optionally a standard deduction item of
+  that criterion (its points are the default) and/or a veto item, and raises a ``Rectification``
+  for the company serving the compound that day (``ServiceContract``), raised on the day it is
+  recorded (the day the company is told), with a deadline ``settings.rectification_days`` after
+  it unless one is given: a visit typed in late is neither overdue at once nor missing from that
+  week's feedback. A compound no company serves that day (a courtyard) gets findings but no
+  rectification.
 - ``inspection_withdraw``: staff withdraw a wrong inspection with a reason; nothing is deleted:
   the inspection and its findings are marked withdrawn, their unfinished rectifications closed.
 - ``complaint_log`` / ``complaint_verify``: a resident's complaint logged by staff or a grid
@@ -38,7 +40,19 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,14 +64,18 @@ from compounds.selectors import (
     staff_community_ids,
 )
 from tongde import rollups
+from tongde.bounds import EARLIEST
+from tongde.text import long_date
 from tongde.uploads import photo_files
 
+from . import rules
 from .models import (
     Complaint,
     DeductionItem,
     Finding,
     Inspection,
     InspectionPhoto,
+    Publication,
     Rectification,
     RectificationEvent,
     Rubric,
@@ -77,6 +95,20 @@ NOT_COMPLAINT_LOGGER = _("Only community staff and grid workers of this communit
 NOT_STAFF = _("Only community staff verify, reopen or withdraw.")
 NOT_YOUR_COMPANY = _("This rectification item is not your company's.")
 DATE_IN_FUTURE = _("The date cannot be in the future.")
+# An inspection dated too early, by why (``rules.earliest_inspection_day``); each names the
+# earliest date allowed.
+TOO_EARLY = {
+    rules.EarliestReason.FLOOR: _("The earliest date allowed is %(earliest)s."),
+    rules.EarliestReason.CONTRACT: _(
+        "The first service contract of %(compound)s began on %(earliest)s: an inspection before "
+        "it would score a company that did not serve the compound yet. The earliest date "
+        "allowed is %(earliest)s."
+    ),
+    rules.EarliestReason.PUBLISHED: _(
+        "The red/black list of %(month)s is published and final: an inspection dated in it or "
+        "before it would count nowhere. The earliest date allowed is %(earliest)s."
+    ),
+}
 NO_FINDINGS = _("Record at least one finding.")
 CRITERION_OTHER_RUBRIC = _(
     "This criterion is not in the rubric of %(year)s used for this compound's community."
@@ -342,6 +374,38 @@ def company_serving(compound: Compound, on: dt.date) -> PropertyCompany | None:
 # --- inspections -----------------------------------------------------------------------------------
 
 
+def earliest_inspection_day(compound: Compound) -> rules.Earliest:
+    """The earliest day an inspection of ``compound`` may have (``rules.earliest_inspection_day``):
+    from its first service contract and its community's latest published month. Two queries."""
+    first_contract_on = ServiceContract.objects.filter(compound=compound).aggregate(
+        on=Min("starts_on")
+    )["on"]
+    last_published_month = Publication.objects.filter(community_id=compound.community_id).aggregate(
+        month=Max("month")
+    )["month"]
+    return rules.earliest_inspection_day(
+        floor=EARLIEST,
+        first_contract_on=first_contract_on,
+        last_published_month=last_published_month,
+    )
+
+
+def too_early(compound: Compound, day: dt.date) -> str | None:
+    """Why ``day`` is too early for an inspection of ``compound``, or ``None``."""
+    earliest = earliest_inspection_day(compound)
+    if day >= earliest.on:
+        return None
+    month = earliest.on - dt.timedelta(days=1)
+    return str(
+        TOO_EARLY[earliest.reason]
+        % {
+            "compound": compound.name,
+            "earliest": long_date(earliest.on),
+            "month": f"{month:%Y-%m}",
+        }
+    )
+
+
 @dataclass
 class FindingInput:
     """One finding as entered, before it is checked."""
@@ -492,6 +556,8 @@ def inspection_record(
     errors: dict[str, list[str]] = {}
     if day > today:
         errors["inspected_on"] = [str(DATE_IN_FUTURE)]
+    elif refusal := too_early(compound, day):
+        errors["inspected_on"] = [refusal]
     rubric = rubric_for(compound.community_id, day.year)
     findings = _in_rubric(findings, rubric)
     checked: list[tuple[FindingInput, Decimal, Any]] = []

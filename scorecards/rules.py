@@ -16,6 +16,7 @@ imports and computes without settings or a database.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -33,6 +34,8 @@ __all__ = [
     "Criterion",
     "CriterionScore",
     "Deduction",
+    "Earliest",
+    "EarliestReason",
     "Grade",
     "Ranked",
     "Reason",
@@ -42,6 +45,7 @@ __all__ = [
     "average",
     "classify",
     "days_met",
+    "earliest_inspection_day",
     "rank",
     "rate_met",
     "score",
@@ -561,3 +565,52 @@ def suggest_grade(
     if average >= GOOD_AT:
         return Grade.GOOD
     return Grade.PASS
+
+
+# --- Dates an inspection may have --------------------------------------------------------------
+
+
+class EarliestReason(StrEnum):
+    FLOOR = "floor"  # nothing older is plausible (``tongde.bounds.EARLIEST``)
+    CONTRACT = "contract"  # the compound's first service contract began then
+    PUBLISHED = "published"  # the month before it is published, and a published list is final
+
+
+@dataclass(frozen=True)
+class Earliest:
+    on: dt.date
+    reason: EarliestReason
+
+
+def earliest_inspection_day(
+    *,
+    floor: dt.date,
+    first_contract_on: dt.date | None,
+    last_published_month: dt.date | None,
+) -> Earliest:
+    """The earliest day an inspection of a compound may be dated (today being the latest):
+
+    - not before the day the compound's first service contract began (inclusive: that day is
+      allowed). The monthly reports refuse a month before the company's contract the same way
+      (``reports.CONTRACT_NOT_BEGUN``); an inspection has a day, so its bound is the day: a visit
+      before it would score a month for a company that did not serve the compound yet. A
+      compound no company ever served (a courtyard) has no such bound;
+    - not in or before the latest month whose red/black list is published: a published list is
+      final (a correction is a new edition, made by staff from the published lines), so a finding
+      dated there would count nowhere. The first day of the next month is allowed;
+    - never before ``floor``.
+
+    The latest of the three wins; on a tie the more telling reason is given (published, then
+    contract)."""
+    earliest = Earliest(floor, EarliestReason.FLOOR)
+    if first_contract_on is not None and first_contract_on >= earliest.on:
+        earliest = Earliest(first_contract_on, EarliestReason.CONTRACT)
+    if last_published_month is not None:
+        after = dt.date(
+            last_published_month.year + last_published_month.month // 12,
+            last_published_month.month % 12 + 1,
+            1,
+        )
+        if after >= earliest.on:
+            earliest = Earliest(after, EarliestReason.PUBLISHED)
+    return earliest

@@ -22,19 +22,24 @@ from scorecards.models import (
     InspectionPhoto,
     Rectification,
     RectificationEvent,
+    Rubric,
     RubricCriterion,
     ScoringSettings,
     VetoItem,
 )
+from scorecards.rules import EarliestReason
 from scorecards.setup import rubric_for
 from tests import factories
 from tests.campaigns.factories import image_bytes, photo_upload
+from tests.scorecards.test_public_data import publish
+from tongde.text import long_date
 from tongde.uploads import PHOTO_NOT_IMAGE
 
 pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2026, 3, 10)
 TODAY = dt.date(2026, 3, 12)
+ONE = dt.timedelta(days=1)
 
 
 def criterion(community, code: str = "cleanliness", year: int = 2026) -> RubricCriterion:
@@ -216,6 +221,83 @@ def _refused(call) -> dict[str, list[str]]:
 def test_future_date_is_refused(compound_a, staff):
     errors = _refused(lambda: record(compound_a, staff, day=TODAY + dt.timedelta(days=1)))
     assert errors == {"inspected_on": [str(inspections.DATE_IN_FUTURE)]}
+
+
+def _too_early(compound, reason, earliest: dt.date) -> str:
+    month = f"{earliest - dt.timedelta(days=1):%Y-%m}"
+    return str(
+        inspections.TOO_EARLY[reason]
+        % {"compound": compound.name, "earliest": long_date(earliest), "month": month}
+    )
+
+
+@pytest.mark.parametrize(
+    ("day", "earliest", "reason"),
+    [
+        (dt.date(1990, 5, 1), dt.date(2026, 1, 15), EarliestReason.CONTRACT),
+        (dt.date(2026, 1, 14), dt.date(2026, 1, 15), EarliestReason.CONTRACT),
+        (dt.date(2026, 1, 15), None, None),  # the contract's first day
+        (DAY, None, None),
+    ],
+)
+def test_an_inspection_before_the_first_contract_is_refused(
+    community, company_a, staff, day, earliest, reason
+):
+    # given: a compound served since 15 January 2026, by one company then another
+    compound = factories.CompoundFactory(community=community)
+    factories.ServiceContractFactory(
+        compound=compound,
+        company=company_a,
+        starts_on=dt.date(2026, 1, 15),
+        ends_on=dt.date(2026, 2, 28),
+    )
+    factories.ServiceContractFactory(compound=compound, starts_on=dt.date(2026, 3, 1))
+    if earliest is None:
+        # when / then: accepted
+        assert record(compound, staff, day=day).inspected_on == day
+        return
+    # when / then: refused, naming the earliest date, and nothing is saved (not even a rubric)
+    errors = _refused(lambda: record(compound, staff, day=day))
+    assert errors == {"inspected_on": [_too_early(compound, reason, earliest)]}
+    assert set(Rubric.objects.values_list("year", flat=True)) == {2026}
+
+
+@pytest.mark.parametrize(
+    ("day", "refused"),
+    [(dt.date(1999, 12, 31), True), (dt.date(2000, 1, 1), False)],
+)
+def test_a_courtyard_no_company_served_has_the_floor_only(community, staff, day, refused):
+    courtyard = factories.CompoundFactory(community=community, kind=Compound.Kind.COURTYARD)
+    if not refused:
+        assert record(courtyard, staff, day=day).inspected_on == day
+        return
+    errors = _refused(lambda: record(courtyard, staff, day=day))
+    assert errors == {"inspected_on": [_too_early(courtyard, EarliestReason.FLOOR, day + ONE)]}
+
+
+@pytest.mark.parametrize(
+    ("day", "refused"),
+    [
+        (dt.date(2025, 12, 20), True),  # before the published month
+        (dt.date(2026, 1, 31), True),  # its last day
+        (dt.date(2026, 2, 1), False),  # the next month's first day
+    ],
+)
+def test_an_inspection_in_a_published_month_is_refused(compound_a, staff, day, refused):
+    # given: January 2026 published (February not yet)
+    publish(compound_a.community, dt.date(2026, 1, 1), [])
+    if not refused:
+        assert record(compound_a, staff, day=day).inspected_on == day
+        return
+    errors = _refused(lambda: record(compound_a, staff, day=day))
+    expected = _too_early(compound_a, EarliestReason.PUBLISHED, dt.date(2026, 2, 1))
+    assert errors == {"inspected_on": [expected]}
+    assert "2026-01" in expected
+
+
+def test_a_published_month_of_another_community_binds_nothing(compound_a, other_community, staff):
+    publish(other_community, dt.date(2026, 3, 1), [])
+    assert record(compound_a, staff, day=DAY).inspected_on == DAY
 
 
 def test_today_is_accepted(compound_a, staff):

@@ -25,10 +25,12 @@ from scorecards.models import (
     RectificationEvent,
     WeeklyFeedback,
 )
+from scorecards.rules import EarliestReason
 from tests import factories
 from tests.campaigns.factories import image_bytes, photo_upload
 from tests.scorecards.test_inspections import counts, criterion, finding_input
 from tests.scorecards.test_scoring_views import submit_buttons
+from tongde.text import long_date
 from tongde.uploads import PHOTO_NOT_IMAGE
 
 pytestmark = pytest.mark.django_db
@@ -191,6 +193,23 @@ def test_record_an_inspection_through_the_form(client, compound_a, grid_worker, 
     finding = Finding.objects.get()
     assert (finding.points, finding.criterion, bool(finding.photo)) == (Decimal(3), crit, True)
     assert finding.rectification.company == company_a
+
+
+def test_an_inspection_dated_1990_is_refused_with_the_earliest_date(
+    client, compound_a, grid_worker
+):
+    client.force_login(grid_worker)
+    crit = criterion(compound_a.community, "fire_safety", year=_today().year)
+    data = {**_inspection_post(compound_a, crit), "inspected_on": "1990-05-01"}
+    response = client.post(reverse("scorecards:inspection_create"), data)
+    assert response.status_code == 400
+    earliest = compound_a.contracts.get().starts_on
+    message = str(
+        inspections.TOO_EARLY[EarliestReason.CONTRACT]
+        % {"compound": compound_a.name, "earliest": long_date(earliest), "month": ""}
+    )
+    assert response.context["form"].errors["inspected_on"] == [message]
+    assert (Inspection.objects.count(), Finding.objects.count()) == (0, 0)
 
 
 def test_an_inspection_form_sent_twice_is_recorded_once(client, compound_a, grid_worker):

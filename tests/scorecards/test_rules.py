@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -11,12 +12,14 @@ from scorecards.rules import (
     Bands,
     Criterion,
     Deduction,
+    EarliestReason,
     Ranked,
     Reason,
     Rubric,
     VetoItem,
     average,
     classify,
+    earliest_inspection_day,
     listing_key,
     rank,
     rate_typed_as_fraction,
@@ -514,3 +517,34 @@ def test_list_order_within_ties(lines, expected):
             ),
         )
         assert [(given[i][0], ranks[i]) for i in order] == expected
+
+
+# --- earliest_inspection_day -------------------------------------------------------------------
+
+FLOOR = dt.date(2000, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("first_contract_on", "last_published_month", "on", "reason"),
+    [
+        # A compound no company ever served: the floor only.
+        (None, None, FLOOR, EarliestReason.FLOOR),
+        # The contract's first day is allowed, the day before is not.
+        (dt.date(2020, 3, 15), None, dt.date(2020, 3, 15), EarliestReason.CONTRACT),
+        (dt.date(1999, 12, 31), None, FLOOR, EarliestReason.FLOOR),
+        (FLOOR, None, FLOOR, EarliestReason.CONTRACT),
+        # A published month is closed to its last day; the next month's first day is allowed.
+        (dt.date(2020, 3, 15), dt.date(2026, 8, 1), dt.date(2026, 9, 1), EarliestReason.PUBLISHED),
+        (None, dt.date(2026, 12, 1), dt.date(2027, 1, 1), EarliestReason.PUBLISHED),
+        # A list published before the contract began binds nothing.
+        (dt.date(2026, 9, 2), dt.date(2026, 8, 1), dt.date(2026, 9, 2), EarliestReason.CONTRACT),
+        # A tie says the month is published.
+        (dt.date(2026, 9, 1), dt.date(2026, 8, 1), dt.date(2026, 9, 1), EarliestReason.PUBLISHED),
+        (dt.date(2026, 8, 31), dt.date(2026, 8, 1), dt.date(2026, 9, 1), EarliestReason.PUBLISHED),
+    ],
+)
+def test_earliest_inspection_day(first_contract_on, last_published_month, on, reason):
+    earliest = earliest_inspection_day(
+        floor=FLOOR, first_contract_on=first_contract_on, last_published_month=last_published_month
+    )
+    assert (earliest.on, earliest.reason) == (on, reason)
