@@ -4,8 +4,8 @@
 owner) is allowed while the list is still being drawn up: in the nomination and vetting stages.
 Once publicity starts the list is posted for owners to read and object to, and the ballot is
 printed from it, so it is refused from then on: what owners were shown is what they vote on.
-The checks are those of a nomination (the name and the owner once per election, no nomination
-date in the future). Relinking the candidate to another owner sends a decided vetting back to
+The checks are those of a nomination (the name and the owner once per election, the owner one
+of the compound's, no nomination date in the future). Relinking the candidate to another owner sends a decided vetting back to
 pending: the checklist (fee arrears, ties to the property company) was checked for the previous
 person. Each correction is logged with every changed field before and after.
 
@@ -36,6 +36,7 @@ from .elections import (
     CANDIDATE_OWNER_TAKEN,
     CANDIDATE_WITHDRAWN,
     NOMINATED_IN_FUTURE,
+    _check_owner,
     _lock,
     _log,
 )
@@ -107,7 +108,9 @@ def candidate_correct(
     errors: dict[str, list[Any]] = {}
     if others.filter(name=name).exists():
         errors["name"] = [CANDIDATE_NAME_TAKEN]
-    if owner is not None and others.filter(owner=owner).exists():
+    if owner_errors := _check_owner(election=election, owner=owner):
+        errors["owner"] = owner_errors
+    elif others.filter(owner=owner).exists():
         errors["owner"] = [CANDIDATE_OWNER_TAKEN]
     if nominated_on > timezone.localdate():
         errors["nominated_on"] = [NOMINATED_IN_FUTURE]

@@ -15,8 +15,10 @@ committees in office on whatever day it is loaded, each committee's current term
 its five-year cycle (2020, 2025, 2030, ...) that covers the load date, with the members of 2020
 re-elected; the elections themselves are recorded by the elections part of the demo.
 
-Names are those of real demo owners of the compound (members and heads are owners there), except
-the two people the demo names: 韩建新, from the seed, and 陈德明, the demo committee account.
+Names are those of real demo owners of the compound (members and heads are owners there); the two
+people the demo names, 韩建新, from the seed, and 陈德明, the demo committee account, are made the
+owners of record drawn for their seats (a member, and a candidate standing again, must be an
+owner of the compound).
 ``load()`` writes only what is missing, so a second run changes nothing.
 """
 
@@ -312,11 +314,13 @@ def _load_members(
             continue
         for (_code, index, role, party, veteran, cadre), owner in zip(seats, pool, strict=True):
             name = named.get((code, role))
+            if name:
+                _name_owner(owner.pk, name)
             rows.append(
                 CommitteeMember(
                     committee=committee,
                     name=name or owner.name,
-                    owner_id=None if name else owner.pk,
+                    owner_id=owner.pk,
                     role=role,
                     term_starts_on=committee.term_starts_on,
                     term_ends_on=committee.term_ends_on,
@@ -328,6 +332,16 @@ def _load_members(
             )
     CommitteeMember.objects.bulk_create(rows)
     created.members += len(rows)
+
+
+def _name_owner(owner_id: int, name: str) -> None:
+    """Make a person the demo names the owner of record drawn for their seat: a committee
+    member, and a candidate standing again, is an owner of the compound. Saved (not updated) so
+    that the registry's history shows the change."""
+    owner = Owner.objects.get(pk=owner_id)
+    if owner.name != name:
+        owner.name = name
+        owner.save(update_fields=["name"])
 
 
 def _pick(rng: random.Random, owners: list[Person]) -> Person | None:

@@ -47,12 +47,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from compounds.models import Compound, Dwelling, Owner
 from compounds.selectors import (
     can_edit_community,
     committee_compound_ids,
@@ -135,6 +136,21 @@ NOT_A_MOTION_STAGE = _("A motion has no candidates.")
 CANDIDATES_CLOSED = _("Candidates are nominated during the nomination stage only.")
 CANDIDATE_NAME_TAKEN = _("A candidate with this name is already nominated.")
 CANDIDATE_OWNER_TAKEN = _("This owner is already nominated in this election.")
+CANDIDATE_OWNER_REQUIRED = _(
+    "Choose the candidate's owner record: a committee candidate must be an owner of the compound."
+)
+CANDIDATE_NOT_COMPOUND_OWNER = _(
+    "This owner holds no dwelling in %(compound)s in the registry today: a committee candidate "
+    "must be an owner of the compound."
+)
+NOT_OWNER_CANNOT_QUALIFY = _(
+    "%(name)s is not an owner of %(compound)s in the registry: only an owner of the compound can "
+    "be qualified."
+)
+CANDIDATES_NOT_OWNERS = _(
+    "Not an owner of the compound in the registry: %(names)s. Link each to their owner record, "
+    "or decide they are not qualified."
+)
 NOMINATED_IN_FUTURE = _("The nomination date cannot be in the future.")
 VETTING_CLOSED = _("Vetting decisions can no longer change once publicity has started.")
 CANDIDATE_WITHDRAWN = _("This candidate has withdrawn: the record stays as it was.")
@@ -232,6 +248,70 @@ class AdvanceCheck:
 # Candidates still standing: not withdrawn (a withdrawn one stays on record for staff only).
 STANDING = Q(withdrawn_on__isnull=True)
 
+# The vetting item the registry answers rather than a reviewer: a committee candidate is an
+# owner (业主) of the compound holding the election. Shown first in every checklist.
+OWNER_OF_COMPOUND_LABEL = _("an owner of the compound (checked against the registry)")
+
+
+def _owns_in_compound() -> Exists:
+    """For a ``Candidate`` queryset: its linked owner holds a dwelling of the election's compound.
+
+    The registry keeps only the current owner of each dwelling (``Dwelling.owner``; a sale
+    relinks the dwelling, the history keeps the previous owner), so holding a dwelling now is a
+    current ownership, one that has not ended.
+    """
+    return Exists(
+        Dwelling.objects.filter(
+            owner_id=OuterRef("owner_id"),
+            unit__building__compound_id=OuterRef("election__committee__compound_id"),
+        )
+    )
+
+
+def owner_dwellings(*, owner: Owner | None, compound: Compound | int) -> QuerySet[Dwelling]:
+    """The dwellings of ``compound`` that ``owner`` holds today (none without an owner)."""
+    if owner is None:
+        return Dwelling.objects.none()
+    compound_id = compound if isinstance(compound, int) else compound.pk
+    return (
+        Dwelling.objects.filter(owner=owner, unit__building__compound_id=compound_id)
+        .select_related("unit__building")
+        .order_by("unit__building__code", "unit__code", "code")
+    )
+
+
+def is_compound_owner(candidate: Candidate) -> bool:
+    """Whether ``candidate`` is linked to an owner holding a dwelling of the election's compound
+    today: the vetting item no reviewer ticks. An unlinked candidate is not. (Lists read the
+    same from ``candidates_with_vetting``'s annotation, in the same query.)"""
+    return owner_dwellings(
+        owner=candidate.owner, compound=candidate.election.committee.compound_id
+    ).exists()
+
+
+def _check_owner(*, election: Election, owner: Owner | None) -> list[Any]:
+    """The refusals of linking a candidate of ``election`` to ``owner``: none when it may be."""
+    if election.kind != Election.Kind.ELECTION:
+        return []
+    compound = election.committee.compound
+    if owner is None:
+        return [CANDIDATE_OWNER_REQUIRED]
+    if not owner_dwellings(owner=owner, compound=compound).exists():
+        return [str(CANDIDATE_NOT_COMPOUND_OWNER) % {"compound": compound.name}]
+    return []
+
+
+def candidates_not_owners(election: Election) -> list[str]:
+    """Names of the standing candidates, not refused by vetting, who are not owners of the
+    compound in the registry: the list cannot be posted while any is left."""
+    return list(
+        election.candidates.filter(STANDING)
+        .exclude(vetting__decision=Vetting.Decision.NOT_QUALIFIED)
+        .exclude(_owns_in_compound())
+        .order_by("pk")
+        .values_list("name", flat=True)
+    )
+
 
 def _qualified_count(election: Election) -> int:
     return Candidate.objects.filter(
@@ -275,6 +355,9 @@ def advance_check(election: Election, now: dt.datetime | None = None) -> Advance
         )
         if pending:
             check.reasons.append(str(VETTING_PENDING) % {"names": "、".join(pending)})
+        # Ownership is read from the registry now, not when vetted: a sale since counts.
+        if not_owners := candidates_not_owners(election):
+            check.reasons.append(str(CANDIDATES_NOT_OWNERS) % {"names": "、".join(not_owners)})
     if target in (Stage.PUBLICITY, Stage.VOTING) and election.kind == Election.Kind.ELECTION:
         # Checked again before voting: a candidate may withdraw during publicity.
         _check_ballot_not_empty(election, check)
@@ -473,7 +556,9 @@ def candidate_add(
     errors: dict[str, list] = {}
     if election.candidates.filter(name=name).exists():
         errors["name"] = [CANDIDATE_NAME_TAKEN]
-    if owner is not None and election.candidates.filter(owner=owner).exists():
+    if owner_errors := _check_owner(election=election, owner=owner):
+        errors["owner"] = owner_errors
+    elif election.candidates.filter(owner=owner).exists():
         errors["owner"] = [CANDIDATE_OWNER_TAKEN]
     if nominated_on > timezone.localdate():
         errors["nominated_on"] = [NOMINATED_IN_FUTURE]
@@ -540,6 +625,16 @@ def vetting_decide(
         row.save()
         rows[condition] = row
     reason = reason.strip()
+    is_owner = is_compound_owner(candidate)
+    if decision == Vetting.Decision.QUALIFIED and not is_owner:
+        compound = election.committee.compound
+        raise ValidationError(
+            {
+                "decision": [
+                    str(NOT_OWNER_CANNOT_QUALIFY) % {"name": candidate.name, "compound": compound}
+                ]
+            }
+        )
     if decision == Vetting.Decision.QUALIFIED and any(r.is_met is not True for r in rows.values()):
         raise ValidationError({"decision": [QUALIFIED_NEEDS_ALL_MET]})
     if decision == Vetting.Decision.NOT_QUALIFIED and not reason:
@@ -563,6 +658,8 @@ def vetting_decide(
         previous=previous,
         reason=reason,
         unmet=[c for c, r in rows.items() if r.is_met is False],
+        # The registry's item, as it read when the decision was taken.
+        is_compound_owner=is_owner,
     )
     return vetting
 
@@ -676,6 +773,7 @@ def candidates_with_vetting(election: Election) -> QuerySet[Candidate]:
         .annotate(
             unmet=Count("vetting__items", filter=Q(vetting__items__is_met=False)),
             undecided=Count("vetting__items", filter=Q(vetting__items__is_met__isnull=True)),
+            is_compound_owner=_owns_in_compound(),
         )
         .order_by("pk")
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from compounds.models import Owner
 
 from .candidates import WITHDRAWAL_REASON_REQUIRED
+from .elections import CANDIDATE_OWNER_REQUIRED
 from .models import Committee, Election, Vetting
 from .rules import Matter
 
@@ -88,9 +89,12 @@ class CandidateForm(forms.Form):
     name = forms.CharField(max_length=60, label=_("Full name"))
     owner = forms.ModelChoiceField(
         queryset=Owner.objects.none(),
-        required=False,
         label=_("owner"),
-        help_text=_("The candidate as an owner of the compound, if registered."),
+        help_text=_(
+            "The candidate's owner record: a committee candidate must own a dwelling of the "
+            "compound."
+        ),
+        error_messages={"required": CANDIDATE_OWNER_REQUIRED},
     )
     nominated_on = forms.DateField(widget=DATE_INPUT, label=_("nominated on"))
     is_party_member = forms.BooleanField(required=False, label=_("Party member"))

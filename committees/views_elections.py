@@ -188,6 +188,9 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "matter": Matter(election.matter),
             "timeline": _timeline(election),
             "candidates": candidates_with_vetting(election),
+            "owner_label": elections.OWNER_OF_COMPOUND_LABEL,
+            # The registry's answer is today's: it matters while the list is drawn up.
+            "owner_check_live": stage in elections.VETTING_STAGES,
             "objections": election.objections.select_related("answered_by"),
             "log": _log_rows(election),
             "ballots_logged": ballots_logged,
@@ -313,7 +316,7 @@ def _owners(election: Election) -> QuerySet[Owner]:
     return (
         Owner.objects.filter(dwellings__unit__building__compound=election.committee.compound_id)
         .distinct()
-        .order_by("name")
+        .order_by("name", "pk")
     )
 
 
@@ -436,6 +439,13 @@ def vetting_decide(request: HttpRequest, pk: int) -> HttpResponse:
         context={
             "candidate": candidate,
             "can_vet": election.stage in elections.VETTING_STAGES,
+            # The item the registry answers: shown above the checklist, never a form field.
+            "owner_label": elections.OWNER_OF_COMPOUND_LABEL,
+            "owner_dwellings": list(
+                elections.owner_dwellings(
+                    owner=candidate.owner, compound=election.committee.compound_id
+                )
+            ),
         },
     )
 

@@ -21,6 +21,7 @@ from committees.models import (
     VettingItem,
 )
 from committees.rules import Matter
+from compounds.models import Owner
 from tests import factories as registry_factories
 
 
@@ -65,6 +66,13 @@ class MotionFactory(ElectionFactory):
     seats = None
 
 
+def compound_owner(compound, **owner_fields) -> Owner:
+    """A new owner holding a new dwelling (in a building of its own) of ``compound``."""
+    owner = registry_factories.OwnerFactory(community=compound.community, **owner_fields)
+    registry_factories.DwellingFactory(unit__building__compound=compound, owner=owner)
+    return owner
+
+
 class CandidateFactory(factory.django.DjangoModelFactory):
     """A candidate with a pending vetting and one unanswered checklist item per condition."""
 
@@ -74,6 +82,9 @@ class CandidateFactory(factory.django.DjangoModelFactory):
 
     election = factory.SubFactory(ElectionFactory)
     name = factory.Sequence(lambda n: f"候选人{n}")
+    # An owner of the election's compound, as a committee candidate must be; ``owner=None``
+    # stands for a record from before that was enforced.
+    owner = factory.LazyAttribute(lambda o: compound_owner(o.election.committee.compound))
     nominated_on = dt.date(2026, 1, 5)
 
     @factory.post_generation

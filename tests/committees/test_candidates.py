@@ -17,7 +17,12 @@ from committees.election_log import log_detail
 from committees.elections import ItemInput, advance_check, ballot_candidates, vetting_decide
 from committees.models import Candidate, Election, Vetting
 from tests import factories as registry_factories
-from tests.committees.factories import CandidateFactory, ElectionFactory, qualify
+from tests.committees.factories import (
+    CandidateFactory,
+    ElectionFactory,
+    compound_owner,
+    qualify,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -126,8 +131,9 @@ def test_a_candidate_withdraws_only_until_voting_opens(staff, stage, refusal):
 
 def test_a_correction_logs_each_changed_field_before_and_after(staff):
     # given
-    candidate = _candidate(Stage.VETTING, statement="愿意为大家服务")
-    owner = registry_factories.OwnerFactory(name="张三")
+    # given: a record from before candidates had to be linked to their owner record
+    candidate = _candidate(Stage.VETTING, statement="愿意为大家服务", owner=None)
+    owner = compound_owner(candidate.election.committee.compound, name="张三")
     # when
     candidate_correct(
         candidate=candidate,
@@ -171,6 +177,9 @@ def test_a_corrected_nomination_date_is_logged_as_a_date(staff):
         ({"name": "李四"}, {"name": [str(elections.CANDIDATE_NAME_TAKEN)]}),
         ({"name": "已退出者"}, {"name": [str(elections.CANDIDATE_NAME_TAKEN)]}),
         ({"owner": "taken"}, {"owner": [str(elections.CANDIDATE_OWNER_TAKEN)]}),
+        ({"owner": None}, {"owner": [str(elections.CANDIDATE_OWNER_REQUIRED)]}),
+        ({"owner": "elsewhere"}, {"owner": ["not an owner of 小区甲"]}),
+        ({"owner": "sold"}, {"owner": ["not an owner of 小区甲"]}),
         (
             {"nominated_on": TODAY + dt.timedelta(days=1)},
             {"nominated_on": [str(elections.NOMINATED_IN_FUTURE)]},
@@ -179,12 +188,29 @@ def test_a_corrected_nomination_date_is_logged_as_a_date(staff):
 )
 def test_a_correction_is_checked_like_a_nomination(staff, changes, errors):
     # given: 李四 stands with an owner; 已退出者 has withdrawn but keeps the name in this election
+    # 另一业主 owns a dwelling of another compound only; 已售业主 sold theirs (the dwelling is
+    # relinked to its buyer)
     candidate = _candidate(Stage.NOMINATION)
-    owner = registry_factories.OwnerFactory()
+    compound = candidate.election.committee.compound
+    compound.name = "小区甲"
+    compound.save()
+    owner = compound_owner(compound)
     CandidateFactory(election=candidate.election, name="李四", owner=owner)
     _withdrawn(CandidateFactory(election=candidate.election, name="已退出者"), staff)
-    if changes.get("owner") == "taken":
-        changes = {"owner": owner}
+    sold = compound_owner(compound, name="已售业主")
+    sold.dwellings.update(owner=registry_factories.OwnerFactory(community=compound.community))
+    owners = {
+        "taken": owner,
+        "elsewhere": compound_owner(
+            registry_factories.CompoundFactory(community=compound.community), name="另一业主"
+        ),
+        "sold": sold,
+    }
+    if "owner" in changes:
+        changes = {"owner": owners.get(changes["owner"])}
+    if errors.get("owner") == ["not an owner of 小区甲"]:
+        errors = {"owner": [str(elections.CANDIDATE_NOT_COMPOUND_OWNER) % {"compound": "小区甲"}]}
+    linked = candidate.owner
     log_before = candidate.election.log.count()
     # when
     with pytest.raises(ValidationError) as exc_info:
@@ -192,7 +218,7 @@ def test_a_correction_is_checked_like_a_nomination(staff, changes, errors):
     # then
     assert exc_info.value.message_dict == errors
     candidate.refresh_from_db()
-    assert (candidate.name, candidate.owner, candidate.nominated_on) == ("张叁", None, NOMINATED)
+    assert (candidate.name, candidate.owner, candidate.nominated_on) == ("张叁", linked, NOMINATED)
     assert candidate.election.log.count() == log_before
 
 
@@ -218,8 +244,8 @@ def test_a_correction_that_changes_nothing_is_refused_and_not_logged(staff):
 
 def test_linking_another_owner_sends_a_decided_vetting_back_to_pending(staff):
     # given: qualified as one owner
-    owner, other = registry_factories.OwnerFactory(), registry_factories.OwnerFactory()
-    candidate = qualify(_candidate(Stage.VETTING, owner=owner), staff)
+    candidate = qualify(_candidate(Stage.VETTING), staff)
+    other = compound_owner(candidate.election.committee.compound)
     # when
     candidate_correct(candidate=candidate, user=staff, **_correction(candidate, owner=other))
     # then

@@ -35,6 +35,7 @@ from tests.committees.factories import (
     ElectionFactory,
     MotionFactory,
     ObjectionFactory,
+    compound_owner,
     qualify,
 )
 
@@ -386,8 +387,9 @@ def test_voting_cannot_end_before_the_window_closes(staff):
 @pytest.mark.django_db
 def test_entering_voting_freezes_the_roll_and_tally_counts_once(staff, compound_a):
     # given: two dwellings in the compound, a qualified candidate, publicity over
+    owner = registry_factories.OwnerFactory()
     registry_factories.DwellingFactory.create_batch(
-        2, unit__building__compound=compound_a, owner=registry_factories.OwnerFactory()
+        2, unit__building__compound=compound_a, owner=owner
     )
     committee = CommitteeFactory(compound=compound_a)
     election = ElectionFactory(
@@ -397,7 +399,7 @@ def test_entering_voting_freezes_the_roll_and_tally_counts_once(staff, compound_
         voting_opens_at=T0 + dt.timedelta(days=16),
         voting_closes_at=T0 + dt.timedelta(days=18),
     )
-    qualify(CandidateFactory(election=election), staff)
+    qualify(CandidateFactory(election=election, owner=owner), staff)
     # when
     election = election_advance(election=election, user=staff, now=T0 + dt.timedelta(days=15))
     # then
@@ -475,6 +477,7 @@ def test_candidate_add_creates_a_pending_checklist_and_logs(staff):
         election=election,
         user=staff,
         name="李四",
+        owner=compound_owner(election.committee.compound),
         nominated_on=dt.date(2026, 3, 1),
         is_party_member=True,
     )
@@ -510,16 +513,29 @@ def test_candidate_add_refusals(staff, kind, stage, message):
 @pytest.mark.django_db
 def test_candidate_names_are_unique_per_election(staff):
     election = ElectionFactory(stage=Stage.NOMINATION)
-    candidate_add(election=election, user=staff, name="王五", nominated_on=dt.date(2026, 3, 1))
+    compound = election.committee.compound
+    candidate_add(
+        election=election,
+        user=staff,
+        name="王五",
+        owner=compound_owner(compound),
+        nominated_on=dt.date(2026, 3, 1),
+    )
     with pytest.raises(ValidationError) as exc_info:
-        candidate_add(election=election, user=staff, name="王五", nominated_on=dt.date(2026, 3, 1))
+        candidate_add(
+            election=election,
+            user=staff,
+            name="王五",
+            owner=compound_owner(compound),
+            nominated_on=dt.date(2026, 3, 1),
+        )
     assert exc_info.value.message_dict == {"name": [str(elections.CANDIDATE_NAME_TAKEN)]}
 
 
 @pytest.mark.django_db
 def test_an_owner_is_nominated_once_and_never_in_the_future(staff):
     election = ElectionFactory(stage=Stage.NOMINATION)
-    owner = registry_factories.OwnerFactory(community=election.committee.compound.community)
+    owner = compound_owner(election.committee.compound)
     candidate_add(
         election=election, user=staff, name="王五", owner=owner, nominated_on=dt.date(2026, 3, 1)
     )
@@ -533,6 +549,116 @@ def test_an_owner_is_nominated_once_and_never_in_the_future(staff):
         "nominated_on": [str(elections.NOMINATED_IN_FUTURE)],
     }
     assert election.candidates.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "error"),
+    [
+        ("owner here", None),
+        ("nobody", elections.CANDIDATE_OWNER_REQUIRED),
+        ("owner of another compound", elections.CANDIDATE_NOT_COMPOUND_OWNER),
+        ("owner who sold", elections.CANDIDATE_NOT_COMPOUND_OWNER),
+    ],
+)
+def test_a_candidate_must_be_an_owner_of_the_compound_today(staff, who, error):
+    # given
+    election = ElectionFactory(stage=Stage.NOMINATION)
+    compound = election.committee.compound
+    owner = {
+        "owner here": lambda: compound_owner(compound),
+        "nobody": lambda: None,
+        "owner of another compound": lambda: compound_owner(
+            registry_factories.CompoundFactory(community=compound.community)
+        ),
+        "owner who sold": lambda: compound_owner(compound),
+    }[who]()
+    if who == "owner who sold":
+        owner.dwellings.update(owner=registry_factories.OwnerFactory(community=compound.community))
+    # when / then
+    if error is None:
+        candidate_add(
+            election=election, user=staff, name="王五", owner=owner, nominated_on=T0.date()
+        )
+        assert election.candidates.get().owner == owner
+        return
+    with pytest.raises(ValidationError) as exc_info:
+        candidate_add(
+            election=election, user=staff, name="王五", owner=owner, nominated_on=T0.date()
+        )
+    assert exc_info.value.message_dict == {
+        "owner": [str(error) % {"compound": compound.name} if "%" in str(error) else str(error)]
+    }
+    assert not election.candidates.exists()
+    assert not election.log.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("decision", ["qualified", "not_qualified", "pending"])
+def test_only_an_owner_of_the_compound_can_be_qualified(staff, decision):
+    # given: a candidate recorded before the link was required, and one whose owner sold
+    election = ElectionFactory(stage=Stage.VETTING)
+    unlinked = CandidateFactory(election=election, owner=None)
+    sold = CandidateFactory(election=election)
+    sold.owner.dwellings.update(owner=registry_factories.OwnerFactory())
+    for candidate in (unlinked, sold):
+        # when
+        call = {
+            "candidate": candidate,
+            "user": staff,
+            "items": ALL_MET,
+            "decision": decision,
+            "reason": "不是本小区业主",
+        }
+        if decision == "qualified":
+            with pytest.raises(ValidationError) as exc_info:
+                vetting_decide(**call)
+            # then
+            compound = election.committee.compound
+            assert exc_info.value.message_dict == {
+                "decision": [
+                    str(elections.NOT_OWNER_CANNOT_QUALIFY)
+                    % {"name": candidate.name, "compound": compound.name}
+                ]
+            }
+            assert Vetting.objects.get(candidate=candidate).decision == "pending"
+        else:
+            vetting_decide(**call)
+            entry = election.log.filter(detail__candidate=candidate.pk).get()
+            assert entry.detail["is_compound_owner"] is False
+    # and an owner is qualified, the log saying the registry found them an owner
+    owner = CandidateFactory(election=election)
+    vetting_decide(candidate=owner, user=staff, items=ALL_MET, decision="qualified")
+    assert election.log.get(detail__candidate=owner.pk).detail["is_compound_owner"] is True
+
+
+@pytest.mark.django_db
+def test_the_list_is_not_posted_while_a_candidate_is_not_an_owner(staff):
+    # given: two qualified candidates; one of them sold their dwelling after being vetted;
+    # a third, not an owner, was found not qualified (so is not on the list)
+    election = ElectionFactory(stage=Stage.VETTING, stage_started_at=T0)
+    qualify(CandidateFactory(election=election, name="甲"), staff)
+    sold = qualify(CandidateFactory(election=election, name="乙"), staff)
+    refused = CandidateFactory(election=election, name="丙", owner=None)
+    vetting_decide(
+        candidate=refused, user=staff, items=ALL_MET, decision="not_qualified", reason="非业主"
+    )
+    sold.owner.dwellings.update(owner=registry_factories.OwnerFactory())
+    # when
+    with pytest.raises(ValidationError) as exc_info:
+        election_advance(election=election, user=staff, now=T0 + dt.timedelta(days=1))
+    # then
+    assert messages_of(exc_info) == [str(elections.CANDIDATES_NOT_OWNERS) % {"names": "乙"}]
+    election.refresh_from_db()
+    assert election.stage == Stage.VETTING
+    # when the candidate buys back in, the list is posted
+    sold.owner.dwellings.create(
+        unit=registry_factories.UnitFactory(building__compound=election.committee.compound),
+        code="901",
+        area_m2="90.00",
+    )
+    election = election_advance(election=election, user=staff, now=T0 + dt.timedelta(days=1))
+    assert election.stage == Stage.PUBLICITY
 
 
 def _items(**overrides: bool | None) -> dict[str, ItemInput]:
@@ -720,7 +846,7 @@ def test_objection_answer_refusals(staff, answer, answered_on, field, message):
 @pytest.mark.django_db
 def test_a_whole_election_leaves_its_history_in_the_log(staff, compound_a):
     # given
-    registry_factories.DwellingFactory(unit__building__compound=compound_a)
+    owner = compound_owner(compound_a)
     committee = CommitteeFactory(compound=compound_a)
     day = dt.timedelta(days=1)
     election = election_create(
@@ -728,7 +854,7 @@ def test_a_whole_election_leaves_its_history_in_the_log(staff, compound_a):
     )
     election = election_advance(election=election, user=staff, now=T0 + day)
     candidate = candidate_add(
-        election=election, user=staff, name="赵六", nominated_on=dt.date(2026, 3, 2)
+        election=election, user=staff, name="赵六", owner=owner, nominated_on=dt.date(2026, 3, 2)
     )
     election = election_advance(election=election, user=staff, now=T0 + 2 * day)
     vetting_decide(candidate=candidate, user=staff, items=ALL_MET, decision="qualified")
@@ -771,7 +897,13 @@ def test_a_whole_election_leaves_its_history_in_the_log(staff, compound_a):
 def test_log_entries_cannot_be_edited_or_deleted(staff):
     # given
     election = ElectionFactory(stage=Stage.NOMINATION)
-    candidate_add(election=election, user=staff, name="钱七", nominated_on=dt.date(2026, 3, 1))
+    candidate_add(
+        election=election,
+        user=staff,
+        name="钱七",
+        owner=compound_owner(election.committee.compound),
+        nominated_on=dt.date(2026, 3, 1),
+    )
     entry = ElectionLogEntry.objects.get(election=election)
     # when / then
     entry.detail = {"name": "someone else"}

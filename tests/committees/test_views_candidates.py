@@ -386,10 +386,11 @@ def test_the_election_page_runs_the_same_queries_for_2_and_8_candidates(
     client.force_login(staff)
     url = en_url("election_detail", election.pk)
     # when: session, user, memberships, the election, its steps, the advance check (names of
-    # standing candidates still pending, count of standing qualified ones), ballots logged, the
-    # log, the candidates with their vetting, reviewer and who recorded a withdrawal, their
+    # standing candidates still pending, names of those not owners of the compound, count of
+    # standing qualified ones), ballots logged, the log, the candidates with their vetting,
+    # reviewer, who recorded a withdrawal and whether the registry has them as owners, their
     # checklists, the objections
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(url)
     # then
     assert response.status_code == 200

@@ -18,6 +18,7 @@ from tests.committees.factories import (
     ElectionFactory,
     MotionFactory,
     ObjectionFactory,
+    compound_owner,
     qualify,
 )
 
@@ -292,20 +293,71 @@ def test_a_refused_advance_explains_and_changes_nothing(client, election, staff)
 def test_staff_nominate_a_candidate(client, committee_a, staff):
     # given
     election = ElectionFactory(committee=committee_a, stage=Stage.NOMINATION)
+    owner = compound_owner(committee_a.compound)
     client.force_login(staff)
     # when
     response = client.post(
         en_url("candidate_create", election.pk),
-        {"name": "李四", "nominated_on": "2026-03-01", "is_veteran": "on"},
+        {"name": "李四", "owner": owner.pk, "nominated_on": "2026-03-01", "is_veteran": "on"},
     )
     # then
     assert response.status_code == 302
     candidate = election.candidates.get()
-    assert (candidate.name, candidate.is_veteran, candidate.vetting.decision) == (
+    assert (candidate.name, candidate.owner, candidate.is_veteran, candidate.vetting.decision) == (
         "李四",
+        owner,
         True,
         "pending",
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("owner", "error"),
+    [
+        ("", "owner record: a committee candidate must be an owner of the compound"),
+        # An owner of another compound is not among the choices at all.
+        ("elsewhere", "Select a valid choice"),
+    ],
+)
+def test_a_nomination_without_an_owner_of_the_compound_is_refused(
+    client, committee_a, staff, owner, error
+):
+    # given
+    election = ElectionFactory(committee=committee_a, stage=Stage.NOMINATION)
+    if owner == "elsewhere":
+        owner = compound_owner(factories.CompoundFactory()).pk
+    client.force_login(staff)
+    # when
+    response = client.post(
+        en_url("candidate_create", election.pk),
+        {"name": "李四", "owner": owner, "nominated_on": "2026-03-01"},
+    )
+    # then
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert not election.candidates.exists()
+
+
+@pytest.mark.django_db
+def test_the_vetting_page_shows_the_registrys_owner_item_and_refuses_a_non_owner(
+    client, committee_a, staff
+):
+    # given: a candidate recorded before the owner link was required
+    election = ElectionFactory(committee=committee_a, stage=Stage.VETTING)
+    candidate = CandidateFactory(election=election, owner=None)
+    client.force_login(staff)
+    # when
+    page = client.get(en_url("vetting_decide", candidate.pk)).content.decode()
+    response = client.post(en_url("vetting_decide", candidate.pk), _vetting_data())
+    # then
+    assert "an owner of the compound (checked against the registry)" in page
+    assert "No owner record linked" in page
+    assert response.status_code == 400
+    assert "is not an owner of" in response.content.decode()
+    assert Vetting.objects.get(candidate=candidate).decision == "pending"
+    detail = client.get(en_url("election_detail", election.pk)).content.decode()
+    assert "Not an owner of this compound in the registry." in detail
 
 
 def _vetting_data(**met: str) -> dict[str, str]:

@@ -63,8 +63,9 @@ def voting_election(compound, staff, *, motion=False, seats=2, names=("甲", "�
     )
     if not motion:
         for name in names:
-            qualify(CandidateFactory(election=election, name=name), staff)
-        CandidateFactory(election=election, name="未审")  # pending: never on the ballot
+            # Unlinked (owner=None): a linked owner's dwelling would join the roll.
+            qualify(CandidateFactory(election=election, name=name, owner=None), staff)
+        CandidateFactory(election=election, name="未审", owner=None)  # pending: never on ballot
     voting.roll_freeze(election=election, user=staff)
     return election
 
