@@ -64,13 +64,15 @@ def _voting_election(*, community, clerk) -> tuple[Election, dict[str, str]]:
     unit = factories.UnitFactory(
         building=factories.BuildingFactory(compound=compound, code="3号楼"), code="2单元"
     )
-    for i, (name, area) in enumerate(zip(OWNERS, AREAS, strict=True)):
+    owners = [
         factories.DwellingFactory(
             unit=unit,
             code=str(101 + i),
             area_m2=Decimal(area),
             owner=factories.OwnerFactory(community=community, name=name),
-        )
+        ).owner
+        for i, (name, area) in enumerate(zip(OWNERS, AREAS, strict=True))
+    ]
     committee = CommitteeFactory(compound=compound)
 
     # Each earlier stage is dated in the past so that publicity has lasted its minimum.
@@ -86,9 +88,12 @@ def _voting_election(*, community, clerk) -> tuple[Election, dict[str, str]]:
     )
     election = elections.election_advance(election=election, user=clerk, now=start)  # nomination
     met = {c: ItemInput(is_met=True, evidence="核查记录") for c in Vetting.Condition.values}
-    for name in CANDIDATES:
+    # A candidate is an owner of the compound: each is linked to the owner record of one of the
+    # dwellings. The names differ on purpose, so that an owner's name found on a public page is
+    # an owner's and not a candidate's.
+    for name, owner in zip(CANDIDATES, owners, strict=False):
         candidate = elections.candidate_add(
-            election=election, user=clerk, name=name, nominated_on=start.date()
+            election=election, user=clerk, name=name, owner=owner, nominated_on=start.date()
         )
         elections.vetting_decide(
             candidate=candidate,
