@@ -23,6 +23,7 @@ from .selectors import (
     consultation_compound_list,
     internal_compound_list,
 )
+from .services import AMENDMENT_REASON_REQUIRED
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 OWNER_REF_UNKNOWN = _("No owner with this reference in the community. Register the owner first.")
@@ -223,6 +224,21 @@ class OpinionForm(forms.Form):
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("answer"), widget=forms.Textarea(attrs={"rows": 4}))
     answered_on = forms.DateField(label=_("answered on"), widget=DATE_INPUT)
+    # The opinion's answer version the page was opened at: the service refuses a stale one.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class AmendAnswerForm(forms.Form):
+    """A new wording of an answer already given, and why; the service keeps the old one."""
+
+    answer = forms.CharField(label=_("amended answer"), widget=forms.Textarea(attrs={"rows": 4}))
+    reason = forms.CharField(
+        label=_("reason for the amendment"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The resident reads that the answer was amended and when."),
+        error_messages={"required": AMENDMENT_REASON_REQUIRED},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 # Filters ----------------------------------------------------------------------------------------

@@ -610,6 +610,12 @@ class Consultation(models.Model):
     )
     answer = models.TextField(_("answer"), blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    # Bumped by every answer and amendment: the answer form carries the version it was opened
+    # with, so that of two staff answering at once the second is refused, not lost.
+    answer_version = models.PositiveIntegerField(_("answer version"), default=0)
+    # When the answer was last amended (the resident reads that it was); the amendments, with
+    # the text each replaced, are ``ConsultationAnswerAmendment`` rows.
+    answer_amended_at = models.DateTimeField(_("answer amended at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -634,3 +640,44 @@ class Consultation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_on} {self.topic}"
+
+
+class ConsultationAnswerAmendment(models.Model):
+    """One amendment of an opinion's answer, with the text it replaced: append-only."""
+
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.PROTECT,
+        related_name="amendments",
+        verbose_name=_("resident consultation"),
+    )
+    previous_answer = models.TextField(_("previous answer"))
+    previous_answered_on = models.DateField(_("previous answer given on"), null=True)
+    answer = models.TextField(_("amended answer"))
+    reason = models.TextField(_("reason for the amendment"))
+    amended_at = models.DateTimeField(_("amended at"))
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("amended by"),
+    )
+
+    class Meta:
+        ordering = ["consultation", "amended_at", "pk"]
+        verbose_name = _("answer amendment")
+        verbose_name_plural = _("answer amendments")
+
+    def __str__(self) -> str:
+        return f"{self.consultation} · {self.amended_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Evidence of what the resident was told: once written it is never changed.
+        if self.pk is not None:
+            raise ValueError("answer amendments cannot be edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("answer amendments cannot be deleted")

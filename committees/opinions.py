@@ -54,6 +54,7 @@ TOO_MANY_TODAY = _(
     "or call your community staff."
 )
 ANSWERED_SUBJECT = _("Your opinion about %(compound)s has been answered")
+AMENDED_SUBJECT = _("The answer to your opinion about %(compound)s has been amended")
 ANSWERED_BODY = _(
     "You wrote on %(received_on)s about “%(topic)s”.\n\n"
     "The answer of the community:\n%(answer)s\n\n"
@@ -190,9 +191,10 @@ def opinion_submit(
     return consultation
 
 
-def notify_answered(consultation: Consultation) -> bool:
-    """Mail the resident who gave an online opinion that it has been answered (after the commit,
-    so no mail is sent for an answer that was rolled back). Returns whether a mail is due."""
+def notify_answered(consultation: Consultation, *, amended: bool = False) -> bool:
+    """Mail the resident who gave an online opinion that it has been answered, or that its
+    answer was amended (after the commit, so no mail is sent for an answer that was rolled
+    back). Returns whether a mail is due."""
     resident = consultation.recorded_by
     if (
         consultation.channel != Consultation.Channel.ONLINE
@@ -210,7 +212,7 @@ def notify_answered(consultation: Consultation) -> bool:
             "answer": consultation.answer,
             "url": settings.SITE_URL + reverse("committees:my_opinions"),
         }
-        subject = str(ANSWERED_SUBJECT) % context
+        subject = str(AMENDED_SUBJECT if amended else ANSWERED_SUBJECT) % context
         body = str(ANSWERED_BODY) % context
     address = resident.email
     transaction.on_commit(lambda: send_mail(subject, body, None, [address]))

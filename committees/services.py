@@ -25,7 +25,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +34,14 @@ from compounds.models import Building, Compound, Dwelling, Membership, Owner, Un
 from tongde.text import long_date
 
 from . import opinions
-from .models import BuildingHead, Committee, CommitteeMember, Consultation, UnitHead
+from .models import (
+    BuildingHead,
+    Committee,
+    CommitteeMember,
+    Consultation,
+    ConsultationAnswerAmendment,
+    UnitHead,
+)
 from .selectors import current_member_q
 
 logger = logging.getLogger(__name__)
@@ -60,6 +67,17 @@ RECEIVED_IN_FUTURE = _("The date received is in the future.")
 ANSWERED_IN_FUTURE = _("The answer date is in the future.")
 ANSWER_BEFORE_RECEIVED = _("The answer cannot be dated before the opinion was received.")
 ANSWER_EMPTY = _("Write the answer given.")
+ANSWER_ALREADY_GIVEN = _(
+    "This opinion has already been answered. To change the answer, amend it and say why: the "
+    "earlier answer is kept and the resident sees that it was amended."
+)
+ANSWER_CONFLICT = _(
+    "Someone answered or amended this opinion since you opened it; nothing was saved. Reload "
+    "the page and read their answer first."
+)
+NOTHING_TO_AMEND = _("This opinion has no answer yet: answer it first.")
+AMENDMENT_REASON_REQUIRED = _("Say why the answer is amended: the resident and the audit read it.")
+AMENDMENT_UNCHANGED = _("The amended answer is the same as the current one: nothing to amend.")
 
 REMINDER_SUBJECT = _("The term of %(committee)s ends on %(ends_on)s")
 REMINDER_BODY = _(
@@ -335,7 +353,22 @@ def consultation_create(
         errors["answered_on"] = [ANSWER_BEFORE_RECEIVED]
     if errors:
         raise ValidationError(errors)
+    if consultation.answer:
+        consultation.answer_version = 1
     return _save(consultation)
+
+
+def _claim_answer(consultation: Consultation, seen_version: int | None) -> Consultation:
+    """Claim the opinion's answer at the version the user read (``UPDATE ... WHERE version =
+    seen``, as scorecard adjustments do): no row means somebody answered or amended it meanwhile,
+    and the change is refused rather than written over theirs. Returns the row, locked."""
+    seen = consultation.answer_version if seen_version is None else seen_version
+    claimed = Consultation.objects.filter(pk=consultation.pk, answer_version=seen).update(
+        answer_version=F("answer_version") + 1
+    )
+    if not claimed:
+        raise ValidationError(ANSWER_CONFLICT, code="conflict")
+    return Consultation.objects.select_for_update().get(pk=consultation.pk)
 
 
 @transaction.atomic
@@ -345,22 +378,73 @@ def consultation_answer(
     answer: str,
     answered_on: dt.date,
     user: AbstractBaseUser | None = None,
+    seen_version: int | None = None,
 ) -> Consultation:
-    """Record (or correct) the answer given to an opinion; a resident who gave it online is
-    mailed the answer (again when it is corrected)."""
-    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
-    if not answer.strip():
+    """Answer an opinion, once; a resident who gave it online is mailed the answer.
+
+    ``seen_version`` is the ``answer_version`` the user read (default: that of ``consultation``
+    as passed in). A second answer is refused: an answer is changed by
+    :func:`consultation_answer_amend`, which keeps the earlier text and says so to the resident.
+    """
+    answer = answer.strip()
+    if not answer:
         raise ValidationError({"answer": ANSWER_EMPTY})
     if answered_on > timezone.localdate():
         raise ValidationError({"answered_on": ANSWERED_IN_FUTURE})
     if answered_on < consultation.received_on:
         raise ValidationError({"answered_on": ANSWER_BEFORE_RECEIVED})
-    changed = consultation.answer != answer.strip()
-    consultation.answer = answer.strip()
+    consultation = _claim_answer(consultation, seen_version)
+    if consultation.answer:
+        raise ValidationError(ANSWER_ALREADY_GIVEN, code="answered")
+    consultation.answer = answer
     consultation.answered_on = answered_on
     _save(consultation)
-    if changed:
-        opinions.notify_answered(consultation)
+    opinions.notify_answered(consultation)
+    return consultation
+
+
+@transaction.atomic
+def consultation_answer_amend(
+    *,
+    consultation: Consultation,
+    answer: str,
+    reason: str,
+    user: AbstractBaseUser | None = None,
+    seen_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Consultation:
+    """Amend the answer of an opinion: the text it replaces, the reason and who amended it when
+    are kept (``ConsultationAnswerAmendment``), the resident reads that the answer was amended
+    and when, and is mailed the new one. The date the answer was first given stays."""
+    now = now or timezone.now()
+    answer, reason = answer.strip(), reason.strip()
+    errors: dict[str, list[Any]] = {}
+    if not answer:
+        errors["answer"] = [ANSWER_EMPTY]
+    if not reason:
+        errors["reason"] = [AMENDMENT_REASON_REQUIRED]
+    if errors:
+        raise ValidationError(errors)
+    consultation = _claim_answer(consultation, seen_version)
+    if not consultation.answer:
+        raise ValidationError(NOTHING_TO_AMEND, code="unanswered")
+    if consultation.answer == answer:
+        raise ValidationError({"answer": [AMENDMENT_UNCHANGED]})
+    _save(
+        ConsultationAnswerAmendment(
+            consultation=consultation,
+            previous_answer=consultation.answer,
+            previous_answered_on=consultation.answered_on,
+            answer=answer,
+            reason=reason,
+            amended_at=now,
+            amended_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+    )
+    consultation.answer = answer
+    consultation.answer_amended_at = now
+    _save(consultation)
+    opinions.notify_answered(consultation, amended=True)
     return consultation
 
 

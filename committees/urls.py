@@ -21,6 +21,7 @@ urlpatterns = [
     path("consultations/", views.consultation_list, name="consultation_list"),
     path("consultations/new/", views.consultation_create, name="consultation_create"),
     path("consultations/<int:pk>/answer/", views.consultation_answer, name="consultation_answer"),
+    path("consultations/<int:pk>/amend/", views.consultation_amend, name="consultation_amend"),
     # Residents' own opinions (views_opinions.py).
     path("opinions/", views_opinions.my_opinions, name="my_opinions"),
     path("opinions/new/", views_opinions.opinion_create, name="opinion_create"),

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -47,6 +48,7 @@ from tongde.pages import form_page, post_data
 
 from . import selectors, services
 from .forms import (
+    AmendAnswerForm,
     AnswerForm,
     CommitteeFilter,
     CommitteeForm,
@@ -57,7 +59,7 @@ from .forms import (
     LeaveForm,
     MemberForm,
 )
-from .models import BuildingHead, Committee, CommitteeMember, UnitHead
+from .models import BuildingHead, Committee, CommitteeMember, Consultation, UnitHead
 
 PAGE_SIZE = 50
 
@@ -106,6 +108,7 @@ def _form_page(
     cancel_url: str,
     template: str = "committees/committee_form.html",
     context: dict[str, Any] | None = None,
+    success: str | None = None,
 ) -> HttpResponse:
     return form_page(
         request,
@@ -114,6 +117,7 @@ def _form_page(
         template=template,
         context={"title": title, "cancel_url": cancel_url, **(context or {})},
         render_page=_render,
+        success=success,
     )
 
 
@@ -554,22 +558,35 @@ def consultation_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@registry_reader_required
-def consultation_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def _answerable(request: HttpRequest, pk: int) -> Consultation:
     # A committee member reads their compound's opinions (403 here), not another's (404).
     consultation = get_object_or_404(selectors.consultation_readable(user=request.user), pk=pk)
     _require_edit(request.user, consultation.compound.community_id)
+    return consultation
+
+
+@registry_reader_required
+def consultation_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation = _answerable(request, pk)
+    if request.method != "POST" and consultation.answer:
+        # Answered already: a change is an amendment, with its reason, never a silent rewrite.
+        messages.info(request, services.ANSWER_ALREADY_GIVEN)
+        return redirect("committees:consultation_amend", pk=consultation.pk)
     form = AnswerForm(
         post_data(request),
         initial={
-            "answer": consultation.answer,
-            "answered_on": consultation.answered_on or timezone.localdate(),
+            "answered_on": timezone.localdate(),
+            "version": consultation.answer_version,
         },
     )
 
     def save(form: AnswerForm) -> str:
         services.consultation_answer(
-            consultation=consultation, user=request.user, **form.cleaned_data
+            consultation=consultation,
+            user=request.user,
+            answer=form.cleaned_data["answer"],
+            answered_on=form.cleaned_data["answered_on"],
+            seen_version=form.cleaned_data["version"],
         )
         return reverse("committees:consultation_list")
 
@@ -581,4 +598,44 @@ def consultation_answer(request: HttpRequest, pk: int) -> HttpResponse:
         cancel_url=reverse("committees:consultation_list"),
         template="committees/consultation_form.html",
         context={"consultation": consultation},
+    )
+
+
+@registry_reader_required
+def consultation_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Amend an answer already given: the earlier wording and the reason are kept, and the
+    resident reads that the answer was amended and when."""
+    consultation = _answerable(request, pk)
+    if not consultation.answer:
+        messages.info(request, services.NOTHING_TO_AMEND)
+        return redirect("committees:consultation_answer", pk=consultation.pk)
+    form = AmendAnswerForm(
+        post_data(request),
+        initial={"answer": consultation.answer, "version": consultation.answer_version},
+    )
+
+    def save(form: AmendAnswerForm) -> str:
+        services.consultation_answer_amend(
+            consultation=consultation,
+            user=request.user,
+            answer=form.cleaned_data["answer"],
+            reason=form.cleaned_data["reason"],
+            seen_version=form.cleaned_data["version"],
+        )
+        return reverse("committees:consultation_list")
+
+    return _form_page(
+        request,
+        form,
+        save=save,
+        title=_("Amend the answer: %(topic)s") % {"topic": consultation.topic},
+        cancel_url=reverse("committees:consultation_list"),
+        template="committees/consultation_form.html",
+        context={
+            "consultation": consultation,
+            "amendments": consultation.amendments.select_related("amended_by").order_by(
+                "-amended_at", "-pk"
+            ),
+        },
+        success=_("The answer is amended; the earlier wording is kept."),
     )

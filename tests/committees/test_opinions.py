@@ -181,7 +181,7 @@ def test_staff_answer_in_the_ledger_and_the_resident_reads_and_is_mailed(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             _en("committees:consultation_answer", given.pk),
-            {"answer": "已督促物业更换门锁。", "answered_on": "2026-11-22"},
+            {"answer": "已督促物业更换门锁。", "answered_on": "2026-11-22", "version": "0"},
         )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -196,7 +196,7 @@ def test_staff_answer_in_the_ledger_and_the_resident_reads_and_is_mailed(
     assert "22 Nov 2026" in page
 
 
-def test_no_mail_without_an_address_or_for_an_unchanged_answer_or_a_staff_entry(
+def test_no_mail_without_an_address_or_for_a_staff_entry(
     resident, staff, compound_a, django_capture_on_commit_callbacks
 ):
     given = _submit(resident, compound_a)
@@ -209,11 +209,6 @@ def test_no_mail_without_an_address_or_for_an_unchanged_answer_or_a_staff_entry(
         services.consultation_answer(consultation=given, answer="好", answered_on=DAY, user=staff)
         services.consultation_answer(consultation=logged, answer="好", answered_on=DAY, user=staff)
     assert mail.outbox == []
-    resident.email = "zhang@example.org"
-    resident.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.consultation_answer(consultation=given, answer="好", answered_on=DAY, user=staff)
-    assert mail.outbox == []  # the same answer again: nothing new to tell
 
 
 def test_staff_cannot_log_an_opinion_as_given_online(client, staff, compound_a):
@@ -385,14 +380,186 @@ def test_the_ledger_download_does_not_grow_in_queries(client, staff, resident, c
     assert len(many) == len(one)
 
 
-def test_a_corrected_answer_keeps_the_earlier_wording_in_the_history(resident, staff, compound_a):
+# --- A second answer, an amendment, two staff at once ---------------------------------------
+
+
+def test_a_second_answer_is_refused_and_the_first_stays(resident, staff, compound_a):
+    # given
     given = _submit(resident, compound_a)
-    services.consultation_answer(consultation=given, answer="下周修", answered_on=DAY, user=staff)
-    services.consultation_answer(
-        consultation=given, answer="已于本周修好", answered_on=DAY, user=staff
+    answered = services.consultation_answer(
+        consultation=given, answer="下周修", answered_on=DAY, user=staff
     )
+    # when: answered again from the opinion as it now is
+    with pytest.raises(ValidationError) as refused:
+        services.consultation_answer(
+            consultation=answered, answer="已于本周修好", answered_on=DAY, user=staff
+        )
+    # then
+    assert refused.value.messages == [str(services.ANSWER_ALREADY_GIVEN)]
+    given.refresh_from_db()
+    assert (given.answer, given.answer_version) == ("下周修", 1)
+
+
+def test_two_staff_answering_from_the_same_page_lose_nothing(resident, staff, compound_a):
+    # given: both opened the unanswered opinion (version 0)
+    given = _submit(resident, compound_a)
+    other = factories.membership_user("staff", community=compound_a.community)
+    services.consultation_answer(
+        consultation=given, answer="甲的答复", answered_on=DAY, user=staff, seen_version=0
+    )
+    # when: the second saves from the same version
+    with pytest.raises(ValidationError) as refused:
+        services.consultation_answer(
+            consultation=given, answer="乙的答复", answered_on=DAY, user=other, seen_version=0
+        )
+    # then the first answer stands and the second is told why
+    assert refused.value.messages == [str(services.ANSWER_CONFLICT)]
+    given.refresh_from_db()
+    assert given.answer == "甲的答复"
+    # and two amendments from the same version: the second is refused likewise
+    services.consultation_answer_amend(
+        consultation=given, answer="甲改", reason="补充时间", user=staff, seen_version=1
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.consultation_answer_amend(
+            consultation=given, answer="乙改", reason="补充", user=other, seen_version=1
+        )
+    assert refused.value.messages == [str(services.ANSWER_CONFLICT)]
+    given.refresh_from_db()
+    assert (given.answer, given.answer_version, given.amendments.count()) == ("甲改", 2, 1)
+
+
+def test_an_amendment_keeps_the_earlier_text_and_the_resident_reads_when(
+    client, resident, staff, compound_a, django_capture_on_commit_callbacks
+):
+    # given
+    resident.email = "zhang@example.org"
+    resident.save()
+    given = _submit(resident, compound_a)
+    given = services.consultation_answer(
+        consultation=given, answer="下周修", answered_on=DAY, user=staff
+    )
+    amended_at = dt.datetime(2026, 11, 23, 1, 30, tzinfo=dt.UTC)  # 09:30 in Jiuquan
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        services.consultation_answer_amend(
+            consultation=given,
+            answer="已于本周修好",
+            reason="维修提前完成",
+            user=staff,
+            now=amended_at,
+        )
+    # then the audit keeps the earlier text, who amended it, when and why
+    given.refresh_from_db()
+    assert (given.answer, given.answered_on, given.answer_amended_at) == (
+        "已于本周修好",
+        DAY,
+        amended_at,
+    )
+    amendment = given.amendments.get()
+    assert (amendment.previous_answer, amendment.previous_answered_on) == ("下周修", DAY)
+    assert (amendment.answer, amendment.reason, amendment.amended_by) == (
+        "已于本周修好",
+        "维修提前完成",
+        staff,
+    )
+    with pytest.raises(ValueError, match="cannot be edited"):
+        amendment.save()
+    with pytest.raises(ValueError, match="cannot be deleted"):
+        amendment.delete()
+    # and the history too
     answers = list(given.history.order_by("history_date").values_list("answer", flat=True))
     assert answers == ["", "下周修", "已于本周修好"]
+    # the resident is mailed and reads that the answer was amended, and when
+    assert [m.subject for m in mail.outbox][-1].startswith("The answer to your opinion")
+    client.force_login(resident)
+    with translation.override("en"):
+        page = client.get(_en("committees:my_opinions")).content.decode()
+    assert "已于本周修好" in page
+    assert "下周修" not in page
+    assert "amended the answer on 2026-11-23 09:30" in page
+
+
+@pytest.mark.parametrize(
+    ("answered", "answer", "reason", "error"),
+    [
+        (False, "新答复", "原因", services.NOTHING_TO_AMEND),
+        (True, "下周修", "原因", services.AMENDMENT_UNCHANGED),
+        (True, "新答复", "  ", services.AMENDMENT_REASON_REQUIRED),
+        (True, "  ", "原因", services.ANSWER_EMPTY),
+        (True, "新答复", "原因", None),
+    ],
+)
+def test_an_amendment_needs_an_answer_to_amend_a_new_text_and_a_reason(
+    resident, staff, compound_a, answered, answer, reason, error
+):
+    given = _submit(resident, compound_a)
+    if answered:
+        given = services.consultation_answer(
+            consultation=given, answer="下周修", answered_on=DAY, user=staff
+        )
+    call = {"consultation": given, "answer": answer, "reason": reason, "user": staff}
+    if error is None:
+        services.consultation_answer_amend(**call)
+        given.refresh_from_db()
+        assert given.answer == "新答复"
+        return
+    with pytest.raises(ValidationError) as refused:
+        services.consultation_answer_amend(**call)
+    assert refused.value.messages == [str(error)]
+    given.refresh_from_db()
+    assert given.answer == ("下周修" if answered else "")
+    assert not given.amendments.exists()
+
+
+def test_the_answer_page_of_an_answered_opinion_leads_to_the_amendment(
+    client, resident, staff, compound_a
+):
+    # given
+    given = _submit(resident, compound_a)
+    services.consultation_answer(consultation=given, answer="下周修", answered_on=DAY, user=staff)
+    client.force_login(staff)
+    # when
+    response = client.get(_en("committees:consultation_answer", given.pk))
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == _en("committees:consultation_amend", given.pk)
+
+
+def test_a_stale_answer_page_is_refused_on_the_form(client, resident, staff, compound_a):
+    # given: another clerk answered while this page was open at version 0
+    given = _submit(resident, compound_a)
+    services.consultation_answer(consultation=given, answer="甲的答复", answered_on=DAY, user=staff)
+    client.force_login(staff)
+    # when
+    response = client.post(
+        _en("committees:consultation_answer", given.pk),
+        {"answer": "乙的答复", "answered_on": "2026-11-20", "version": "0"},
+    )
+    # then
+    assert response.status_code == 400
+    assert "Someone answered or amended this opinion" in response.content.decode()
+    given.refresh_from_db()
+    assert given.answer == "甲的答复"
+
+
+def test_staff_amend_on_the_page_and_see_the_earlier_wordings(client, resident, staff, compound_a):
+    # given
+    given = _submit(resident, compound_a)
+    services.consultation_answer(consultation=given, answer="下周修", answered_on=DAY, user=staff)
+    client.force_login(staff)
+    url = _en("committees:consultation_amend", given.pk)
+    # when
+    refused = client.post(url, {"answer": "已修好", "reason": "", "version": "1"})
+    response = client.post(url, {"answer": "已修好", "reason": "提前完成", "version": "1"})
+    # then
+    assert refused.status_code == 400
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert "<del>下周修</del>" in page
+    assert "提前完成" in page
+    ledger = client.get(_en("committees:consultation_list")).content.decode()
+    assert _en("committees:consultation_amend", given.pk) in ledger
 
 
 def test_the_admin_cannot_delete_an_opinion(rf, compound_a):

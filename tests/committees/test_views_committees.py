@@ -108,6 +108,13 @@ def world(community, compound_a, compound_b) -> World:
     )
 
 
+def _answered(consultation: Consultation) -> Consultation:
+    consultation.answer, consultation.answered_on = "已通知物业", consultation.received_on
+    consultation.answer_version = 1
+    consultation.save()
+    return consultation
+
+
 def _consultation_b(world: World) -> Consultation:
     """An opinion about compound B (same community), apart from the world so that the filter
     tests keep their own three."""
@@ -163,6 +170,8 @@ PAGES = [
     ("consultation_create", lambda w: [], CREATE),
     ("consultation_answer", lambda w: [w.consultation_a.pk], ANSWER_A),
     ("consultation_answer", lambda w: [_consultation_b(w).pk], ANSWER_B),
+    ("consultation_amend", lambda w: [_answered(w.consultation_a).pk], ANSWER_A),
+    ("consultation_amend", lambda w: [_answered(_consultation_b(w)).pk], ANSWER_B),
 ]
 
 
@@ -273,7 +282,7 @@ def test_staff_answer_an_opinion(world, staff, client):
     # when
     response = client.post(
         en_url("consultation_answer", world.consultation_a.pk),
-        {"answer": "已通知物业清理", "answered_on": "2026-03-03"},
+        {"answer": "已通知物业清理", "answered_on": "2026-03-03", "version": "0"},
     )
 
     # then
