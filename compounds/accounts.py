@@ -126,7 +126,12 @@ def scope_choices(user: Any) -> dict[str, QuerySet]:
     """What ``user`` may grant: communities, companies serving their compounds, compounds."""
     ids = managed_community_ids(user)
     communities = Community.objects.order_by("name")
-    compounds = Compound.objects.filter(is_archived=False).order_by("community", "name")
+    # Forms list them by community, then in natural order (``choices.CompoundChoiceField``).
+    compounds = (
+        Compound.objects.filter(is_archived=False)
+        .select_related("community")
+        .order_by("community__name", "name", "pk")
+    )
     companies = PropertyCompany.objects.order_by("name")
     if ids is not None:
         communities = communities.filter(pk__in=ids)

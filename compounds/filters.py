@@ -13,7 +13,9 @@ import django_filters as filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField as ModelChoiceFilterField
 
+from .choices import PersonChoiceMixin
 from .models import (
     Building,
     Compound,
@@ -215,7 +217,16 @@ def _grid_workers(request) -> QuerySet:
     users = get_user_model().objects.filter(grids__isnull=False)
     if not request.user.is_superuser:
         users = users.filter(grids__community_id__in=ids)
-    return users.distinct().order_by("username")
+    # Listed by the name shown, then id (``PersonFilterField``); this order is for other readers.
+    return users.distinct().order_by("first_name", "last_name", "username", "pk")
+
+
+class PersonFilterField(PersonChoiceMixin, ModelChoiceFilterField):
+    pass
+
+
+class PersonChoiceFilter(filters.ModelChoiceFilter):
+    field_class = PersonFilterField
 
 
 class GridFilter(SearchFilterSet):
@@ -226,7 +237,7 @@ class GridFilter(SearchFilterSet):
         label=_("parent grid"),
         queryset=lambda request: grid_list(user=request.user).filter(level__lt=Grid.Level.FIVE),
     )
-    worker = filters.ModelChoiceFilter(label=_("grid worker"), queryset=_grid_workers)
+    worker = PersonChoiceFilter(label=_("grid worker"), queryset=_grid_workers)
 
     class Meta:
         model = Grid

@@ -25,6 +25,7 @@ from tongde.bounds import (
     today,
 )
 
+from .choices import PersonIterator, display_name
 from .models import (
     Building,
     Community,
@@ -252,8 +253,11 @@ class GridForm(forms.ModelForm):
                 memberships__role__in=[Membership.Role.GRID_WORKER, Membership.Role.STAFF],
             )
             .distinct()
-            .order_by("username")
+            .order_by("first_name", "last_name", "username", "pk")
         )
+        # Listed and labelled by the name shown, as the grid list's worker filter.
+        self.fields["worker"].iterator = PersonIterator
+        self.fields["worker"].label_from_instance = display_name
         self.fields["compounds"].queryset = Compound.objects.filter(
             community_id__in=community_ids, is_archived=False
         )

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import check_login_name_free, scope_choices
+from .choices import CompoundChoiceField
 from .models import Membership
 
 
@@ -29,7 +30,7 @@ class MembershipForm(forms.Form):
         required=False,
         help_text=_("For company users: a company serving one of your compounds."),
     )
-    compound = forms.ModelChoiceField(
+    compound = CompoundChoiceField(
         label=_("Compound"),
         queryset=None,
         required=False,

@@ -428,3 +428,23 @@ def test_password_rules_and_the_reset_mail_speak_chinese(client, staff, compound
     account.save()
     client.post("/accounts/password/reset/", {"email": "zhao@example.com"})
     assert settings.SITE_NAME in mail.outbox[-1].subject
+
+
+def test_the_role_forms_list_compounds_in_natural_order(client, community, staff):
+    # given: names the database would sort as text ("小区10" before "小区2"), and an archived one
+    for code, name in [("c10", "小区10"), ("c2", "小区2"), ("c1", "小区1"), ("b", "安居苑")]:
+        factories.CompoundFactory(community=community, code=code, name=name)
+    factories.CompoundFactory(community=community, code="old", name="小区3", is_archived=True)
+    client.force_login(staff)
+    theirs = factories.membership_user("grid_worker", community=community)
+    # when
+    pages = [
+        client.get(CREATE).content.decode(),
+        client.get(reverse("compounds:account_detail", args=[theirs.pk])).content.decode(),
+    ]
+    # then: in the new account's form and the form adding a role alike
+    for html in pages:
+        select = re.search(r'<select name="compound"[^>]*>(.*?)</select>', html, re.S)
+        assert select
+        labels = re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+        assert labels[1:] == ["安居苑", "小区1", "小区2", "小区10"]

@@ -720,3 +720,39 @@ def test_history_is_for_the_communitys_own_people(world, staff, company_user_a, 
     assert company_view.context["history"] == []
     assert staff.username not in company_view.content.decode()
     assert staff_view.context["history"][0]["user"] == staff
+
+
+# --- Orderings ----------------------------------------------------------------------------------
+
+
+def _option_labels(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select, name
+    return [
+        label.strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+    ]
+
+
+@pytest.mark.django_db
+def test_the_grid_worker_filter_lists_people_by_the_name_shown_then_id(community, staff, client):
+    # given: login names in the opposite order to the names shown; two namesakes; one account
+    # without a full name (shown by its login name)
+    people = [
+        ("zz-1", "王芳"),
+        ("yy-2", "李明"),
+        ("xx-3", "李明"),
+        ("aa-4", ""),
+        ("ww-5", "张10"),
+        ("vv-6", "张9"),
+    ]
+    users = {}
+    for username, name in people:
+        users[username] = factories.UserFactory(username=username, first_name=name)
+        factories.GridFactory(community=community, worker=users[username])
+    client.force_login(staff)
+    # when
+    html = client.get(reverse("compounds:grid_list")).content.decode()
+    # then: by the name shown, in natural order (张9 before 张10), namesakes by id
+    assert _option_labels(html, "worker")[1:] == ["aa-4", "张9", "张10", "李明", "李明", "王芳"]
+    options = re.findall(r'<option value="(\d+)"[^>]*>李明</option>', html)
+    assert options == [str(users["yy-2"].pk), str(users["xx-3"].pk)]
