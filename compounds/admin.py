@@ -180,7 +180,7 @@ class RegistryImportAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "community"]
     search_fields = ["original_name"]
-    raw_id_fields = ["uploaded_by"]
+    raw_id_fields = ["uploaded_by", "cancelled_by"]
     autocomplete_fields = ["community"]
-    readonly_fields = ["uploaded_at", "applied_at", "errors", "summary"]
+    readonly_fields = ["uploaded_at", "applied_at", "cancelled_at", "errors", "summary"]
     date_hierarchy = "uploaded_at"

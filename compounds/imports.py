@@ -180,6 +180,13 @@ FILE_BROKEN_WORKBOOK = gettext_lazy("The Excel workbook could not be read: it ma
 FILE_BAD_CSV = gettext_lazy("The CSV file could not be read: %(reason)s")
 ALREADY_APPLIED = gettext_lazy("This import was already applied; upload the file again to redo it.")
 NOT_APPLICABLE = gettext_lazy("This import has errors and cannot be applied.")
+IMPORT_CANCELLED = gettext_lazy(
+    "This import was cancelled and cannot be confirmed; upload the file again to import it."
+)
+ALREADY_CANCELLED = gettext_lazy("This import was already cancelled.")
+CANNOT_CANCEL = gettext_lazy(
+    "Only an import awaiting confirmation can be cancelled; this one is %(status)s."
+)
 # Where a problem is, said the way spreadsheet users say it.
 WHERE_FILE = gettext_lazy("file")
 WHERE_ROW = gettext_lazy("row %(row)d")
@@ -1263,6 +1270,8 @@ def registry_import_apply(
             record = RegistryImport.objects.select_for_update().get(pk=registry_import_id)
             if record.status == RegistryImport.Status.APPLIED:
                 raise ImportRefused(str(ALREADY_APPLIED))
+            if record.status == RegistryImport.Status.CANCELLED:
+                raise ImportRefused(str(IMPORT_CANCELLED))
             if record.status != RegistryImport.Status.PENDING:
                 raise ImportRefused(str(NOT_APPLICABLE))
             with record.file.open("rb") as fh:
@@ -1288,6 +1297,28 @@ def registry_import_apply(
             pk=registry_import_id, status=RegistryImport.Status.PENDING
         ).update(status=RegistryImport.Status.INVALID, errors=[e.as_dict() for e in exc.errors])
         raise
+
+
+@transaction.atomic
+def registry_import_cancel(
+    *, registry_import_id: int, user: AbstractBaseUser | None = None
+) -> RegistryImport:
+    """Cancel a PENDING import: it is never applied, and stays (with its file, as an applied or
+    invalid import does) for the audit trail, marked cancelled with who and when.
+
+    Refuses (``ImportRefused``) an import already cancelled, applied or found invalid. Locks the
+    row, so a confirmation and a cancellation sent at once do not both go through.
+    """
+    record = RegistryImport.objects.select_for_update().get(pk=registry_import_id)
+    if record.status == RegistryImport.Status.CANCELLED:
+        raise ImportRefused(str(ALREADY_CANCELLED))
+    if record.status != RegistryImport.Status.PENDING:
+        raise ImportRefused(str(CANNOT_CANCEL) % {"status": record.get_status_display()})
+    record.status = RegistryImport.Status.CANCELLED
+    record.cancelled_at = timezone.now()
+    record.cancelled_by = user if user is not None and user.is_authenticated else None
+    record.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    return record
 
 
 # --- The template -----------------------------------------------------------------------------

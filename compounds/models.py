@@ -631,6 +631,8 @@ class RegistryImport(models.Model):
         PENDING = "pending", _("awaiting confirmation")
         INVALID = "invalid", _("rejected: errors found")
         APPLIED = "applied", _("applied")
+        # Staff chose not to apply it: kept with its file for the audit, never confirmed.
+        CANCELLED = "cancelled", _("cancelled")
 
     community = models.ForeignKey(
         Community, on_delete=models.PROTECT, related_name="imports", verbose_name=_("community")
@@ -652,6 +654,15 @@ class RegistryImport(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
 
     class Meta:
         ordering = ["-uploaded_at"]

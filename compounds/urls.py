@@ -9,6 +9,7 @@ urlpatterns = [
     # Registry file import (compounds/views/imports.py).
     path("import/", imports.upload, name="import_upload"),
     path("import/<int:pk>/", imports.preview, name="import_preview"),
+    path("import/<int:pk>/cancel/", imports.cancel, name="import_cancel"),
     path("import/template.<str:fmt>", imports.template, name="import_template"),
     # Browse and edit (compounds/views/registry.py).
     path("communities/<slug:slug>/", registry.community_detail, name="community_detail"),

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from .. import imports
 from ..models import Community, RegistryImport
@@ -95,7 +96,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff of the import's community: the rows, the counts and every error; POST applies."""
     # Another community's import is not found rather than forbidden: its existence is private.
     record = get_object_or_404(
-        RegistryImport.objects.select_related("community", "uploaded_by"),
+        RegistryImport.objects.select_related("community", "uploaded_by", "cancelled_by"),
         pk=pk,
         community__in=_editable_communities(request.user),
     )
@@ -128,6 +129,24 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             "can_apply": record.status == RegistryImport.Status.PENDING,
         },
     )
+
+
+@staff_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff of the import's community: cancel a pending import (it stays, marked cancelled)."""
+    record = get_object_or_404(
+        RegistryImport, pk=pk, community__in=_editable_communities(request.user)
+    )
+    try:
+        imports.registry_import_cancel(registry_import_id=record.pk, user=request.user)
+    except imports.ImportRefused as exc:
+        messages.error(request, exc.message)
+        return redirect("compounds:import_preview", pk=record.pk)
+    messages.success(
+        request, _("Import cancelled: nothing was applied. The file is kept in the records.")
+    )
+    return redirect("compounds:import_upload")
 
 
 _SUMMARY_LABELS = {

@@ -59,7 +59,7 @@ def test_anonymous_is_sent_to_log_in(client, pending_import, url_of):
 @pytest.mark.parametrize(
     "role", ["resident", "company_user_a", "committee_member_a", "grid_worker"]
 )
-@pytest.mark.parametrize("page", ["upload", "preview", "template", "confirm"])
+@pytest.mark.parametrize("page", ["upload", "preview", "template", "confirm", "cancel"])
 def test_roles_other_than_staff_are_forbidden(client, request, pending_import, role, page):
     # given
     client.force_login(request.getfixturevalue(role))
@@ -72,6 +72,8 @@ def test_roles_other_than_staff_are_forbidden(client, request, pending_import, r
         response = client.get(preview_url)
     elif page == "template":
         response = client.get(reverse("compounds:import_template", args=["csv"]))
+    elif page == "cancel":
+        response = client.post(reverse("compounds:import_cancel", args=[pending_import.pk]))
     else:
         response = client.post(preview_url)
 
@@ -390,3 +392,95 @@ def test_the_preview_names_the_columns_in_the_readers_language(client, staff, pe
     header = html[html.index('id="import-rows"') :].split("</thead>")[0]
     assert '<th scope="col">小区</th>' in header
     assert "owner_ref" not in header
+
+
+# --- Cancelling ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_cancel_marks_the_import_cancelled_keeps_it_and_its_file(client, staff, pending_import):
+    # given
+    client.force_login(staff)
+    preview_url = reverse("compounds:import_preview", args=[pending_import.pk])
+    cancel_url = reverse("compounds:import_cancel", args=[pending_import.pk])
+    before = registry_counts()
+    assert cancel_url in client.get(preview_url).content.decode()
+
+    # when
+    response = client.post(cancel_url, follow=True)
+
+    # then: back on the upload page, the import listed as cancelled, nothing applied
+    assert response.redirect_chain[-1][0] == UPLOAD_URL
+    pending_import.refresh_from_db()
+    assert pending_import.status == RegistryImport.Status.CANCELLED
+    assert (pending_import.cancelled_by, pending_import.applied_at) == (staff, None)
+    assert pending_import.cancelled_at is not None
+    assert pending_import.file.storage.exists(pending_import.file.name)
+    assert registry_counts() == before
+    assert "cancelled" in response.content.decode()
+    assert client.get(preview_url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_cancelled_import_cannot_be_confirmed_nor_cancelled_again(client, staff, pending_import):
+    # given
+    client.force_login(staff)
+    preview_url = reverse("compounds:import_preview", args=[pending_import.pk])
+    cancel_url = reverse("compounds:import_cancel", args=[pending_import.pk])
+    client.post(cancel_url)
+    before = registry_counts()
+
+    # when
+    page = client.get(preview_url).content.decode()
+    confirmed = client.post(preview_url, follow=True)
+    again = client.post(cancel_url, follow=True)
+
+    # then
+    assert "Confirm and apply" not in page
+    assert str(imports.IMPORT_CANCELLED) in [str(m) for m in confirmed.context["messages"]]
+    assert str(imports.ALREADY_CANCELLED) in [str(m) for m in again.context["messages"]]
+    assert registry_counts() == before
+    pending_import.refresh_from_db()
+    assert pending_import.status == RegistryImport.Status.CANCELLED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", ["applied", "invalid"])
+def test_only_a_pending_import_is_cancelled(staff, pending_import, status):
+    # given
+    RegistryImport.objects.filter(pk=pending_import.pk).update(status=status)
+
+    # when
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.registry_import_cancel(registry_import_id=pending_import.pk, user=staff)
+
+    # then
+    pending_import.refresh_from_db()
+    assert pending_import.status == status
+    assert refused.value.message == str(imports.CANNOT_CANCEL) % {
+        "status": pending_import.get_status_display()
+    }
+
+
+@pytest.mark.django_db
+def test_staff_of_another_community_get_404_on_cancel(client, other_community, pending_import):
+    # given
+    outsider = factories.membership_user("staff", community=other_community)
+    client.force_login(outsider)
+
+    # when
+    response = client.post(reverse("compounds:import_cancel", args=[pending_import.pk]))
+
+    # then
+    assert response.status_code == 404
+    pending_import.refresh_from_db()
+    assert pending_import.status == RegistryImport.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_cancel_is_a_post_only(client, staff, pending_import):
+    client.force_login(staff)
+    response = client.get(reverse("compounds:import_cancel", args=[pending_import.pk]))
+    assert response.status_code == 405
+    pending_import.refresh_from_db()
+    assert pending_import.status == RegistryImport.Status.PENDING
