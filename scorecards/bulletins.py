@@ -12,7 +12,8 @@ assessment. Once the three red/black lists of a quarter are published, staff pub
 - every company serving the community: its compounds, the average of their ranked months, and
   its months on each list;
 - the community's quarter: clean-up operations (person-times, truckloads, tonnes), meetings by
-  kind, residents' opinions received and answered, and the elections and votes that closed.
+  kind, residents' opinions received and answered, and the elections and votes whose voting
+  closed in the quarter or was still open at its end (said so, with the day and time it closes).
 
 Each figure is computed live, in SQL, by the same query that fills its rollup (looked up by name
 in ``tongde.rollups.STATS``), restricted to the community: a bulletin agrees with the rollups and
@@ -30,7 +31,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg, QuerySet
+from django.db.models import Avg, Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -271,6 +272,29 @@ def _companies(
     return out
 
 
+def _election(
+    title: str, committee: str, kind: str, stage: str, closes_at: dt.datetime, quarter: Period
+) -> dict[str, Any]:
+    """An election or vote whose voting window falls in ``quarter``, at least in part.
+
+    ``closes_at`` is the end of its voting window in local time, to the minute, with its offset
+    (``2024-06-30T20:00:00+08:00``). ``closed_on`` is the local day voting closed, or ``None``
+    when it was still open at the quarter's end (``is_open_at_quarter_end``): such a vote is
+    said to be open, not closed.
+    """
+    local = timezone.localtime(closes_at).replace(second=0, microsecond=0)
+    is_open = closes_at >= quarter.end_at
+    return {
+        "title": title,
+        "committee": committee,
+        "kind": _labels(Election.Kind, kind),
+        "stage": _labels(Election.Stage, stage),
+        "closed_on": None if is_open else local.date().isoformat(),
+        "closes_at": local.isoformat(),
+        "is_open_at_quarter_end": is_open,
+    }
+
+
 def _community_figures(community: Community, quarter: Period) -> dict[str, Any]:
     def one(name: str) -> Any:
         row = (
@@ -291,17 +315,11 @@ def _community_figures(community: Community, quarter: Period) -> dict[str, Any]:
         .values_list("dimension", "value")
     ]
     elections = [
-        {
-            "title": title,
-            "committee": committee,
-            "kind": _labels(Election.Kind, kind),
-            "stage": _labels(Election.Stage, stage),
-            "closed_on": timezone.localdate(closes_at).isoformat(),
-        }
+        _election(title, committee, kind, stage, closes_at, quarter)
         for title, committee, kind, stage, closes_at in Election.objects.filter(
+            Q(voting_opens_at__isnull=True) | Q(voting_opens_at__lt=quarter.end_at),
             committee__compound__community=community,
             voting_closes_at__gte=quarter.start_at,
-            voting_closes_at__lt=quarter.end_at,
         )
         .order_by("voting_closes_at", "pk")
         .values_list("title", "committee__name", "kind", "stage", "voting_closes_at")

@@ -74,6 +74,17 @@ def present(figures: dict[str, Any]) -> dict[str, Any]:
         election["kind_label"] = _label(election.get("kind", {}))
         election["stage_label"] = _label(election.get("stage", {}))
         election["closed_on_date"] = _day(election.get("closed_on"))
+        # Editions published before the time was kept have the day only.
+        closes_at = election.get("closes_at")
+        election["closes_at_local"] = (
+            timezone.localtime(dt.datetime.fromisoformat(closes_at)) if closes_at else None
+        )
+        election["closes_on_date"] = (
+            election["closes_at_local"].date()
+            if election["closes_at_local"]
+            else election["closed_on_date"]
+        )
+        election["is_open_at_quarter_end"] = bool(election.get("is_open_at_quarter_end"))
     return shown
 
 
@@ -232,13 +243,27 @@ def _community_sheets(figures: dict[str, Any]) -> list[exports.Sheet]:
             [[consultations.get("received", 0), consultations.get("answered", 0)]],
             widths={0: 12, 1: 24},
         ),
+        # The day is a date cell (never a datetime at midnight); the time, where it is known,
+        # beside it as the page says it; then whether voting had closed by the quarter's end.
         exports.Sheet(
             _("Elections"),
-            [_("Voting closed on"), _("Committee"), _("Title"), _("Kind"), _("Stage")],
+            [
+                _("Voting closes on"),
+                _("at"),
+                _("At the quarter's end"),
+                _("Committee"),
+                _("Title"),
+                _("Kind"),
+                _("Stage"),
+            ],
             _none_row(
                 [
                     [
-                        e["closed_on_date"],
+                        e["closes_on_date"],
+                        f"{e['closes_at_local']:%H:%M}" if e["closes_at_local"] else "",
+                        _("voting still open")
+                        if e["is_open_at_quarter_end"]
+                        else _("voting closed"),
                         e["committee"],
                         e["title"],
                         e["kind_label"],
@@ -247,7 +272,7 @@ def _community_sheets(figures: dict[str, Any]) -> list[exports.Sheet]:
                     for e in shown.get("elections", [])
                 ]
             ),
-            widths={0: 14, 1: NAME_WIDTH, 2: NAME_WIDTH, 3: 12, 4: 12},
+            widths={0: 14, 1: 8, 2: 18, 3: NAME_WIDTH, 4: NAME_WIDTH, 5: 12, 6: 12},
             formats={0: DAY},
         ),
     ]

@@ -73,6 +73,16 @@ def work(community, compound_a):
         stage_started_at=closes,
         voting_closes_at=closes,
     )
+    # A vote opened in June that was still open when the quarter ended.
+    Election.objects.create(
+        committee=committee,
+        kind=Election.Kind.MOTION,
+        title="补选表决",
+        stage=Election.Stage.VOTING,
+        stage_started_at=dt.datetime(2024, 6, 25, 8, tzinfo=SH),
+        voting_opens_at=dt.datetime(2024, 6, 25, 8, tzinfo=SH),
+        voting_closes_at=dt.datetime(2024, 7, 2, 18, 30, tzinfo=SH),
+    )
 
 
 @pytest.fixture
@@ -152,21 +162,39 @@ def test_the_workbook_holds_every_section_of_the_page(client, community, publish
             (consultations["received"], consultations["answered"]),
         ]
 
-        # elections: the day as a date
+        # elections: the day as a date cell formatted as a day (not a time at midnight), the
+        # local time beside it, and whether voting had closed by the quarter's end
         assert _rows(elections) == [
-            (_("Voting closed on"), _("Committee"), _("Title"), _("Kind"), _("Stage")),
-            *(
-                (
-                    dt.datetime.fromisoformat(e["closed_on"]),
-                    e["committee"],
-                    e["title"],
-                    _name(e["kind"], language),
-                    _name(e["stage"], language),
-                )
-                for e in figures["elections"]
+            (
+                _("Voting closes on"),
+                _("at"),
+                _("At the quarter's end"),
+                _("Committee"),
+                _("Title"),
+                _("Kind"),
+                _("Stage"),
+            ),
+            (
+                dt.datetime(2024, 6, 30),
+                "20:00",
+                _("voting closed"),
+                "甲小区业主委员会",
+                "换届选举",
+                _name(figures["elections"][0]["kind"], language),
+                _name(figures["elections"][0]["stage"], language),
+            ),
+            (
+                dt.datetime(2024, 7, 2),
+                "18:30",
+                _("voting still open"),
+                "甲小区业主委员会",
+                "补选表决",
+                _name(figures["elections"][1]["kind"], language),
+                _name(figures["elections"][1]["stage"], language),
             ),
         ]
         assert elections["A2"].is_date
+        assert elections["A2"].number_format == "yyyy-mm-dd"
 
 
 def test_the_fixture_gives_every_section_something_to_show(published):
@@ -174,7 +202,7 @@ def test_the_fixture_gives_every_section_something_to_show(published):
     assert figures["campaigns"]["operations"] == 2
     assert [(m["code"], m["count"]) for m in figures["meetings"]] == [("joint", 2), ("training", 1)]
     assert figures["consultations"] == {"received": 2, "answered": 1}
-    assert [e["closed_on"] for e in figures["elections"]] == ["2024-06-30"]
+    assert [e["closed_on"] for e in figures["elections"]] == ["2024-06-30", None]
 
 
 def test_a_quarter_without_meetings_or_elections_says_so_in_the_workbook(
@@ -306,8 +334,13 @@ def test_the_staff_page_says_quarters_months_and_days(
         }
         assert published_line in html
         assert f"#1 ({_date(published.published_at)})" in html
-        # the day the election closed
+        # the day the election closed; the vote still open said to be open, until when
         assert f"{_date(dt.date(2024, 6, 30))} · 甲小区业主委员会 · 换届选举" in html
+        still_open = _("voting still open at the quarter's end")
+        closes = _("closes %(at)s") % {
+            "at": _date(dt.datetime(2024, 7, 2, 18, 30, tzinfo=SH), "DATETIME_FORMAT")
+        }
+        assert f"{still_open}</span> {closes} · 甲小区业主委员会 · 补选表决" in html
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

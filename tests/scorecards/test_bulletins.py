@@ -230,9 +230,23 @@ def test_clean_ups_meetings_opinions_and_elections_of_the_community(
     committee = Committee.objects.create(
         compound=compound_a, kind=Committee.Kind.OWNERS, name="甲小区业主委员会"
     )
-    for title, closes in (
-        ("换届选举", dt.datetime(2024, 6, 30, 20, tzinfo=SH)),
-        ("下季度表决", dt.datetime(2024, 7, 1, 0, tzinfo=SH)),
+    # (title, voting opens, voting closes): closed in the quarter (at its first minute, at its
+    # last evening); open at its end (closing at the first minute of the next); opened and closed
+    # before it; opening after it
+    for title, opens, closes in (
+        ("季初关闭", dt.datetime(2024, 3, 20, 8, tzinfo=SH), dt.datetime(2024, 4, 1, 0, tzinfo=SH)),
+        ("换届选举", None, dt.datetime(2024, 6, 30, 20, tzinfo=SH)),
+        (
+            "下季度表决",
+            dt.datetime(2024, 6, 20, 8, tzinfo=SH),
+            dt.datetime(2024, 7, 1, 0, tzinfo=SH),
+        ),
+        (
+            "上季度表决",
+            dt.datetime(2024, 3, 1, 8, tzinfo=SH),
+            dt.datetime(2024, 3, 31, 23, 59, tzinfo=SH),
+        ),
+        ("未开始", dt.datetime(2024, 7, 1, 0, tzinfo=SH), dt.datetime(2024, 7, 9, 0, tzinfo=SH)),
     ):
         Election.objects.create(
             committee=committee,
@@ -240,6 +254,7 @@ def test_clean_ups_meetings_opinions_and_elections_of_the_community(
             title=title,
             stage=Election.Stage.CLOSED,
             stage_started_at=closes,
+            voting_opens_at=opens,
             voting_closes_at=closes,
         )
     figures = bulletins.bulletin_figures(community=community, quarter=Q2)
@@ -253,8 +268,13 @@ def test_clean_ups_meetings_opinions_and_elections_of_the_community(
         ("joint", "联席会议", 1)
     ]
     assert figures["consultations"] == {"received": 2, "answered": 1}
-    assert [(e["title"], e["closed_on"]) for e in figures["elections"]] == [
-        ("换届选举", "2024-06-30")
+    assert [
+        (e["title"], e["closed_on"], e["closes_at"], e["is_open_at_quarter_end"])
+        for e in figures["elections"]
+    ] == [
+        ("季初关闭", "2024-04-01", "2024-04-01T00:00:00+08:00", False),
+        ("换届选举", "2024-06-30", "2024-06-30T20:00:00+08:00", False),
+        ("下季度表决", None, "2024-07-01T00:00:00+08:00", True),
     ]
     assert figures["elections"][0]["stage"]["code"] == "closed"
 
