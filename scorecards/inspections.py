@@ -54,6 +54,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Compound, PropertyCompany, ServiceContract
@@ -401,7 +402,7 @@ def too_early(compound: Compound, day: dt.date) -> str | None:
         % {
             "compound": compound.name,
             "earliest": long_date(earliest.on),
-            "month": f"{month:%Y-%m}",
+            "month": date_format(month, "YEAR_MONTH_FORMAT"),
         }
     )
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
+from django.utils.formats import date_format
 
 from compounds.models import Compound
 from scorecards import inspections
@@ -224,7 +225,7 @@ def test_future_date_is_refused(compound_a, staff):
 
 
 def _too_early(compound, reason, earliest: dt.date) -> str:
-    month = f"{earliest - dt.timedelta(days=1):%Y-%m}"
+    month = date_format(earliest - dt.timedelta(days=1), "YEAR_MONTH_FORMAT")
     return str(
         inspections.TOO_EARLY[reason]
         % {"compound": compound.name, "earliest": long_date(earliest), "month": month}
