@@ -471,13 +471,13 @@ def test_an_amendment_keeps_the_earlier_text_and_the_resident_reads_when(
     answers = list(given.history.order_by("history_date").values_list("answer", flat=True))
     assert answers == ["", "下周修", "已于本周修好"]
     # the resident is mailed and reads that the answer was amended, and when
-    assert [m.subject for m in mail.outbox][-1].startswith("The answer to your opinion")
+    assert [m.subject for m in mail.outbox][-1] == "您关于甲小区的意见的答复已修改"
     client.force_login(resident)
     with translation.override("en"):
         page = client.get(_en("committees:my_opinions")).content.decode()
     assert "已于本周修好" in page
     assert "下周修" not in page
-    assert "amended the answer on 2026-11-23 09:30" in page
+    assert "amended the answer on 23 Nov 2026 09:30" in page
 
 
 @pytest.mark.parametrize(

@@ -417,7 +417,7 @@ def test_cancel_marks_the_import_cancelled_keeps_it_and_its_file(client, staff, 
     assert pending_import.cancelled_at is not None
     assert pending_import.file.storage.exists(pending_import.file.name)
     assert registry_counts() == before
-    assert "cancelled" in response.content.decode()
+    assert "导入已取消" in response.content.decode()
     assert client.get(preview_url).status_code == 200
 
 

@@ -503,7 +503,7 @@ def test_a_correction_replaces_the_cached_public_page(
         reverse("scorecards:public_bulletin_edition", args=[community.slug, "2024-Q2", 1])
     ).content.decode()
     assert "并列第一" in first
-    assert "此版本已被后来的版本更正。" in first
+    assert "此版已被后来的一版更正。" in first
 
 
 def test_bulletin_downloads_as_excel(client, community, published):

@@ -293,7 +293,7 @@ def test_an_inspection_in_a_published_month_is_refused(compound_a, staff, day, r
     errors = _refused(lambda: record(compound_a, staff, day=day))
     expected = _too_early(compound_a, EarliestReason.PUBLISHED, dt.date(2026, 2, 1))
     assert errors == {"inspected_on": [expected]}
-    assert "2026-01" in expected
+    assert "2026年1月" in expected
 
 
 def test_a_published_month_of_another_community_binds_nothing(compound_a, other_community, staff):
