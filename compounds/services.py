@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from tongde import rollups
+
 from .models import (
     Building,
     Community,
@@ -322,13 +324,20 @@ def owner_update(*, owner: Owner, data: Mapping[str, Any], user: AbstractBaseUse
     return _save(_apply(owner, data), user)
 
 
+# The registry statistics count the households living there at each period's end, so a move-in
+# or move-out dated in a period already rolled up changes its figures.
+HOUSEHOLD_STATS = ("registry.households", "registry.residents")
+
+
 @transaction.atomic
 def household_create(
     *, dwelling: Dwelling, data: Mapping[str, Any], user: AbstractBaseUser | None
 ) -> Household:
     require_live(dwelling.unit.building.compound)
     data = {k: v for k, v in data.items() if k != "moved_out_on"}
-    return _save(_apply(Household(dwelling=dwelling), data), user)
+    household = _save(_apply(Household(dwelling=dwelling), data), user)
+    rollups.mark_stale(HOUSEHOLD_STATS, household.moved_in_on)
+    return household
 
 
 @transaction.atomic
@@ -339,7 +348,11 @@ def household_update(
     require_live(household.dwelling.unit.building.compound)
     # Moving out is its own act (household_move_out), so it is not edited here by accident.
     data = {k: v for k, v in data.items() if k not in {"dwelling", "dwelling_id", "moved_out_on"}}
-    return _save(_apply(household, data), user)
+    moved_in_was = household.moved_in_on
+    household = _save(_apply(household, data), user)
+    if household.moved_in_on != moved_in_was:
+        rollups.mark_stale(HOUSEHOLD_STATS, min(moved_in_was, household.moved_in_on))
+    return household
 
 
 @transaction.atomic
@@ -353,7 +366,9 @@ def household_move_out(
     if moved_out_on < household.moved_in_on:
         raise ValidationError({"moved_out_on": HOUSEHOLD_MOVE_OUT_ORDER})
     household.moved_out_on = moved_out_on
-    return _save(household, user)
+    household = _save(household, user)
+    rollups.mark_stale(HOUSEHOLD_STATS, moved_out_on)
+    return household
 
 
 # Property companies -----------------------------------------------------------------------------
