@@ -200,6 +200,7 @@ def _fill(
     last: dt.date,
     period_start: dt.date | None = None,
     done: dt.date | None = None,
+    seen: dict[str, tuple[dt.date, str]] | None = None,
 ) -> None:
     """Write the rows of ``sql`` (a ``GROUP BY`` with ``subject_id``, ``dimension`` if
     ``has_dimension``, ``period_start`` unless ``period_start`` is given, and one value column
@@ -217,7 +218,9 @@ def _fill(
 
     With ``done`` (a period start), the statistics' fill states are set DONE at that period in
     the same statement (same transaction on SQLite): the rows and the state that says they are
-    there commit together or not at all."""
+    there commit together or not at all. With ``seen`` (each statistic's fill state as the
+    caller read it, ``(period_start, state)``; absent if it had none), a state changed since is
+    left as it is (see ``run_group``)."""
     ops = connection.ops
     postgres = connection.vendor == "postgresql"
     table = ops.quote_name(Rollup._meta.db_table)
@@ -287,7 +290,7 @@ def _fill(
     if postgres:
         marks_sql, marks_params = "", []
         if done is not None:
-            marks_sql, marks_params = _marks_sql(names, kind, done)
+            marks_sql, marks_params = _marks_sql(names, kind, done, seen)
             marks_sql = f", marks AS ({marks_sql})"
         with connection.cursor() as cursor:
             cursor.execute(
@@ -302,8 +305,14 @@ def _fill(
             _mark(names, kind, Period(kind, done), FillState.State.DONE)
 
 
-def _marks_sql(names: Sequence[str], kind: PeriodKind, done: dt.date) -> tuple[str, list]:
-    """An upsert of the fill states of ``names``: DONE at the period starting ``done``."""
+def _marks_sql(
+    names: Sequence[str],
+    kind: PeriodKind,
+    done: dt.date,
+    seen: dict[str, tuple[dt.date, str]] | None = None,
+) -> tuple[str, list]:
+    """An upsert of the fill states of ``names``: DONE at the period starting ``done``; with
+    ``seen``, only the states still as they were read (compare and set)."""
     ops = connection.ops
     table = ops.quote_name(FillState._meta.db_table)
     now = ops.adapt_datetimefield_value(timezone.now())
@@ -317,6 +326,16 @@ def _marks_sql(names: Sequence[str], kind: PeriodKind, done: dt.date) -> tuple[s
         ON CONFLICT (stat, period_kind) DO UPDATE SET period_start = excluded.period_start,
             state = excluded.state, updated_at = excluded.updated_at
     """  # noqa: S608 -- identifiers come from code, values are parameters
+    if seen is not None:
+        # A state that mark_stale has moved back since it was read (or that another run created,
+        # if there was none) is left alone: PostgreSQL waits for the other transaction to
+        # commit, then checks this against the row as it now is. A move back always changes
+        # period_start; a clock would not do, as two writes may carry the same timestamp.
+        rows_seen = ", ".join(["(%s, %s::date, %s)"] * len(seen))
+        columns = f"({table}.stat, {table}.period_start, {table}.state)"
+        sql += f" WHERE {columns} IN (VALUES {rows_seen})" if seen else " WHERE false"
+        for name, (period_start, state) in seen.items():
+            params += [name, ops.adapt_datefield_value(period_start), state]
     return sql, params
 
 
@@ -422,7 +441,12 @@ def fill_range(stat: Stat, first: Period, last: Period) -> None:
 
 
 def fill_group(
-    group: StatGroup, first: Period, last: Period | None = None, *, mark_done: bool = False
+    group: StatGroup,
+    first: Period,
+    last: Period | None = None,
+    *,
+    mark_done: bool = False,
+    seen: dict[str, tuple[dt.date, str]] | None = None,
 ) -> None:
     """Compute every member of ``group`` for the periods ``first`` to ``last`` (or ``first``
     alone) from one ``GROUP BY``: one statement on PostgreSQL; with ``mark_done`` the members'
@@ -439,6 +463,7 @@ def fill_group(
         first=first.start,
         last=last.start,
         done=last.start if mark_done else None,
+        seen=seen,
     )
 
 
@@ -493,7 +518,6 @@ def run_stat(stat: Stat, kind: PeriodKind | str, *, now: dt.datetime | None = No
     return len(periods)
 
 
-@transaction.atomic
 def run_group(
     group: StatGroup, kind: PeriodKind | str, *, now: dt.datetime | None = None
 ) -> dict[str, int]:
@@ -501,17 +525,22 @@ def run_group(
     still needs (each keeps its own fill state) to the last complete one, in one fill.
 
     Returns how many periods were filled per member (the same for all: a member further ahead
-    has its latest periods recomputed with the others, which changes nothing). One transaction
-    holding the members' fill states, as ``run_stat``."""
+    has its latest periods recomputed with the others, which changes nothing).
+
+    The fill states are read without a lock: on PostgreSQL the fill sets them DONE only where
+    they are still as read (compare and set), so a change to the past that marks them stale
+    (``mark_stale``) meanwhile is never overwritten, and the run needs no transaction of its
+    own; it costs one statement less than holding the states locked."""
     kind = PeriodKind(kind)
     until = last_complete(kind, now or timezone.now())
-    states = {s.stat: s for s in _locked_states(group.names, kind)}
+    states = {s.stat: s for s in FillState.objects.filter(stat__in=group.names, period_kind=kind)}
     first = min(_next_to_fill(states.get(s.name), s, kind) for s in group.members)
     if first > until:
         return dict.fromkeys(group.names, 0)
     # No STARTED mark is needed: the rows and the DONE state commit together or not at all, so
     # after a failure the states still say where the next run starts.
-    fill_group(group, first, until, mark_done=True)
+    seen = {name: (state.period_start, state.state) for name, state in states.items()}
+    fill_group(group, first, until, mark_done=True, seen=seen)
     return dict.fromkeys(group.names, len(periods_between(first, until)))
 
 

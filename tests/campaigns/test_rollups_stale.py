@@ -342,3 +342,29 @@ def test_a_patrol_logged_late_is_refilled_with_its_problems_and_their_overdue_it
     assert value("campaigns.patrols", "month", august) == [1]
     assert value("campaigns.problems_found", "week", day) == [1]
     assert value("scorecards.compound_overdue", "month", august) == [1]
+
+
+@pytest.mark.django_db
+def test_a_mark_made_while_a_run_computes_is_not_overwritten(operations, monkeypatch):
+    # given: the community group's months filled through February, and a change to January
+    # marked stale after the run has read the fill states but before it writes them
+    group = rollups.GROUPS["campaigns.community"]
+    months = FillState.objects.filter(stat__in=group.names, period_kind=PeriodKind.MONTH)
+    months.update(period_start=dt.date(2025, 2, 1))
+    fill_group = rollups.fill_group
+
+    def fill_after_a_change(*args, **kwargs):
+        assert rollups.mark_stale(group.names, dt.date(2025, 1, 10), refill_on_commit=False)
+        return fill_group(*args, **kwargs)
+
+    monkeypatch.setattr(rollups, "fill_group", fill_after_a_change)
+
+    # when: the run fills March to December
+    filled = rollups.run_group(group, PeriodKind.MONTH)
+
+    # then: the months were written, but the states keep the mark: January is refilled next
+    assert filled == dict.fromkeys(group.names, 10)
+    assert set(months.values_list("period_start", flat=True)) == {dt.date(2024, 12, 1)}
+    monkeypatch.setattr(rollups, "fill_group", fill_group)
+    assert rollups.run_group(group, PeriodKind.MONTH) == dict.fromkeys(group.names, 12)
+    assert set(months.values_list("period_start", flat=True)) == {dt.date(2025, 12, 1)}

@@ -405,7 +405,7 @@ def test_a_failed_group_fill_leaves_no_row_and_no_state_and_the_next_run_fills_i
 ):
     # The rows and the DONE states are written by one statement: a failure inside it (here the
     # fill-state upsert, the last part) leaves neither, and the next run starts where it would have.
-    def broken(names, kind, done):
+    def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
     marks_sql, mark = rollups._marks_sql, rollups._mark
