@@ -25,6 +25,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from compounds.choices import display_name
 from compounds.models import Compound, Grid
 from compounds.selectors import (
     AnyUser,
@@ -250,6 +251,4 @@ def problem_events(problem: Problem) -> QuerySet:
 
 
 def user_label(user: AbstractBaseUser | None) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    return "" if user is None else display_name(user)

@@ -32,7 +32,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Q, QuerySet
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
@@ -40,6 +40,7 @@ from committees.models import Election
 from compounds.models import Community
 from tongde.periods import Period, PeriodKind, parse_period, period_containing
 from tongde.rollups import STATS
+from tongde.text import month_name
 
 from . import rules
 from .models import Bulletin, Publication, next_month
@@ -126,7 +127,7 @@ def month_display(month: dt.date | str) -> str:
     snapshot and addresses keep ``2026-10``."""
     if isinstance(month, str):
         month = dt.date.fromisoformat(f"{month}-01")
-    return formats.date_format(month, "YEAR_MONTH_FORMAT")
+    return month_name(month)
 
 
 def months_display(months: list[dt.date] | list[str]) -> str:

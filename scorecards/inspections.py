@@ -54,7 +54,6 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Compound, PropertyCompany, ServiceContract
@@ -66,7 +65,7 @@ from compounds.selectors import (
 )
 from tongde import rollups
 from tongde.bounds import EARLIEST
-from tongde.text import long_date
+from tongde.text import long_date, month_name
 from tongde.uploads import photo_files
 
 from . import rules
@@ -402,7 +401,7 @@ def too_early(compound: Compound, day: dt.date) -> str | None:
         % {
             "compound": compound.name,
             "earliest": long_date(earliest.on),
-            "month": date_format(month, "YEAR_MONTH_FORMAT"),
+            "month": month_name(month),
         }
     )
 

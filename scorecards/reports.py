@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from compounds import selectors as registry
 from compounds.models import Community, Compound, ServiceContract
 from tongde import uploads
-from tongde.text import long_date
+from tongde.text import long_date, month_name
 
 from .models import (
     Agreement,
@@ -146,10 +146,6 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _month_label(month: dt.date) -> str:
-    return f"{month:%Y-%m}"
-
-
 def served_in_month(compound_id: int, company_ids: Iterable[int], month: dt.date) -> bool:
     """Whether one of ``company_ids`` served the compound on some day of ``month``."""
     start = month_start(month)
@@ -202,10 +198,7 @@ def _check_data(data: Mapping[str, Any]) -> None:
 def _check_month(month: dt.date, today: dt.date) -> None:
     if month_start(month) >= month_start(today):
         raise ValidationError(
-            {
-                "month": MONTH_NOT_FINISHED
-                % {"month": _month_label(month), "today": long_date(today)}
-            }
+            {"month": MONTH_NOT_FINISHED % {"month": month_name(month), "today": long_date(today)}}
         )
 
 
@@ -224,7 +217,7 @@ def _fileable_contract(
     for contract in contracts:
         if contract.starts_on <= end and (contract.ends_on is None or contract.ends_on >= month):
             return contract
-    labels = {"compound": compound.name, "month": _month_label(month)}
+    labels = {"compound": compound.name, "month": month_name(month)}
     if contracts and month < month_start(contracts[-1].starts_on):
         began = date_format(contracts[-1].starts_on, "SHORT_DATE_FORMAT")
         raise ValidationError({"month": CONTRACT_NOT_BEGUN % {**labels, "began": began}})
@@ -376,7 +369,7 @@ def report_create(
     month = month_start(month)
     company_ids = list(company_ids)
     contract = _fileable_contract(compound, company_ids, month, today)
-    duplicate = DUPLICATE_REPORT % {"compound": compound.name, "month": _month_label(month)}
+    duplicate = DUPLICATE_REPORT % {"compound": compound.name, "month": month_name(month)}
     if MonthlyReport.objects.filter(compound=compound, month=month).exists():
         raise ValidationError({"month": duplicate})
     data = dict(data or {})

@@ -39,6 +39,12 @@ def fold_number(text: str) -> str:
     return text
 
 
+def month_name(day: dt.date) -> str:
+    """The month of ``day`` as prose says it: 2026年10月, October 2026. Addresses, open data and
+    snapshots keep 2026-10."""
+    return formats.date_format(day, "YEAR_MONTH_FORMAT")
+
+
 def long_date(day: dt.date) -> str:
     """A day as prose says it in the active language: 2026年11月28日, 28 November 2026. Tables and
     file names keep 2026-11-28."""

@@ -7,6 +7,7 @@ from committees.election_log import matter_label
 from committees.elections import stage_label as _stage_label
 from committees.models import Election
 from committees.rules import Matter
+from compounds.choices import display_name
 
 register = template.Library()
 
@@ -21,9 +22,7 @@ def stage_label(election: Election, stage: str | None = None) -> str:
 @register.filter
 def person(user) -> str:
     """A user as people know them: the full name, else the login name; "—" for nobody."""
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.get_username()
+    return "—" if user is None else display_name(user)
 
 
 @register.filter
