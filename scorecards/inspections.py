@@ -125,6 +125,14 @@ ALREADY_WITHDRAWN = _("This inspection is already withdrawn.")
 REASON_REQUIRED = _("Give the reason.")
 SUMMARY_REQUIRED = _("Summarise the complaint.")
 ALREADY_VERIFIED = _("This complaint is already verified.")
+COMPLAINT_BEFORE_CONTRACT = _(
+    "The first service contract of %(compound)s began on %(earliest)s: a complaint received on "
+    "%(received)s cannot be held against a company that did not serve the compound yet."
+)
+COUNTED_LATER = _(
+    "Received on %(received)s, but the red/black list of %(received_month)s is already "
+    "published and final: this complaint counts in %(month)s, the month it was found true."
+)
 NO_COMPLAINT_CRITERION = _("The rubric of %(year)s has no criterion %(code)s for complaints.")
 
 NOT_ANSWERABLE = _("Only an open or reopened item can be answered; this one is %(status)s.")
@@ -374,20 +382,25 @@ def company_serving(compound: Compound, on: dt.date) -> PropertyCompany | None:
 # --- inspections -----------------------------------------------------------------------------------
 
 
-def earliest_inspection_day(compound: Compound) -> rules.Earliest:
-    """The earliest day an inspection of ``compound`` may have (``rules.earliest_inspection_day``):
-    from its first service contract and its community's latest published month. Two queries."""
+def _date_bounds(compound: Compound) -> dict[str, dt.date | None]:
+    """What bounds the days findings of ``compound`` may have: its first service contract and
+    its community's latest published month. Two queries."""
     first_contract_on = ServiceContract.objects.filter(compound=compound).aggregate(
         on=Min("starts_on")
     )["on"]
     last_published_month = Publication.objects.filter(community_id=compound.community_id).aggregate(
         month=Max("month")
     )["month"]
-    return rules.earliest_inspection_day(
-        floor=EARLIEST,
-        first_contract_on=first_contract_on,
-        last_published_month=last_published_month,
-    )
+    return {
+        "floor": EARLIEST,
+        "first_contract_on": first_contract_on,
+        "last_published_month": last_published_month,
+    }
+
+
+def earliest_inspection_day(compound: Compound) -> rules.Earliest:
+    """The earliest day an inspection of ``compound`` may have (``rules.earliest_inspection_day``)."""
+    return rules.earliest_inspection_day(**_date_bounds(compound))
 
 
 def too_early(compound: Compound, day: dt.date) -> str | None:
@@ -675,7 +688,12 @@ def _complaint_finding(
     deadline_on: dt.date | None,
     today: dt.date,
 ) -> Finding:
-    day = complaint.received_on
+    placed = rules.complaint_finding_day(
+        received_on=complaint.received_on, verified_on=today, **_date_bounds(complaint.compound)
+    )
+    if placed.on is None:
+        raise ValidationError({"received_on": [_complaint_refusal(complaint, placed.refusal)]})
+    day = placed.on
     rubric = rubric_for(complaint.compound.community_id, day.year)
     if criterion is None:
         criterion = rubric.criteria.filter(code=COMPLAINT_CRITERION).first()
@@ -718,7 +736,47 @@ def _complaint_finding(
         user=user,
         recorded_on=today,
     )
+    # Verified after the month it counts in: that month's rollups may change.
+    rollups.mark_stale(DAILY_WORK_STATS, day)
     return finding
+
+
+def _complaint_refusal(complaint: Complaint, earliest: rules.Earliest) -> str:
+    if earliest.reason == rules.EarliestReason.CONTRACT:
+        return str(
+            COMPLAINT_BEFORE_CONTRACT
+            % {
+                "compound": complaint.compound.name,
+                "earliest": long_date(earliest.on),
+                "received": long_date(complaint.received_on),
+            }
+        )
+    return str(
+        TOO_EARLY[earliest.reason]
+        % {
+            "compound": complaint.compound.name,
+            "earliest": long_date(earliest.on),
+            "month": month_name(earliest.on - dt.timedelta(days=1)),
+        }
+    )
+
+
+def complaint_counted_later(complaint: Complaint) -> str | None:
+    """Why a verified complaint counts in a later month than it was received in, or ``None``."""
+    finding = complaint.findings.order_by("pk").first()
+    if finding is None:
+        return None
+    received, found = complaint.received_on, finding.found_on
+    if (received.year, received.month) == (found.year, found.month):
+        return None
+    return str(
+        COUNTED_LATER
+        % {
+            "received": long_date(received),
+            "received_month": month_name(received),
+            "month": month_name(found),
+        }
+    )
 
 
 @transaction.atomic

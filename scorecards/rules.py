@@ -614,3 +614,46 @@ def earliest_inspection_day(
         if after >= earliest.on:
             earliest = Earliest(after, EarliestReason.PUBLISHED)
     return earliest
+
+
+@dataclass(frozen=True)
+class ComplaintDay:
+    """The day a verified complaint's finding is dated (``on``), or why it cannot have one
+    (``refusal``); ``moved`` when it is not the day the complaint was received."""
+
+    on: dt.date | None
+    refusal: Earliest | None = None
+    moved: bool = False
+
+
+def complaint_finding_day(
+    *,
+    received_on: dt.date,
+    verified_on: dt.date,
+    floor: dt.date,
+    first_contract_on: dt.date | None,
+    last_published_month: dt.date | None,
+) -> ComplaintDay:
+    """The day the finding of a complaint found true on ``verified_on`` is dated:
+
+    - the day it was received, so that it counts in that month's scorecard;
+    - but a published list is final (``earliest_inspection_day``): a complaint received in a
+      published month counts in the month it was found true instead (``moved``). Without this it
+      would count nowhere and the company would never answer for it;
+    - refused when it was received before the compound's first service contract (no company
+      served it then) or before ``floor``, whatever is published since.
+    """
+    served = earliest_inspection_day(
+        floor=floor, first_contract_on=first_contract_on, last_published_month=None
+    )
+    if received_on < served.on:
+        return ComplaintDay(None, served)
+    open_from = earliest_inspection_day(
+        floor=floor, first_contract_on=first_contract_on, last_published_month=last_published_month
+    )
+    if received_on >= open_from.on:
+        return ComplaintDay(received_on)
+    if verified_on < open_from.on:
+        # Only if a month were published before it ended; nothing open to count in.
+        return ComplaintDay(None, open_from)
+    return ComplaintDay(verified_on, moved=True)

@@ -34,7 +34,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -274,11 +274,16 @@ def inspection_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # --- complaints ------------------------------------------------------------------------------------
 
 
+def _tell_if_counted_later(request: HttpRequest, complaint: Complaint) -> None:
+    if notice := inspections.complaint_counted_later(complaint):
+        messages.info(request, notice)
+
+
 @internal_required
 def complaint_list_view(request: HttpRequest) -> HttpResponse:
     qs = (
         complaint_list(user=request.user)
-        .annotate(finding_count=Count("findings"))
+        .annotate(finding_count=Count("findings"), counted_on=Min("findings__found_on"))
         .order_by("-received_on", "-pk")
     )
     return _render(
@@ -295,7 +300,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
     def save(form: ComplaintForm) -> str:
         data = form.cleaned_data
         item = data.get("deduction_item")
-        inspections.complaint_log(
+        complaint = inspections.complaint_log(
             compound=data["compound"],
             received_on=data["received_on"],
             channel=data["channel"],
@@ -309,6 +314,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
             deadline_on=data.get("deadline_on"),
             user=user,
         )
+        _tell_if_counted_later(request, complaint)
         return reverse("scorecards:complaint_list")
 
     return _action_page(
@@ -341,6 +347,7 @@ def complaint_verify(request: HttpRequest, pk: int) -> HttpResponse:
             points=data.get("points"),
             deadline_on=data.get("deadline_on"),
         )
+        _tell_if_counted_later(request, complaint)
         return reverse("scorecards:complaint_list")
 
     return _action_page(

@@ -602,3 +602,61 @@ def test_decembers_complaint_verified_in_january_takes_decembers_rubric(compound
         finding.criterion_id,
         item.code,
     )
+
+
+def test_a_complaint_received_in_a_published_month_counts_when_it_is_found_true(
+    compound_a, company_a, staff
+):
+    # given: January 2026 published; a complaint received on its last day, not yet verified
+    publish(compound_a.community, dt.date(2026, 1, 1), [])
+    complaint = _complaint(compound_a, staff, received_on=dt.date(2026, 1, 31))
+    assert inspections.complaint_counted_later(complaint) is None
+
+    # when: staff find it true in March
+    inspections.complaint_verify(complaint=complaint, user=staff, today=TODAY)
+
+    # then: it counts in March, against the company, and staff are told why
+    finding = complaint.findings.get()
+    assert (finding.found_on, finding.rectification.company) == (TODAY, company_a)
+    notice = inspections.complaint_counted_later(complaint)
+    assert notice == str(
+        inspections.COUNTED_LATER
+        % {
+            "received": long_date(dt.date(2026, 1, 31)),
+            "received_month": date_format(dt.date(2026, 1, 31), "YEAR_MONTH_FORMAT"),
+            "month": date_format(TODAY, "YEAR_MONTH_FORMAT"),
+        }
+    )
+
+
+def test_a_complaint_received_after_the_published_month_keeps_its_day(compound_a, staff):
+    publish(compound_a.community, dt.date(2026, 1, 1), [])
+    complaint = _complaint(compound_a, staff, received_on=dt.date(2026, 2, 1), verified=True)
+    assert complaint.findings.get().found_on == dt.date(2026, 2, 1)
+    assert inspections.complaint_counted_later(complaint) is None
+
+
+def test_a_complaint_from_before_the_first_contract_cannot_be_verified(community, staff):
+    # given: a compound served from 15 January 2026 and a complaint received the day before
+    compound = factories.CompoundFactory(community=community)
+    factories.ServiceContractFactory(compound=compound, starts_on=dt.date(2026, 1, 15))
+    complaint = _complaint(compound, staff, received_on=dt.date(2026, 1, 14))
+
+    # when / then: verifying it is refused, naming the contract's first day; nothing is saved
+    errors = _refused(lambda: inspections.complaint_verify(complaint=complaint, user=staff))
+    expected = str(
+        inspections.COMPLAINT_BEFORE_CONTRACT
+        % {
+            "compound": compound.name,
+            "earliest": long_date(dt.date(2026, 1, 15)),
+            "received": long_date(dt.date(2026, 1, 14)),
+        }
+    )
+    assert errors == {"received_on": [expected]}
+    complaint.refresh_from_db()
+    assert (complaint.is_verified, Finding.objects.count()) == (False, 0)
+
+    # and logging it as verified is refused whole: not even the complaint is kept
+    with pytest.raises(ValidationError):
+        _complaint(compound, staff, received_on=dt.date(2026, 1, 14), verified=True)
+    assert Complaint.objects.count() == 1

@@ -29,6 +29,7 @@ from scorecards.rules import EarliestReason
 from tests import factories
 from tests.campaigns.factories import image_bytes, photo_upload
 from tests.scorecards.test_inspections import counts, criterion, finding_input
+from tests.scorecards.test_public_data import publish
 from tests.scorecards.test_scoring_views import submit_buttons
 from tongde.text import long_date
 from tongde.uploads import PHOTO_NOT_IMAGE
@@ -578,3 +579,33 @@ def test_verify_and_reopen_buttons_say_what_they_do(client, world, company_user_
         buttons = submit_buttons(client.get(url).content.decode())
         assert button in buttons, name
         assert "Save" not in buttons, name
+
+
+def test_verifying_a_complaint_of_a_published_month_says_where_it_counts(client, compound_a, staff):
+    # given: a complaint received two months ago, whose month's list is published since
+    today = _today()
+    received_on = (today.replace(day=1) - dt.timedelta(days=40)).replace(day=10)
+    publish(compound_a.community, received_on.replace(day=1), [])
+    complaint = inspections.complaint_log(
+        compound=compound_a,
+        received_on=received_on,
+        channel=Complaint.Channel.PHONE,
+        summary="噪音",
+        user=staff,
+    )
+    client.force_login(staff)
+
+    # when: staff verify it on the English pages
+    with translation.override("en"):
+        response = client.post(
+            reverse("scorecards:complaint_verify", args=[complaint.pk]),
+            {"points": "2"},
+            follow=True,
+        )
+
+    # then: it counts this month, and both the notice and the list say so
+    page = response.content.decode()
+    assert Finding.objects.get(complaint=complaint).found_on == today
+    this_month = today.strftime("%B %Y")
+    assert f"published and final: this complaint counts in {this_month}" in page
+    assert f"counts in {this_month}</div>" in page

@@ -119,3 +119,21 @@ def test_an_inspection_recorded_late_is_refilled(community, compound_a, staff):
     assert _value(
         "scorecards.compound_inspections", "year", dt.date(2026, 1, 1), compound_a.pk
     ) == [1]
+
+
+def test_a_complaint_verified_late_is_refilled(compound_a, staff):
+    _run(DAILY_WORK_STATS)
+    complaint = inspections.complaint_log(
+        compound=compound_a,
+        received_on=dt.date(2026, 9, 15),
+        channel="hotline",
+        summary="电梯三天未修",
+        user=staff,
+        today=dt.date(2026, 11, 29),
+    )
+
+    inspections.complaint_verify(complaint=complaint, user=staff, today=dt.date(2026, 11, 29))
+    filled = _run(DAILY_WORK_STATS)
+
+    assert filled["month"]["scorecards.compound_findings"] == FROM_SEPTEMBER["month"]
+    assert _value("scorecards.compound_findings", "month", MONTH, compound_a.pk) == [1]

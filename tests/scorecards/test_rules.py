@@ -12,6 +12,7 @@ from scorecards.rules import (
     Bands,
     Criterion,
     Deduction,
+    Earliest,
     EarliestReason,
     Ranked,
     Reason,
@@ -19,6 +20,7 @@ from scorecards.rules import (
     VetoItem,
     average,
     classify,
+    complaint_finding_day,
     earliest_inspection_day,
     listing_key,
     rank,
@@ -548,3 +550,92 @@ def test_earliest_inspection_day(first_contract_on, last_published_month, on, re
         floor=FLOOR, first_contract_on=first_contract_on, last_published_month=last_published_month
     )
     assert (earliest.on, earliest.reason) == (on, reason)
+
+
+# --- complaint_finding_day ---------------------------------------------------------------------
+
+CONTRACT_ON = dt.date(2025, 6, 16)
+
+
+@pytest.mark.parametrize(
+    ("received_on", "verified_on", "last_published_month", "on", "moved", "refusal"),
+    [
+        # Nothing published: the finding is dated the day the complaint was received.
+        (dt.date(2026, 3, 10), dt.date(2026, 4, 20), None, dt.date(2026, 3, 10), False, None),
+        # Received in an open month: that day, however late it is verified.
+        (
+            dt.date(2026, 3, 1),
+            dt.date(2026, 4, 20),
+            dt.date(2026, 2, 1),
+            dt.date(2026, 3, 1),
+            False,
+            None,
+        ),
+        # Received on the published month's last day: it counts when it is found true.
+        (
+            dt.date(2026, 2, 28),
+            dt.date(2026, 4, 20),
+            dt.date(2026, 2, 1),
+            dt.date(2026, 4, 20),
+            True,
+            None,
+        ),
+        # Found true on the first open day.
+        (
+            dt.date(2026, 1, 5),
+            dt.date(2026, 3, 1),
+            dt.date(2026, 2, 1),
+            dt.date(2026, 3, 1),
+            True,
+            None,
+        ),
+        # Before the first contract: no company to hold to it, even if months were published.
+        (
+            dt.date(2025, 6, 15),
+            dt.date(2026, 4, 20),
+            dt.date(2026, 2, 1),
+            None,
+            False,
+            (CONTRACT_ON, EarliestReason.CONTRACT),
+        ),
+        # The contract's first day is the company's.
+        (
+            CONTRACT_ON,
+            dt.date(2025, 6, 20),
+            None,
+            CONTRACT_ON,
+            False,
+            None,
+        ),
+        # A month published before it ended leaves nothing open to count in.
+        (
+            dt.date(2026, 2, 10),
+            dt.date(2026, 2, 20),
+            dt.date(2026, 2, 1),
+            None,
+            False,
+            (dt.date(2026, 3, 1), EarliestReason.PUBLISHED),
+        ),
+    ],
+)
+def test_complaint_finding_day(received_on, verified_on, last_published_month, on, moved, refusal):
+    placed = complaint_finding_day(
+        received_on=received_on,
+        verified_on=verified_on,
+        floor=FLOOR,
+        first_contract_on=CONTRACT_ON,
+        last_published_month=last_published_month,
+    )
+    got_refusal = (placed.refusal.on, placed.refusal.reason) if placed.refusal else None
+    assert (placed.on, placed.moved, got_refusal) == (on, moved, refusal)
+
+
+def test_a_complaint_before_the_floor_is_refused_for_a_courtyard():
+    placed = complaint_finding_day(
+        received_on=dt.date(1999, 12, 31),
+        verified_on=dt.date(2026, 1, 2),
+        floor=FLOOR,
+        first_contract_on=None,
+        last_published_month=None,
+    )
+    assert (placed.on, placed.refusal) == (None, Earliest(FLOOR, EarliestReason.FLOOR))
