@@ -32,7 +32,7 @@ from compounds import selectors as registry
 from compounds.models import Compound, ServiceContract
 from compounds.permissions import registry_reader_required, role_required, staff_required
 from tongde import uploads
-from tongde.pages import add_service_errors, post_data
+from tongde.pages import add_service_errors, note_files_not_kept, post_data
 
 from . import agreements, inspections, reports
 from .forms_reports import ReportFilter, ReportForm, ReviewForm, parse_month
@@ -226,6 +226,7 @@ def report_create(request: HttpRequest, compound_pk: int) -> HttpResponse:
                 messages.success(request, _("Saved as a draft: submit it when it is complete."))
                 return redirect("scorecards:report_detail", report.pk)
         status = 400
+        note_files_not_kept(request, form)
     return render(
         request,
         "scorecards/reports/form.html",
@@ -263,10 +264,11 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial=ReportForm.initial_from(report),
     )
     attachments = list(report.attachments.filter(is_removed=False))
+    # The files ticked for removal stay ticked when the form comes back with an error.
+    remove = [int(x) for x in request.POST.getlist("remove") if x.isascii() and x.isdigit()]
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            remove = [int(x) for x in request.POST.getlist("remove") if x.isdigit()]
             try:
                 reports.report_update(
                     report=report,
@@ -283,6 +285,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Saved."))
                 return redirect("scorecards:report_detail", report.pk)
         status = 400
+        note_files_not_kept(request, form)
     return render(
         request,
         "scorecards/reports/form.html",
@@ -292,6 +295,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "month": report.month,
             "report": report,
             "attachments": attachments,
+            "removing": remove,
         },
         status=status,
     )

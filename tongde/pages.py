@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# Lazy: a module constant is made before any request chooses the language.
+FILE_NOT_KEPT = gettext_lazy(
+    "Choose this file again: the files chosen are not kept when a form is refused."
+)
 
 
 def post_data(request: HttpRequest) -> Any:
@@ -49,4 +56,18 @@ def form_page(
             messages.success(request, success or _("Saved."))
             return redirect(url)
     status = 400 if request.method == "POST" else 200
+    if status == 400:
+        note_files_not_kept(request, form)
     return render_page(request, template, {"form": form, **context}, status=status)
+
+
+def note_files_not_kept(request: HttpRequest, form: BaseForm) -> None:
+    """After a refused POST, say next to each file input that had a file that it must be chosen
+    again: the page comes back with empty file inputs (no browser refills them), and someone who
+    took a photo on a phone would otherwise send the form again without it."""
+    if request.method != "POST" or not request.FILES or not form.errors:
+        return
+    for name, field in form.fields.items():
+        sent = [f for f in request.FILES.getlist(form.add_prefix(name)) if f]
+        if isinstance(field, forms.FileField) and sent and name not in form.errors:
+            form.add_error(name, FILE_NOT_KEPT)
