@@ -116,7 +116,12 @@ def _with_ages(rows: list[Rectification]) -> list[Rectification]:
 
 
 def _action_page(
-    request: HttpRequest, form: Any, *, save: Callable[[Any], str], context: dict[str, Any]
+    request: HttpRequest,
+    form: Any,
+    *,
+    save: Callable[[Any], str],
+    context: dict[str, Any],
+    success: str | None = None,
 ) -> HttpResponse:
     return form_page(
         request,
@@ -125,6 +130,7 @@ def _action_page(
         template="action_form.html",
         context=context,
         render_page=_render,
+        success=success,
     )
 
 
@@ -492,9 +498,11 @@ def _rect_action(
     save: Callable[[Any], str],
     title: str,
     submit_label: str | None = None,
+    success: str | None = None,
 ) -> HttpResponse:
     """The page of an action on a rectification item; its button says what it does (the title
-    unless ``submit_label`` says it better)."""
+    unless ``submit_label`` says it better). The deadline shows above the form: whoever answers
+    or verifies sees at once whether the item is late."""
     back = reverse("scorecards:rectification_detail", args=[rect.pk])
     return _action_page(
         request,
@@ -505,9 +513,12 @@ def _rect_action(
             "submit_label": submit_label or title,
             "subject": rect.compound,
             "summary": rect.description,
+            "deadline_on": rect.deadline_on,
+            "is_overdue": rect.is_overdue(),
             "back": back,
             "active": "rectifications",
         },
+        success=success,
     )
 
 
@@ -539,6 +550,7 @@ def rectification_answer(request: HttpRequest, pk: int) -> HttpResponse:
         save=save,
         title=_("Answer the rectification item"),
         submit_label=_("Send the answer"),
+        success=_("Your answer was sent: the community checks the work and then closes the item."),
     )
 
 

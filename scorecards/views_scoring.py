@@ -25,12 +25,13 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from compounds.models import Community
 from compounds.permissions import role_required
@@ -52,6 +53,7 @@ from .forms_scoring import (
 )
 from .inspections import is_internal
 from .models import (
+    Appeal,
     Publication,
     PublicationEntry,
     Scorecard,
@@ -65,6 +67,14 @@ from .summons import mark_summoned
 from .templatetags.scorecards_tags import compliance_label
 
 PAGE_SIZE = 50
+# What the company is told once it has sent something: sent, and what happens next.
+REPLY_SENT = _lazy(
+    "Your reply was sent. Staff answer it on the scorecard before they publish the list."
+)
+APPEAL_SENT = _lazy(
+    "Your appeal was sent. Staff decide it with a reason: the outcome shows under Appeals and "
+    "is sent to you by email."
+)
 
 
 def _is_reader(user) -> bool:
@@ -124,9 +134,32 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.GET.get("reply") == "open":
         # The to-do page's "drafts you may still reply to" opens this filter.
         cards = cards.filter(attention.drafts_open_to_reply_q(timezone.localdate()))
-    cards = cards.annotate(reply_count=Count("replies")).order_by("-month", "compound__name")
+    # Once published, a row shows what the latest edition of the list says (a correction, e.g.
+    # after an upheld appeal, changes the entry and never the card) and how any appeal stands.
+    latest = PublicationEntry.objects.filter(scorecard=OuterRef("pk")).order_by(
+        "-publication__sequence"
+    )
+    appeals = Appeal.objects.filter(entry__scorecard=OuterRef("pk")).order_by("-filed_at")
+    cards = cards.annotate(
+        reply_count=Count("replies"),
+        listed_score=Subquery(latest.values("score")[:1]),
+        listed_band=Subquery(latest.values("band")[:1]),
+        listed_veto=Subquery(latest.values("veto")[:1]),
+        appeal_status=Subquery(appeals.values("status")[:1]),
+    ).order_by("-month", "compound__name")
     entries = scoring.company_appealable_entries(user=request.user)
     page = Paginator(cards, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for card in page.object_list:
+        listed = card.listed_band is not None
+        card.shown_score = card.listed_score if listed else card.total
+        card.shown_band = card.listed_band if listed else card.band
+        card.shown_veto = card.listed_veto if listed else card.has_veto
+        card.is_corrected = listed and (card.listed_score, card.listed_band) != (
+            card.total,
+            card.band,
+        )
+        card.appeal_label = Appeal.Status(card.appeal_status).label if card.appeal_status else ""
     return render(
         request,
         "scorecards/scoring/company_home.html",
@@ -381,6 +414,8 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         veto.is_report = veto.finding_id is None and veto.evidence.startswith("report:")
     can_reply = not is_staff and scoring.may_reply(scorecard=card, user=request.user)
     appealable = None if is_staff else scoring.appealable_entry(card=card, user=request.user)
+    # The appeals of the card's black listings, shown where the company reads why it was listed.
+    appeals = Appeal.objects.filter(entry__scorecard=card).order_by("filed_at")
     return render(
         request,
         "scorecards/scoring/scorecard.html",
@@ -397,6 +432,7 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lift_form": VetoLiftForm(initial={"version": card.version}),
             "reply_form": ReplyForm() if can_reply else None,
             "appealable": appealable,
+            "appeals": appeals,
             "answer_form": AnswerForm(),
         },
     )
@@ -511,7 +547,12 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         return reverse("scorecards:scoring_card", args=[card.pk])
 
     return form_page(
-        request, form, save=save, template="scorecards/scoring/adjust.html", context=context
+        request,
+        form,
+        save=save,
+        template="scorecards/scoring/adjust.html",
+        context=context,
+        success=REPLY_SENT,
     )
 
 
@@ -631,7 +672,12 @@ def appeal_file(request: HttpRequest, pk: int) -> HttpResponse:
         return reverse("scorecards:scoring_appeals")
 
     return form_page(
-        request, form, save=save, template="scorecards/scoring/appeal_form.html", context=context
+        request,
+        form,
+        save=save,
+        template="scorecards/scoring/appeal_form.html",
+        context=context,
+        success=APPEAL_SENT,
     )
 
 
