@@ -90,6 +90,12 @@ def test_a_reply_says_it_was_sent_and_what_happens_next(
     card = compound_a.scorecards.get(month=MONTH)
     client.force_login(company_user_a)
 
+    # on a phone the reply date shows under the status (the last column is hidden there)
+    row = _row(client.get(en_url("scoring_home")).content.decode(), card.pk)
+    with translation.override("en"):
+        until = date_format(card.reply_due_on, "SHORT_DATE_FORMAT")
+    assert f'<div class="small text-muted d-md-none">Reply until {until}</div>' in row
+
     # when the company replies
     response = client.post(en_url("scoring_reply", card.pk), {"text": "Cleared that day."})
 
