@@ -888,6 +888,12 @@ class Scorecard(models.Model):
     def __str__(self) -> str:
         return f"{self.compound} {self.month:%Y-%m}"
 
+    @property
+    def reason_labels(self) -> list[str]:
+        """Why the card has its band, in the reader's language (codes of ``rules.Reason``)."""
+        known = set(rules.Reason)
+        return [str(rules.Reason(code).label) for code in self.reasons if code in known]
+
 
 class ScoreLine(models.Model):
     """One criterion's points on a scorecard (max - deductions, floored at 0)."""

@@ -174,3 +174,19 @@ def test_our_scorecards_show_what_the_list_says_now_and_the_appeal(
     assert "Black list" not in row
     assert "veto" not in row
     assert "appeal: upheld" in row
+
+
+def test_a_black_card_says_why_it_is_black(client, black_entry, company_user_a):  # noqa: F811
+    # given 甲 is black for a veto item despite its score
+    client.force_login(company_user_a)
+
+    # when the company reads its card, then the reason is said in words
+    html = client.get(en_url("scoring_card", black_entry.scorecard_id)).content.decode()
+    assert '<p class="small" data-figure="band-reasons">A veto item applies</p>' in html
+
+
+def test_a_red_card_gives_no_reason_line(client, black_entry, company_user_b):  # noqa: F811
+    client.force_login(company_user_b)
+    entry = black_entry.publication.entries.get(company__isnull=False, band="red")
+    html = client.get(en_url("scoring_card", entry.scorecard_id)).content.decode()
+    assert 'data-figure="band-reasons"' not in html
