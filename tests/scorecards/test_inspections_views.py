@@ -609,3 +609,18 @@ def test_verifying_a_complaint_of_a_published_month_says_where_it_counts(client,
     this_month = today.strftime("%B %Y")
     assert f"published and final: this complaint counts in {this_month}" in page
     assert f"counts in {this_month}</div>" in page
+
+
+def test_the_item_says_how_long_it_is_open_or_took_to_close(client, world, staff, company_user_a):
+    rect = world["rect"]
+    Rectification.objects.filter(pk=rect.pk).update(created_on=_today() - dt.timedelta(days=2))
+    client.force_login(staff)
+    with translation.override("en"):
+        url = reverse("scorecards:rectification_detail", args=[rect.pk])
+    assert "(open for 2 days)" in client.get(url).content.decode()
+
+    inspections.rectification_answer(
+        rectification=rect, user=company_user_a, answer="已清理", photo=photo_upload()
+    )
+    inspections.rectification_verify(rectification=rect, user=staff)
+    assert "(closed after 2 days)" in client.get(url).content.decode()
