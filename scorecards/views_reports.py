@@ -223,6 +223,8 @@ def report_create(request: HttpRequest, compound_pk: int) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                if _submit_asked(request):
+                    return _submit_after_save(request, report)
                 messages.success(request, _("Saved as a draft: submit it when it is complete."))
                 return redirect("scorecards:report_detail", report.pk)
         status = 400
@@ -233,6 +235,23 @@ def report_create(request: HttpRequest, compound_pk: int) -> HttpResponse:
         {"form": form, "compound": compound, "month": month, "report": None},
         status=status,
     )
+
+
+def _submit_asked(request: HttpRequest) -> bool:
+    return request.POST.get("and_submit") == "1"
+
+
+def _submit_after_save(request: HttpRequest, report: MonthlyReport) -> HttpResponse:
+    """ "Save and submit": the draft is saved whatever happens; a refused submission is said on
+    the report's page, where it can be completed and submitted."""
+    try:
+        reports.report_submit(report=report, by=request.user)
+    except ValidationError as exc:
+        why = " ".join(exc.messages)
+        messages.warning(request, _("Saved as a draft, but not submitted: %(why)s") % {"why": why})
+    else:
+        messages.success(request, _("Saved and submitted to the community."))
+    return redirect("scorecards:report_detail", report.pk)
 
 
 def _visible(request: HttpRequest, pk: int) -> MonthlyReport:
@@ -282,6 +301,8 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                if _submit_asked(request):
+                    return _submit_after_save(request, report)
                 messages.success(request, _("Saved."))
                 return redirect("scorecards:report_detail", report.pk)
         status = 400

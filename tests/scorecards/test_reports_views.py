@@ -792,3 +792,74 @@ def test_my_reports_reaches_older_years(client, company_user_a, compound_a, comp
     assert en_url("report_detail", old.pk) in older
     assert 'data-month="2024-01"' in older
     assert 'data-month="2025-01"' not in older
+
+
+# --- "Save and submit" ---------------------------------------------------------------------------
+
+
+def _flashed(response) -> list[str]:
+    from django.contrib.messages import get_messages
+
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_save_and_submit_files_the_report_in_one_step(
+    client, company_user_a, compound_a, agreement, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 11, 4, 4, tzinfo=dt.UTC), tick=False)
+    client.force_login(company_user_a)
+    commitment = agreement.commitments.get()
+    form = client.get(en_url("report_create", compound_a.pk) + "?month=2026-10").content.decode()
+    assert {"Save draft", "Save and submit"} <= set(submit_buttons(form))
+
+    response = client.post(
+        en_url("report_create", compound_a.pk),
+        form_data(and_submit="1", **{f"status_{commitment.pk}": "met"}),
+    )
+
+    report = MonthlyReport.objects.get()
+    assert response.url == en_url("report_detail", report.pk)
+    assert (report.status, report.first_submitted_at is not None) == ("submitted", True)
+    assert _flashed(response) == ["Saved and submitted to the community."]
+
+
+def test_save_and_submit_keeps_the_draft_when_the_submission_is_refused(
+    client, company_user_a, compound_a, agreement, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 11, 4, 4, tzinfo=dt.UTC), tick=False)
+    client.force_login(company_user_a)
+
+    # a commitment without a status: the draft is saved, the submission refused with the reason
+    response = client.post(en_url("report_create", compound_a.pk), form_data(and_submit="1"))
+
+    report = MonthlyReport.objects.get()
+    assert (response.status_code, report.status, report.narrative) == (302, "draft", "本月运行平稳")
+    with translation.override("en"):
+        why = str(reports.COMMITMENT_STATUS_MISSING)
+    assert _flashed(response) == [f"Saved as a draft, but not submitted: {why}"]
+
+
+def test_a_returned_report_is_saved_and_resubmitted(
+    client, staff, company_user_a, compound_a, company_a, agreement
+):
+    report = reports.report_create(
+        compound=compound_a,
+        month=OCT,
+        by=company_user_a,
+        company_ids=[company_a.pk],
+        statuses={c.pk: {"status": "met"} for c in agreement.commitments.all()},
+    )
+    report = reports.report_submit(report=report, by=company_user_a)
+    reports.report_return(report=report, by=staff, comment="fix the rate")
+    client.force_login(company_user_a)
+    form = client.get(en_url("report_edit", report.pk)).content.decode()
+    assert "Save and resubmit" in submit_buttons(form)
+
+    data = form_data(and_submit="1", fee_collection_rate="96", month="2026-10")
+    data.update({f"status_{c.pk}": "met" for c in agreement.commitments.all()})
+    response = client.post(en_url("report_edit", report.pk), data)
+
+    report.refresh_from_db()
+    assert (response.status_code, report.status) == (302, "submitted")
+    assert report.fee_collection_rate == Decimal("0.96")
+    assert report.events.filter(action="resubmit").count() == 1
