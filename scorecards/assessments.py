@@ -33,9 +33,11 @@ from django.db import transaction
 from django.db.models import Avg, Count, DecimalField, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from compounds.models import Community
 from tongde.periods import Period, PeriodKind
+from tongde.text import month_name
 
 from . import notices, rules
 from .bulletins import (
@@ -376,7 +378,9 @@ def assessment_publish(
         raise ValidationError(
             YEAR_LISTS_MISSING,
             code="lists",
-            params={"months": ", ".join(f"{m:%Y-%m}" for m in missing)},
+            params={
+                "months": pgettext("list separator", ", ").join(month_name(m) for m in missing)
+            },
         )
     return _publish(
         agreement,

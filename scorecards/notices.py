@@ -25,6 +25,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from compounds.models import Membership
+from tongde.text import month_name
 
 from . import rules
 from .models import Appeal, Assessment, Publication, Scorecard, Summons
@@ -85,7 +86,7 @@ def drafts_ready(card_ids: list[int]) -> int:
                 "url": settings.SITE_URL + reverse("scorecards:scoring_home"),
             }
             subject = _("Draft scorecards of %(month)s for %(company)s") % {
-                "month": f"{first.month:%Y-%m}",
+                "month": month_name(first.month),
                 "company": first.company.name,
             }
             body = render_to_string("scorecards/email/drafts_ready.txt", context)
@@ -125,7 +126,10 @@ def list_published(publication_id: int) -> int:
                 subject = _("Correction of the red/black list of %(month)s, %(community)s")
             else:
                 subject = _("Red/black list of %(month)s published, %(community)s")
-            subject %= {"month": label, "community": publication.community.name}
+            subject %= {
+                "month": month_name(publication.month),
+                "community": publication.community.name,
+            }
             body = render_to_string("scorecards/email/list_published.txt", context)
             mails.append((subject, body, recipients[company_id]))
     return _send(mails)
@@ -147,7 +151,7 @@ def appeal_decided(appeal_id: int) -> int:
         }
         subject = _("Your appeal about %(compound)s, %(month)s: %(outcome)s") % {
             "compound": entry.compound_name,
-            "month": f"{entry.publication.month:%Y-%m}",
+            "month": month_name(entry.publication.month),
             "outcome": appeal.get_status_display(),
         }
         body = render_to_string("scorecards/email/appeal_decided.txt", context)

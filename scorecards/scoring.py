@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community, Compound, ServiceContract
 from tongde import rollups
-from tongde.text import long_date
+from tongde.text import long_date, month_name
 
 from . import notices, rules
 from .inspections import overdue_q
@@ -1044,7 +1044,7 @@ def publish_month(
     """Publish the month's drafts of ``community`` as an immutable list (edition 1); with
     ``notify``, the companies listed are mailed after the commit (``notices.list_published``)."""
     month = month_start(month)
-    label = f"{month:%Y-%m}"
+    label = month_name(month)
     # Lock the community's month: two staff pressing "publish" make one list.
     Community.objects.select_for_update().filter(pk=community.pk).first()
     if Publication.objects.filter(community=community, month=month).exists():

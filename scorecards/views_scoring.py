@@ -39,6 +39,7 @@ from compounds.selectors import company_ids
 from tongde import attention, exports
 from tongde.once import submit_once
 from tongde.pages import add_service_errors, form_page, post_data
+from tongde.text import month_name
 
 from . import scoring
 from .forms_scoring import (
@@ -315,7 +316,7 @@ def publish(request: HttpRequest, community: int, month: str) -> HttpResponse:
     counts = {row["band"]: row["n"] for row in drafts.values("band").annotate(n=Count("pk"))}
     if not counts:
         # Nothing to publish (not drafted yet, or already out): say so at once, not after a POST.
-        messages.info(request, scoring.NOTHING_TO_PUBLISH % {"month": month})
+        messages.info(request, scoring.NOTHING_TO_PUBLISH % {"month": month_name(first)})
         return redirect("scorecards:scoring_month", community_obj.pk, month)
     return _publish_page(
         request,
@@ -347,7 +348,7 @@ def _publish_page(request: HttpRequest, form, *, publish, template: str, context
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            values = {"month": f"{publication.month:%Y-%m}", "sequence": publication.sequence}
+            values = {"month": month_name(publication.month), "sequence": publication.sequence}
             if publication.sequence == 1:
                 message = _("Published the red/black list of %(month)s (edition %(sequence)s).")
             else:

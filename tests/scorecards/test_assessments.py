@@ -191,7 +191,7 @@ def test_an_assessment_needs_the_twelve_lists(community, compound_a, agreement, 
     with pytest.raises(ValidationError) as exc:
         publish_assessment(agreement, staff)
     assert exc.value.code == "lists"
-    assert "2024-02" in exc.value.messages[0]
+    assert "2024年2月、2024年3月" in exc.value.messages[0]
     assert not Assessment.objects.exists()
 
 

@@ -51,7 +51,7 @@ def test_each_company_is_told_its_drafts_and_the_reply_deadline(
     (to_a,) = _to("a@example.org")
     (to_b,) = _to("b@example.org")
     card_b = Scorecard.objects.get(compound=compound_b)
-    assert "2026-09" in to_b.subject
+    assert "2026年9月" in to_b.subject
     assert f"{compound_b.name}: 65.00" in to_b.body
     assert card_b.reply_due_on.isoformat() in to_b.body
     assert compound_a.name not in to_b.body  # nothing of another company

@@ -93,7 +93,7 @@ def test_publishing_and_correcting_say_what_was_published(
     _on(time_machine, DUE + dt.timedelta(1))
     client.force_login(staff)
     response = client.post(_url(drafts), {"confirm": "on"})
-    assert _messages(response) == ["Published the red/black list of 2026-09 (edition 1)."]
+    assert _messages(response) == ["Published the red/black list of September 2026 (edition 1)."]
     first = Publication.objects.get()
     data = {"note": "rescored"}
     for e in first.entries.all():
@@ -106,7 +106,7 @@ def test_publishing_and_correcting_say_what_was_published(
     assert response.status_code == 302
     # (the first message was not shown: the redirect was not followed)
     assert _messages(response)[-1] == (
-        "Published a correction of the 2026-09 red/black list (edition 2)."
+        "Published a correction of the September 2026 red/black list (edition 2)."
     )
     assert Publication.objects.get(sequence=2).entries.get(compound=compound_b).score == Decimal(72)
 
@@ -124,4 +124,4 @@ def test_a_month_with_no_drafts_says_so_at_once(client, community, staff):
     assert response.status_code == 302
     with translation.override("en"):
         [message] = [str(m) for m in get_messages(response.wsgi_request)]
-    assert message == "There are no draft scorecards of 2026-09 to publish."
+    assert message == "There are no draft scorecards of September 2026 to publish."
