@@ -13,11 +13,14 @@ from typing import Any
 
 import django_filters as filters
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField as ModelChoiceFilterField
 
 from campaigns.forms_patrols import PHOTO_ACCEPT, DateInput
+from compounds.choices import PersonChoiceMixin
 from compounds.models import Compound, PropertyCompany
 from compounds.selectors import company_list, staff_community_ids
 
@@ -248,7 +251,16 @@ STATUS_CHOICES = [("unfinished", _("not yet closed")), *Rectification.Status.cho
 
 
 class RectificationFilter(filters.FilterSet):
-    status = filters.ChoiceFilter(label=_("status"), choices=STATUS_CHOICES, method="filter_status")
+    """The staff's list of items. With no status asked for, the items not yet closed: a year's
+    verified items would otherwise bury what still needs someone; "all" (the empty choice)
+    shows them too."""
+
+    status = filters.ChoiceFilter(
+        label=_("status"),
+        choices=STATUS_CHOICES,
+        method="filter_status",
+        empty_label=_("all, closed ones included"),
+    )
     overdue = filters.BooleanFilter(
         label=_("overdue"), method="filter_overdue", widget=forms.CheckboxInput
     )
@@ -265,6 +277,12 @@ class RectificationFilter(filters.FilterSet):
         ),
     )
 
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        if data is not None and "status" not in data:
+            data = data.copy()
+            data["status"] = "unfinished"
+        super().__init__(data, *args, **kwargs)
+
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == "unfinished":
             return queryset.filter(status__in=UNFINISHED)
@@ -274,3 +292,76 @@ class RectificationFilter(filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(overdue_q(timezone.localdate()))
+
+
+class _PersonFilterField(PersonChoiceMixin, ModelChoiceFilterField):
+    pass
+
+
+class _PersonChoiceFilter(filters.ModelChoiceFilter):
+    field_class = _PersonFilterField
+
+
+def _inspectors(request: Any) -> QuerySet:
+    """The people who recorded an inspection in the user's communities, withdrawn ones included."""
+    if request is None:
+        return get_user_model().objects.none()
+    return (
+        get_user_model()
+        .objects.filter(
+            inspections__compound__community_id__in=_communities(request.user),
+        )
+        .distinct()
+    )
+
+
+class InspectionFilter(filters.FilterSet):
+    """The inspections of the staff's communities, narrowed to a compound, an inspector (or the
+    user's own) and a span of days, as a grid worker looks back at their rounds. The compound is
+    typed, part of its name will do: a list of hundreds of compounds is no choice on a phone."""
+
+    compound = filters.CharFilter(
+        label=_("compound"), field_name="compound__name", lookup_expr="icontains"
+    )
+    inspector = _PersonChoiceFilter(label=_("inspector"), queryset=_inspectors)
+    mine = filters.BooleanFilter(
+        label=_("only mine"), method="filter_mine", widget=forms.CheckboxInput
+    )
+    since = filters.DateFilter(
+        label=_("from"), field_name="inspected_on", lookup_expr="gte", widget=DateInput()
+    )
+    until = filters.DateFilter(
+        label=_("to"), field_name="inspected_on", lookup_expr="lte", widget=DateInput()
+    )
+
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if not value or self.request is None:
+            return queryset
+        return queryset.filter(inspector=self.request.user)
+
+
+VERIFIED_CHOICES = [("no", _("not verified yet")), ("yes", _("verified"))]
+
+
+class ComplaintFilter(filters.FilterSet):
+    """The complaints of the staff's communities: those still to be verified, by compound and
+    by the day they came in."""
+
+    verified = filters.ChoiceFilter(
+        label=_("verified"),
+        choices=VERIFIED_CHOICES,
+        method="filter_verified",
+        empty_label=_("all"),
+    )
+    compound = filters.CharFilter(
+        label=_("compound"), field_name="compound__name", lookup_expr="icontains"
+    )
+    since = filters.DateFilter(
+        label=_("from"), field_name="received_on", lookup_expr="gte", widget=DateInput()
+    )
+    until = filters.DateFilter(
+        label=_("to"), field_name="received_on", lookup_expr="lte", widget=DateInput()
+    )
+
+    def filter_verified(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(is_verified=value == "yes")

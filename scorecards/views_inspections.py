@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compounds.permissions import role_required
+from tongde import exports
 from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
@@ -49,8 +50,10 @@ from . import feedback as feedback_services
 from . import inspections
 from .forms_inspections import (
     AnswerForm,
+    ComplaintFilter,
     ComplaintForm,
     FindingFormSet,
+    InspectionFilter,
     InspectionForm,
     RectificationFilter,
     ReopenForm,
@@ -137,6 +140,24 @@ def _action_page(
 # --- inspections -----------------------------------------------------------------------------------
 
 
+def _inspections_sheet(rows: QuerySet[Inspection]) -> exports.Sheet:
+    return exports.Sheet(
+        _("Inspections"),
+        [_("Inspected on"), _("Compound"), _("Inspector"), _("Findings"), _("Withdrawn")],
+        (
+            [
+                i.inspected_on,
+                i.compound.name,
+                i.inspector.get_full_name() or i.inspector.get_username(),
+                i.finding_count,
+                _("yes") if i.is_withdrawn else _("no"),
+            ]
+            for i in rows.iterator(chunk_size=2000)
+        ),
+        widths={1: 16, 2: 12},
+    )
+
+
 @internal_required
 def inspection_list_view(request: HttpRequest) -> HttpResponse:
     qs = (
@@ -144,8 +165,20 @@ def inspection_list_view(request: HttpRequest) -> HttpResponse:
         .annotate(finding_count=Count("findings"))
         .order_by("-inspected_on", "-pk")
     )
+    filterset = InspectionFilter(request.GET, queryset=qs, request=request)
+    if exports.wants_xlsx(request) and filterset.is_valid():
+        return exports.xlsx_response(
+            f"{_('Inspections')} {timezone.localdate():%Y-%m-%d}",
+            [_inspections_sheet(filterset.qs)],
+        )
     return _render(
-        request, "inspection_list.html", {"page": _paginate(request, qs), "active": "inspections"}
+        request,
+        "inspection_list.html",
+        {
+            "filter": filterset,
+            "page": _paginate(request, filterset.qs),
+            "active": "inspections",
+        },
     )
 
 
@@ -292,8 +325,11 @@ def complaint_list_view(request: HttpRequest) -> HttpResponse:
         .annotate(finding_count=Count("findings"), counted_on=Min("findings__found_on"))
         .order_by("-received_on", "-pk")
     )
+    filterset = ComplaintFilter(request.GET, queryset=qs, request=request)
     return _render(
-        request, "complaint_list.html", {"page": _paginate(request, qs), "active": "complaints"}
+        request,
+        "complaint_list.html",
+        {"filter": filterset, "page": _paginate(request, filterset.qs), "active": "complaints"},
     )
 
 
@@ -374,10 +410,61 @@ def complaint_verify(request: HttpRequest, pk: int) -> HttpResponse:
 # --- rectifications --------------------------------------------------------------------------------
 
 
+def _rectifications_sheet(rows: QuerySet[Rectification]) -> exports.Sheet:
+    """The filtered items as staff pass them on (to a company, to a meeting): one row each, with
+    the deadline, the age and whether it is overdue, as the page shows them."""
+    today = timezone.localdate()
+
+    def source(r: Rectification) -> str:
+        if r.finding_id:
+            return r.finding.criterion.display_name
+        return _("patrol") if r.problem_id else ""
+
+    def line(r: Rectification) -> list[Any]:
+        overdue = r.status in COMPANY_TURN and r.deadline_on < today
+        return [
+            r.created_on,
+            r.compound.name,
+            r.company.name,
+            source(r),
+            r.description,
+            r.get_status_display(),
+            r.deadline_on,
+            r.closed_on,
+            ((r.closed_on or today) - r.created_on).days,
+            _("yes") if overdue else _("no"),
+        ]
+
+    return exports.Sheet(
+        _("Rectification items"),
+        [
+            _("Raised on"),
+            _("Compound"),
+            _("Property company"),
+            _("Criterion"),
+            _("What to put right"),
+            _("Status"),
+            _("Deadline"),
+            _("Closed on"),
+            _("Age (days)"),
+            _("Overdue"),
+        ],
+        (line(r) for r in rows.iterator(chunk_size=2000)),
+        widths={1: 16, 2: 28, 3: 18, 4: 48},
+        wrap=(4,),
+    )
+
+
 @internal_required
 def rectification_list_view(request: HttpRequest) -> HttpResponse:
     qs = rectification_list(user=request.user).order_by("deadline_on", "pk")
     filterset = RectificationFilter(request.GET, queryset=qs, request=request)
+    if exports.wants_xlsx(request) and filterset.is_valid():
+        # Every item the filters select, not one page.
+        return exports.xlsx_response(
+            f"{_('Rectification items')} {timezone.localdate():%Y-%m-%d}",
+            [_rectifications_sheet(filterset.qs)],
+        )
     page = _paginate(request, filterset.qs)
     _with_ages(page.object_list)
     return _render(
