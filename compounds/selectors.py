@@ -9,7 +9,7 @@ the committee's compound; the public sees nothing here (open data goes through `
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Func, Q, QuerySet, Sum, TextField
 
 from .models import (
     Building,
@@ -217,3 +217,20 @@ def registry_counts(*, compounds: QuerySet[Compound]) -> dict[str, int]:
         "access_controlled_compounds": access["access"],
         "face_recognition_compounds": access["face"],
     }
+
+
+class NaturalKey(Func):
+    """A text's sort key in the order people count: every run of digits padded to ten places,
+    so "2号楼" sorts before "10号楼" and room 101 before room 1001 (the database otherwise
+    compares them as text). Longer runs of digits keep their length."""
+
+    template = (
+        r"regexp_replace(regexp_replace(%(expressions)s, '([0-9]+)', '0000000000\1', 'g'),"
+        r" '0*([0-9]{10})', '\1', 'g')"
+    )
+    output_field = TextField()
+
+
+def natural(field: str) -> tuple[NaturalKey, F]:
+    """Order by ``field`` in natural order, then as stored (for ties such as "01" and "1")."""
+    return (NaturalKey(field), F(field))

@@ -83,6 +83,7 @@ from ..selectors import (
     dwelling_list,
     grid_list,
     household_list,
+    natural,
     owner_list,
     registry_counts,
     staff_community_ids,
@@ -378,7 +379,9 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @registry_reader_required
 def compound_list_view(request: HttpRequest) -> HttpResponse:
     user = request.user
-    qs = _annotate_compounds(compound_list(user=user)).order_by("community__name", "kind", "code")
+    qs = _annotate_compounds(compound_list(user=user)).order_by(
+        "community__name", "kind", *natural("code")
+    )
     filterset = CompoundFilter(request.GET, queryset=qs, request=request)
     return _list_page(
         request,
@@ -393,7 +396,7 @@ def compound_list_view(request: HttpRequest) -> HttpResponse:
 def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     compound = get_object_or_404(compound_list(user=user), pk=pk)
-    buildings = _annotate_buildings(compound.buildings.all()).order_by("code")
+    buildings = _annotate_buildings(compound.buildings.all()).order_by(*natural("code"))
     contracts = compound.contracts.select_related("company").order_by("-starts_on")
     today = {c.pk for c in ServiceContract.objects.current().filter(compound=compound)}
     grids = (
@@ -603,7 +606,7 @@ def _mark_building(user):
 def building_list_view(request: HttpRequest) -> HttpResponse:
     qs = _annotate_buildings(
         building_list(user=request.user).filter(compound__is_archived=False)
-    ).order_by("compound__name", "code")
+    ).order_by("compound__name", *natural("code"))
     filterset = BuildingFilter(request.GET, queryset=qs, request=request)
     return _list_page(
         request,
@@ -623,9 +626,11 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     dwellings = Prefetch(
         "dwellings",
-        queryset=Dwelling.objects.select_related("owner").prefetch_related(households),
+        queryset=Dwelling.objects.select_related("owner")
+        .prefetch_related(households)
+        .order_by(*natural("code")),
     )
-    units = building.units.order_by("code").prefetch_related(dwellings)
+    units = building.units.order_by(*natural("code")).prefetch_related(dwellings)
     return _render(
         request,
         "compounds/building_detail.html",
@@ -1178,7 +1183,7 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "children": _annotate_grids(grid.children.select_related("worker")).order_by("code"),
             "compounds": _annotate_compounds(grid.compounds.all()).order_by("name"),
             "buildings": _annotate_buildings(grid.buildings.select_related("compound")).order_by(
-                "compound__name", "code"
+                "compound__name", *natural("code")
             ),
             "can_edit": can_edit_community(user, grid.community_id),
         },
