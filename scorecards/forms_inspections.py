@@ -24,7 +24,7 @@ from compounds.choices import PersonChoiceMixin
 from compounds.models import Compound, PropertyCompany
 from compounds.selectors import company_list, staff_community_ids
 
-from .inspections import UNFINISHED, overdue_q
+from .inspections import UNFINISHED, due_soon_q, overdue_q
 from .models import Complaint, DeductionItem, Rectification, RubricCriterion, VetoItem
 from .setup import rubric_for
 
@@ -264,6 +264,9 @@ class RectificationFilter(filters.FilterSet):
     overdue = filters.BooleanFilter(
         label=_("overdue"), method="filter_overdue", widget=forms.CheckboxInput
     )
+    due_soon = filters.BooleanFilter(
+        label=_("due within three days"), method="filter_due_soon", widget=forms.CheckboxInput
+    )
     compound = filters.ModelChoiceFilter(
         label=_("compound"),
         queryset=lambda request: _compounds(request.user) if request else Compound.objects.none(),
@@ -292,6 +295,11 @@ class RectificationFilter(filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(overdue_q(timezone.localdate()))
+
+    def filter_due_soon(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(due_soon_q(timezone.localdate()))
 
 
 class _PersonFilterField(PersonChoiceMixin, ModelChoiceFilterField):

@@ -321,6 +321,21 @@ def overdue_q(on: dt.date) -> Q:
     return Q(status__in=COMPANY_TURN, deadline_on__lt=on)
 
 
+# How far ahead "due soon" looks: today and the next three days, so a grid worker can plan the
+# visits that check the fixes before the deadlines pass.
+DUE_SOON_DAYS = 3
+
+
+def due_soon_q(on: dt.date) -> Q:
+    """Items still the company's to fix whose deadline is ``on`` or one of the next
+    ``DUE_SOON_DAYS`` days (past deadlines are overdue, not due)."""
+    return Q(
+        status__in=COMPANY_TURN,
+        deadline_on__gte=on,
+        deadline_on__lte=on + dt.timedelta(days=DUE_SOON_DAYS),
+    )
+
+
 def _company_items(user: AnyUser) -> QuerySet[Rectification]:
     return rectification_list(user=user).filter(company_id__in=company_ids(user))
 

@@ -25,7 +25,7 @@ from compounds import residents
 from compounds.models import ServiceContract
 from compounds.selectors import committee_compound_ids, company_ids, staff_community_ids
 from scorecards import assessments, bulletins, inspections, scoring, summons
-from scorecards.inspections import overdue_q, rectification_list
+from scorecards.inspections import complaint_list, due_soon_q, overdue_q, rectification_list
 from scorecards.models import (
     Rectification,
     Scorecard,
@@ -57,6 +57,16 @@ def follow_up_tasks(user: Any, today: dt.date) -> list[Task]:
             rectification_list(user=user).filter(overdue_q(today)).count(),
             _url("scorecards:rectification_list", overdue="on"),
             urgent=True,
+        ),
+        Task(
+            _("Rectification items due within three days, to check"),
+            rectification_list(user=user).filter(due_soon_q(today)).count(),
+            _url("scorecards:rectification_list", due_soon="on"),
+        ),
+        Task(
+            _("Complaints not yet verified"),
+            complaint_list(user=user).filter(is_verified=False).count(),
+            _url("scorecards:complaint_list", verified="no"),
         ),
         Task(
             _("Patrol problems past their deadline"),
