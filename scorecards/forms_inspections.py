@@ -14,7 +14,7 @@ from typing import Any
 import django_filters as filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField as ModelChoiceFilterField
@@ -22,7 +22,7 @@ from django_filters.fields import ModelChoiceField as ModelChoiceFilterField
 from campaigns.forms_patrols import PHOTO_ACCEPT, DateInput
 from compounds.choices import PersonChoiceMixin
 from compounds.models import Compound, PropertyCompany
-from compounds.selectors import company_list, staff_community_ids
+from compounds.selectors import company_list, natural, staff_community_ids
 
 from .inspections import UNFINISHED, due_soon_q, overdue_q
 from .models import Complaint, DeductionItem, Rectification, RubricCriterion, VetoItem
@@ -62,10 +62,14 @@ def _communities(user: Any) -> list[int]:
 
 
 def _compounds(user: Any) -> QuerySet[Compound]:
+    """The compounds a form offers: the managed ones first (a company serves them, they are
+    scored, and they are what inspections and complaints are mostly about), then the
+    courtyards, each in natural order of their codes."""
+    managed_first = Case(When(kind=Compound.Kind.MANAGED, then=0), default=1)
     return (
         Compound.objects.filter(community_id__in=_communities(user), is_archived=False)
         .select_related("community")
-        .order_by("community__name", "kind", "code")
+        .order_by("community__name", managed_first, *natural("code"))
     )
 
 

@@ -212,3 +212,16 @@ def test_complaints_narrow_to_those_still_to_verify(client, compound_a, compound
     assert shown(verified="no") == {waiting.pk}
     assert shown(verified="yes") == {done.pk}
     assert shown(compound=compound_b.name) == {done.pk}
+
+
+def test_forms_offer_the_managed_compounds_first(client, community, compound_a, grid_worker):
+    from tests import factories
+
+    factories.CompoundFactory(community=community, name="一号楼院", code="0", kind="courtyard")
+    factories.CompoundFactory(community=community, name="十号小区", code="a10")
+    factories.CompoundFactory(community=community, name="二号小区", code="a2")
+    client.force_login(grid_worker)
+    for name in ("inspection_create", "complaint_create"):
+        form = client.get(reverse(f"scorecards:{name}")).context["form"]
+        offered = [label for value, label in form.fields["compound"].choices if value]
+        assert offered == [compound_a.name, "二号小区", "十号小区", "一号楼院"], name
