@@ -9,6 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from scorecards import scoring
 from scorecards.models import Appeal, MonthlyReport, Rectification, Scorecard
@@ -90,7 +91,8 @@ def test_the_month_goes_from_not_drafted_to_drafts_to_published(
 ):
     client.force_login(staff)
     month = _last_month()
-    label = f"{month:%Y-%m}"
+    with translation.override("en"):
+        label = date_format(month, "YEAR_MONTH_FORMAT")
     assert _figure(_home(client), "month-status").startswith(f"{label}: not drafted yet")
 
     scoring.draft_month(month, [compound_a.community])

@@ -59,5 +59,5 @@ def test_the_report_veto_says_the_report_was_not_filed(client, compound_a, staff
     assert veto.evidence.startswith("report:")
     client.force_login(staff)
     page = client.get(_en("scoring_card", card.pk)).content.decode()
-    assert "The monthly report of 2026-09 was not filed." in page
+    assert "The monthly report of September 2026 was not filed." in page
     assert veto.evidence not in page
