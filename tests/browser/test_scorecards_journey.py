@@ -111,7 +111,8 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
     # and last month, by the community's calendar in Asia/Shanghai
     today = timezone.localdate()
     month = _previous_month(today)
-    label = f"{month:%Y-%m}"
+    label = f"{month:%Y-%m}"  # the month input's value
+    shown = f"{month.year}年{month.month}月"  # the month as pages show it
     end = (month + dt.timedelta(days=32)).replace(day=1)
     # Reports due on the 28th with 5 days' grace: filed today, last month's report is on time
     # (late on the 29th-31st) and never missing, whatever day the test runs. Written past the
@@ -203,7 +204,7 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
         )
         heading = phone.locator("main h1")
         expect(heading).to_contain_text(COMPOUND)
-        expect(heading).to_contain_text(label)
+        expect(heading).to_contain_text(shown)
         expect(phone.locator("main .badge").first).to_have_text(
             _label_zh(MonthlyReport.Status.DRAFT.label)
         )
@@ -262,8 +263,8 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
         # the community's panel: what needs attention, and the month to score
         panel = desk.locator(".card").filter(has_text=community.name)
         expect(panel.locator("[data-panel=attention]")).to_be_visible()
-        panel.get_by_role("link", name=zh("Score %(month)s") % {"month": label}).click()
-        expect(desk.locator("h1")).to_have_text(f"{community.name} · {label}")
+        panel.get_by_role("link", name=zh("Score %(month)s") % {"month": shown}).click()
+        expect(desk.locator("h1")).to_have_text(f"{community.name} · {shown}")
         expect(desk.locator("main")).to_contain_text(
             zh("No scorecard for this month yet: draft now.")
         )
@@ -310,7 +311,7 @@ def test_company_files_a_report_staff_publish_and_the_public_sees_the_compound_o
     with step(desk, "9-staff-published"):
         desk.get_by_role("button", name=zh("Publish"), exact=True).click()
         # then the publication's page lists the compound with its score and band
-        expect(desk.locator("h1")).to_have_text(f"{community.name} · {label} · #1")
+        expect(desk.locator("h1")).to_have_text(f"{community.name} · {shown} · #1")
         published = _row(desk, "1", COMPOUND).locator("td")
         expect(published.nth(3)).to_have_text(SCORE)
         expect(published.nth(4)).to_have_text(zh("Red list"))
