@@ -779,6 +779,16 @@ def candidates_with_vetting(election: Election) -> QuerySet[Candidate]:
     )
 
 
+def public_publicity_elections():
+    """Every election whose candidate list (or motion) is posted for the public now, the most
+    recently posted first."""
+    return (
+        Election.objects.select_related("committee__compound__community")
+        .filter(stage=Stage.PUBLICITY)
+        .order_by("-stage_started_at", "-pk")
+    )
+
+
 def public_publicity_list(*, pk: int) -> Election | None:
     """The election whose list is posted for the public now, or ``None``."""
     return (

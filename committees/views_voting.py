@@ -39,7 +39,7 @@ from tongde.pages import post_data
 from tongde.text import fold_width
 
 from . import ballot_import, voting
-from .elections import can_edit_election, election_list
+from .elections import can_edit_election, election_list, public_publicity_elections
 from .forms_voting import (
     MOTION_LABELS,
     BallotEntryForm,
@@ -351,7 +351,8 @@ def _rate_limited(request: HttpRequest, template: str, context: dict, exc: votin
 
 @never_cache
 def vote(request: HttpRequest) -> HttpResponse:
-    """Online voting: the voting code first, then the ballot, then the receipt code."""
+    """Online voting: the voting code first, then the ballot, then the choices read back for the
+    voter to confirm (or change), then the receipt code."""
     template = "committees/voting_public.html"
     if request.method != "POST":
         return render(
@@ -396,6 +397,21 @@ def _vote_ballot(request: HttpRequest, template: str) -> HttpResponse:
     except voting.RateLimited as exc:
         return _rate_limited(request, template, {"code_form": VotingCodeForm()}, exc)
     if not form.is_valid():
+        return render(request, template, context)
+    if request.POST.get("confirm") != "yes":
+        # Nothing is cast until the voter has read back the choices: a ballot cannot be taken
+        # back, and a tap on the button with nothing ticked would cast a blank one.
+        try:
+            choices = voting.choices_clean(
+                election=election,
+                choices=form.cleaned_data["choices"],
+                names=voting.qualified_candidate_names(election=election),
+            )
+        except voting.VotingError as exc:
+            form.add_error(None, exc.message)
+            return render(request, template, context)
+        if request.POST.get("change") != "yes":
+            context["review"] = [_choice_label(c) for c in choices]
         return render(request, template, context)
     try:
         ballot = voting.ballot_cast_with_code(
@@ -447,7 +463,17 @@ def _public_results():
 
 
 def result_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "committees/result_list.html", {"elections": _public_results()[:100]})
+    """Public: owners' votes in the open. What is being voted on now and which candidate lists
+    are posted come first (a resident looks for them here), then the results."""
+    return render(
+        request,
+        "committees/result_list.html",
+        {
+            "elections": _public_results()[:100],
+            "voting_now": open_elections(),
+            "posted": public_publicity_elections(),
+        },
+    )
 
 
 def result_detail(request: HttpRequest, pk: int) -> HttpResponse:

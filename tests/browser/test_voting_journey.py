@@ -151,9 +151,18 @@ def test_resident_votes_on_a_phone_staff_tally_and_the_public_sees_totals_only(
             resident.locator(f"main input[name=choices][value='{name}']").check()
         fits_phone(resident)
 
-    # and casts it
-    with step(resident, "3-resident-receipt"):
+    # and reads the choices back before anything is cast
+    with step(resident, "3-resident-review"):
         submit.click()
+        review = resident.locator("#review")
+        for name in RESIDENT_CHOICES:
+            expect(review).to_contain_text(name)
+        assert not Ballot.objects.exists()
+        fits_phone(resident)
+
+    # and casts it
+    with step(resident, "4-resident-receipt"):
+        resident.locator("main form button[name=confirm]").click()
         # then a receipt code is shown
         receipt = resident.locator("#receipt")
         expect(receipt).to_be_visible()

@@ -20,6 +20,7 @@ from committees import voting
 from committees.models import Ballot, Election, RollEntry
 from compounds.models import Dwelling, Owner
 from tests import factories
+from tests.committees.factories import CommitteeFactory, ElectionFactory
 from tests.committees.test_voting import NOW, build_compound, voting_election
 
 CODE_RE = re.compile(r"\b[3-9A-HJ-NP-Y]{5}-[3-9A-HJ-NP-Y]{5}\b")
@@ -168,12 +169,75 @@ def post_code(client, election, code, ip="203.0.113.7"):
     )
 
 
-def post_ballot(client, election, code, choices, ip="203.0.113.7"):
+def post_ballot(client, election, code, choices, ip="203.0.113.7", **button):
+    """The ballot as sent by the review's "cast" button (``confirm="yes"``), unless another
+    button is named (``confirm=""`` for the ballot's own "next" button)."""
+    button = {"confirm": "yes", **button}
     return client.post(
         reverse("committees:vote"),
-        {"step": "ballot", "election": election.pk, "code": code, "choices": choices},
+        {"step": "ballot", "election": election.pk, "code": code, "choices": choices, **button},
         REMOTE_ADDR=ip,
     )
+
+
+def test_the_ballot_is_read_back_before_it_is_cast(client, staff, election):
+    # given a code entered and two candidates ticked
+    code = voting.voting_codes_issue(election=election, user=staff)[0][1]
+    post_code(client, election, code)
+
+    # when the ballot's button is pressed
+    response = post_ballot(client, election, code, ["乙", "甲"], confirm="")
+
+    # then nothing is cast yet: the choices are read back, in ballot order, with both buttons
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert not Ballot.objects.exists()
+    review = page[page.index('id="review"') :]
+    assert review.index("甲") < review.index("乙")
+    assert "丙" not in review[: review.index("</div>")]
+    assert 'name="confirm" value="yes"' in page
+    assert 'name="change" value="yes"' in page
+    assert page.count('name="choices"') == 2
+
+    # and the review's cast button casts exactly what was read back
+    post_ballot(client, election, code, ["甲", "乙"])
+    assert Ballot.objects.get().choices == ["甲", "乙"]
+
+
+def test_a_blank_ballot_is_named_before_it_is_cast(client, staff, election):
+    code = voting.voting_codes_issue(election=election, user=staff)[0][1]
+    with translation.override("en"):
+        page = post_ballot(client, election, code, [], confirm="").content.decode()
+    assert "this is a blank ballot" in page
+    assert not Ballot.objects.exists()
+
+
+def test_change_goes_back_to_the_ballot_with_the_ticks_kept(client, staff, election):
+    code = voting.voting_codes_issue(election=election, user=staff)[0][1]
+    page = post_ballot(client, election, code, ["乙"], confirm="", change="yes").content.decode()
+    assert 'id="review"' not in page
+    assert re.search(r'<input[^>]*value="乙"[^>]*checked', page)
+    assert not re.search(r'<input[^>]*value="甲"[^>]*checked', page)
+    assert not Ballot.objects.exists()
+
+
+def test_a_motion_vote_is_read_back_in_words(client, staff, compound_a, dwellings):
+    motion = voting_election(compound_a, staff, motion=True)
+    code = voting.voting_codes_issue(election=motion, user=staff)[0][1]
+    page = post_ballot(client, motion, code, "no", confirm="").content.decode()
+    review = page[page.index('id="review"') :]
+    with translation.override("zh-hans"):
+        said = translation.gettext("no")
+    assert said != "no"
+    assert f">{said}</strong>" in review
+    assert not Ballot.objects.exists()
+
+
+def test_too_many_choices_are_refused_before_the_review(client, staff, election):
+    code = voting.voting_codes_issue(election=election, user=staff)[0][1]
+    page = post_ballot(client, election, code, ["甲", "乙", "丙"], confirm="").content.decode()
+    assert 'id="review"' not in page
+    assert str(voting.TOO_MANY_CHOICES % {"count": 3, "seats": 2}) in page
 
 
 def test_a_resident_votes_with_a_code_once(client, staff, election):
@@ -583,3 +647,44 @@ def test_the_vote_form_asks_for_an_election_or_motion(client, election):
     with translation.override("en"):
         response = client.get(reverse("committees:vote"))
         assert str(response.context["code_form"]["election"].label) == "Election or motion"
+
+
+def test_the_results_page_leads_to_the_vote_and_the_posted_lists(client, election, compound_b):
+    # given an election taking ballots, one whose candidates are posted, and one in preparation
+    posted = ElectionFactory(
+        committee=CommitteeFactory(compound=compound_b),
+        stage=Election.Stage.PUBLICITY,
+        title="公示中的换届选举",
+    )
+    ElectionFactory(committee=posted.committee, title="筹备中的换届选举")
+
+    # when a visitor without an account opens the election results
+    with translation.override("en"):
+        page = client.get(reverse("committees:result_list")).content.decode()
+        vote = reverse("committees:vote")
+        link = reverse("committees:election_public_candidates", args=[posted.pk])
+
+    # then the open vote is named with its closing time, and the button leads to voting
+    voting_now = page[page.index('id="voting-now"') : page.index('id="posted"')]
+    assert election.title in voting_now
+    assert "voting closes" in voting_now
+    assert f'href="{vote}"' in page
+    # and the posted list leads to its public page; an election in preparation is not shown
+    assert f'href="{link}"' in page
+    assert "筹备中的换届选举" not in page
+
+
+def test_the_posted_list_leads_back_to_the_results(client, compound_b):
+    posted = ElectionFactory(
+        committee=CommitteeFactory(compound=compound_b), stage=Election.Stage.PUBLICITY
+    )
+    url = reverse("committees:election_public_candidates", args=[posted.pk])
+    page = client.get(url).content.decode()
+    assert f'href="{reverse("committees:result_list")}"' in page
+
+
+def test_the_receipt_leads_on_to_the_results(client, staff, election):
+    code = voting.voting_codes_issue(election=election, user=staff)[0][1]
+    page = post_ballot(client, election, code, ["甲"]).content.decode()
+    assert 'id="receipt"' in page
+    assert f'href="{reverse("committees:result_list")}"' in page
