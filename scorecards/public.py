@@ -177,8 +177,23 @@ BAND_COLOURS = {
 }
 
 
-# Font size 14 plus a little air: two line values closer than this would overlap.
-LINE_VALUE_GAP = 16
+# Font size 16 plus a little air: two line values closer than this would overlap.
+LINE_VALUE_GAP = 18
+# The view box's width, and so the chart's largest width in pixels. A phone shows the chart about
+# 360 px wide: at this width its text (font size 16 to 18) is drawn 12 to 13 px high there.
+CHART_WIDTH = 480
+
+
+def _plain(value: Decimal) -> str:
+    """A line's value as people write it: 90, 59.5 (not 90.00, which the margin would cut)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _text_width(text: str, size: int) -> int:
+    """About how wide ``text`` is drawn at font size ``size``: a Chinese character is square, a
+    Latin letter or digit about half as wide."""
+    return sum(size if ord(ch) > 0x2E7F else size * 6 // 10 for ch in text)
 
 
 def trend_svg(
@@ -190,11 +205,12 @@ def trend_svg(
 ) -> str:
     """A line chart of ``(label, score, band)`` points as an inline SVG: each point coloured by
     its band, dashed lines at the red and black lines (labelled). An unranked month (不参评) has
-    no point and breaks the line. At most 640 px wide, so its text neither balloons on a wide
-    screen nor shrinks below about 11 px on a phone; with ``legend``, what the colours mean."""
-    width, height = 640, 240 + (30 if legend else 0)
+    no point and breaks the line. At most ``CHART_WIDTH`` px wide, so its text neither balloons on
+    a wide screen nor shrinks below about 12 px on a phone; with ``legend``, what the colours
+    mean."""
+    width, height = CHART_WIDTH, 240 + (30 if legend else 0)
     # The right margin holds the red and black lines' values, clear of the latest month's point.
-    left, right, top, bottom = 44, 44, 12, 30 + (30 if legend else 0)
+    left, right, top, bottom = 44, 48, 12, 30 + (30 if legend else 0)
     top_value = max([Decimal(100), *[score for _, score, _ in points]])
     plot_w, plot_h = width - left - right, height - top - bottom
     unranked = rules.Band.UNRANKED.value
@@ -233,9 +249,9 @@ def trend_svg(
         parts.append(
             f'<line x1="{left}" y1="{y(value)}" x2="{width - right}" y2="{y(value)}" '
             f'stroke="{colour}" stroke-dasharray="4 4" stroke-width="1"/>'
-            f'<text x="{width - right + 6}" y="{round(text_y, 1)}" font-size="14" '
-            f'fill="{colour}"><title>{escape(text % {"n": f"{value:g}"})}</title>'
-            f"{value:g}</text>"
+            f'<text x="{width - right + 6}" y="{round(text_y, 1)}" font-size="16" '
+            f'fill="{colour}"><title>{escape(text % {"n": _plain(value)})}</title>'
+            f"{_plain(value)}</text>"
         )
     # The line joins consecutive ranked months only.
     segment: list[str] = []
@@ -249,9 +265,10 @@ def trend_svg(
             segment = []
         else:
             segment.append(f"{x(i)},{y(score)}")
-    # At most five or six month labels, evenly spaced and counted back from the latest month,
-    # which is always labelled.
-    step = max(1, math.ceil(len(points) / 5))
+    # At most four month labels, evenly spaced and counted back from the latest month, which is
+    # always labelled. A label ("2026-10" at font size 18) is about 72 units wide and the last one
+    # ends at its point, so the one before it must sit at least one and a half labels away.
+    step = max(1, math.ceil(len(points) / 4), math.ceil(110 * (len(points) - 1) / plot_w))
     last = len(points) - 1
     for i, (month, score, band) in enumerate(points):
         if band != unranked:
@@ -277,7 +294,7 @@ def trend_svg(
                 f'<text x="{legend_x + 16}" y="{height - 6}" font-size="16" '
                 f'fill="#495057">{text}</text>'
             )
-            legend_x += 24 + 16 * len(str(band.label))
+            legend_x += 24 + _text_width(str(band.label), 16)
     parts.append("</svg>")
     return "".join(parts)
 

@@ -148,6 +148,8 @@ def _list_context(community: Community, publication) -> dict:
         "groups": groups,
         # Earlier than the month read, newest first; the archive lists every month.
         "earlier_months": [p for p in months if p.month < publication.month],
+        # Reading an older month, a resident is told so and led to the latest list.
+        "latest_month": months[0].month if months and months[0].month > publication.month else None,
         "has_other_months": len(months) > 1,
         "total": len(listing.entries),
         "editions": _editions(publication),
@@ -297,12 +299,12 @@ def company(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             scores = months.setdefault(entry.publication.month, [])
             if entry.band != rules.Band.UNRANKED.value:
                 scores.append(entry.score)
-        averages = [(f"{m:%Y-%m}", rules.average(scores)) for m, scores in months.items()]
+        averages = [(m, rules.average(scores)) for m, scores in months.items()]
         points = [
-            (label, value, rules.Band.NONE.value)
+            (f"{m:%Y-%m}", value, rules.Band.NONE.value)
             if value is not None
-            else (label, Decimal(0), rules.Band.UNRANKED.value)
-            for label, value in averages
+            else (f"{m:%Y-%m}", Decimal(0), rules.Band.UNRANKED.value)
+            for m, value in averages
         ]
         title = _("Average score by month: %(name)s") % {"name": entries[-1].company_name}
         bands = bands_for(community, entries[-1].publication.month.year)

@@ -284,6 +284,32 @@ def test_earlier_months_are_only_earlier(client, community, compound_a, page, ea
     assert f'href="/en/scorecards/public/{community.slug}/months/"' in html
 
 
+@pytest.mark.parametrize(
+    ("page", "told"),
+    [("", False), ("2024-05/", False), ("2024-04/", True), ("2024-04/edition/1/", True)],
+)
+def test_an_earlier_month_leads_to_the_latest_list(client, community, compound_a, page, told):
+    # given: April and May published
+    for month in (APRIL, MAY):
+        publish(community, month, [row(compound_a, "88", "none", rank=1)])
+    # when the list of a month is read
+    html = _page(client, f"/en/scorecards/public/{community.slug}/{page}")
+    # then only an earlier month's list says so, and leads to the latest
+    if told:
+        note = html.split('id="older-month">', 1)[1].split("</div>", 1)[0]
+        assert "This is an earlier month's list." in note
+        assert f'href="/en/scorecards/public/{community.slug}/"' in note
+        assert "Read the latest list (May 2024)" in note
+    else:
+        assert 'id="older-month"' not in html
+
+
+def test_a_lone_edition_is_not_numbered(client, community, compound_a):
+    publish(community, MAY, [row(compound_a, "88", "none", rank=1)])
+    html = _page(client, f"/en/scorecards/public/{community.slug}/")
+    assert "edition 1" not in html
+
+
 def test_a_lone_month_links_no_other(client, community, compound_a):
     publish(community, MAY, [row(compound_a, "88", "none", rank=1)])
     html = _page(client, f"/en/scorecards/public/{community.slug}/")
@@ -331,6 +357,18 @@ def test_compound_page_has_trend_chart(client, world, community, compound_b):
     assert "2024-04: 91.00" in html
     assert "2024-05: 73.50" in html
     assert "65.50" not in html
+
+
+def test_compound_table_fits_a_phone_with_inspections_under_the_score(
+    client, world, community, compound_b
+):
+    html = _page(client, f"/en/scorecards/public/{community.slug}/compound/{compound_b.pk}/")
+    table = html.split("<table", 1)[1].split("</table>", 1)[0]
+    # Four columns (month, score, band, rank): the count of inspections reads under the score.
+    assert len(re.findall(r"<th[ >]", table.split("</thead>", 1)[0])) == 4
+    assert re.search(
+        r'text-end">\d+\.\d\d<div class="small text-muted[^"]*">\d+ inspections?<', table
+    )
 
 
 def test_compound_never_published_is_404(client, world, community, other_community):
@@ -385,10 +423,13 @@ def test_company_average_leaves_out_unranked_lines(
     )
     html = _page(client, f"/en/scorecards/public/{community.slug}/company/{company_a.pk}/")
     table = html.split("<tbody>")[-1].split("</tbody>")[0]
-    assert '<td>2024-04</td><td class="text-end">80.00</td>' in table
+    april = f"/en/scorecards/public/{community.slug}/2024-04/"
+    may = f"/en/scorecards/public/{community.slug}/2024-05/"
+    # Each month is named as people say it, and leads to that month's list.
+    assert f'<td><a href="{april}">April 2024</a></td><td class="text-end">80.00</td>' in table
     assert "90.00" not in html
     # A month of unranked lines only has no average and no point on the chart.
-    assert '<td>2024-05</td><td class="text-end">—</td>' in table
+    assert f'<td><a href="{may}">May 2024</a></td><td class="text-end">—</td>' in table
     assert "2024-05: " not in html
     assert html.count("<circle") == 1
 

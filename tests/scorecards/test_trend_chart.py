@@ -10,7 +10,7 @@ import pytest
 from django.utils import translation
 
 from scorecards import rules
-from scorecards.public import trend_svg
+from scorecards.public import CHART_WIDTH, trend_svg
 
 LABEL = re.compile(
     r'<text x="([\d.]+)" y="[\d.]+" font-size="18" text-anchor="(\w+)"[^>]*>(\d{4}-\d{2})<'
@@ -29,7 +29,7 @@ def test_labels_do_not_overlap_and_the_latest_month_is_labelled(n):
     assert svg.count("<circle") == n
     labels = [(float(x), anchor, text) for x, anchor, text in LABEL.findall(svg)]
     assert labels[-1][2] == _months(n)[-1][0]
-    assert 1 <= len(labels) <= 6
+    assert 1 <= len(labels) <= 4
     # Left edges of labels: centred ones start half a width before x, the last ends at x.
     shift = {"end": LABEL_WIDTH, "middle": LABEL_WIDTH / 2, "start": 0}
     starts = [x - shift[anchor] for x, anchor, _ in labels]
@@ -64,7 +64,7 @@ def test_chart_has_a_bounded_size_labelled_lines_and_a_legend():
     with translation.override("en"):
         svg = trend_svg(_months(6), bands=rules.DEFAULT_BANDS, title="t", legend=True)
     assert svg.count("<circle") == 6  # the legend's swatches are not points
-    assert 'style="max-width: 640px"' in svg
+    assert f'style="max-width: {CHART_WIDTH}px"' in svg
     assert "Red list line 90" in svg
     assert "Black list line 70" in svg
     for label in ("Red list", "Black list", "Not listed"):
@@ -73,7 +73,7 @@ def test_chart_has_a_bounded_size_labelled_lines_and_a_legend():
 
 
 LINE_VALUE = re.compile(
-    r'<text x="([\d.]+)" y="([\d.]+)" font-size="14"[^>]*><title>[^<]*</title>([\d.]+)<'
+    r'<text x="([\d.]+)" y="([\d.]+)" font-size="16"[^>]*><title>[^<]*</title>([\d.]+)<'
 )
 POINT = re.compile(r'<circle cx="([\d.]+)" cy="[\d.]+" r="(\d+)"')
 
@@ -90,6 +90,30 @@ def test_line_values_stay_clear_of_the_points_and_of_each_other(red_at, black_be
     values = [(float(x), float(y), text) for x, y, text in LINE_VALUE.findall(svg)]
     assert [text for _, _, text in values] == [f"{Decimal(red_at):g}", f"{Decimal(black_below):g}"]
     assert all(x > rightmost_point for x, _, _ in values)
-    assert abs(values[0][1] - values[1][1]) >= 16 - 0.1  # rounded to tenths
-    # At about 9 units a character at font size 14, each value fits in the 640-unit view box.
-    assert all(x + 9 * len(text) <= 640 for x, _, text in values)
+    assert abs(values[0][1] - values[1][1]) >= 18 - 0.1  # rounded to tenths
+    # At about 10 units a character at font size 16, each value fits in the view box.
+    assert all(x + 10 * len(text) <= CHART_WIDTH for x, _, text in values)
+
+
+def test_line_values_read_as_people_write_them():
+    # given the bands as the settings store them, with two decimal places
+    bands = rules.Bands(red_at=Decimal("90.00"), black_below=Decimal("59.50"))
+
+    # when the chart is drawn
+    with translation.override("en"):
+        svg = trend_svg(_months(3), bands=bands, title="t")
+
+    # then the lines say 90 and 59.5, short enough for the margin
+    values = [text for _, _, text in LINE_VALUE.findall(svg)]
+    assert values == ["90", "59.5"]
+    assert "Red list line 90<" in svg
+    assert "90.00" not in svg
+
+
+def test_the_legend_fits_the_chart_in_english_and_chinese():
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            svg = trend_svg(_months(6), bands=rules.DEFAULT_BANDS, title="t", legend=True)
+        legend = re.findall(r'<text x="([\d.]+)" y="[\d.]+" font-size="16"[^>]*>([^<]+)<', svg)
+        x, text = legend[-1]
+        assert float(x) + 10 * len(text) <= CHART_WIDTH, (language, legend)
