@@ -237,6 +237,12 @@ def test_resident_votes_on_a_phone_staff_tally_and_the_public_sees_totals_only(
         expect(visitor.locator("main tr", has_text="王建国")).to_contain_text(zh("elected"))
         expect(visitor.locator("main tr", has_text="李秀英")).to_contain_text(zh("not passed"))
         fits_phone(visitor)
+        # and the totals table fits too: nobody has to scroll it sideways to read the owners
+        scrolled = visitor.evaluate(
+            "() => [...document.querySelectorAll('main .table-responsive')]"
+            ".filter(e => e.scrollWidth > e.clientWidth).length"
+        )
+        assert scrolled == 0
 
         # and no dwelling, owner, voting code or receipt: totals only
         text = visitor.locator("body").inner_text()
