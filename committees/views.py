@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from compounds.models import Building, Compound, Unit
 from compounds.permissions import registry_reader_required
+from compounds.residents import natural_key
 from compounds.selectors import can_edit_community, staff_community_ids
 from tongde import exports
 from tongde.once import submit_once
@@ -142,7 +143,8 @@ def committee_list(request: HttpRequest) -> HttpResponse:
 
 
 def _heads_by_building(compound: Compound) -> list[Building]:
-    """Buildings with their current head and their units with theirs, in two queries."""
+    """Buildings with their current head and their units with theirs, in two queries; in the
+    order people count them (2号楼 before 10号楼)."""
     today = timezone.localdate()
     b_head = BuildingHead.objects.filter(
         selectors.current_head_q(today), building=OuterRef("pk")
@@ -155,8 +157,9 @@ def _heads_by_building(compound: Compound) -> list[Building]:
             head_id=Subquery(b_head.values("pk")[:1]),
             head_name=Subquery(b_head.values("name")[:1]),
             head_since=Subquery(b_head.values("starts_on")[:1]),
-        ).order_by("code")
+        )
     )
+    buildings.sort(key=lambda b: natural_key(b.code))
     units: dict[int, list[Unit]] = {}
     for unit in (
         Unit.objects.filter(building__compound=compound)
@@ -169,7 +172,7 @@ def _heads_by_building(compound: Compound) -> list[Building]:
     ):
         units.setdefault(unit.building_id, []).append(unit)
     for building in buildings:
-        building.unit_rows = units.get(building.pk, [])
+        building.unit_rows = sorted(units.get(building.pk, []), key=lambda u: natural_key(u.code))
     return buildings
 
 

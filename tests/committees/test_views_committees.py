@@ -660,3 +660,39 @@ def test_a_committee_member_lands_on_their_own_committee_and_its_work(
     # staff and grid workers keep the plain list
     client.force_login(grid_worker)
     assert "data-own-committee" not in client.get(en_url("committee_list")).content.decode()
+
+
+def test_buildings_and_units_read_in_counting_order(world, committee_member_a, client):
+    # given buildings 1, 2 and 10, and units 1, 2 and 10 of building 2, created out of order
+    compound = world.committee_a.compound
+    tenth = factories.BuildingFactory(compound=compound, code="10号楼")
+    second = factories.BuildingFactory(compound=compound, code="2号楼")
+    for code in ("10单元", "2单元", "1单元"):
+        factories.UnitFactory(building=second, code=code)
+    client.force_login(committee_member_a)
+
+    # when
+    response = client.get(en_url("committee_detail", world.committee_a.pk))
+
+    # then 2号楼 comes before 10号楼, and 2单元 before 10单元
+    buildings = response.context["buildings"]
+    assert [b.code for b in buildings] == ["1号楼", "2号楼", "10号楼"]
+    assert [u.code for u in buildings[1].unit_rows] == ["1单元", "2单元", "10单元"]
+    assert tenth.pk == buildings[2].pk
+
+
+def test_an_owners_registry_reference_is_for_staff_only(world, committee_member_a, staff, client):
+    # given a committee member who is a registered owner
+    owner = factories.OwnerFactory(owner_ref="TD-000123")
+    CommitteeMember.objects.filter(pk=world.member_a.pk).update(owner=owner)
+
+    # when a fellow committee member and the staff read the committee
+    client.force_login(committee_member_a)
+    member_view = client.get(en_url("committee_detail", world.committee_a.pk))
+    client.force_login(staff)
+    staff_view = client.get(en_url("committee_detail", world.committee_a.pk))
+
+    # then only the staff, who keep the registry, see the reference
+    assert "张主任" in member_view.content.decode()
+    assert "TD-000123" not in member_view.content.decode()
+    assert "TD-000123" in staff_view.content.decode()
