@@ -597,6 +597,15 @@ def test_committee_reads_only_filed_reports_of_its_compound(
     assert (en_url("report_detail", report.pk) in listed) == (code == 200)
 
 
+def test_committee_reads_each_month_by_name(client, committee_member_a, compound_a, company_a):
+    report = _report(compound_a, company_a, OCT, "accepted")
+    client.force_login(committee_member_a)
+    listed = client.get(en_url("committee_reports")).content.decode()
+    table = listed.split('id="committee-reports"', 1)[1].split("</table>", 1)[0]
+    assert f'<a href="{en_url("report_detail", report.pk)}">{OCT:%B %Y}</a>' in table
+    assert f"{OCT:%Y-%m}" not in table
+
+
 def test_committee_of_another_compound_gets_404(client, committee_member_b, report_a):
     client.force_login(committee_member_b)
     assert client.get(en_url("report_detail", report_a.pk)).status_code == 404
