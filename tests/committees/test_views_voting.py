@@ -688,3 +688,11 @@ def test_the_receipt_leads_on_to_the_results(client, staff, election):
     page = post_ballot(client, election, code, ["甲"]).content.decode()
     assert 'id="receipt"' in page
     assert f'href="{reverse("committees:result_list")}"' in page
+
+
+def test_the_receipt_check_says_what_it_is_for_and_leads_on(client):
+    with translation.override("en"):
+        page = client.get(reverse("committees:receipt_check")).content.decode()
+        results = reverse("committees:result_list")
+    assert "never how you voted" in page
+    assert f'href="{results}"' in page
