@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from committees import opinions
+from committees.forms_voting import open_elections
 from compounds.models import Community
 from compounds.selectors import is_registry_reader
 
@@ -40,7 +41,8 @@ def home(request: HttpRequest) -> HttpResponse:
     documents: the home page is the most visited page and must not recount the registry)."""
     communities = Community.objects.select_related("street__district").order_by("name")
     documents = [_home_document(_cached_document(c, None)) for c in communities]
-    context = {"documents": documents, "opinions_waiting": None}
+    # Owners learn of a vote here first: what takes ballots now (one small query).
+    context = {"documents": documents, "opinions_waiting": None, "voting_now": open_elections()}
     if request.user.is_authenticated and not is_registry_reader(request.user):
         # A resident's own corner: how many of their opinions still wait for an answer.
         context["opinions_waiting"] = opinions.waiting_count(user=request.user)

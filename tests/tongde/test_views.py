@@ -5,6 +5,7 @@ import importlib
 import json
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.db.utils import OperationalError
@@ -340,3 +341,23 @@ def test_uploads_have_no_address_even_with_debug(client, settings):
     assert client.get("/media/imports/2026/11/registry.csv").status_code == 404
     with pytest.raises(Resolver404):
         resolve("/media/imports/2026/11/registry.csv")
+
+
+@pytest.mark.django_db
+def test_home_tells_everyone_what_is_being_voted_on_now(client, compound_a, staff):
+    from tests.committees.test_voting import NOW, build_compound, voting_election
+
+    # given no vote open: the home page says nothing of voting
+    assert 'id="voting-now"' not in client.get("/en/").content.decode()
+
+    # when an election takes ballots
+    build_compound(compound_a)
+    election = voting_election(compound_a, staff)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/en/").content.decode()
+
+    # then the home page names it, when voting closes, and leads to the vote
+    corner = page.split('id="voting-now"', 1)[1].split("</div>", 1)[0]
+    assert election.title in corner
+    assert "voting closes" in corner
+    assert 'href="/en/committees/vote/"' in corner
