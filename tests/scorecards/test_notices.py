@@ -59,6 +59,72 @@ def test_each_company_is_told_its_drafts_and_the_reply_deadline(
     assert "/scorecards/scoring/" in to_a.body
 
 
+def test_the_drafts_mail_lists_each_deduction_the_veto_and_the_link_to_each_card(
+    month, addresses, compound_a, compound_b, django_capture_on_commit_callbacks, settings
+):
+    # given: B lost points on three criteria and has a veto; A lost nothing
+    finding(compound_b, "fire_safety", "1", veto="major_safety_accident")
+    settings.SITE_URL = "https://tongde.example.org"
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring.draft_month(MONTH, today=TODAY)
+    # then
+    (to_a,) = _to("a@example.org")
+    (to_b,) = _to("b@example.org")
+    card_a = Scorecard.objects.get(compound=compound_a)
+    card_b = Scorecard.objects.get(compound=compound_b)
+    deducted = card_b.lines.filter(deducted__gt=0).select_related("criterion")
+    assert deducted.count() == 4
+    with translation.override(notices.settings.LANGUAGE_CODE):
+        for line in deducted:
+            assert f"{line.criterion.display_name}: {line.deducted}" in to_b.body
+        vetoes = [v.veto_item.display_name for v in card_b.vetoes.select_related("veto_item")]
+        untouched = card_b.lines.filter(deducted=0).select_related("criterion")
+        for line in untouched:
+            assert f"{line.criterion.display_name}:" not in to_b.body
+    assert vetoes
+    assert all(name in to_b.body for name in vetoes)
+    assert f"https://tongde.example.org/scorecards/scoring/card/{card_b.pk}/" in to_b.body
+    assert f"/scoring/card/{card_a.pk}/" not in to_b.body
+    assert f"https://tongde.example.org/scorecards/scoring/card/{card_a.pk}/" in to_a.body
+
+
+def test_a_lifted_veto_is_not_in_the_drafts_mail(month, addresses, compound_b, staff):
+    finding(compound_b, "fire_safety", "1", veto="major_safety_accident")
+    scoring.draft_month(MONTH, today=TODAY, notify=False)
+    card = Scorecard.objects.get(compound=compound_b)
+    veto = card.vetoes.select_related("veto_item").get()
+    scoring.veto_lift(veto=veto, reason="Not the company's fault.", user=staff, seen_version=1)
+    notices.drafts_ready([card.pk])
+    (to_b,) = _to("b@example.org")
+    assert veto.veto_item.name_zh not in to_b.body
+    assert f"/scoring/card/{card.pk}/" in to_b.body
+
+
+def test_building_the_drafts_mails_takes_the_same_queries_for_more_cards(
+    month, addresses, community, company_b, django_assert_num_queries
+):
+    scoring.draft_month(MONTH, today=TODAY, notify=False)
+    few = list(Scorecard.objects.values_list("pk", flat=True))
+    for n in range(3):
+        compound = factories.CompoundFactory(community=community, name=f"丙{n}", code=f"c{n}")
+        factories.ServiceContractFactory(compound=compound, company=company_b)
+        inspect(compound), inspect(compound)
+        finding(compound, "cleanliness", "3")
+        finding(compound, "fire_safety", "1", veto="major_safety_accident")
+    scoring.draft_month(MONTH, today=TODAY, notify=False)
+    many = list(Scorecard.objects.values_list("pk", flat=True))
+    assert len(many) == len(few) + 3
+    # the cards, their lines with deductions, their standing vetoes, the recipients
+    with django_assert_num_queries(4):
+        assert notices.drafts_ready(few) == 2
+    mail.outbox.clear()
+    with django_assert_num_queries(4):
+        assert notices.drafts_ready(many) == 2
+    (to_b,) = _to("b@example.org")
+    assert to_b.body.count("/scoring/card/") == 4
+
+
 def test_a_rerun_a_rollback_or_notify_off_sends_nothing(
     month, addresses, community, django_capture_on_commit_callbacks
 ):
