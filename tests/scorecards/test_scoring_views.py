@@ -409,3 +409,53 @@ def test_a_form_that_sends_says_so_on_its_button(client, world, who, name, butto
     assert button in submit_buttons(html)
     if button != "Save":
         assert "Save" not in submit_buttons(html)
+
+
+# --- replies on a scorecard -----------------------------------------------------------------------
+
+
+def _replies(html: str) -> list[str]:
+    """Each reply block of the scorecard page (up to the next reply or the next part of the
+    page), as text without tags."""
+    chunks = html.split('data-figure="reply"')[1:]
+    blocks = [re.split(r"<form|<footer|</main>", chunk)[0] for chunk in chunks]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", b)) for b in blocks]
+
+
+@pytest.mark.parametrize("reader", ["company_user_a", "staff"])
+def test_each_reply_says_who_sent_it_and_whether_staff_have_answered(client, world, reader):
+    # given: the company's reply waiting, and a second one that staff answered
+    author = world["company_user_a"]
+    author.first_name, author.last_name = "Lin", "Wei"
+    author.save()
+    answered = ScorecardReply.objects.create(
+        scorecard=world["card"], text="the fire exit was cleared", by=author
+    )
+    world["staff"].first_name, world["staff"].last_name = "Zhao", "Min"
+    world["staff"].save()
+    scoring.reply_answer(reply=answered, answer="Checked on site: agreed.", user=world["staff"])
+    # when
+    client.force_login(world[reader])
+    with translation.override("en"):
+        html = client.get(_url(world, "scoring_card")).content.decode()
+    # then
+    waiting, done = _replies(html)
+    assert "we disagree" in waiting
+    assert author.get_full_name() in waiting
+    assert "Waiting for staff's answer" in waiting
+    assert "the fire exit was cleared" in done
+    assert author.get_full_name() in done
+    assert "Waiting for staff's answer" not in done
+    assert "Checked on site: agreed." in done
+    assert "Answer from Zhao Min" in done or f"Answer from {world['staff'].get_full_name()}" in done
+
+
+def test_a_reply_by_a_user_without_a_name_shows_the_login_name(client, world):
+    author = world["company_user_a"]
+    author.first_name = author.last_name = ""
+    author.save()
+    client.force_login(world["staff"])
+    with translation.override("en"):
+        html = client.get(_url(world, "scoring_card")).content.decode()
+    (waiting,) = _replies(html)
+    assert author.get_username() in waiting
