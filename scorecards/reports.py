@@ -486,6 +486,12 @@ def _default(field: str) -> int:
     return ScoringSettings._meta.get_field(field).default
 
 
+def report_due_on(month: dt.date, *, due_day: int) -> dt.date:
+    """The report of ``month`` is due on ``due_day`` (``ScoringSettings.report_due_day`` of the
+    month's year, 1 to 28) of the following month: September's on 5 October by default."""
+    return next_month(month).replace(day=due_day)
+
+
 def compliance_of(
     first_submitted_at: dt.datetime | None,
     *,
@@ -558,10 +564,9 @@ def report_compliance_rows(
             "pk", "month_report__pk", "month_report__first_submitted_at", "due_day", "grace_days"
         )
     )
-    following = next_month(month)
     out = {}
     for pk, report_id, first_at, due_day, grace in rows:
-        due_on = following.replace(day=due_day)
+        due_on = report_due_on(month, due_day=due_day)
         missing_after = due_on + dt.timedelta(days=grace)
         out[pk] = ComplianceRow(
             compound_id=pk,
@@ -583,6 +588,15 @@ def report_compliance(
         pk: str(row.status)
         for pk, row in report_compliance_rows(compound_ids, month, today=today).items()
     }
+
+
+def report_deadline(
+    compound_id: int, month: dt.date, *, today: dt.date | None = None
+) -> ComplianceRow:
+    """When ``month``'s report of the compound is due, until when it may still come in late,
+    and how it stands today: what the report form tells the company before it files (one
+    query, the same rule as the scoring's)."""
+    return report_compliance_rows([compound_id], month, today=today)[compound_id]
 
 
 @dataclass(frozen=True)

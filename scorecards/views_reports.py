@@ -124,7 +124,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
                 continue
             seen.add(contract.compound_id)
             due_day, grace = settings.get((contract.compound.community_id, month.year), default)
-            due_on = next_month(month).replace(day=due_day)
+            due_on = reports.report_due_on(month, due_day=due_day)
             report = found.get((contract.compound_id, month))
             status = reports.compliance_of(
                 report.first_submitted_at if report else None,
@@ -232,7 +232,13 @@ def report_create(request: HttpRequest, compound_pk: int) -> HttpResponse:
     return render(
         request,
         "scorecards/reports/form.html",
-        {"form": form, "compound": compound, "month": month, "report": None},
+        {
+            "form": form,
+            "compound": compound,
+            "month": month,
+            "report": None,
+            "deadline": reports.report_deadline(compound.pk, month, today=today),
+        },
         status=status,
     )
 
@@ -315,6 +321,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "compound": report.compound,
             "month": report.month,
             "report": report,
+            "deadline": reports.report_deadline(report.compound_id, report.month),
             "attachments": attachments,
             "removing": remove,
         },

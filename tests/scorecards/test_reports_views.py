@@ -25,6 +25,7 @@ from scorecards.models import (
     MonthlyReport,
     ReportAttachment,
     ReportEvent,
+    ScoringSettings,
 )
 from tests import factories
 from tests.scorecards.test_scoring_views import submit_buttons
@@ -872,3 +873,73 @@ def test_a_returned_report_is_saved_and_resubmitted(
     assert (response.status_code, report.status) == (302, "submitted")
     assert report.fee_collection_rate == Decimal("0.96")
     assert report.events.filter(action="resubmit").count() == 1
+
+
+# --- the due date on the form ----------------------------------------------------------------------
+
+
+def _due_notice(html: str) -> str:
+    found = re.search(r'data-figure="report-due">(.*?)</div>', html, re.S)
+    assert found, "no due-date notice on the form"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1)))
+
+
+@pytest.mark.parametrize(
+    ("now", "due_day", "due", "passed"),
+    [
+        (dt.datetime(2026, 11, 4, 4, tzinfo=dt.UTC), None, "5 November 2026", None),
+        (dt.datetime(2026, 11, 5, 4, tzinfo=dt.UTC), None, "5 November 2026", None),
+        (dt.datetime(2026, 11, 6, 4, tzinfo=dt.UTC), None, "5 November 2026", "counted late"),
+        (dt.datetime(2026, 11, 27, 4, tzinfo=dt.UTC), None, "5 November 2026", "not filed"),
+        (dt.datetime(2026, 11, 7, 4, tzinfo=dt.UTC), 10, "10 November 2026", None),
+    ],
+)
+def test_the_new_report_form_says_when_the_month_is_due(
+    client, company_user_a, compound_a, time_machine, now, due_day, due, passed
+):
+    # given: the community's due day of 2026, or the default (the 5th)
+    time_machine.move_to(now, tick=False)
+    if due_day:
+        ScoringSettings.objects.create(
+            community=compound_a.community, year=2026, report_due_day=due_day
+        )
+    # when
+    client.force_login(company_user_a)
+    url = en_url("report_create", compound_a.pk) + "?month=2026-10"
+    notice = _due_notice(client.get(url).content.decode())
+    # then
+    assert f"The report of October 2026 is due on {due}." in notice
+    assert "counts only once submitted" in notice
+    if passed is None:
+        assert "counted late" not in notice
+        assert "not filed" not in notice
+    else:
+        assert passed in notice
+
+
+def test_the_edit_form_of_a_draft_says_it_is_due_and_of_a_filed_one_when_it_came_in(
+    client, company_user_a, compound_a, company_a, report_a, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 11, 6, 4, tzinfo=dt.UTC), tick=False)
+    draft = _report(compound_a, company_a, dt.date(2026, 9, 1), "draft")
+    client.force_login(company_user_a)
+    notice = _due_notice(client.get(en_url("report_edit", draft.pk)).content.decode())
+    assert "The report of September 2026 is due on 5 October 2026." in notice
+    assert "not filed" in notice  # September's grace period ended on 8 October
+    reports.report_return(report=report_a, by=factories.UserFactory(), comment="Add photos.")
+    notice = _due_notice(client.get(en_url("report_edit", report_a.pk)).content.decode())
+    assert "First submitted on 3 Nov 2026 (due on 5 Nov 2026)" in notice
+    assert "counted late" not in notice
+
+
+@pytest.mark.parametrize(
+    ("month", "due_day", "due_on"),
+    [
+        (dt.date(2026, 10, 1), 5, dt.date(2026, 11, 5)),
+        (dt.date(2026, 12, 1), 28, dt.date(2027, 1, 28)),
+        (dt.date(2026, 1, 1), 28, dt.date(2026, 2, 28)),
+        (dt.date(2026, 10, 17), 1, dt.date(2026, 11, 1)),
+    ],
+)
+def test_report_due_on(month, due_day, due_on):
+    assert reports.report_due_on(month, due_day=due_day) == due_on
