@@ -123,6 +123,31 @@ def compliance_text(status: Compliance | str, *, is_submitted: bool) -> str:
     return status.label
 
 
+DRAFT_NOT_SUBMITTED = _("draft saved, not submitted")
+SUBMITTED_ON = _("submitted on %(date)s")
+
+
+def scorecard_report_text(status: str, *, report: MonthlyReport | None) -> str:
+    """What a scorecard says of its month's report. ``status`` is the timeliness the card was
+    scored with (``Scorecard.report_status``, taken when it was drafted); the report as it is now
+    adds what that code cannot say: a draft the company saved but never submitted (it does not
+    count, and "not due yet" alone reads as if nothing were needed), or a report submitted
+    after a card drafted before the due date."""
+    submitted_at = report.first_submitted_at if report is not None else None
+    try:
+        label = compliance_text(status, is_submitted=submitted_at is not None)
+    except ValueError:
+        label = status or "—"
+    if report is None:
+        return label
+    if submitted_at is None:
+        return f"{label} · {DRAFT_NOT_SUBMITTED}"
+    if status == Compliance.NOT_DUE:
+        day = date_format(timezone.localdate(submitted_at), "SHORT_DATE_FORMAT")
+        return f"{label} · {SUBMITTED_ON % {'date': day}}"
+    return label
+
+
 # ``ReportEvent.action`` values as stored (the demo wrote past participles) and what the
 # history says for each.
 EVENT_LABELS = {

@@ -64,6 +64,7 @@ from .models import (
     next_month,
     previous_month,
 )
+from .reports import report_list, scorecard_report_text
 from .summons import mark_summoned
 from .templatetags.scorecards_tags import compliance_label
 
@@ -417,6 +418,14 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appealable = None if is_staff else scoring.appealable_entry(card=card, user=request.user)
     # The appeals of the card's black listings, shown where the company reads why it was listed.
     appeals = Appeal.objects.filter(entry__scorecard=card).order_by("filed_at")
+    # The month's report as the reader may see it: a draft saved but not submitted is said.
+    report = (
+        report_list(user=request.user)
+        .filter(compound_id=card.compound_id, month=card.month)
+        .select_related(None)
+        .only("pk", "status", "first_submitted_at")
+        .first()
+    )
     return render(
         request,
         "scorecards/scoring/scorecard.html",
@@ -435,6 +444,11 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "appealable": appealable,
             "appeals": appeals,
             "answer_form": AnswerForm(),
+            "report": report,
+            "report_text": scorecard_report_text(card.report_status, report=report),
+            "may_file": not is_staff
+            and report is None
+            and card.company_id in company_ids(request.user),
         },
     )
 

@@ -4,6 +4,7 @@ committee member, resident, anonymous; wrong ids answer 404 and change nothing; 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 
@@ -13,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from scorecards import scoring
+from scorecards import reports, scoring
 from scorecards.models import (
     Appeal,
+    MonthlyReport,
     Publication,
     Scorecard,
     ScorecardReply,
@@ -459,3 +461,91 @@ def test_a_reply_by_a_user_without_a_name_shows_the_login_name(client, world):
         html = client.get(_url(world, "scoring_card")).content.decode()
     (waiting,) = _replies(html)
     assert author.get_username() in waiting
+
+
+# --- the monthly report line of a scorecard -------------------------------------------------------
+
+
+def _report_line(html: str) -> str:
+    found = re.search(r'data-figure="report-line">(.*?)</span>', html, re.S)
+    assert found, "no monthly report line on the scorecard"
+    return found.group(1)
+
+
+def _card_page(client, world, who) -> str:
+    client.force_login(world[who])
+    with translation.override("en"):
+        return client.get(_url(world, "scoring_card")).content.decode()
+
+
+def test_a_saved_draft_report_is_said_on_the_scorecard_with_a_link(client, world, compound_a):
+    # given: drafted on 1 October, before the report was due; the company saved a draft since
+    card = world["card"]
+    assert card.report_status == "not_due"
+    draft = MonthlyReport.objects.create(
+        compound=compound_a, company=card.company, month=MONTH, status="draft"
+    )
+    for who in ("company_user_a", "staff"):
+        # when
+        line = _report_line(_card_page(client, world, who))
+        # then
+        assert "not due yet · draft saved, not submitted" in line
+        assert _en("scorecards:report_detail", [draft.pk]) in line
+
+
+def test_without_a_report_the_company_is_offered_to_file_it(client, world, compound_a):
+    line = _report_line(_card_page(client, world, "company_user_a"))
+    assert "draft saved" not in line
+    assert "not due yet" in line
+    assert f"{_en('scorecards:report_create', [compound_a.pk])}?month=2026-09" in line
+    staff_line = _report_line(_card_page(client, world, "staff"))
+    assert "/reports/" not in staff_line  # staff do not file reports
+
+
+def test_a_report_submitted_after_the_card_was_drafted_is_said(client, world, compound_a):
+    MonthlyReport.objects.create(
+        compound=compound_a,
+        company=world["card"].company,
+        month=MONTH,
+        status="submitted",
+        first_submitted_at=dt.datetime(2026, 10, 3, 2, tzinfo=dt.UTC),
+    )
+    line = _report_line(_card_page(client, world, "company_user_a"))
+    assert "not due yet · submitted on 3 Oct 2026" in line
+    assert "draft saved" not in line
+
+
+def test_another_companys_report_is_neither_said_nor_linked(client, world, compound_a, company_b):
+    # the report of the month was filed by a company the reader does not belong to
+    other = MonthlyReport.objects.create(
+        compound=compound_a, company=company_b, month=MONTH, status="draft"
+    )
+    line = _report_line(_card_page(client, world, "company_user_a"))
+    assert _en("scorecards:report_detail", [other.pk]) not in line
+    assert "draft saved" not in line
+
+
+@pytest.mark.parametrize(
+    ("status", "report", "text"),
+    [
+        ("not_due", None, "not due yet"),
+        ("not_due", "draft", "not due yet · draft saved, not submitted"),
+        ("late", "draft", "late · draft saved, not submitted"),
+        ("missing", "draft", "missing · draft saved, not submitted"),
+        ("missing", "submitted", "submitted after the grace period (counts as not filed)"),
+        ("on_time", "submitted", "on time"),
+        ("not_due", "submitted", "not due yet · submitted on 3 Oct 2026"),
+        ("", None, "—"),
+    ],
+)
+def test_scorecard_report_text(status, report, text):
+    found = None
+    if report:
+        found = MonthlyReport(
+            status=report,
+            first_submitted_at=(
+                dt.datetime(2026, 10, 3, 2, tzinfo=dt.UTC) if report == "submitted" else None
+            ),
+        )
+    with translation.override("en"):
+        assert reports.scorecard_report_text(status, report=found) == text
