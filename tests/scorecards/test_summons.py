@@ -4,6 +4,7 @@ boundary, the black listings still awaiting talks, the public badge, and who may
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -302,3 +303,40 @@ def test_an_entry_that_is_no_id_is_404(client, staff, entry):
     client.force_login(staff)
     response = client.get(reverse("scorecards:summons_create"), {"entry": entry})
     assert response.status_code == 404
+
+
+def _tabs(html: str) -> tuple[list[str], list[str]]:
+    """The scoring tab bar: every tab's link, and the link of the active one."""
+    nav = re.search(r'data-figure="scoring-nav">(.*?)</ul>', html, re.S)
+    assert nav, "no scoring tab bar"
+    links = re.findall(r'<a class="([^"]*)"[^>]*href="([^"]+)"', nav.group(1))
+    return [href for _c, href in links], [href for c, href in links if "active" in c.split()]
+
+
+@pytest.mark.parametrize(
+    ("who", "shown", "hidden"),
+    [
+        ("staff", ["scoring_home", "scoring_appeals", "summons_list"], []),
+        ("company_user_a", ["scoring_home", "scoring_appeals", "summons_list"], []),
+        ("grid_worker", ["summons_list"], ["scoring_home", "scoring_appeals"]),
+    ],
+)
+def test_the_summonses_page_has_the_scoring_tabs_with_its_own_active(
+    client, request, who, shown, hidden
+):
+    client.force_login(request.getfixturevalue(who))
+    tabs, active = _tabs(client.get(reverse("scorecards:summons_list")).content.decode())
+    assert active == [reverse("scorecards:summons_list")]
+    for name in shown:
+        assert reverse(f"scorecards:{name}") in tabs
+    for name in hidden:  # pages the reader may not open are not offered
+        assert reverse(f"scorecards:{name}") not in tabs
+
+
+@pytest.mark.parametrize(
+    ("page", "tab"), [("scoring_home", "scoring_home"), ("scoring_appeals", "scoring_appeals")]
+)
+def test_the_other_scoring_pages_mark_their_own_tab(client, company_user_a, page, tab):
+    client.force_login(company_user_a)
+    _tabs_found, active = _tabs(client.get(reverse(f"scorecards:{page}")).content.decode())
+    assert active == [reverse(f"scorecards:{tab}")]
