@@ -290,6 +290,21 @@ class RectificationFilter(filters.FilterSet):
             data["status"] = "unfinished"
         super().__init__(data, *args, **kwargs)
 
+    def summary(self) -> list[str]:
+        """The filters in force, as the reader would say them ("not yet closed", a compound,
+        "due within three days"...): said above the list, since on a phone the filter panel is
+        folded away and the default (items not yet closed) would otherwise go unnoticed."""
+        if not self.is_valid():
+            return []
+        data = self.form.cleaned_data
+        status = data.get("status") or ""
+        said = [str(dict(STATUS_CHOICES).get(status, self.filters["status"].extra["empty_label"]))]
+        said += [obj.name for obj in (data.get("compound"), data.get("company")) if obj]
+        said += [
+            str(self.filters[flag].label) for flag in ("overdue", "due_soon") if data.get(flag)
+        ]
+        return said
+
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == "unfinished":
             return queryset.filter(status__in=UNFINISHED)

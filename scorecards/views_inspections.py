@@ -470,7 +470,14 @@ def rectification_list_view(request: HttpRequest) -> HttpResponse:
     return _render(
         request,
         "rectification_list.html",
-        {"filter": filterset, "page": page, "active": "rectifications"},
+        {
+            "filter": filterset,
+            "page": page,
+            "active": "rectifications",
+            "filter_summary": filterset.summary(),
+            # Anything asked for beyond the default (items not yet closed) can be cleared.
+            "is_filtered": any(key in request.GET for key in filterset.filters),
+        },
     )
 
 

@@ -481,6 +481,47 @@ def test_rectification_filters(client, world, staff, compound_b):
     assert row.age_days == 20
 
 
+def _filter_summary(html: str) -> str:
+    found = re.search(r'data-figure="filter-summary">(.*?)</p>', html, re.S)
+    assert found, "no summary of the filters above the list"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()
+
+
+@pytest.mark.parametrize(
+    ("params", "said", "not_said", "clearable"),
+    [
+        ({}, ["Showing: not yet closed"], ["closed ones included", "overdue"], False),
+        (
+            {"compound": "b", "due_soon": "on"},
+            ["Showing: not yet closed", "乙小区", "due within three days"],
+            ["甲小区", "overdue"],
+            True,
+        ),
+        ({"status": ""}, ["Showing: all, closed ones included"], ["not yet closed"], True),
+        ({"status": "closed", "overdue": "on"}, ["overdue"], ["not yet closed"], True),
+    ],
+)
+def test_the_rectification_list_says_which_filters_are_in_force(
+    client, world, staff, compound_b, params, said, not_said, clearable
+):
+    # given: the filter panel folds away on a phone, so the list says what it shows
+    if params.get("compound") == "b":
+        params = {**params, "compound": compound_b.pk}
+    client.force_login(staff)
+    with translation.override("en"):
+        url = reverse("scorecards:rectification_list")
+    # when
+    html = client.get(url, params).content.decode()
+    # then
+    summary = _filter_summary(html)
+    for text in said:
+        assert text in summary
+    for text in not_said:
+        assert text not in summary
+    cleared = f'href="{url}"' in html.split('data-figure="filter-summary"')[1].split("</p>")[0]
+    assert cleared is clearable
+
+
 # --- query counts ----------------------------------------------------------------------------------
 
 
