@@ -149,6 +149,14 @@ def time_copy(data: bytes, plan) -> dict[str, Any]:
     return result
 
 
+def _sort_key(column: str) -> str:
+    """SQL for ``compounds.models.natural_sort_key`` of ``column`` (ASCII digits)."""
+    return (
+        f"regexp_replace(regexp_replace({column}, '([0-9]+)', '0000000000\\1', 'g'),"
+        " '0*([0-9]{10})', '\\1', 'g')"
+    )
+
+
 def _insert_select(cursor, community_id: int) -> None:
     """The registry import as set-based SQL: staging rows into the real tables."""
     from compounds.models import Building, Compound, Dwelling, Household, Owner, Unit
@@ -166,14 +174,14 @@ def _insert_select(cursor, community_id: int) -> None:
         params,
     )
     cursor.execute(
-        f"""INSERT INTO {t["Building"]} (compound_id, code)
-            SELECT DISTINCT c.id, s.building FROM {STAGING} s
+        f"""INSERT INTO {t["Building"]} (compound_id, code, sort_key)
+            SELECT DISTINCT c.id, s.building, {_sort_key("s.building")} FROM {STAGING} s
             JOIN {t["Compound"]} c ON c.community_id = %(c)s AND c.name = s.compound""",
         params,
     )
     cursor.execute(
-        f"""INSERT INTO {t["Unit"]} (building_id, code)
-            SELECT DISTINCT b.id, s.unit FROM {STAGING} s
+        f"""INSERT INTO {t["Unit"]} (building_id, code, sort_key)
+            SELECT DISTINCT b.id, s.unit, {_sort_key("s.unit")} FROM {STAGING} s
             JOIN {t["Compound"]} c ON c.community_id = %(c)s AND c.name = s.compound
             JOIN {t["Building"]} b ON b.compound_id = c.id AND b.code = s.building""",
         params,
@@ -186,8 +194,11 @@ def _insert_select(cursor, community_id: int) -> None:
         params,
     )
     cursor.execute(
-        f"""INSERT INTO {t["Dwelling"]} (unit_id, code, area_m2, owner_id, is_developer_held)
-            SELECT u.id, s.dwelling, s.area_m2, o.id, s.developer_held FROM {STAGING} s
+        f"""INSERT INTO {t["Dwelling"]} (unit_id, code, sort_key, area_m2, owner_id,
+                is_developer_held)
+            SELECT u.id, s.dwelling, {_sort_key("s.dwelling")}, s.area_m2, o.id,
+                s.developer_held
+            FROM {STAGING} s
             JOIN {t["Compound"]} c ON c.community_id = %(c)s AND c.name = s.compound
             JOIN {t["Building"]} b ON b.compound_id = c.id AND b.code = s.building
             JOIN {t["Unit"]} u ON u.building_id = b.id AND u.code = s.unit

@@ -57,6 +57,7 @@ from compounds.models import Compound, Dwelling, Owner
 from compounds.selectors import (
     can_edit_community,
     committee_compound_ids,
+    dwelling_rooms,
     staff_community_ids,
 )
 
@@ -276,7 +277,7 @@ def owner_dwellings(*, owner: Owner | None, compound: Compound | int) -> QuerySe
     return (
         Dwelling.objects.filter(owner=owner, unit__building__compound_id=compound_id)
         .select_related("unit__building")
-        .order_by("unit__building__code", "unit__code", "code")
+        .order_by(*dwelling_rooms())
     )
 
 

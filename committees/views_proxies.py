@@ -25,7 +25,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from compounds.selectors import staff_community_ids
+from compounds.selectors import dwelling_rooms, staff_community_ids
 from tongde import uploads
 
 from . import proxies
@@ -181,9 +181,7 @@ def proxy_dwelling_search(request: HttpRequest, pk: int) -> HttpResponse:
             RollEntry.objects.filter(election=election, dwelling__code__istartswith=q)
             .select_related("dwelling__unit__building")
             .annotate(voted=Count("ballots", distinct=True), proxy_count=Count("proxies"))
-            .order_by("dwelling__unit__building__code", "dwelling__unit__code", "dwelling__code")[
-                :MATCHES
-            ]
+            .order_by(*dwelling_rooms("dwelling__"))[:MATCHES]
         )
     return render(request, "committees/proxy_dwelling_matches.html", {"entries": entries})
 

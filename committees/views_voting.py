@@ -34,7 +34,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from compounds.selectors import staff_community_ids
+from compounds.selectors import dwelling_rooms, staff_community_ids
 from tongde.pages import post_data
 from tongde.text import fold_width
 
@@ -252,9 +252,7 @@ def ballot_dwelling_search(request: HttpRequest, pk: int) -> HttpResponse:
             RollEntry.objects.filter(election=election, dwelling__code__istartswith=q)
             .select_related("dwelling__unit__building")
             .annotate(voted=Count("ballots"))
-            .order_by("dwelling__unit__building__code", "dwelling__unit__code", "dwelling__code")[
-                :10
-            ]
+            .order_by(*dwelling_rooms("dwelling__"))[:10]
         )
     return render(request, "committees/ballot_dwelling_matches.html", {"entries": entries})
 

@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Dwelling
+from compounds.selectors import dwelling_rooms
 from tongde.text import fold_width
 
 from . import rules
@@ -251,7 +252,7 @@ def voting_codes_issue(*, election: Election, user: AbstractBaseUser) -> list[tu
     entries = list(
         RollEntry.objects.filter(election=election, voting_code_used_at__isnull=True)
         .select_related("dwelling__unit__building")
-        .order_by("dwelling__unit__building__code", "dwelling__unit__code", "dwelling__code", "pk")
+        .order_by(*dwelling_rooms("dwelling__"), "pk")
     )
     reissue = RollEntry.objects.filter(election=election).exclude(voting_code_hash="").exists()
     issued: list[tuple[Dwelling, str]] = []

@@ -46,7 +46,18 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from .models import Building, Community, Compound, Dwelling, Household, Owner, RegistryImport, Unit
+from .models import (
+    Building,
+    CodeSorted,
+    Community,
+    Compound,
+    Dwelling,
+    Household,
+    Owner,
+    RegistryImport,
+    Unit,
+    fill_sort_keys,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -1079,8 +1090,9 @@ class _Writer:
     than PostgreSQL spends inserting. Elsewhere (SQLite in development and tests) it is
     ``bulk_create`` with simple_history's ``bulk_history_create``. Either way each created or
     changed row of a model with history gets its history row, stamped with the user and the
-    import as the reason. The models written here have no ``auto_now`` fields or ``save()``
-    logic that ``COPY`` would bypass.
+    import as the reason. The models written here have no ``auto_now`` fields, and the one piece
+    of ``save()`` logic that ``COPY`` would bypass (the natural ``sort_key`` of a code) is filled
+    here.
     """
 
     batch_size = 1000
@@ -1096,6 +1108,8 @@ class _Writer:
     def create(self, model: type[models.Model], objs: list[models.Model]) -> None:
         if self.dry_run or not objs:
             return
+        if issubclass(model, CodeSorted):
+            fill_sort_keys(objs)  # COPY bypasses save() and the queryset's bulk_create
         if self.copy:
             self._allocate_ids(model, objs)
             fields = list(model._meta.concrete_fields)

@@ -219,10 +219,31 @@ def registry_counts(*, compounds: QuerySet[Compound]) -> dict[str, int]:
     }
 
 
+def by_code(prefix: str = "") -> tuple[str, str]:
+    """Order a building, unit or dwelling (through ``prefix``, e.g. ``"unit__"``) by its code as
+    people count it, from the stored, indexed natural key, then by the code itself for ties such
+    as "01" and "1"."""
+    return (f"{prefix}sort_key", f"{prefix}code")
+
+
+def dwelling_rooms(prefix: str = "") -> tuple[str, ...]:
+    """Dwellings of one compound (through ``prefix``) by building, unit and room as counted."""
+    unit, building = f"{prefix}unit__", f"{prefix}unit__building__"
+    return (*by_code(building), *by_code(unit), *by_code(prefix))
+
+
+def dwelling_order(prefix: str = "") -> tuple[str, ...]:
+    """Dwellings (through ``prefix``, e.g. ``"dwelling__"``) by compound, building, unit and
+    room, each in the order people count: sorted and paged in SQL."""
+    building = f"{prefix}unit__building__"
+    return (f"{building}compound__name", f"{building}compound_id", *dwelling_rooms(prefix))
+
+
 class NaturalKey(Func):
     """A text's sort key in the order people count: every run of digits padded to ten places,
     so "2号楼" sorts before "10号楼" and room 101 before room 1001 (the database otherwise
-    compares them as text). Longer runs of digits keep their length."""
+    compares them as text). Longer runs of digits keep their length. Computed per row and
+    PostgreSQL only: buildings, units and dwellings sort by their stored key (``by_code``)."""
 
     template = (
         r"regexp_replace(regexp_replace(%(expressions)s, '([0-9]+)', '0000000000\1', 'g'),"

@@ -76,11 +76,13 @@ from ..models import (
 from ..permissions import registry_reader_required, staff_required
 from ..selectors import (
     building_list,
+    by_code,
     can_edit_community,
     community_list,
     company_list,
     compound_list,
     dwelling_list,
+    dwelling_order,
     grid_list,
     household_list,
     natural,
@@ -396,7 +398,7 @@ def compound_list_view(request: HttpRequest) -> HttpResponse:
 def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     compound = get_object_or_404(compound_list(user=user), pk=pk)
-    buildings = _annotate_buildings(compound.buildings.all()).order_by(*natural("code"))
+    buildings = _annotate_buildings(compound.buildings.all()).order_by(*by_code())
     contracts = compound.contracts.select_related("company").order_by("-starts_on")
     today = {c.pk for c in ServiceContract.objects.current().filter(compound=compound)}
     grids = (
@@ -606,7 +608,7 @@ def _mark_building(user):
 def building_list_view(request: HttpRequest) -> HttpResponse:
     qs = _annotate_buildings(
         building_list(user=request.user).filter(compound__is_archived=False)
-    ).order_by("compound__name", *natural("code"))
+    ).order_by("compound__name", "compound_id", *by_code())
     filterset = BuildingFilter(request.GET, queryset=qs, request=request)
     return _list_page(
         request,
@@ -628,9 +630,9 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dwellings",
         queryset=Dwelling.objects.select_related("owner")
         .prefetch_related(households)
-        .order_by(*natural("code")),
+        .order_by(*by_code()),
     )
-    units = building.units.order_by(*natural("code")).prefetch_related(dwellings)
+    units = building.units.order_by(*by_code()).prefetch_related(dwellings)
     return _render(
         request,
         "compounds/building_detail.html",
@@ -755,7 +757,7 @@ def dwelling_list_view(request: HttpRequest) -> HttpResponse:
             household_count=_subcount(_current_households(), "dwelling"),
             resident_count=_subcount(_current_households(), "dwelling", Sum("residents")),
         )
-        .order_by("unit__building__compound__name", "unit__building__code", "unit__code", "code")
+        .order_by(*dwelling_order(), "pk")
     )
     filterset = DwellingFilter(
         request.GET, queryset=qs, request=request, can_see_owners=_is_internal(user)
@@ -859,13 +861,7 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
     qs = (
         _visible_households(user)
         .select_related("dwelling__unit__building__compound")
-        .order_by(
-            "dwelling__unit__building__compound__name",
-            "dwelling__unit__building__code",
-            "dwelling__unit__code",
-            "dwelling__code",
-            "-moved_in_on",
-        )
+        .order_by(*dwelling_order("dwelling__"), "dwelling_id", "-moved_in_on", "-pk")
     )
     filterset = HouseholdFilter(
         request.GET, queryset=qs, request=request, can_see_owners=_is_internal(user)
@@ -1183,7 +1179,7 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "children": _annotate_grids(grid.children.select_related("worker")).order_by("code"),
             "compounds": _annotate_compounds(grid.compounds.all()).order_by("name"),
             "buildings": _annotate_buildings(grid.buildings.select_related("compound")).order_by(
-                "compound__name", *natural("code")
+                "compound__name", "compound_id", *by_code()
             ),
             "can_edit": can_edit_community(user, grid.community_id),
         },
