@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from compounds.choices import CompoundChoiceFilter, CompoundMultipleChoiceField
 from compounds.models import Building, Community, Compound
 from tongde import uploads
 from tongde.bounds import EARLIEST, MAX_COUNT, bound
@@ -93,7 +94,7 @@ class CampaignForm(forms.Form):
         required=False,
         help_text=_("For a special operation: e.g. zombie cars, basements."),
     )
-    compounds = forms.ModelMultipleChoiceField(
+    compounds = CompoundMultipleChoiceField(
         label=_("Compounds and courtyards covered"),
         queryset=Compound.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -173,7 +174,7 @@ class CampaignForm(forms.Form):
             self.fields["held_on"].initial = timezone.localdate()
         self.fields["compounds"].queryset = Compound.objects.filter(
             community=community, is_archived=False
-        ).order_by("kind", "name")
+        )
         self.fields["buildings"].queryset = (
             Building.objects.filter(compound__community=community, compound__is_archived=False)
             .select_related("compound")
@@ -305,7 +306,7 @@ class CampaignFilterForm(forms.Form):
 
 class CampaignFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(label=_("kind"), choices=Campaign.Kind.choices)
-    compound = filters.ModelChoiceFilter(
+    compound = CompoundChoiceFilter(
         label=_("compound"),
         queryset=lambda request: visible_compounds(user=request.user),
         field_name="compounds",

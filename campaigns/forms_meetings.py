@@ -16,6 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from compounds.choices import CompoundMultipleChoiceField
 from compounds.models import Community, Compound
 from tongde import uploads
 from tongde.bounds import EARLIEST, MAX_COUNT, bound
@@ -234,7 +235,7 @@ class VersionForm(forms.Form):
     summary = forms.CharField(
         label=_("what changed"), required=False, widget=forms.Textarea({"rows": 4})
     )
-    compounds = forms.ModelMultipleChoiceField(
+    compounds = CompoundMultipleChoiceField(
         label=_("adopted by"),
         queryset=Compound.objects.none(),
         required=False,
@@ -247,9 +248,7 @@ class VersionForm(forms.Form):
         self, *args: Any, community: Community, has_file: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["compounds"].queryset = community.compounds.filter(is_archived=False).order_by(
-            "kind", "name"
-        )
+        self.fields["compounds"].queryset = community.compounds.filter(is_archived=False)
         self.fields["file"].help_text = _file_help()
         if not has_file:
             del self.fields["clear_file"]

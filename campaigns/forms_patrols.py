@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from compounds.choices import CompoundChoiceField, CompoundChoiceFilter
 from compounds.models import Building
 from compounds.residents import natural_key
 from compounds.selectors import compound_list, grid_list
@@ -106,7 +107,7 @@ class PatrolForm(forms.Form):
 
 
 class ProblemForm(forms.Form):
-    compound = forms.ModelChoiceField(label=_("Compound"), queryset=None)
+    compound = CompoundChoiceField(label=_("Compound"), queryset=None)
     building = BuildingChoiceField(label=_("Building"), queryset=None, required=False)
     disorder = forms.ModelChoiceField(label=_("Disorder"), queryset=None, required=False)
     description = forms.CharField(
@@ -135,7 +136,7 @@ class ProblemForm(forms.Form):
         # A grid worker chooses among their grids' compounds (the service still checks the one
         # chosen against the patrol's grid); staff among the whole community's.
         compounds = patrol_compounds(user=user)
-        self.fields["compound"].queryset = compounds.order_by("kind", "code")
+        self.fields["compound"].queryset = compounds  # by name as read: CompoundChoiceField
         self.fields["building"].queryset = Building.objects.filter(
             compound__in=compounds
         ).select_related("compound")
@@ -258,11 +259,9 @@ class ProblemFilter(filters.FilterSet):
         field_name="patrol__grid",
         queryset=lambda request: grid_list(user=request.user),
     )
-    compound = filters.ModelChoiceFilter(
+    compound = CompoundChoiceFilter(
         label=_("compound"),
-        queryset=lambda request: (
-            compound_list(user=request.user).filter(is_archived=False).order_by("name")
-        ),
+        queryset=lambda request: compound_list(user=request.user).filter(is_archived=False),
     )
 
     def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:

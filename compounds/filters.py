@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField as ModelChoiceFilterField
 
-from .choices import PersonChoiceMixin
+from .choices import CompoundChoiceFilter, PersonChoiceMixin
 from .models import (
     Building,
     Compound,
@@ -42,7 +42,8 @@ def _communities(request) -> QuerySet:
 
 
 def _compounds(request) -> QuerySet:
-    return compound_list(user=request.user).filter(is_archived=False).order_by("name")
+    # Listed by community and name as people read them (``CompoundChoiceFilter``).
+    return compound_list(user=request.user).filter(is_archived=False)
 
 
 def _search(queryset: QuerySet, value: str, fields: list[str]) -> QuerySet:
@@ -109,7 +110,7 @@ class BuildingFilter(SearchFilterSet):
     community = filters.ModelChoiceFilter(
         label=_("community"), queryset=_communities, field_name="compound__community"
     )
-    compound = filters.ModelChoiceFilter(label=_("compound"), queryset=_compounds)
+    compound = CompoundChoiceFilter(label=_("compound"), queryset=_compounds)
 
     class Meta:
         model = Building
@@ -117,7 +118,7 @@ class BuildingFilter(SearchFilterSet):
 
 
 class DwellingFilter(SearchFilterSet):
-    compound = filters.ModelChoiceFilter(
+    compound = CompoundChoiceFilter(
         label=_("compound"), queryset=_compounds, field_name="unit__building__compound"
     )
     is_developer_held = filters.ChoiceFilter(
@@ -164,7 +165,7 @@ class OwnerFilter(SearchFilterSet):
 
 
 class HouseholdFilter(SearchFilterSet):
-    compound = filters.ModelChoiceFilter(
+    compound = CompoundChoiceFilter(
         label=_("compound"), queryset=_compounds, field_name="dwelling__unit__building__compound"
     )
     status = filters.ChoiceFilter(

@@ -25,7 +25,7 @@ from tongde.bounds import (
     today,
 )
 
-from .choices import PersonIterator, display_name
+from .choices import CompoundIterator, PersonIterator, display_name
 from .models import (
     Building,
     Community,
@@ -258,6 +258,9 @@ class GridForm(forms.ModelForm):
         # Listed and labelled by the name shown, as the grid list's worker filter.
         self.fields["worker"].iterator = PersonIterator
         self.fields["worker"].label_from_instance = display_name
+        # By community and name as people read them; the iterator first, as the queryset's
+        # setter hands the widget its choices.
+        self.fields["compounds"].iterator = CompoundIterator
         self.fields["compounds"].queryset = Compound.objects.filter(
             community_id__in=community_ids, is_archived=False
         )

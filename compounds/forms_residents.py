@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import residents
 from .accounts import check_login_name_free
+from .choices import ordered_compounds
 from .models import Compound, Dwelling, Residency
 from .selectors import live_compound_list
 
@@ -39,7 +40,7 @@ class CompoundChoiceForm(forms.Form):
         # Natural order ("2号" before "14号") and the community named: built here, not by the
         # queryset's order.
         field.queryset = compounds if compounds is not None else live_compound_list()
-        ordered = residents.compound_choices(field.queryset)
+        ordered = ordered_compounds(field.queryset)
         field.choices = [("", _("Choose…"))] + [
             (c.pk, COMPOUND_IN_COMMUNITY % {"compound": c.name, "community": c.community.name})
             for c in ordered

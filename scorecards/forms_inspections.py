@@ -14,15 +14,19 @@ from typing import Any
 import django_filters as filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Case, QuerySet, When
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField as ModelChoiceFilterField
 
 from campaigns.forms_patrols import PHOTO_ACCEPT, DateInput
-from compounds.choices import PersonChoiceMixin
+from compounds.choices import (
+    ManagedFirstCompoundChoiceField,
+    ManagedFirstCompoundChoiceFilter,
+    PersonChoiceMixin,
+)
 from compounds.models import Compound, PropertyCompany
-from compounds.selectors import company_list, natural, staff_community_ids
+from compounds.selectors import company_list, staff_community_ids
 
 from .inspections import UNFINISHED, due_soon_q, overdue_q
 from .models import Complaint, DeductionItem, Rectification, RubricCriterion, VetoItem
@@ -62,15 +66,12 @@ def _communities(user: Any) -> list[int]:
 
 
 def _compounds(user: Any) -> QuerySet[Compound]:
-    """The compounds a form offers: the managed ones first (a company serves them, they are
-    scored, and they are what inspections and complaints are mostly about), then the
-    courtyards, each in natural order of their codes."""
-    managed_first = Case(When(kind=Compound.Kind.MANAGED, then=0), default=1)
-    return (
-        Compound.objects.filter(community_id__in=_communities(user), is_archived=False)
-        .select_related("community")
-        .order_by("community__name", managed_first, *natural("code"))
-    )
+    """The compounds a form offers. Its field lists the managed ones first (a company serves
+    them, they are scored, and they are what inspections and complaints are mostly about), then
+    the courtyards, each by name as people read them (``ManagedFirstCompoundChoiceField``)."""
+    return Compound.objects.filter(
+        community_id__in=_communities(user), is_archived=False
+    ).select_related("community")
 
 
 def _rubric_ids(user: Any) -> list[int]:
@@ -86,7 +87,9 @@ def _criterion_label(c: RubricCriterion) -> str:
 
 
 class InspectionForm(forms.Form):
-    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+    compound = ManagedFirstCompoundChoiceField(
+        label=_("Compound"), queryset=Compound.objects.none()
+    )
     inspected_on = forms.DateField(label=_("Inspected on"), widget=DateInput())
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea({"rows": 2})
@@ -169,7 +172,9 @@ class WithdrawForm(forms.Form):
 
 
 class ComplaintForm(forms.Form):
-    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+    compound = ManagedFirstCompoundChoiceField(
+        label=_("Compound"), queryset=Compound.objects.none()
+    )
     received_on = forms.DateField(label=_("Received on"), widget=DateInput())
     channel = forms.ChoiceField(label=_("Channel"), choices=Complaint.Channel.choices)
     summary = forms.CharField(
@@ -271,7 +276,7 @@ class RectificationFilter(filters.FilterSet):
     due_soon = filters.BooleanFilter(
         label=_("due within three days"), method="filter_due_soon", widget=forms.CheckboxInput
     )
-    compound = filters.ModelChoiceFilter(
+    compound = ManagedFirstCompoundChoiceFilter(
         label=_("compound"),
         queryset=lambda request: _compounds(request.user) if request else Compound.objects.none(),
     )

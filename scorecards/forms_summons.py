@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.forms_patrols import DateInput
+from compounds.choices import CompoundChoiceField
 from compounds.models import Compound
 from compounds.selectors import staff_community_ids
 
@@ -16,7 +17,7 @@ TEXT_MAX = 4000
 
 
 class SummonsForm(forms.Form):
-    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+    compound = CompoundChoiceField(label=_("Compound"), queryset=Compound.objects.none())
     held_on = forms.DateField(label=_("Held on"), widget=DateInput())
     place = forms.CharField(label=_("Place"), max_length=100, required=False)
     staff_present = forms.CharField(
@@ -64,7 +65,7 @@ class SummonsForm(forms.Form):
             compounds = Compound.objects.filter(pk=fixed_compound.pk)
             self.fields["compound"].initial = fixed_compound.pk
             self.fields["compound"].disabled = True
-        self.fields["compound"].queryset = compounds.order_by("name")
+        self.fields["compound"].queryset = compounds
 
 
 class SummonsWithdrawForm(forms.Form):

@@ -224,4 +224,5 @@ def test_forms_offer_the_managed_compounds_first(client, community, compound_a, 
     for name in ("inspection_create", "complaint_create"):
         form = client.get(reverse(f"scorecards:{name}")).context["form"]
         offered = [label for value, label in form.fields["compound"].choices if value]
-        assert offered == [compound_a.name, "二号小区", "十号小区", "一号楼院"], name
+        # Managed first, each group by name in pinyin order (èr, jiǎ, shí), not by code.
+        assert offered == ["二号小区", compound_a.name, "十号小区", "一号楼院"], name
