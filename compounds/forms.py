@@ -148,6 +148,10 @@ class OwnerForm(forms.ModelForm):
                 self.fields["community"].initial = communities[0]
 
 
+MOVED_IN_AFTER_TODAY = _("The move-in date cannot be after today.")
+MOVED_OUT_AFTER_TODAY = _("The move-out date cannot be after today.")
+
+
 class HouseholdForm(forms.ModelForm):
     class Meta:
         model = Household
@@ -157,7 +161,7 @@ class HouseholdForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bound(self.fields["residents"], 1, MAX_HOUSEHOLD)
-        bound(self.fields["moved_in_on"], EARLIEST, today())
+        bound(self.fields["moved_in_on"], EARLIEST, today(), too_late=MOVED_IN_AFTER_TODAY)
         if self.instance.pk is None and not self.is_bound:
             # A household entered today moved in recently, not on the model's historic default.
             self.initial.setdefault("moved_in_on", today())
@@ -168,7 +172,7 @@ class MoveOutForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        bound(self.fields["moved_out_on"], EARLIEST, today())
+        bound(self.fields["moved_out_on"], EARLIEST, today(), too_late=MOVED_OUT_AFTER_TODAY)
 
 
 class CompanyForm(forms.ModelForm):

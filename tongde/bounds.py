@@ -7,9 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms import Field
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+from .text import long_date
 
 EARLIEST = dt.date(2000, 1, 1)  # nothing the community records happened before this
 MAX_COUNT = 100_000  # people, vehicles, truckloads, cameras, parking spaces in one record
@@ -18,16 +23,75 @@ MAX_FLOORS = 200
 EARLIEST_BUILT = 1900
 
 
-def bound(field: Field, low: Any = None, high: Any = None) -> Field:
-    """Add ``low``/``high`` to ``field``'s validators (Django's own, translated messages) and
-    to its input, so a phone's keyboard and the browser say it before the server does."""
-    for limit, validator, attr in (
-        (low, MinValueValidator, "min"),
-        (high, MaxValueValidator, "max"),
-    ):
-        if limit is not None:
-            field.validators.append(validator(limit))
-            field.widget.attrs[attr] = limit.isoformat() if hasattr(limit, "isoformat") else limit
+DATE_AFTER_TODAY = _("The date cannot be after today.")
+DATE_AFTER = _("The date cannot be after %(date)s.")
+DATE_BEFORE = _("The date cannot be before %(date)s.")
+
+
+@deconstructible
+class LatestDate(MaxValueValidator):
+    """A date no later than ``limit_value``, said in the user's language with the date written
+    out ("cannot be after today", "cannot be after 2026年11月29日"), not as Django's "Ensure
+    this value is less than or equal to 2026-11-29"."""
+
+    def __init__(self, limit_value: dt.date, message: Any = None) -> None:
+        super().__init__(limit_value)
+        self.own_message = message
+
+    def __call__(self, value: dt.date) -> None:
+        if value > self.limit_value:
+            if self.own_message is not None:
+                message = self.own_message
+            elif self.limit_value == today():
+                message = DATE_AFTER_TODAY
+            else:
+                message = DATE_AFTER
+            raise ValidationError(
+                message, code="max_value", params={"date": long_date(self.limit_value)}
+            )
+
+
+@deconstructible
+class EarliestDate(MinValueValidator):
+    """A date no earlier than ``limit_value``, said as ``LatestDate`` says its limit."""
+
+    def __init__(self, limit_value: dt.date, message: Any = None) -> None:
+        super().__init__(limit_value)
+        self.own_message = message
+
+    def __call__(self, value: dt.date) -> None:
+        if value < self.limit_value:
+            raise ValidationError(
+                self.own_message or DATE_BEFORE,
+                code="min_value",
+                params={"date": long_date(self.limit_value)},
+            )
+
+
+def bound(
+    field: Field,
+    low: Any = None,
+    high: Any = None,
+    *,
+    too_early: Any = None,
+    too_late: Any = None,
+) -> Field:
+    """Add ``low``/``high`` to ``field``'s validators and to its input, so a phone's keyboard and
+    the browser say it before the server does. Numbers get Django's own translated messages;
+    dates say the limit in words (``LatestDate``, ``EarliestDate``), or ``too_early`` /
+    ``too_late`` when given (which may use ``%(date)s``)."""
+    for limit, attr in ((low, "min"), (high, "max")):
+        if limit is None:
+            continue
+        if isinstance(limit, dt.date):
+            if attr == "min":
+                validator = EarliestDate(limit, too_early)
+            else:
+                validator = LatestDate(limit, too_late)
+        else:
+            validator = (MinValueValidator if attr == "min" else MaxValueValidator)(limit)
+        field.validators.append(validator)
+        field.widget.attrs[attr] = limit.isoformat() if hasattr(limit, "isoformat") else limit
     return field
 
 
