@@ -36,10 +36,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongde.exports import wants_xlsx
 from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
+from .. import exports as registry_exports
 from .. import services
+from ..exports import can_export, exportable
 from ..filters import (
     BuildingFilter,
     CompanyFilter,
@@ -225,6 +228,13 @@ def _render(
     # Every page's navigation shows the internal lists (owners, grids) only to those who may.
     context.setdefault("is_internal", _is_internal(request.user))
     return render(request, template, context, status=status)
+
+
+def _exportable(request: HttpRequest, qs: QuerySet, community_field: str) -> QuerySet:
+    """A list's rows for its spreadsheet: community staff only, their communities' rows only."""
+    if not can_export(request.user):
+        raise PermissionDenied
+    return exportable(qs, request.user, community_field)
 
 
 def _paginate(request: HttpRequest, qs: QuerySet) -> Page:
@@ -759,6 +769,16 @@ def dwelling_list_view(request: HttpRequest) -> HttpResponse:
         )
         .order_by(*dwelling_order(), "pk")
     )
+    if wants_xlsx(request):
+        # Every room the filters select, of the communities the user is staff of.
+        filterset = DwellingFilter(
+            request.GET,
+            queryset=_exportable(request, qs, "unit__building__compound__community_id"),
+            request=request,
+            can_see_owners=True,
+        )
+        if filterset.is_valid():
+            return registry_exports.dwellings_response(filterset.qs)
     filterset = DwellingFilter(
         request.GET, queryset=qs, request=request, can_see_owners=_is_internal(user)
     )
@@ -768,7 +788,7 @@ def dwelling_list_view(request: HttpRequest) -> HttpResponse:
         template="compounds/dwelling_list.html",
         partial="compounds/_dwelling_rows.html",
         mark=_mark_dwelling(user),
-        extra={"is_internal": _is_internal(user)},
+        extra={"is_internal": _is_internal(user), "can_export": can_export(user)},
     )
 
 
@@ -863,6 +883,19 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
         .select_related("dwelling__unit__building__compound")
         .order_by(*dwelling_order("dwelling__"), "dwelling_id", "-moved_in_on", "-pk")
     )
+    if wants_xlsx(request):
+        filterset = HouseholdFilter(
+            request.GET,
+            queryset=_exportable(
+                request,
+                qs.select_related("dwelling__unit__building__compound__community"),
+                "dwelling__unit__building__compound__community_id",
+            ),
+            request=request,
+            can_see_owners=True,
+        )
+        if filterset.is_valid():
+            return registry_exports.households_response(filterset.qs)
     filterset = HouseholdFilter(
         request.GET, queryset=qs, request=request, can_see_owners=_is_internal(user)
     )
@@ -872,6 +905,7 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
         template="compounds/household_list.html",
         partial="compounds/_household_rows.html",
         mark=_mark_household(user),
+        extra={"can_export": can_export(user)},
     )
 
 
@@ -965,6 +999,12 @@ def owner_list_view(request: HttpRequest) -> HttpResponse:
         .annotate(dwelling_count=_subcount(Dwelling.objects.all(), "owner"))
         .order_by("community__name", "owner_ref")
     )
+    if wants_xlsx(request):
+        filterset = OwnerFilter(
+            request.GET, queryset=_exportable(request, qs, "community_id"), request=request
+        )
+        if filterset.is_valid():
+            return registry_exports.owners_response(filterset.qs)
     filterset = OwnerFilter(request.GET, queryset=qs, request=request)
 
     def mark(owner) -> None:
@@ -976,7 +1016,7 @@ def owner_list_view(request: HttpRequest) -> HttpResponse:
         template="compounds/owner_list.html",
         partial="compounds/_owner_rows.html",
         mark=mark,
-        extra={"can_create": _can_create(user)},
+        extra={"can_create": _can_create(user), "can_export": can_export(user)},
     )
 
 
