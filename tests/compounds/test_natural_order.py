@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.urls import reverse
 
 from compounds.imports import parse_registry_file, registry_import
@@ -190,3 +191,17 @@ def test_the_household_list_is_in_counted_order(client, staff, rooms_in_two_buil
     client.force_login(staff)
     response = client.get(reverse("compounds:household_list"))
     assert [h.head_name for h in response.context["page"].object_list] == EXPECTED_ROOMS
+
+
+def test_the_natural_key_falls_back_to_text_order_on_sqlite():
+    # make run's embedded database has no regexp_replace: the compound list must still render.
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    from compounds.models import Compound
+
+    sqlite = DatabaseWrapper({**settings.DATABASES["default"], "NAME": ":memory:"}, "sqlite-check")
+    sql, _params = (
+        Compound.objects.order_by(*natural("code")).query.get_compiler(connection=sqlite).as_sql()
+    )
+    assert "regexp_replace" not in sql
+    assert sql.endswith('ORDER BY "compounds_compound"."code" ASC')
