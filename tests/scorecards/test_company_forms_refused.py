@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from scorecards import inspections, reports
 from scorecards.models import MonthlyReport, Rectification, ReportAttachment
@@ -24,7 +24,8 @@ from tongde.pages import FILE_NOT_KEPT
 
 pytestmark = pytest.mark.django_db
 
-NOT_KEPT = str(FILE_NOT_KEPT)
+with translation.override("en"):
+    NOT_KEPT = str(FILE_NOT_KEPT)  # the pages are read in English
 
 
 @pytest.fixture
