@@ -24,9 +24,7 @@ from django_filters.fields import ModelMultipleChoiceField as ModelMultipleChoic
 
 from .models import Compound
 from .residents import compound_choices, natural_key
-
-# Created on PostgreSQL by migration 0008: pinyin order, numbers by value.
-CHINESE_COLLATION = "tongde_zh"
+from .selectors import CHINESE_COLLATION
 
 
 def ordered_compounds(queryset: QuerySet[Compound], *, managed_first: bool = False) -> list:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, F, Func, Q, QuerySet, Sum, TextField
+from django.db.models.functions import Collate
 
 from .models import (
     Building,
@@ -236,7 +237,27 @@ def dwelling_order(prefix: str = "") -> tuple[str, ...]:
     """Dwellings (through ``prefix``, e.g. ``"dwelling__"``) by compound, building, unit and
     room, each in the order people count: sorted and paged in SQL."""
     building = f"{prefix}unit__building__"
-    return (f"{building}compound__name", f"{building}compound_id", *dwelling_rooms(prefix))
+    return (
+        ChineseName(f"{building}compound__name"),
+        f"{building}compound_id",
+        *dwelling_rooms(prefix),
+    )
+
+
+# Created on PostgreSQL by migration compounds/0008: pinyin order, numbers by value.
+CHINESE_COLLATION = "tongde_zh"
+
+
+class ChineseName(Collate):
+    """A name in the order people read it: pinyin order, numbers by value (楼院8号 before
+    楼院14号), through the ``tongde_zh`` collation. SQLite has no such collation: there the
+    name sorts as plain text, so that ``make run``'s embedded database still lists."""
+
+    def __init__(self, expression):
+        super().__init__(expression, CHINESE_COLLATION)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[0])
 
 
 class NaturalKey(Func):
