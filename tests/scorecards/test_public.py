@@ -695,3 +695,17 @@ def test_without_version_memo_every_hit_reads_the_version(client, community, com
     publish(community, MAY, [row(compound_a, "77.77", "none", rank=1)])
     cache.delete(f"scorecards:public:{community.slug}:version")
     assert "77.77" in _page(client, url)
+
+
+@pytest.mark.parametrize("page", ["", "2024-04/", "2024-05/edition/1/"])
+def test_the_list_says_which_compounds_are_ranked(client, world, community, page):
+    # Residents of a courtyard (no property company) otherwise look for it in vain.
+    html = _page(client, f"/en/scorecards/public/{community.slug}/{page}")
+    note = re.search(r'<p[^>]*id="who-is-ranked"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert "served by a property company under an agreement are ranked" in note
+    assert "courtyards without a property company are not" in note
+
+
+def test_the_list_says_which_compounds_are_ranked_before_any_publication(client, community):
+    html = _page(client, f"/en/scorecards/public/{community.slug}/")
+    assert 'id="who-is-ranked"' in html
