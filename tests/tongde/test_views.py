@@ -361,3 +361,14 @@ def test_home_tells_everyone_what_is_being_voted_on_now(client, compound_a, staf
     assert election.title in corner
     assert "voting closes" in corner
     assert 'href="/en/committees/vote/"' in corner
+
+
+@pytest.mark.django_db
+def test_home_keeps_open_data_out_of_the_residents_way(client, community):
+    # The cards speak to residents; the machine-readable data is one small line at the end.
+    html = client.get("/en/").content.decode()
+    api = reverse("community_api", args=[community.slug])
+    cards, _sep, tail = html.partition('id="open-data"')
+    assert api not in cards
+    assert "Open data" in tail.split("</p>")[0]
+    assert f'href="{api}"' in tail.split("</p>")[0]
