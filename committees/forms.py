@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from compounds.choices import CompoundChoiceField, CompoundChoiceFilter
 from compounds.models import Community, Compound, Owner
 from compounds.residents import compound_choices
 
@@ -160,6 +161,8 @@ class ConsultationForm(forms.ModelForm):
             "answer",
             "answered_on",
         ]
+        # Compounds by community, then by name as people read them (``ordered_compounds``).
+        field_classes = {"compound": CompoundChoiceField}
         widgets = {
             "received_on": DATE_INPUT,
             "answered_on": DATE_INPUT,
@@ -298,7 +301,7 @@ class CommitteeFilter(filters.FilterSet):
 
 class ConsultationFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("Search"), method="filter_q")
-    compound = filters.ModelChoiceFilter(label=_("compound"), queryset=_consultation_compounds)
+    compound = CompoundChoiceFilter(label=_("compound"), queryset=_consultation_compounds)
     channel = filters.ChoiceFilter(label=_("channel"), choices=Consultation.Channel.choices)
     answered = filters.ChoiceFilter(label=_("answered"), choices=YES_NO, method="filter_answered")
     received_after = filters.DateFilter(
