@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from . import residents
 from .accounts import check_login_name_free
 from .choices import ordered_compounds
-from .models import Compound, Dwelling, Residency
+from .forms_doors import DoorPickerForm
+from .models import Compound, Residency
 from .selectors import live_compound_list
 
 PASSWORDS_DIFFER = _("The two passwords differ.")
 CONSENT_REQUIRED = _("The community needs your consent to check your registration.")
-DWELLING_REQUIRED = _("Choose your building, unit and door.")
 COMPOUND_IN_COMMUNITY = _("%(compound)s (%(community)s)")
 CONSENT_LABEL = _(
     "I agree that the community uses my name, phone and address to check that I live there, "
@@ -47,10 +47,10 @@ class CompoundChoiceForm(forms.Form):
         ]
 
 
-class _HomeForm(forms.Form):
-    """A door of one compound, the resident's relation to it and a phone to call back."""
+class _HomeForm(DoorPickerForm):
+    """A door of one compound (building → unit → door), the resident's relation to it and a
+    phone to call back."""
 
-    dwelling = forms.TypedChoiceField(label=_("Building, unit and door"), coerce=int)
     relation = forms.ChoiceField(
         label=_("Your relation to the home"),
         choices=Residency.Relation.choices,
@@ -63,20 +63,8 @@ class _HomeForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
 
-    def __init__(self, *args: Any, compound: Compound, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.compound = compound
-        groups = residents.dwelling_groups(compound)
-        self.fields["dwelling"].choices = [("", _("Choose…")), *groups]
-        self.fields["dwelling"].error_messages["required"] = DWELLING_REQUIRED
-
     def clean_phone(self) -> str:
         return residents.normalise_phone(self.cleaned_data["phone"])
-
-    def clean_dwelling(self) -> Dwelling:
-        return Dwelling.objects.select_related("unit__building__compound").get(
-            pk=self.cleaned_data["dwelling"], unit__building__compound=self.compound
-        )
 
 
 class _NewAccountForm(_HomeForm):
@@ -94,7 +82,7 @@ class _NewAccountForm(_HomeForm):
         help_text=_("Letters, digits and @ . + - _ only, e.g. your phone number."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
-    field_order = ["full_name", "dwelling", "relation", "phone", "username"]
+    field_order = ["building", "unit", "dwelling", "relation", "full_name", "phone", "username"]
 
     def clean_username(self) -> str:
         """Checked here, with the other fields, so every mistake shows at once (the service

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from .accounts import managed_community_ids, new_account, save_new_account
 from .accounts import password_link as account_password_link
 from .models import AccountEvent, Compound, Dwelling, Household, Residency
-from .selectors import staff_community_ids
+from .selectors import by_code, staff_community_ids
 
 User = get_user_model()
 
@@ -104,20 +104,37 @@ def compound_choices(compounds: Iterable[Compound]) -> list[Compound]:
     return sorted(compounds, key=lambda c: (c.community.name, natural_key(c.name)))
 
 
-def dwelling_groups(compound: Compound) -> list[tuple[str, list[tuple[int, str]]]]:
-    """The compound's dwellings as ``[(building and unit, [(pk, "1号楼 1单元 102"), …]), …]``
-    for a grouped select, in natural order (the closed select shows the whole address, not a
-    door number that every unit has): one query."""
-    groups: dict[str, list[tuple[int, str]]] = {}
-    rows = sorted(
-        Dwelling.objects.filter(unit__building__compound=compound).values_list(
-            "pk", "code", "unit__building__code", "unit__code"
-        ),
-        key=lambda r: (natural_key(r[2]), natural_key(r[3]), natural_key(r[1])),
+# A compound's doors as a tree: [(building id, code, [(unit id, code, [(door id, code), …]), …]), …]
+DoorTree = list[tuple[int, str, list[tuple[int, str, list[tuple[int, str]]]]]]
+
+
+def door_tree(compound: Compound) -> DoorTree:
+    """The compound's doors by building and unit, each level in the order people count (the
+    stored natural keys, so on SQLite too): what the door picker offers, building → unit →
+    door. Codes and ids only. One query, whatever the number of doors."""
+    rows = (
+        Dwelling.objects.filter(unit__building__compound=compound)
+        .order_by(
+            *by_code("unit__building__"),
+            "unit__building_id",
+            *by_code("unit__"),
+            "unit_id",
+            *by_code(),
+            "pk",
+        )
+        .values_list(
+            "unit__building_id", "unit__building__code", "unit_id", "unit__code", "pk", "code"
+        )
     )
-    for pk, code, building, unit in rows:
-        groups.setdefault(f"{building} {unit}", []).append((pk, f"{building} {unit} {code}"))
-    return list(groups.items())
+    tree: DoorTree = []
+    for building_id, building, unit_id, unit, pk, code in rows:
+        if not tree or tree[-1][0] != building_id:
+            tree.append((building_id, building, []))
+        units = tree[-1][2]
+        if not units or units[-1][0] != unit_id:
+            units.append((unit_id, unit, []))
+        units[-1][2].append((pk, code))
+    return tree
 
 
 def _registrations_key(address: str) -> str:

@@ -47,6 +47,13 @@ def _chosen_compound(request: HttpRequest, compounds) -> Compound | None:
     return compounds.filter(pk=int(raw)).first()
 
 
+def _home_form(form_class, request: HttpRequest, compound: Compound):
+    """The form of a home of ``compound``: as sent, to be checked; or, when a "next" button of
+    the door picker was pressed (no JavaScript), as sent but unchecked, the next list filled."""
+    step = form_class.next_step(request, compound=compound)
+    return step if step is not None else form_class(post_data(request), compound=compound)
+
+
 def _client_address(request: HttpRequest) -> str:
     # Behind the proxy the settings trust, REMOTE_ADDR is the client's (see SECURE_PROXY_*).
     return request.META.get("REMOTE_ADDR", "")
@@ -67,9 +74,9 @@ def register(request: HttpRequest) -> HttpResponse:
             "compounds/residents/register.html",
             {"choice": CompoundChoiceForm(request.GET or None)},
         )
-    form = RegistrationForm(post_data(request), compound=compound)
+    form = _home_form(RegistrationForm, request, compound)
     address = _client_address(request)
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         if not residents.registration_allowed(address):
             form.add_error(None, residents.TOO_MANY_REGISTRATIONS)
         else:
@@ -88,7 +95,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 residents.registration_counted(address)
                 request.session["registered_residency"] = residency.pk
                 return redirect("register_done")
-    status = 400 if request.method == "POST" else 200
+    status = 400 if form.is_bound else 200
     return render(
         request,
         "compounds/residents/register.html",
@@ -120,8 +127,8 @@ def my_homes(request: HttpRequest) -> HttpResponse:
     compound = _chosen_compound(request, live_compound_list())
     form = None
     if compound is not None:
-        form = ClaimForm(post_data(request), compound=compound)
-        if request.method == "POST" and form.is_valid():
+        form = _home_form(ClaimForm, request, compound)
+        if form.is_bound and form.is_valid():
             try:
                 residents.claim(account=request.user, **form.cleaned_data)
             except ValidationError as exc:
@@ -129,7 +136,7 @@ def my_homes(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Registered: the community will check it."))
                 return redirect("my_homes")
-    status = 400 if request.method == "POST" else 200
+    status = 400 if form is not None and form.is_bound else 200
     return render(
         request,
         "compounds/residents/mine.html",
@@ -265,8 +272,8 @@ def residency_create(request: HttpRequest) -> HttpResponse:
     choice = CompoundChoiceForm(request.GET or None, compounds=compounds)
     if compound is None:
         return render(request, "compounds/residents/create.html", {"choice": choice})
-    form = DeskRegistrationForm(post_data(request), compound=compound)
-    if request.method == "POST" and form.is_valid():
+    form = _home_form(DeskRegistrationForm, request, compound)
+    if form.is_bound and form.is_valid():
         try:
             residency = residents.register_at_desk(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
@@ -278,7 +285,7 @@ def residency_create(request: HttpRequest) -> HttpResponse:
                 "compounds/residents/link.html",
                 {"residency": residency, "link": link, "created": True},
             )
-    status = 400 if request.method == "POST" else 200
+    status = 400 if form.is_bound else 200
     return render(
         request,
         "compounds/residents/create.html",

@@ -50,7 +50,7 @@ def form_data(where, **changes):
     data = {
         "compound": where.unit.building.compound_id,
         "full_name": "王建国",
-        "dwelling": where.pk,
+        **door(where),
         "relation": "owner",
         "phone": "13909370001",
         "username": "wangjianguo",
@@ -60,6 +60,11 @@ def form_data(where, **changes):
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def door(where) -> dict:
+    """The door picker's three choices for ``where``."""
+    return {"building": where.unit.building_id, "unit": where.unit_id, "dwelling": where.pk}
 
 
 def pending(dwelling, **fields) -> Residency:
@@ -444,7 +449,7 @@ def test_a_resident_sees_only_their_homes_and_adds_one(client, home, resident, s
     url = reverse("my_homes")
     data = {
         "compound": home.unit.building.compound_id,
-        "dwelling": second.pk,
+        **door(second),
         "relation": "owner",
         "phone": "13800000000",
     }
@@ -567,20 +572,17 @@ def test_the_done_page_shows_once(client, home):
     assert client.get(done).url == REGISTER
 
 
-def test_doors_come_in_natural_order_with_their_whole_address(compound_a):
-    for building in ("10号楼", "2号楼"):
-        unit = factories.UnitFactory(
-            building=factories.BuildingFactory(compound=compound_a, code=building), code="1单元"
-        )
-        for door in ("1001", "201", "101"):
-            factories.DwellingFactory(unit=unit, code=door)
-    groups = residents.dwelling_groups(compound_a)
-    assert [label for label, _ in groups] == ["2号楼 1单元", "10号楼 1单元"]
-    assert [text for _, text in groups[0][1]] == [
-        "2号楼 1单元 101",
-        "2号楼 1单元 201",
-        "2号楼 1单元 1001",
-    ]
+def test_doors_come_by_building_unit_and_door_in_natural_order(compound_a):
+    for code in ("10号楼", "2号楼"):
+        building = factories.BuildingFactory(compound=compound_a, code=code)
+        for unit_code in ("10单元", "2单元"):
+            unit = factories.UnitFactory(building=building, code=unit_code)
+            for door in ("1001", "201", "101"):
+                factories.DwellingFactory(unit=unit, code=door)
+    tree = residents.door_tree(compound_a)
+    assert [b for _, b, _ in tree] == ["2号楼", "10号楼"]
+    assert [u for _, u, _ in tree[0][2]] == ["2单元", "10单元"]
+    assert [d for _, d in tree[0][2][0][2]] == ["101", "201", "1001"]
 
 
 def test_a_decision_already_taken_says_so(client, home, staff, grid_worker):
