@@ -140,11 +140,14 @@ class DoorPickerForm(forms.Form):
             ("unit", UNIT_REQUIRED),
             ("dwelling", DOOR_REQUIRED),
         )
-        for name, required in steps:
+        for n, (name, required) in enumerate(steps):
+            if name not in self.errors and data.get(name) in (None, ""):
+                self.add_error(name, required)
             if name in self.errors:
-                return data
-            if data.get(name) in (None, ""):
-                self.add_error(name, required)  # only the first missing step is asked for
+                # Only the first wrong or missing step is named: the later lists follow it.
+                for later, _required in steps[n + 1 :]:
+                    self._errors.pop(later, None)
+                    data.pop(later, None)
                 return data
         building, unit = data.pop("building"), data.pop("unit")
         dwelling = (
