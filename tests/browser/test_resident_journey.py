@@ -31,7 +31,7 @@ def test_a_resident_registers_and_is_verified(live_server, page: Page, browser, 
     unit = factories.UnitFactory(
         building=factories.BuildingFactory(compound=compound, code="3号楼"), code="2单元"
     )
-    door = factories.DwellingFactory(unit=unit, code="501", owner=owner)
+    factories.DwellingFactory(unit=unit, code="501", owner=owner)
     factories.DwellingFactory(unit=unit, code="502")
     grid = staff_account("grid", community, first_name="刘志强")
     grid.memberships.update(role=Membership.Role.GRID_WORKER)
@@ -44,7 +44,9 @@ def test_a_resident_registers_and_is_verified(live_server, page: Page, browser, 
         page.locator("select[name=compound]").select_option(label="康盛花园（同德巷社区）")
         page.locator("main form button[type=submit]").click()
         page.locator("input[name=full_name]").fill("王建国")
-        page.locator("select[name=dwelling]").select_option(str(door.pk))
+        page.locator("select[name=building]").select_option(label="3号楼")
+        page.locator("select[name=unit]").select_option(label="2单元")
+        page.locator("select[name=dwelling]").select_option(label="501")
         page.locator("input[name=relation][value=owner]").check()
         page.locator("input[name=phone]").fill("139 0937 0001")
         page.locator("input[name=username]").fill("wangjianguo")
