@@ -77,22 +77,19 @@ class DoorPickerForm(forms.Form):
     building = forms.TypedChoiceField(
         label=_("Building"),
         coerce=int,
-        required=False,
-        error_messages={"invalid_choice": NOT_A_BUILDING},
+        error_messages={"required": BUILDING_REQUIRED, "invalid_choice": NOT_A_BUILDING},
         widget=StepSelect(step="unit", step_label=_("Show its units")),
     )
     unit = forms.TypedChoiceField(
         label=_("Unit"),
         coerce=int,
-        required=False,
-        error_messages={"invalid_choice": NOT_A_UNIT},
+        error_messages={"required": UNIT_REQUIRED, "invalid_choice": NOT_A_UNIT},
         widget=StepSelect(step="dwelling", step_label=_("Show its doors")),
     )
     dwelling = forms.TypedChoiceField(
         label=_("Door"),
         coerce=int,
-        required=False,
-        error_messages={"invalid_choice": NOT_A_DOOR},
+        error_messages={"required": DOOR_REQUIRED, "invalid_choice": NOT_A_DOOR},
     )
 
     def __init__(self, *args: Any, compound: Compound, **kwargs: Any) -> None:
@@ -135,17 +132,11 @@ class DoorPickerForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        steps = (
-            ("building", BUILDING_REQUIRED),
-            ("unit", UNIT_REQUIRED),
-            ("dwelling", DOOR_REQUIRED),
-        )
-        for n, (name, required) in enumerate(steps):
-            if name not in self.errors and data.get(name) in (None, ""):
-                self.add_error(name, required)
+        steps = ("building", "unit", "dwelling")
+        for n, name in enumerate(steps):
             if name in self.errors:
                 # Only the first wrong or missing step is named: the later lists follow it.
-                for later, _required in steps[n + 1 :]:
+                for later in steps[n + 1 :]:
                     self._errors.pop(later, None)
                     data.pop(later, None)
                 return data
