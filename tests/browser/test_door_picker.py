@@ -11,6 +11,7 @@ from compounds.models import Residency
 from tests import factories
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import PASSWORD, fits_phone, zh
+from tests.browser.test_accessibility import AXE, AXE_RUN, BLOCKING, RULES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -69,6 +70,10 @@ def test_a_resident_picks_building_unit_and_door_on_a_phone(
         door.select_option(label="502")
         fill_the_rest(page)
         fits_phone(page)
+        # the crawl of test_accessibility reaches the form only through this GET step: checked here
+        page.add_script_tag(content=AXE)
+        blocking = [v for v in page.evaluate(AXE_RUN, RULES) if v["impact"] in BLOCKING]
+        assert not blocking, blocking
     with step(page, "2-registered"):
         page.get_by_role("button", name=zh("Register")).click()
         expect(page.locator("main h1")).to_have_text(zh("Registration received"))
