@@ -123,7 +123,11 @@ class DoorPickerForm(forms.Form):
         if request.method != "POST" or not request.POST.get(STEP):
             return None
         kept = {k: v for k, v in request.POST.dict().items() if k not in NOT_KEPT}
-        return cls(initial=kept, **kwargs)
+        form = cls(initial=kept, **kwargs)
+        following = request.POST[STEP]
+        if following in ("unit", "dwelling"):  # the page comes back at the list to choose from
+            form.fields[following].widget.attrs["autofocus"] = True
+        return form
 
     def _picked(self, name: str) -> Any:
         if self.is_bound:

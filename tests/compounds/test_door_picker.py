@@ -187,6 +187,7 @@ def test_registering_step_by_step_keeps_what_was_typed(client, compound_a, doors
     assert 'value="wangjianguo"' in html
     assert PASSWORD not in html
     assert not first.context["form"].errors
+    assert re.search(r'<select name="unit"[^>]* autofocus', html)
     assert re.search(rf'<option value="{door.unit.building_id}" selected>', html)
 
     second = client.post(REGISTER, registration(door, step="dwelling", dwelling=None))
