@@ -23,7 +23,6 @@ from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -170,7 +169,7 @@ def campaign_list_view(request: HttpRequest) -> HttpResponse:
     if exports.wants_xlsx(request) and filterset.is_valid():
         # Every row the filters select, not one page: the prefetches run per chunk.
         return exports.xlsx_response(
-            f"{_('Clean-up operations')} {timezone.localdate():%Y-%m-%d}",
+            exports.dated_filename(_("Clean-up operations")),
             [_operations_sheet(filterset.qs)],
         )
     context = {

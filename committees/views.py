@@ -474,7 +474,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
         # compound they read only as its committee member), for the staff's own reports.
         named = filterset.qs.filter(pk__in=selectors.consultation_list(user=user).values("pk"))
         return exports.xlsx_response(
-            f"{_('Resident opinions')} {timezone.localdate():%Y-%m-%d}",
+            exports.dated_filename(_("Resident opinions")),
             [_consultations_sheet(named)],
         )
     page = _paginate(request, selectors.with_verified_home(filterset.qs))

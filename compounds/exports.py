@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongde import exports
@@ -37,23 +36,25 @@ def exportable(qs: QuerySet, user: AnyUser, community_field: str) -> QuerySet:
     return qs.filter(**{f"{community_field}__in": ids})
 
 
-def _filename(title: str) -> str:
-    return f"{title} {timezone.localdate():%Y-%m-%d}"
-
-
 def _yes_no(value: bool) -> str:
     return _("yes") if value else _("no")
+
+
+def _address_headers() -> list[str]:
+    """The first columns of the room and household downloads: where the room is."""
+    return [_("Community"), _("Compound"), _("Building"), _("Unit"), _("Dwelling")]
+
+
+def _address(d: Dwelling) -> list:
+    compound = d.unit.building.compound
+    return [compound.community.name, compound.name, d.unit.building.code, d.unit.code, d.code]
 
 
 def dwellings_response(rows: QuerySet[Dwelling]) -> HttpResponse:
     def line(d: Dwelling) -> list:
         owner = d.owner
         return [
-            d.unit.building.compound.community.name,
-            d.unit.building.compound.name,
-            d.unit.building.code,
-            d.unit.code,
-            d.code,
+            *_address(d),
             d.area_m2,
             _yes_no(d.is_developer_held),
             owner.owner_ref if owner else "",
@@ -65,11 +66,7 @@ def dwellings_response(rows: QuerySet[Dwelling]) -> HttpResponse:
     sheet = exports.Sheet(
         _("Dwellings"),
         [
-            _("Community"),
-            _("Compound"),
-            _("Building"),
-            _("Unit"),
-            _("Dwelling"),
+            *_address_headers(),
             _("Area (m²)"),
             _("Held by the developer"),
             _("Owner reference"),
@@ -81,18 +78,13 @@ def dwellings_response(rows: QuerySet[Dwelling]) -> HttpResponse:
         widths={0: 16, 1: 20, 8: 16},
         formats={5: "0.00"},
     )
-    return exports.xlsx_response(_filename(_("Dwellings")), [sheet])
+    return exports.xlsx_response(exports.dated_filename(_("Dwellings")), [sheet])
 
 
 def households_response(rows: QuerySet[Household]) -> HttpResponse:
     def line(h: Household) -> list:
-        d = h.dwelling
         return [
-            d.unit.building.compound.community.name,
-            d.unit.building.compound.name,
-            d.unit.building.code,
-            d.unit.code,
-            d.code,
+            *_address(h.dwelling),
             h.head_name,
             h.residents,
             _yes_no(h.is_owner_occupied),
@@ -103,11 +95,7 @@ def households_response(rows: QuerySet[Household]) -> HttpResponse:
     sheet = exports.Sheet(
         _("Households"),
         [
-            _("Community"),
-            _("Compound"),
-            _("Building"),
-            _("Unit"),
-            _("Dwelling"),
+            *_address_headers(),
             _("Head of household"),
             _("Residents"),
             _("Owner lives here"),
@@ -117,7 +105,7 @@ def households_response(rows: QuerySet[Household]) -> HttpResponse:
         (line(h) for h in rows.iterator(chunk_size=CHUNK)),
         widths={0: 16, 1: 20, 5: 14, 8: 12, 9: 12},
     )
-    return exports.xlsx_response(_filename(_("Households")), [sheet])
+    return exports.xlsx_response(exports.dated_filename(_("Households")), [sheet])
 
 
 def owners_response(rows: QuerySet[Owner]) -> HttpResponse:
@@ -144,4 +132,4 @@ def owners_response(rows: QuerySet[Owner]) -> HttpResponse:
         (line(o) for o in rows.iterator(chunk_size=CHUNK)),
         widths={0: 16, 2: 16, 4: 16},
     )
-    return exports.xlsx_response(_filename(_("Owners")), [sheet])
+    return exports.xlsx_response(exports.dated_filename(_("Owners")), [sheet])

@@ -168,7 +168,7 @@ def inspection_list_view(request: HttpRequest) -> HttpResponse:
     filterset = InspectionFilter(request.GET, queryset=qs, request=request)
     if exports.wants_xlsx(request) and filterset.is_valid():
         return exports.xlsx_response(
-            f"{_('Inspections')} {timezone.localdate():%Y-%m-%d}",
+            exports.dated_filename(_("Inspections")),
             [_inspections_sheet(filterset.qs)],
         )
     return _render(
@@ -462,7 +462,7 @@ def rectification_list_view(request: HttpRequest) -> HttpResponse:
     if exports.wants_xlsx(request) and filterset.is_valid():
         # Every item the filters select, not one page.
         return exports.xlsx_response(
-            f"{_('Rectification items')} {timezone.localdate():%Y-%m-%d}",
+            exports.dated_filename(_("Rectification items")),
             [_rectifications_sheet(filterset.qs)],
         )
     page = _paginate(request, filterset.qs)

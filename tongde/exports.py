@@ -100,6 +100,11 @@ def ascii_stem(filename: str) -> str:
     return re.sub(r"\s+", " ", plain).strip(" -_.") or "export"
 
 
+def dated_filename(title: str) -> str:
+    """A download's name: what it holds and the day it was taken ("巡查记录 2026-11-29")."""
+    return f"{title} {timezone.localdate():%Y-%m-%d}"
+
+
 def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> HttpResponse:
     """The sheets as an .xlsx attachment named ``filename`` (without the extension)."""
     response = HttpResponse(workbook_bytes(sheets), content_type=XLSX)

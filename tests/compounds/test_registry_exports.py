@@ -7,6 +7,8 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
@@ -137,3 +139,25 @@ def test_the_button_is_for_staff_only(client, staff, grid_worker, registry, name
     assert 'data-export="xlsx"' in client.get(en_url(name)).content.decode()
     client.force_login(grid_worker)
     assert 'data-export="xlsx"' not in client.get(en_url(name)).content.decode()
+
+
+def _add_rooms(compound, n: int) -> None:
+    unit = factories.UnitFactory(building=factories.BuildingFactory(compound=compound))
+    for i in range(n):
+        owner = factories.OwnerFactory(community=compound.community, owner_ref=f"Q-{unit.pk}-{i}")
+        dwelling = factories.DwellingFactory(unit=unit, code=f"{i + 1:03d}", owner=owner)
+        factories.HouseholdFactory(dwelling=dwelling, head_name=f"户主{i}")
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_download_takes_the_same_queries_for_more_rows(client, staff, compound_a, name):
+    # Every row is read with what it shows (address, owner, counts): no query per row.
+    client.force_login(staff)
+    _add_rooms(compound_a, 2)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(en_url(name), {"format": "xlsx"}).status_code == 200
+    _add_rooms(compound_a, 12)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(en_url(name), {"format": "xlsx"})
+    assert len(rows_of(response)) > 14
+    assert len(many) == len(few)
