@@ -782,7 +782,7 @@ def complaint_counted_later(complaint: Complaint) -> str | None:
     if finding is None:
         return None
     received, found = complaint.received_on, finding.found_on
-    if (received.year, received.month) == (found.year, found.month):
+    if not rules.counts_in_later_month(received, found):
         return None
     return str(
         COUNTED_LATER

@@ -657,3 +657,9 @@ def complaint_finding_day(
         # Only if a month were published before it ended; nothing open to count in.
         return ComplaintDay(None, open_from)
     return ComplaintDay(verified_on, moved=True)
+
+
+def counts_in_later_month(received_on: dt.date, found_on: dt.date) -> bool:
+    """Whether a complaint's finding counts in a later month than the complaint came in
+    (``complaint_finding_day`` moved it: that month was published)."""
+    return (found_on.year, found_on.month) != (received_on.year, received_on.month)

@@ -47,7 +47,7 @@ from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
 from . import feedback as feedback_services
-from . import inspections
+from . import inspections, rules
 from .forms_inspections import (
     AnswerForm,
     ComplaintFilter,
@@ -326,10 +326,15 @@ def complaint_list_view(request: HttpRequest) -> HttpResponse:
         .order_by("-received_on", "-pk")
     )
     filterset = ComplaintFilter(request.GET, queryset=qs, request=request)
+    page = _paginate(request, filterset.qs)
+    for complaint in page.object_list:
+        counted_on = complaint.counted_on
+        moved = counted_on and rules.counts_in_later_month(complaint.received_on, counted_on)
+        complaint.counted_later_in = counted_on if moved else None
     return _render(
         request,
         "complaint_list.html",
-        {"filter": filterset, "page": _paginate(request, filterset.qs), "active": "complaints"},
+        {"filter": filterset, "page": page, "active": "complaints"},
     )
 
 

@@ -21,6 +21,7 @@ from scorecards.rules import (
     average,
     classify,
     complaint_finding_day,
+    counts_in_later_month,
     earliest_inspection_day,
     listing_key,
     rank,
@@ -639,3 +640,16 @@ def test_a_complaint_before_the_floor_is_refused_for_a_courtyard():
         last_published_month=None,
     )
     assert (placed.on, placed.refusal) == (None, Earliest(FLOOR, EarliestReason.FLOOR))
+
+
+@pytest.mark.parametrize(
+    ("received_on", "found_on", "later"),
+    [
+        (dt.date(2026, 1, 31), dt.date(2026, 1, 31), False),
+        (dt.date(2026, 1, 1), dt.date(2026, 1, 31), False),
+        (dt.date(2026, 1, 31), dt.date(2026, 2, 1), True),
+        (dt.date(2025, 3, 10), dt.date(2026, 3, 10), True),  # the same month of another year
+    ],
+)
+def test_counts_in_later_month(received_on, found_on, later):
+    assert counts_in_later_month(received_on, found_on) is later
