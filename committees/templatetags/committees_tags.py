@@ -7,7 +7,6 @@ from committees.election_log import matter_label
 from committees.elections import stage_label as _stage_label
 from committees.models import Election
 from committees.rules import Matter
-from compounds.choices import display_name
 
 register = template.Library()
 
@@ -17,12 +16,6 @@ def stage_label(election: Election, stage: str | None = None) -> str:
     """``{{ election|stage_label }}``: its current stage by name; ``{{ election|stage_label:s }}``
     names stage ``s``; either as the election's kind calls it (a motion has no candidates)."""
     return _stage_label(election.kind, stage or election.stage)
-
-
-@register.filter
-def person(user) -> str:
-    """A user as people know them: the full name, else the login name; "—" for nobody."""
-    return "—" if user is None else display_name(user)
 
 
 @register.filter

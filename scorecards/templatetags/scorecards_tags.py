@@ -7,7 +7,6 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 
-from compounds.choices import display_name
 from scorecards.reports import Compliance
 from scorecards.rules import Grade
 
@@ -20,12 +19,6 @@ def percent(rate: Decimal | None, places: int = 1) -> str:
     if rate is None or rate == "":
         return "—"
     return f"{number_format(Decimal(rate) * 100, decimal_pos=places)}%"
-
-
-@register.filter
-def person(user) -> str:
-    """A user as people know them: the full name, else the login name; "—" for nobody."""
-    return "—" if user is None else display_name(user)
 
 
 @register.filter
