@@ -70,6 +70,7 @@ from tongde.uploads import photo_files
 
 from . import rules
 from .models import (
+    COMPANY_TURN,
     Complaint,
     DeductionItem,
     Finding,
@@ -166,8 +167,6 @@ UNFINISHED = (
     Rectification.Status.REOPENED,
     Rectification.Status.ANSWERED,
 )
-# The company's turn: an answered item waits for staff, so it cannot be overdue for the company.
-COMPANY_TURN = (Rectification.Status.OPEN, Rectification.Status.REOPENED)
 
 
 # --- who may do what -------------------------------------------------------------------------------

@@ -768,8 +768,15 @@ class Rectification(models.Model):
         return f"{self.compound} {self.created_on}"
 
     def is_overdue(self, on: dt.date | None = None) -> bool:
+        """Past its deadline on ``on`` while the company has still to act (``COMPANY_TURN``): an
+        answered item waits for staff, so it is not overdue. ``inspections.overdue_q`` is the
+        same condition for querysets (lists, to-do counts, the inbox)."""
         on = on or timezone.localdate()
-        return self.status != self.Status.CLOSED and self.deadline_on < on
+        return self.status in COMPANY_TURN and self.deadline_on < on
+
+
+# The company's turn: an answered item waits for staff, so it cannot be overdue for the company.
+COMPANY_TURN = (Rectification.Status.OPEN, Rectification.Status.REOPENED)
 
 
 class RectificationEvent(StepLog):

@@ -14,8 +14,10 @@ Decisions where the issue is silent:
   in mid-month scores the new company).
 - *Overdue rectification*: a rectification of the compound raised by the month's last day whose
   deadline fell within or before the month (``deadline_on`` before the first day of the next
-  month) and that was not closed by the month's end (``closed_on`` empty or after the month).
-  This is ``Rectification.is_overdue(on=first day of the next month)`` as of the month's end.
+  month), not closed by the month's end, and not answered by then and waiting for staff's
+  verification (``overdue_at_end_q``). This is ``Rectification.is_overdue(on=first day of the
+  next month)`` as of the month's end, the rule of the to-do page and the rectification list: an
+  item the company answered waits for staff and does not count against it.
 - *Report compliance*: the reports module's rule (``scorecards.reports.report_compliance``);
   only ``missing`` (not submitted by the end of the grace period) is the veto item
   ``missing_monthly_report``. The task runs on the 1st, before the report is due, so staff
@@ -420,6 +422,23 @@ def _update_cards(cards: dict[int, dict[str, Any]], now: dt.datetime) -> None:
 
 
 @transaction.atomic
+def overdue_at_end_q(end: dt.date) -> Q:
+    """Rectifications overdue when the day ``end`` began (a month's end, so ``end`` is the first
+    of the next month): deadline before ``end``, not closed before it, and still the company's
+    turn then. An item answered before ``end`` and closed later, or still waiting for staff, was
+    staff's turn; a reopened item is the company's turn again (reopening moves its deadline)."""
+    end_at = timezone.make_aware(dt.datetime.combine(end, dt.time()))
+    answered_by_end = Q(
+        status__in=(Rectification.Status.ANSWERED, Rectification.Status.CLOSED),
+        answered_at__lt=end_at,
+    )
+    return (
+        Q(deadline_on__lt=end)
+        & (Q(closed_on__isnull=True) | Q(closed_on__gte=end))
+        & ~answered_by_end
+    )
+
+
 def draft_month(
     month: dt.date,
     communities: Iterable[Community | int] | None = None,
@@ -513,10 +532,7 @@ def draft_month(
         veto_findings[compound_id].append((code, finding_id, f"finding:{finding_id}"))
     overdue = set(
         Rectification.objects.filter(
-            Q(closed_on__isnull=True) | Q(closed_on__gte=end),
-            compound_id__in=work_ids,
-            created_on__lt=end,
-            deadline_on__lt=end,
+            overdue_at_end_q(end), compound_id__in=work_ids, created_on__lt=end
         )
         .values_list("compound_id", flat=True)
         .distinct()
