@@ -421,7 +421,6 @@ def _update_cards(cards: dict[int, dict[str, Any]], now: dt.datetime) -> None:
         )
 
 
-@transaction.atomic
 def overdue_at_end_q(end: dt.date) -> Q:
     """Rectifications overdue when the day ``end`` began (a month's end, so ``end`` is the first
     of the next month): deadline before ``end``, not closed before it, and still the company's
@@ -439,6 +438,7 @@ def overdue_at_end_q(end: dt.date) -> Q:
     )
 
 
+@transaction.atomic
 def draft_month(
     month: dt.date,
     communities: Iterable[Community | int] | None = None,

@@ -435,6 +435,22 @@ def test_a_month_not_over_is_refused(compound_a):
     assert not Scorecard.objects.exists()
 
 
+def test_a_run_that_fails_half_way_leaves_nothing(compound_a, monkeypatch):
+    # given a month with a finding, and a fault in the run's last step (after cards and lines)
+    inspect(compound_a), inspect(compound_a, dt.date(2026, 9, 20))
+    finding(compound_a, "cleanliness", "2")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(scoring, "_update_cards", fail)
+    # when drafting runs, then the cards and lines written before the fault are rolled back
+    with pytest.raises(RuntimeError):
+        scoring.draft_month(MONTH, today=TODAY)
+    assert not Scorecard.objects.exists()
+    assert not ScoreLine.objects.exists()
+
+
 def test_only_the_communities_asked_for(compound_a, other_community):
     other = factories.CompoundFactory(community=other_community)
     factories.ServiceContractFactory(compound=other)
