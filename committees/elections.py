@@ -55,6 +55,7 @@ from django.utils.translation import ngettext_lazy
 
 from compounds.models import Compound, Dwelling, Owner
 from compounds.selectors import (
+    ChineseName,
     can_edit_community,
     committee_compound_ids,
     dwelling_rooms,
@@ -750,8 +751,10 @@ def can_edit_election(user: AnyUser, election: Election) -> bool:
 
 
 def editable_committees(*, user: AnyUser) -> QuerySet[Committee]:
+    """The committees ``user`` may open an election for, listed as compound choices are: by
+    community, then by the compound's name as people read it (pinyin, numbers by value)."""
     qs = Committee.objects.select_related("compound__community").order_by(
-        "compound__community__name", "compound__kind", "compound__code"
+        ChineseName("compound__community__name"), ChineseName("compound__name"), "pk"
     )
     if user.is_authenticated and user.is_superuser:
         return qs
