@@ -6,7 +6,10 @@ registration, "My homes" and the service desk). It works in two ways:
 
 - Without JavaScript, step by step: after the building and the unit a "next" button
   (``name="step"``) sends the form; the view answers with the same form filled from what was
-  sent (``DoorPickerForm.next_step``), not checked, and the next list filled.
+  sent (``DoorPickerForm.next_step``), not checked, and the next list filled. Enter in a text
+  field presses a form's first submit button, so each page puts a visually hidden copy of its
+  own button first (``compounds/residents/_enter_submits.html``): Enter sends the form, and a
+  door not chosen yet is asked for on its field, never a mere step.
 - With JavaScript (``static/js/door-picker.js``) the lower lists fill in place from the
   compound's doors, embedded in the page by the building's widget (``json_script``: ids and
   codes only, what the single list showed before) and the "next" buttons are taken away.

@@ -4,6 +4,8 @@ and the registration goes through; without JavaScript the same form works step b
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -112,4 +114,46 @@ def test_without_javascript_the_picker_works_step_by_step(live_server, browser, 
         "3号楼",
         "1单元",
         "601",
+    )
+
+
+def test_without_javascript_enter_in_a_field_sends_the_form(live_server, browser, compound, step):
+    """Enter in a text field sends the whole form, not the first step button: with the door not
+    chosen yet, the page asks for it on its field and keeps what was typed (not the passwords,
+    never sent back into a page); with the door chosen, Enter registers."""
+    context = browser.new_context(**PHONE, java_script_enabled=False)
+    page = context.new_page()
+    with step(page, "1-enter-before-the-door"):
+        page.goto(f"{live_server.url}/accounts/register/?compound={compound.pk}")
+        page.locator("select[name=building]").select_option(label="5号楼")
+        page.get_by_role("button", name=zh("Show its units")).click()
+        page.locator("select[name=unit]").select_option(label="2单元")
+        page.get_by_role("button", name=zh("Show its doors")).click()
+        fill_the_rest(page)
+        page.locator("input[name=phone]").press("Enter")
+    with step(page, "2-the-door-is-asked-for"):
+        expect(page.locator("#div_id_dwelling")).to_contain_text(zh("Choose your door."))
+        expect(page.locator("select[name=dwelling]")).to_have_class(re.compile(r"\bis-invalid\b"))
+        expect(page.locator("select[name=building] option:checked")).to_have_text("5号楼")
+        expect(page.locator("select[name=unit] option:checked")).to_have_text("2单元")
+        expect(page.locator("input[name=full_name]")).to_have_value("王建国")
+        expect(page.locator("input[name=phone]")).to_have_value("139 0937 0001")
+        expect(page.locator("input[name=username]")).to_have_value("wangjianguo")
+        expect(page.locator("input[name=relation][value=owner]")).to_be_checked()
+        expect(page.locator("input[name=consent]")).to_be_checked()
+        expect(page.locator("input[name=password1]")).to_have_value("")
+        assert not Residency.objects.exists()
+        fits_phone(page)
+    with step(page, "3-enter-registers"):
+        page.locator("select[name=dwelling]").select_option(label="302")
+        page.locator("input[name=password1]").fill(PASSWORD)
+        page.locator("input[name=password2]").fill(PASSWORD)
+        page.locator("input[name=full_name]").press("Enter")
+        expect(page.locator("main h1")).to_have_text(zh("Registration received"))
+    context.close()
+    dwelling = Residency.objects.select_related("dwelling__unit__building").get().dwelling
+    assert (dwelling.unit.building.code, dwelling.unit.code, dwelling.code) == (
+        "5号楼",
+        "2单元",
+        "302",
     )

@@ -241,6 +241,50 @@ def test_the_desk_registers_step_by_step(client, compound_a, doors, staff):
     assert Residency.objects.get().dwelling == door
 
 
+@pytest.mark.parametrize(
+    ("page", "who", "label"),
+    [
+        (REGISTER, None, "Register"),
+        (HOMES, "resident", "Register this home"),
+        (DESK, "staff", "Register and verify"),
+    ],
+)
+def test_enter_in_a_field_sends_the_form_not_a_step(
+    client, compound_a, doors, page, who, label, request
+):
+    """Enter in a text field presses the form's first submit button: it must be the form's own
+    (unnamed, so no "step" is sent), before the door picker's step buttons."""
+    if who:
+        client.force_login(request.getfixturevalue(who))
+    with translation.override("en"):
+        html = client.get(f"/en{page}", {"compound": compound_a.pk}).content.decode()
+        expected = translation.gettext(label)
+    form = re.search(r'<form method="post".*?</form>', html, re.S).group(0)
+    buttons = re.findall(r"<button[^>]*>[^<]*</button>", form)
+    assert "data-door-step" in " ".join(buttons[1:]), "the step buttons come after it"
+    first = buttons[0]
+    assert 'type="submit"' in first
+    assert " name=" not in first
+    assert f">{expected}</button>" in first
+    assert 'class="visually-hidden"' in first  # rendered (some browsers skip display:none)
+
+
+def test_a_form_sent_without_its_door_asks_for_it_and_keeps_the_typing(client, compound_a, doors):
+    door = doors[(1, 2, 1)]
+    response = client.post(REGISTER, registration(door, dwelling=""))
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["dwelling"]
+    with translation.override("zh-hans"):
+        assert response.context["form"].errors["dwelling"] == [str(forms_doors.DOOR_REQUIRED)]
+    html = response.content.decode()
+    assert options(html, "dwelling") == [str(doors[(1, 2, d)].pk) for d in (1, 2, 3)]
+    assert re.search(rf'<option value="{door.unit_id}" selected>', html)
+    for typed in ('value="王建国"', 'value="13909370001"', 'value="wangjianguo"'):
+        assert typed in html
+    assert PASSWORD not in html  # passwords are never sent back into a page
+    assert not Residency.objects.exists()
+
+
 # --- What the page embeds, and its cost -------------------------------------------------------
 
 
