@@ -379,6 +379,39 @@ def test_the_list_shows_tabs_and_searches(client, home, far_home, staff):
     assert "王建国" not in client.get(LIST, {"q": "赵"}).content.decode()
 
 
+TAB_BAR = re.compile(
+    r'<ul class="nav nav-tabs small mb-3 flex-nowrap overflow-auto">(.*?)</ul>', re.S
+)
+TAB = re.compile(
+    r'<a class="nav-link text-nowrap( active" aria-current="page)?" href="\?tab=(\w+)">'
+)
+
+
+@pytest.mark.parametrize(
+    ("asked", "marked"),
+    [
+        ({}, "pending"),
+        ({"tab": "pending"}, "pending"),
+        ({"tab": "verified"}, "verified"),
+        ({"tab": "decided"}, "decided"),
+        ({"tab": "nonsense"}, "pending"),
+    ],
+)
+def test_the_list_marks_its_current_tab_as_the_other_tab_bars_do(
+    client, home, staff, asked, marked
+):
+    pending(home)
+    client.force_login(staff)
+    page = client.get(LIST, asked).content.decode()
+    bar = TAB_BAR.search(page)
+    assert bar, "not the shared tab bar (one line that scrolls on a phone)"
+    tabs = TAB.findall(bar.group(1))
+    assert [key for _, key in tabs] == ["pending", "verified", "decided"]
+    assert [key for current, key in tabs if current] == [marked]
+    assert bar.group(1).count('aria-current="page"') == 1
+    assert re.search(r'<span class="badge text-bg-warning">1</span>', bar.group(1))
+
+
 def test_the_list_queries_do_not_grow_with_its_rows(client, home, staff):
     client.force_login(staff)
 
