@@ -38,7 +38,7 @@ from compounds.models import Community, Compound
 from compounds.permissions import role_required
 from compounds.selectors import can_edit_community, community_list, staff_community_ids
 from tongde.once import submit_once
-from tongde.pages import form_page, post_data
+from tongde.pages import form_page, note_files_not_kept, post_data
 
 from . import designations, patrols
 from .forms_patrols import (
@@ -192,6 +192,10 @@ def patrol_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Patrol logged."))
             return redirect("campaigns:patrol_detail", patrol.pk)
     status = 400 if request.method == "POST" else 200
+    if status == 400:
+        # A photo taken outdoors would otherwise be lost without a word: say so on each block.
+        for problem_form in formset.forms:
+            note_files_not_kept(request, problem_form, refused=True)
     return _render(
         request,
         "campaigns/patrol_form.html",

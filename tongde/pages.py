@@ -61,11 +61,12 @@ def form_page(
     return render_page(request, template, {"form": form, **context}, status=status)
 
 
-def note_files_not_kept(request: HttpRequest, form: BaseForm) -> None:
+def note_files_not_kept(request: HttpRequest, form: BaseForm, *, refused: bool = False) -> None:
     """After a refused POST, say next to each file input that had a file that it must be chosen
     again: the page comes back with empty file inputs (no browser refills them), and someone who
-    took a photo on a phone would otherwise send the form again without it."""
-    if request.method != "POST" or not request.FILES or not form.errors:
+    took a photo on a phone would otherwise send the form again without it. ``refused`` says the
+    page was refused for another form's errors (a formset's block, say), this one having none."""
+    if request.method != "POST" or not request.FILES or not (form.errors or refused):
         return
     for name, field in form.fields.items():
         sent = [f for f in request.FILES.getlist(form.add_prefix(name)) if f]

@@ -14,6 +14,7 @@ from campaigns.models import Patrol, Problem
 from tests import factories
 from tests.campaigns import test_patrols
 from tests.campaigns.test_patrols import World, item, photo
+from tongde.pages import FILE_NOT_KEPT
 from tongde.uploads import PHOTO_NOT_IMAGE
 
 # The same roles and registry as the service tests.
@@ -423,3 +424,28 @@ def test_the_patrol_form_chooses_the_grid_workers_own_grid(client, world):
     # Staff may log for any grid of the community: nothing is chosen for them.
     client.force_login(world.staff)
     assert client.get(reverse("campaigns:patrol_create")).context["form"]["grid"].value() is None
+
+
+@pytest.mark.django_db
+def test_a_refused_patrol_says_which_photos_to_choose_again(client, world):
+    # given: a problem block with a photo, and the route left empty
+    client.force_login(world.worker)
+    data = _patrol_post(
+        world,
+        first={
+            "compound": world.compound_a.pk,
+            "description": "楼道堆放纸箱",
+            "outcome": "rectify",
+            "photo": photo(),
+        },
+        second={"compound": world.compound_a.pk, "description": "乱贴小广告", "outcome": "fixed"},
+    )
+    data["route"] = ""
+    # when
+    response = client.post(reverse("campaigns:patrol_create"), data)
+    # then: the block that had a photo says it is not kept; the one without says nothing
+    assert response.status_code == 400
+    first, second = response.context["formset"].forms[:2]
+    assert first.errors["photo"] == [str(FILE_NOT_KEPT)]
+    assert "photo" not in second.errors
+    assert Patrol.objects.count() == 0
