@@ -267,11 +267,13 @@ def _action_page(
     *,
     save: Callable[[Any], str],
     title: str,
+    success: str,
 ) -> HttpResponse:
     return form_page(
         request,
         form,
         save=save,
+        success=success,
         template="campaigns/problem_form.html",
         context={"problem": problem, "title": title, "active": "problems"},
         render_page=_render,
@@ -295,7 +297,14 @@ def problem_answer(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return reverse("campaigns:problem_detail", args=[problem.pk])
 
-    return _action_page(request, problem, form, save=save, title=_("Answer the problem"))
+    return _action_page(
+        request,
+        problem,
+        form,
+        save=save,
+        title=_("Answer the problem"),
+        success=_("Your answer is sent: the community will check the fix and close the problem."),
+    )
 
 
 @problem_reader_required
@@ -310,7 +319,14 @@ def problem_close(request: HttpRequest, pk: int) -> HttpResponse:
         patrols.problem_close(problem=problem, note=form.cleaned_data["note"], user=user)
         return reverse("campaigns:problem_detail", args=[problem.pk])
 
-    return _action_page(request, problem, form, save=save, title=_("Verify and close"))
+    return _action_page(
+        request,
+        problem,
+        form,
+        save=save,
+        title=_("Verify and close"),
+        success=_("The problem is closed."),
+    )
 
 
 @problem_reader_required
@@ -330,7 +346,14 @@ def problem_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return reverse("campaigns:problem_detail", args=[problem.pk])
 
-    return _action_page(request, problem, form, save=save, title=_("Send back to the company"))
+    return _action_page(
+        request,
+        problem,
+        form,
+        save=save,
+        title=_("Send back to the company"),
+        success=_("The problem is sent back to the company with the new deadline."),
+    )
 
 
 @internal_required

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns import patrols
 from campaigns.models import Patrol, Problem
@@ -449,3 +449,62 @@ def test_a_refused_patrol_says_which_photos_to_choose_again(client, world):
     assert first.errors["photo"] == [str(FILE_NOT_KEPT)]
     assert "photo" not in second.errors
     assert Patrol.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_each_problem_action_says_what_happened_and_what_comes_next(client, world):
+    # given
+    problem = _log(world, item(world.compound_a)).problems.get()
+    client.force_login(world.company_user_a)
+    # when: the company answers, staff send it back, the company answers again, staff close it
+    answered = client.post(
+        reverse("campaigns:problem_answer", args=[problem.pk]),
+        {"answer": "已清理完毕", "photo": photo()},
+        follow=True,
+    )
+    client.force_login(world.staff)
+    deadline = _today() + dt.timedelta(days=2)
+    reopened = client.post(
+        reverse("campaigns:problem_reopen", args=[problem.pk]),
+        {"deadline_on": deadline.isoformat(), "reason": "仍有杂物"},
+        follow=True,
+    )
+    client.force_login(world.company_user_a)
+    client.post(
+        reverse("campaigns:problem_answer", args=[problem.pk]),
+        {"answer": "再次清理", "photo": photo()},
+        follow=True,  # the page that shows (and so uses up) its message
+    )
+    client.force_login(world.staff)
+    closed = client.post(
+        reverse("campaigns:problem_close", args=[problem.pk]), {"note": ""}, follow=True
+    )
+
+    # then: each message names the step, not a bare "Saved."
+    def said(response) -> list[str]:
+        return [str(m) for m in response.context["messages"]]
+
+    with translation.override("en"):
+        assert said(answered) == [
+            "Your answer is sent: the community will check the fix and close the problem."
+        ]
+        assert said(reopened) == ["The problem is sent back to the company with the new deadline."]
+        assert said(closed) == ["The problem is closed."]
+
+
+@pytest.mark.django_db
+def test_a_logged_patrol_offers_the_next_patrol_and_the_grids_open_problems(client, world):
+    # given
+    patrol = _log(world, item(world.compound_a))
+    client.force_login(world.worker)
+    # when
+    page = client.get(reverse("campaigns:patrol_detail", args=[patrol.pk])).content.decode()
+    # then
+    assert f'href="{reverse("campaigns:patrol_create")}"' in page
+    follow_up = f"{reverse('campaigns:problem_list')}?status=unresolved&amp;grid={world.grid.pk}"
+    assert follow_up in page
+    # and the link lists the problem still to fix
+    listing = client.get(
+        f"{reverse('campaigns:problem_list')}?status=unresolved&grid={world.grid.pk}"
+    )
+    assert [p.pk for p in listing.context["page"].object_list] == [patrol.problems.get().pk]
