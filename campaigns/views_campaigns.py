@@ -11,6 +11,7 @@ Who may do what (the selectors decide, the views ask):
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 from typing import Any
 
@@ -23,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -444,6 +446,29 @@ def _totals_sheets(context: dict[str, Any]) -> list[exports.Sheet]:
     ]
 
 
+def _operations_url(**query: Any) -> str:
+    return f"{reverse('campaigns:campaign_list')}?{urlencode(query)}"
+
+
+def _link_totals(context: dict[str, Any]) -> None:
+    """Each period and compound of the totals links to the operations behind its figures (the
+    list's own filters, within the year: ISO week 1 may start in December)."""
+    year = context["year"]
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    for row in context["rows"]:
+        period = row["period"]
+        row["url"] = _operations_url(
+            held_after=max(period.start, first).isoformat(),
+            held_before=min(period.last_day, last).isoformat(),
+        )
+    for row in context["by_compound"]:
+        row["url"] = _operations_url(
+            compound=row["compound_id"],
+            held_after=first.isoformat(),
+            held_before=last.isoformat(),
+        )
+
+
 @registry_reader_required
 def campaign_totals(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -452,6 +477,7 @@ def campaign_totals(request: HttpRequest) -> HttpResponse:
         return exports.xlsx_response(
             f"{_('Clean-up totals')} {context['year']}", _totals_sheets(context)
         )
+    _link_totals(context)
     return _render(request, "campaigns/totals.html", {**context, "active": "totals"})
 
 

@@ -817,3 +817,47 @@ def test_a_reversed_date_range_is_pointed_out(world, staff, client):
     listed = [c.held_on for c in response.context["page"].object_list]
     assert listed
     assert all(held >= dt.date(2020, 8, 1) for held in listed)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["week", "month"])
+def test_each_total_links_to_the_operations_behind_it(
+    world, staff, community, compound_a, client, kind
+):
+    # given: an operation on 2020-12-30, in an ISO week that ends in 2021
+    CampaignFactory(community=community, compounds=[compound_a], held_on=dt.date(2020, 12, 30))
+    client.force_login(staff)
+    # when
+    response = client.get(reverse("campaigns:totals"), {"kind": kind, "year": 2020})
+    # then: following a period's or a compound's link lists as many operations as it counts
+    linked = [*response.context["rows"], *response.context["by_compound"]]
+    assert all(row["url"].startswith(reverse("campaigns:campaign_list")) for row in linked)
+    for row in linked:
+        listing = client.get(row["url"])
+        assert listing.context["page"].paginator.count == row["operations"], row["url"]
+    assert sum(row["operations"] for row in response.context["rows"]) == 3
+
+
+@pytest.mark.django_db
+def test_weeks_say_their_days_and_the_disorder_table_says_it_overlaps(world, staff, client):
+    # given
+    client.force_login(staff)
+    with translation.override("en"):
+        # when
+        html = client.get(reverse("campaigns:totals"), {"kind": "week", "year": 2020}).content
+        html = html.decode()
+        # then: ISO week 12 of 2020 is 16 to 22 March
+        assert "March 16–March 22" in html
+        note = gettext(
+            "An operation tackling several disorders counts under each of them, so this table "
+            "does not add up to the total."
+        )
+        assert note in html.split('id="totals-by-disorder"')[0].rsplit("By disorder", 1)[1]
+
+
+@pytest.mark.django_db
+def test_public_totals_link_nowhere_internal(world, client):
+    # when
+    html = client.get(reverse("campaigns:public_totals", args=[world.slug]), {"year": 2020})
+    # then: the operations list is for logged-in users; the public page does not send there
+    assert reverse("campaigns:campaign_list") not in html.content.decode()
