@@ -498,10 +498,33 @@ def public_totals(request: HttpRequest, slug: str) -> HttpResponse:
             :PUBLIC_PHOTOS
         ]
     )
+    # A resident asks what was done in their own compound: its operations of the year, as the
+    # public may read them (figures and disorders; no spot, note or name).
+    choices = list(compounds.order_by("kind", "name"))
+    compound = next((c for c in choices if str(c.pk) == request.GET.get("compound")), None)
+    year = context["year"]
+    for row in context["by_compound"]:
+        row["url"] = f"?{urlencode({'year': year, 'compound': row['compound_id']})}#operations"
+    operations = []
+    if compound is not None:
+        operations = list(
+            campaigns.filter(compounds=compound, held_on__year=year, is_public=True)
+            .prefetch_related(
+                Prefetch("disorders", queryset=Disorder.objects.order_by("position", "code"))
+            )
+            .order_by("-held_on", "-pk")
+        )
     return render(
         request,
         "campaigns/totals_public.html",
-        {**context, "community": community, "photos": photos},
+        {
+            **context,
+            "community": community,
+            "photos": photos,
+            "compounds": choices,
+            "compound": compound,
+            "operations": operations,
+        },
     )
 
 

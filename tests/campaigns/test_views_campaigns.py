@@ -861,3 +861,50 @@ def test_public_totals_link_nowhere_internal(world, client):
     html = client.get(reverse("campaigns:public_totals", args=[world.slug]), {"year": 2020})
     # then: the operations list is for logged-in users; the public page does not send there
     assert reverse("campaigns:campaign_list") not in html.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_resident_reads_the_operations_in_their_compound(
+    world, community, compound_a, other_community, client
+):
+    # given: besides op A (public), a private and a withdrawn operation in compound A, and a
+    # compound of another community
+    CampaignFactory(community=community, compounds=[compound_a], is_public=False)
+    CampaignFactory(community=community, compounds=[compound_a], is_withdrawn=True)
+    elsewhere = factories.CompoundFactory(community=other_community, name="丙小区", code="c")
+    url = reverse("campaigns:public_totals", args=[world.slug])
+    # when: anonymous, from the by-compound table's link
+    overview = client.get(url, {"year": 2020})
+    row = next(r for r in overview.context["by_compound"] if r["compound_id"] == compound_a.pk)
+    response = client.get(f"{url}{row['url'].split('#')[0]}")
+    # then: the public operation only, with its disorders and no note or name
+    assert response.status_code == 200
+    assert response.context["compound"] == compound_a
+    assert [c.pk for c in response.context["operations"]] == [world.op_a.pk]
+    html = response.content.decode()
+    assert 'id="operations"' in html
+    assert "乱堆乱放" in html.split('id="operations"')[1].split("</section>")[0]
+    assert "王五" not in html
+    assert world.op_a.recorded_by.username not in html
+    # and another community's compound shows nothing of it
+    other = client.get(url, {"year": 2020, "compound": elsewhere.pk})
+    assert other.context["compound"] is None
+    assert 'id="operations"' not in other.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_compounds_public_operations_cost_the_same_queries_for_10_and_1000(
+    community, compound_a, compound_b, client
+):
+    # given
+    disorder = DisorderFactory(community=community)
+    url = reverse("campaigns:public_totals", args=[community.slug])
+    params = {"year": 2020, "compound": compound_a.pk}
+    _bulk_operations(community, [compound_a, compound_b], disorder, 10)
+    client.get(url, params)
+    small = _count_queries(client, url, params)
+    # when
+    _bulk_operations(community, [compound_a, compound_b], disorder, 990)
+    large = _count_queries(client, url, params)
+    # then
+    assert small == large
