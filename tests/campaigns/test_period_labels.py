@@ -35,7 +35,8 @@ def _url(language: str, name: str, *args) -> str:
 
 def _period_cells(html: str) -> list[str]:
     body = html.split('id="totals-by-period"', 1)[1].split("</tbody>", 1)[0]
-    return re.findall(r'<td class="text-nowrap">([^<]*)</td>', body)
+    # The label, whether or not it links to its operations (the staff page's does).
+    return re.findall(r'<td class="text-nowrap">(?:<a [^>]*>)?([^<]*)<', body)
 
 
 TOTALS = [
