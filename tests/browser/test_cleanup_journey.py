@@ -44,8 +44,10 @@ def _last_friday() -> dt.date:
 
 def _period_row(page: Page, period: str):
     """The row of ``period`` by its whole first cell: 2026年1月 is also the start of 2026年10月."""
+    # The label's own text: a week's cell also says its days, and on the staff page the label
+    # links to the period's operations.
     return page.locator("#totals-by-period tbody tr").filter(
-        has=page.get_by_role("cell", name=period, exact=True)
+        has=page.get_by_text(period, exact=True)
     )
 
 
