@@ -341,7 +341,8 @@ def test_open_problems_by_grid_and_age_add_up(client, staff, problems):
     buckets = [name for name, _low, _high in AGE_BUCKETS]
     for row in rows.values():
         assert sum(row.counts[b] for b in buckets) == row.total, row.grid_name
-    assert rows["一网格"].total == 3 and rows["二网格"].total == 3
+    assert rows["一网格"].total == 3
+    assert rows["二网格"].total == 3
     assert rows["二网格"].counts["31+"] == 2
     # Each count is the filtered problem list's length.
     client.force_login(staff)
