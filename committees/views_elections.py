@@ -39,7 +39,7 @@ from compounds.selectors import can_edit_community, community_list
 from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
-from . import candidates, elections
+from . import candidates, elections, voting
 from .election_log import log_detail
 from .elections import (
     LOG_ACTIONS,
@@ -178,7 +178,9 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election(request, pk)
     can_edit = can_edit_election(request.user, election)
     check = advance_check(election)
-    ballots_logged = election.log.filter(action__in=LOG_HIDDEN_ACTIONS).count()
+    # The ballots themselves, not their "ballot_cast" log lines: an imported file logs one
+    # line for all its ballots, and the voting page and the tally count ballots.
+    ballots_logged = voting.ballot_count(election=election)
     stage = election.stage
     return render(
         request,

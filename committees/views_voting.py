@@ -92,12 +92,7 @@ def _choice_label(name: str) -> str:
 def voting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election(request, pk)
     roll = voting.roll_summary(election=election)
-    channels = dict(
-        Ballot.objects.filter(election=election)
-        .order_by()
-        .values_list("channel")
-        .annotate(n=Count("pk"))
-    )
+    channels = voting.ballots_by_channel(election=election)
     can_edit = can_edit_election(request.user, election)
     return render(
         request,

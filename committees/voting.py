@@ -523,6 +523,21 @@ def roll_summary(*, election: Election) -> dict[str, Any]:
     return roll
 
 
+def ballots_by_channel(*, election: Election) -> dict[str, int]:
+    """Ballots stored for ``election`` per channel, however they came (entered one by one,
+    imported from a file, online): the one count of ballots every page and the log show."""
+    return dict(
+        Ballot.objects.filter(election=election)
+        .order_by()
+        .values_list("channel")
+        .annotate(n=Count("pk"))
+    )
+
+
+def ballot_count(*, election: Election) -> int:
+    return sum(ballots_by_channel(election=election).values())
+
+
 def _decimal(value) -> Decimal:
     # SQLite hands back numeric columns as floats or strings; rules take exact Decimals only.
     return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(Decimal("0.01"))
@@ -568,7 +583,7 @@ def election_tally(
         "tallied",
         quorum_met=data["quorum_met"],
         # Two different counts: an owner of several dwellings casts several ballots.
-        ballots_counted=Ballot.objects.filter(election=election).count(),
+        ballots_counted=ballot_count(election=election),
         participating_owners=result.participation.headcount,
         anomalies=len(result.anomalies),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from committees import voting
 from committees.models import Election
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         if stored:
             unchanged = voting.tally_verify(election=election)
             self.stdout.write(
-                f"tallied at {election.tallied_at:%Y-%m-%d %H:%M} by {election.tallied_by or '-'}; "
+                f"tallied at {timezone.localtime(election.tallied_at):%Y-%m-%d %H:%M} by {election.tallied_by or '-'}; "
                 + ("recomputed from the ballots: unchanged" if unchanged else "RECOMPUTED: DIFFERS")
             )
         else:
