@@ -256,7 +256,17 @@ def campaign_totals_by_period(
         start = start.date() if isinstance(start, dt.datetime) else start
         by_start[start] = _tidy(row)
     periods = periods_between(period_containing(kind, first_day), period_containing(kind, last_day))
-    return [{"period": period, **by_start.get(period.start, _empty())} for period in periods]
+    # first_day/last_day: the days of the period the row counts (a week at either end of the
+    # year counts only its days in the year, so its rollup, which counts the whole week, differs).
+    return [
+        {
+            "period": period,
+            "first_day": max(period.start, first_day),
+            "last_day": min(period.last_day, last_day),
+            **by_start.get(period.start, _empty()),
+        }
+        for period in periods
+    ]
 
 
 def campaign_totals_by_compound(

@@ -456,10 +456,8 @@ def _link_totals(context: dict[str, Any]) -> None:
     year = context["year"]
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     for row in context["rows"]:
-        period = row["period"]
         row["url"] = _operations_url(
-            held_after=max(period.start, first).isoformat(),
-            held_before=min(period.last_day, last).isoformat(),
+            held_after=row["first_day"].isoformat(), held_before=row["last_day"].isoformat()
         )
     for row in context["by_compound"]:
         row["url"] = _operations_url(

@@ -846,8 +846,11 @@ def test_weeks_say_their_days_and_the_disorder_table_says_it_overlaps(world, sta
         # when
         html = client.get(reverse("campaigns:totals"), {"kind": "week", "year": 2020}).content
         html = html.decode()
-        # then: ISO week 12 of 2020 is 16 to 22 March
+        # then: ISO week 12 of 2020 is 16 to 22 March; the last week (53, 28 December 2020 to
+        # 3 January 2021) counts, and says, only its days in 2020
         assert "March 16–March 22" in html
+        assert "December 28–December 31" in html
+        assert "January 3" not in html
         note = gettext(
             "An operation tackling several disorders counts under each of them, so this table "
             "does not add up to the total."
