@@ -49,10 +49,53 @@ def zh(message: str) -> str:
         return gettext(message)
 
 
+# The page's width against the screen's and, when it is wider, the element that reaches furthest
+# past the right edge: its box or what overflows it (an unbroken line of text), the deepest of
+# those that reach as far, so the culprit and not its wrappers. What sits inside a frame that clips
+# or scrolls (a ``.table-responsive``) is skipped: the frame scrolls, not the page. The screen is
+# the layout viewport: a phone zooms out over a page too wide, which widens ``innerWidth``.
+OVERFLOW = """() => {
+  const screen = Math.min(window.innerWidth, document.documentElement.clientWidth);
+  const wide = document.documentElement.scrollWidth;
+  if (wide <= screen) return null;
+  const clips = (el) => ["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(el).overflowX);
+  let worst = null, right = screen + 1, deepest = -1;
+  const visit = (el, depth) => {
+    const box = el.getBoundingClientRect();
+    const reach = Math.round(box.left + Math.max(box.width, el.scrollWidth));
+    if (reach > right || (reach === right && depth > deepest)) {
+      worst = el; right = reach; deepest = depth;
+    }
+    if (el !== document.body && clips(el)) return;
+    for (const child of el.children) visit(child, depth + 1);
+  };
+  visit(document.body, 0);
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + [...el.classList].map(c => "." + c).join("");
+  const path = [];
+  for (let el = worst; el && el !== document.body && path.length < 4; el = el.parentElement) {
+    path.unshift(name(el));
+  }
+  const text = worst ? worst.textContent.trim().replace(/\\s+/g, " ").slice(0, 40) : "";
+  return {wide, screen, element: path.join(" > ") || "body", right, text};
+}"""
+
+
+def phone_overflow(page: Page) -> str | None:
+    """Why the page scrolls sideways (its width and the widest element), or ``None``."""
+    found = page.evaluate(OVERFLOW)
+    if found is None:
+        return None
+    return (
+        f"{found['wide']} px wide on a {found['screen']} px screen; widest: {found['element']}"
+        f" (right edge {found['right']} px) {found['text']!r}"
+    )
+
+
 def fits_phone(page: Page) -> None:
     """Nothing wider than the screen: a phone user must never scroll sideways."""
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url} is {width[0]} px wide on a {width[1]} px screen"
+    overflow = phone_overflow(page)
+    assert overflow is None, f"{page.url} is {overflow}"
 
 
 def jpeg(folder: Path, name: str = "photo.jpg") -> Path:

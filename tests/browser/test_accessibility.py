@@ -1,5 +1,7 @@
 """Accessibility on the Tongde Lane demo: every page each role reaches by following links, on a
-phone, passes axe-core's WCAG 2.1 A and AA rules with no serious or critical violation.
+phone, passes axe-core's WCAG 2.1 A and AA rules with no serious or critical violation, and
+never scrolls sideways (WCAG 1.4.10, reflow: a wide table scrolls inside its own frame, the page
+does not).
 
 Many residents are elderly and read on a phone; grid workers fill forms outdoors. The checker is
 axe-core, vendored in ``tests/browser/vendor/`` (``npm run vendor``), injected into each page as
@@ -22,6 +24,7 @@ from playwright.sync_api import Browser
 
 from compounds.demo import DEMO_PASSWORD
 from tests.browser.conftest import PHONE
+from tests.browser.helpers import phone_overflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,7 +74,8 @@ def _links(page, here: str, host: str) -> list[str]:
 
 
 def _crawl(browser: Browser, base: str, username: str | None) -> tuple[int, list[str]]:
-    """Scan up to ``PAGES_PER_ROLE`` pages from the role's start; the blocking violations."""
+    """Scan up to ``PAGES_PER_ROLE`` pages from the role's start; the blocking violations and
+    the pages wider than the phone's screen."""
     context = browser.new_context(**PHONE)
     page = context.new_page()
     if username:
@@ -96,6 +100,9 @@ def _crawl(browser: Browser, base: str, username: str | None) -> tuple[int, list
             continue
         if "text/html" not in response.headers.get("content-type", ""):
             continue
+        overflow = phone_overflow(page)
+        if overflow:
+            problems.append(f"{path}: scrolls sideways, {overflow}")
         page.add_script_tag(content=AXE)
         for v in page.evaluate(AXE_RUN, RULES):
             if v["impact"] in BLOCKING:
