@@ -1,0 +1,92 @@
+"""The committee's widest tables on a phone: the residents' opinions and the rectification items of
+their compound read as cards, one per row, each value under its column's name, instead of a
+table that scrolls sideways. On a desktop they stay ordinary tables."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Browser
+
+from compounds.demo import DEMO_PASSWORD
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.helpers import fits_phone, zh
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TABLES = {
+    "/committees/consultations/": "#consultations",
+    "/scorecards/rectifications/compound/": "#rectifications",
+}
+
+# For the table's first row: how the cells are laid out, the label each shows before its value
+# (``none`` when it shows none) and the column header it stands for; whether the table's frame
+# scrolls; whether the header row is in sight.
+LAYOUT = """(selector) => {
+  const table = document.querySelector(selector);
+  const headers = [...table.querySelectorAll("thead th")].map(th => th.textContent.trim());
+  const cells = [...table.querySelectorAll("tbody tr:first-child td")]
+    .filter(td => getComputedStyle(td).display !== "none")
+    .map(td => ({
+      display: getComputedStyle(td).display,
+      label: getComputedStyle(td, "::before").content,
+      header: headers[td.cellIndex],
+    }));
+  const frame = table.closest(".table-responsive");
+  return {
+    cells,
+    scrolls: frame.scrollWidth > frame.clientWidth,
+    headerHeight: table.querySelector("thead").getBoundingClientRect().height,
+  };
+}"""
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def _committee_page(browser: Browser, base: str, device: dict):
+    context = browser.new_context(**device, base_url=base)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.locator("main input[name=username]").fill("committee")
+    page.locator("main input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    return page
+
+
+def test_committee_tables_read_as_cards_on_a_phone(live_server, browser, step, demo):
+    page = _committee_page(browser, live_server.url, PHONE)
+    for path, selector in TABLES.items():
+        with step(page, path.strip("/").replace("/", "-")):
+            page.goto(path)
+            fits_phone(page)
+            layout = page.evaluate(LAYOUT, selector)
+            assert layout["scrolls"] is False, f"{path}: the table scrolls sideways"
+            assert layout["headerHeight"] <= 1, f"{path}: the header row is still in sight"
+            cells = layout["cells"]
+            assert cells, f"{path}: the demo shows no row"
+            assert all(c["display"] == "block" for c in cells), cells
+            # Every cell with a header shows it as its label; the label is no text of its own
+            # for a screen reader (the alternative text after "/" is empty).
+            labelled = [c for c in cells if c["header"]]
+            assert labelled, cells
+            for cell in labelled:
+                assert cell["label"] == f'"{cell["header"]}" / ""', (path, cell)
+            assert zh("Compound") in [c["header"] for c in labelled]
+    page.context.close()
+
+
+def test_committee_tables_stay_tables_on_a_desktop(live_server, browser, demo):
+    page = _committee_page(browser, live_server.url, DESKTOP)
+    for path, selector in TABLES.items():
+        page.goto(path)
+        layout = page.evaluate(LAYOUT, selector)
+        assert layout["headerHeight"] > 10, f"{path}: the header row is hidden on a desktop"
+        assert {c["display"] for c in layout["cells"]} == {"table-cell"}, (path, layout["cells"])
+        assert {c["label"] for c in layout["cells"]} == {"none"}, (path, layout["cells"])
+    page.context.close()
