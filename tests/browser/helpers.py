@@ -62,11 +62,12 @@ OVERFLOW = """() => {
   let worst = null, right = screen + 1, deepest = -1;
   const visit = (el, depth) => {
     const box = el.getBoundingClientRect();
-    const reach = Math.round(box.left + Math.max(box.width, el.scrollWidth));
+    const frame = el !== document.body && clips(el);
+    const reach = Math.round(frame ? box.right : box.left + Math.max(box.width, el.scrollWidth));
     if (reach > right || (reach === right && depth > deepest)) {
       worst = el; right = reach; deepest = depth;
     }
-    if (el !== document.body && clips(el)) return;
+    if (frame) return;
     for (const child of el.children) visit(child, depth + 1);
   };
   visit(document.body, 0);

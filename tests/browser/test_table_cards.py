@@ -1,6 +1,7 @@
 """The committee's widest tables on a phone: the residents' opinions and the rectification items of
 their compound read as cards, one per row, each value under its column's name, instead of a
-table that scrolls sideways. On a desktop they stay ordinary tables."""
+table that scrolls sideways, even when someone pasted a long link into an opinion or an item.
+On a desktop they stay ordinary tables."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Browser
 
+from committees.models import Consultation
 from compounds.demo import DEMO_PASSWORD
+from scorecards.models import Rectification
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.helpers import fits_phone, zh
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# What people paste: a link with no place to break a line.
+LINK = " https://mp.weixin.qq.com/s/" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789" * 3
 
 TABLES = {
     "/committees/consultations/": "#consultations",
@@ -60,7 +66,15 @@ def _committee_page(browser: Browser, base: str, device: dict):
 
 
 def test_committee_tables_read_as_cards_on_a_phone(live_server, browser, step, demo):
+    for consultation in Consultation.objects.all():
+        consultation.opinion += LINK
+        consultation.save(update_fields=["opinion"])
+    item = Rectification.objects.filter(compound__name="康盛花园").order_by("pk").first()
+    Rectification.objects.filter(compound=item.compound).update(description=item.description + LINK)
     page = _committee_page(browser, live_server.url, PHONE)
+    with step(page, "rectification"):
+        page.goto(f"/scorecards/rectifications/{item.pk}/")
+        fits_phone(page)
     for path, selector in TABLES.items():
         with step(page, path.strip("/").replace("/", "-")):
             page.goto(path)
