@@ -5,12 +5,18 @@
   exact fraction, so rounding can never turn a miss into a pass.
 - ``is_mismatched_load``: truckloads without tonnes, or tonnes without truckloads, is allowed (the
   scales were not at hand, a lorry came back empty) but flagged for review.
+- ``deadline_countdown``: how a problem's deadline reads against today ("due in 2 days", "due
+  today", "3 days overdue"); the caller passes today (``timezone.localdate()``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+
+from django.utils.translation import gettext, ngettext
 
 RATE_PLACES = Decimal("0.0001")
 
@@ -53,3 +59,37 @@ def _check_counts(count: int, eligible: int) -> None:
         raise ValueError("counts cannot be negative")
     if count > eligible:
         raise ValueError("more designated than eligible")
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """Days from today to a deadline: positive ahead of it, 0 on the day, negative past it."""
+
+    days_left: int
+    label: str
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def is_due_soon(self) -> bool:
+        """Today or tomorrow: the last chance to act before the deadline passes."""
+        return 0 <= self.days_left <= 1
+
+
+def deadline_countdown(deadline_on: dt.date, *, today: dt.date) -> Countdown:
+    """The deadline as people say it, in the active language.
+
+    The deadline day itself is still in time ("due today"); the day after it is "1 day overdue"
+    (the same boundary as the overdue lists: ``deadline_on < today``).
+    """
+    days = (deadline_on - today).days
+    if days > 0:
+        label = ngettext("due in %(days)d day", "due in %(days)d days", days) % {"days": days}
+    elif days == 0:
+        label = gettext("due today")
+    else:
+        late = -days
+        label = ngettext("%(days)d day overdue", "%(days)d days overdue", late) % {"days": late}
+    return Countdown(days_left=days, label=label)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
-from campaigns.rules import designation_rate, is_mismatched_load, meets_target
+from campaigns.rules import (
+    deadline_countdown,
+    designation_rate,
+    is_mismatched_load,
+    meets_target,
+)
 
 
 @pytest.mark.parametrize(
@@ -76,3 +83,32 @@ def test_meets_target_refuses_nonsense(count, eligible, target):
 )
 def test_is_mismatched_load(truckloads, tonnes, expected):
     assert is_mismatched_load(truckloads, Decimal(tonnes)) is expected
+
+
+# --- the deadline countdown --------------------------------------------------------------------
+
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.mark.parametrize(
+    ("deadline_on", "expected", "days_left", "is_overdue", "is_due_soon"),
+    [
+        (dt.date(2026, 11, 29), "due in 3 days", 3, False, False),
+        (dt.date(2026, 11, 28), "due in 2 days", 2, False, False),
+        (dt.date(2026, 11, 27), "due in 1 day", 1, False, True),  # one ahead: singular
+        (dt.date(2026, 11, 26), "due today", 0, False, True),  # the day itself is in time
+        (dt.date(2026, 11, 25), "1 day overdue", -1, True, False),  # one past
+        (dt.date(2026, 11, 23), "3 days overdue", -3, True, False),
+        (dt.date(2025, 11, 26), "365 days overdue", -365, True, False),
+    ],
+)
+def test_deadline_countdown(deadline_on, expected, days_left, is_overdue, is_due_soon):
+    # when
+    with translation.override("en"):
+        countdown = deadline_countdown(deadline_on, today=TODAY)
+
+    # then
+    assert countdown.label == expected
+    assert countdown.days_left == days_left
+    assert countdown.is_overdue is is_overdue
+    assert countdown.is_due_soon is is_due_soon
