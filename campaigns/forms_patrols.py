@@ -264,15 +264,27 @@ class ProblemFilter(filters.FilterSet):
         queryset=lambda request: compound_list(user=request.user).filter(is_archived=False),
     )
 
+    mine = filters.BooleanFilter(
+        label=_("only mine"), method="filter_mine", widget=forms.CheckboxInput
+    )
+
     def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, request=request, **kwargs)
         if request is not None and not is_internal(request.user):
-            # Grids are internal; a company or committee filters by compound only.
+            # Grids and patrols are internal; a company or committee filters by compound only
+            # (and a ``mine`` in their address is ignored: they log no patrols).
             del self.filters["grid"]
+            del self.filters["mine"]
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         return queryset.filter(description__icontains=value) if value else queryset
+
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        """Problems found on the user's own patrols (a grid worker's, or staff's who patrolled)."""
+        if not value or self.request is None:
+            return queryset
+        return queryset.filter(patrol__worker=self.request.user)
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == "unresolved":

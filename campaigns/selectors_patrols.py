@@ -197,6 +197,18 @@ def problem_list(*, user: AnyUser) -> QuerySet[Problem]:
     )
 
 
+def problem_next_to_check(*, user: AnyUser, community_id: int, after: Problem) -> Problem | None:
+    """The problem staff check next after ``after``: of ``user``'s problems in the community, the
+    one answered by its company longest ago (and not yet closed or sent back), ``after`` apart."""
+    return (
+        problem_list(user=user)
+        .filter(compound__community_id=community_id, status=Problem.Status.ANSWERED)
+        .exclude(pk=after.pk)
+        .order_by("answered_at", "pk")
+        .first()
+    )
+
+
 def age_q(bucket: str, *, today: dt.date) -> Q:
     """The condition of one age bucket (or ``overdue``) on unresolved problems."""
     if bucket == OVERDUE:

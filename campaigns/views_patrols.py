@@ -9,9 +9,14 @@ Who may do what (anonymous users are sent to log in everywhere; an account with 
 | problems: list, detail, photos | all of the community | all of the community | assigned to their company | their compound's |
 | answer a problem | 403 | 403 | their company's, when assigned | 403 |
 | close, reopen | yes | 403 | 403 | 403 |
+| problems: "only mine" (``mine``) | their own patrols' | their own patrols' | ignored | ignored |
 | open problems by grid and age | yes | yes | 403 | 403 |
 | designations: progress, list | read | read | 403 | 403 |
 | designations: set, targets | yes | 403 | 403 | 403 |
+
+After closing or sending back a problem, staff go on to the next problem waiting for their check in
+the same community (answered longest ago), or back to the list of answered problems when none is
+left; the message says which.
 
 Objects are fetched through the selectors, so another community's or another company's id answers
 404. Writes go through one service each (``patrols``, ``designations``).
@@ -67,6 +72,7 @@ from .selectors_patrols import (
     problem_ages,
     problem_events,
     problem_list,
+    problem_next_to_check,
 )
 
 PAGE_SIZE = 50
@@ -307,6 +313,24 @@ def problem_answer(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _after_check(
+    request: HttpRequest, problem: Problem, *, next_message: str, last_message: str
+) -> tuple[str, str]:
+    """Where staff go once they have closed or sent back ``problem``, and the message saying so:
+    the next answered problem of the community, or the list of answered problems when none is
+    left. Looked up only for a POST (a GET shows the form), before the service runs: acting on
+    ``problem`` does not change which other problem comes next."""
+    if request.method != "POST":
+        return "", ""
+    following = problem_next_to_check(
+        user=request.user, community_id=problem.compound.community_id, after=problem
+    )
+    if following is not None:
+        return reverse("campaigns:problem_detail", args=[following.pk]), next_message
+    query = urlencode({"status": Problem.Status.ANSWERED})
+    return f"{reverse('campaigns:problem_list')}?{query}", last_message
+
+
 @problem_reader_required
 def problem_close(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -315,17 +339,19 @@ def problem_close(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = CloseForm(post_data(request))
 
-    def save(form: CloseForm) -> str:
-        patrols.problem_close(problem=problem, note=form.cleaned_data["note"], user=user)
-        return reverse("campaigns:problem_detail", args=[problem.pk])
-
-    return _action_page(
+    next_url, success = _after_check(
         request,
         problem,
-        form,
-        save=save,
-        title=_("Verify and close"),
-        success=_("The problem is closed."),
+        next_message=_("The problem is closed. Here is the next one waiting for your check."),
+        last_message=_("The problem is closed. No other problem is waiting for your check."),
+    )
+
+    def save(form: CloseForm) -> str:
+        patrols.problem_close(problem=problem, note=form.cleaned_data["note"], user=user)
+        return next_url
+
+    return _action_page(
+        request, problem, form, save=save, title=_("Verify and close"), success=success
     )
 
 
@@ -337,6 +363,19 @@ def problem_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = ReopenForm(post_data(request))
 
+    next_url, success = _after_check(
+        request,
+        problem,
+        next_message=_(
+            "The problem is sent back to the company with the new deadline. Here is the next one "
+            "waiting for your check."
+        ),
+        last_message=_(
+            "The problem is sent back to the company with the new deadline. No other problem is "
+            "waiting for your check."
+        ),
+    )
+
     def save(form: ReopenForm) -> str:
         patrols.problem_reopen(
             problem=problem,
@@ -344,7 +383,7 @@ def problem_reopen(request: HttpRequest, pk: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             user=user,
         )
-        return reverse("campaigns:problem_detail", args=[problem.pk])
+        return next_url
 
     return _action_page(
         request,
@@ -352,7 +391,7 @@ def problem_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         save=save,
         title=_("Send back to the company"),
-        success=_("The problem is sent back to the company with the new deadline."),
+        success=success,
     )
 
 

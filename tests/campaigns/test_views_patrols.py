@@ -488,8 +488,13 @@ def test_each_problem_action_says_what_happened_and_what_comes_next(client, worl
         assert said(answered) == [
             "Your answer is sent: the community will check the fix and close the problem."
         ]
-        assert said(reopened) == ["The problem is sent back to the company with the new deadline."]
-        assert said(closed) == ["The problem is closed."]
+        assert said(reopened) == [
+            "The problem is sent back to the company with the new deadline. No other problem is "
+            "waiting for your check."
+        ]
+        assert said(closed) == [
+            "The problem is closed. No other problem is waiting for your check."
+        ]
 
 
 @pytest.mark.django_db
@@ -508,3 +513,168 @@ def test_a_logged_patrol_offers_the_next_patrol_and_the_grids_open_problems(clie
         f"{reverse('campaigns:problem_list')}?status=unresolved&grid={world.grid.pk}"
     )
     assert [p.pk for p in listing.context["page"].object_list] == [patrol.problems.get().pk]
+
+
+# --- the deadline countdown -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("days", "expected"), [(2, "due in 2 days"), (0, "due today"), (-3, "3 days overdue")]
+)
+def test_the_list_and_the_problem_count_down_to_the_deadline(client, world, days, expected):
+    # given: a problem found three days ago, its deadline moved to today + days
+    found = _today() - dt.timedelta(days=3)
+    problem = _log(world, item(world.compound_a), patrolled_on=found).problems.get()
+    Problem.objects.filter(pk=problem.pk).update(deadline_on=_today() + dt.timedelta(days=days))
+    client.force_login(world.staff)
+
+    # when
+    with translation.override("en"):
+        listing = client.get(reverse("campaigns:problem_list")).content.decode()
+        detail = client.get(reverse("campaigns:problem_detail", args=[problem.pk])).content.decode()
+
+    # then
+    for page in (listing, detail):
+        assert f'data-countdown="{days}">{expected}</span>' in page
+
+
+@pytest.mark.django_db
+def test_no_countdown_once_the_company_has_answered_or_it_was_fixed(client, world):
+    # given: an answered problem past its deadline (staff's turn now), and one fixed on the spot
+    found = _today() - dt.timedelta(days=10)
+    answered = _log(world, item(world.compound_a), patrolled_on=found).problems.get()
+    patrols.problem_answer(
+        problem=answered, answer="已清理", photo=photo(), user=world.company_user_a
+    )
+    _log(world, item(world.compound_a, fixed_on_spot=True))
+    client.force_login(world.staff)
+
+    # when
+    listing = client.get(reverse("campaigns:problem_list")).content.decode()
+
+    # then
+    assert len(client.get(reverse("campaigns:problem_list")).context["page"].object_list) == 2
+    assert "data-countdown" not in listing
+
+
+# --- after a check, the next problem --------------------------------------------------------------
+
+
+def _answered(world: World, description: str) -> Problem:
+    problem = _log(world, item(world.compound_a, description=description)).problems.get()
+    return patrols.problem_answer(
+        problem=problem, answer="已整改", photo=photo(), user=world.company_user_a
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ["close", "reopen"])
+def test_after_a_check_staff_go_to_the_next_answered_problem(client, world, action):
+    # given: three answered problems of the community (the oldest answer first) and an open one
+    first = _answered(world, "楼道堆放纸箱")
+    second = _answered(world, "飞线充电")
+    third = _answered(world, "垃圾桶满溢")
+    _log(world, item(world.compound_a, description="声控灯损坏"))
+    client.force_login(world.staff)
+    data = {
+        "close": {"note": ""},
+        "reopen": {
+            "deadline_on": (_today() + dt.timedelta(days=2)).isoformat(),
+            "reason": "未清完",
+        },
+    }[action]
+
+    # when: staff check the second; then the first, then the third
+    steps = []
+    for problem in (second, first, third):
+        with translation.override("en"):
+            response = client.post(
+                reverse(f"campaigns:problem_{action}", args=[problem.pk]), data, follow=True
+            )
+        steps.append(
+            (response.redirect_chain[-1][0], [str(m) for m in response.context["messages"]])
+        )
+
+    # then: the oldest answer still waiting comes next; after the last, the list of answered ones
+    with translation.override("en"):  # the pages were asked for in English: /en/...
+        assert steps[0][0] == reverse("campaigns:problem_detail", args=[first.pk])
+        assert steps[1][0] == reverse("campaigns:problem_detail", args=[third.pk])
+        assert steps[2][0] == reverse("campaigns:problem_list") + "?status=answered"
+    assert steps[0][1][0].endswith("Here is the next one waiting for your check.")
+    assert steps[2][1][0].endswith("No other problem is waiting for your check.")
+
+
+@pytest.mark.django_db
+def test_the_next_problem_is_never_another_communitys(client, world, other_community):
+    # given: an answered problem in another community, which the staff member cannot see
+    problem = _answered(world, "楼道堆放纸箱")
+    Problem.objects.create(
+        patrol=Patrol.objects.create(
+            grid=factories.GridFactory(community=other_community),
+            patrolled_on=_today(),
+            worker=world.other_staff,
+            route="外",
+        ),
+        compound=world.other_compound,
+        description="外小区问题",
+        status=Problem.Status.ANSWERED,
+        company=world.company_b,
+        found_on=_today(),
+        deadline_on=_today(),
+    )
+    client.force_login(world.staff)
+
+    # when
+    response = client.post(reverse("campaigns:problem_close", args=[problem.pk]), {"note": ""})
+
+    # then
+    assert response["Location"] == reverse("campaigns:problem_list") + "?status=answered"
+
+
+# --- "only mine" ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "status", "offered", "expected"),
+    [
+        ("anonymous", 302, None, None),
+        ("resident", 403, None, None),
+        # a company or a committee logs no patrols: no filter, the parameter is ignored
+        ("company_user_a", 200, False, {"mine", "theirs"}),
+        ("committee_member", 200, False, {"courtyard"}),
+        # the community's people: the problems found on their own patrols
+        ("worker", 200, True, {"mine"}),
+        ("other_worker", 200, True, {"theirs", "courtyard"}),
+        ("staff", 200, True, set()),
+        ("other_staff", 200, True, set()),
+    ],
+)
+def test_only_mine_lists_the_problems_of_ones_own_patrols(
+    client, world, who, status, offered, expected
+):
+    # given: the worker's patrol and the other worker's, in the same community
+    _log(world, item(world.compound_a, description="mine"))
+    _log(
+        world,
+        item(world.compound_a, description="theirs"),
+        item(world.courtyard, description="courtyard"),
+        grid=world.other_grid,
+        user=world.other_worker,
+    )
+    if who == "other_worker":
+        client.force_login(world.other_worker)
+    else:
+        _login(client, world, who)
+
+    # when
+    response = client.get(reverse("campaigns:problem_list"), {"mine": "on"})
+
+    # then
+    assert response.status_code == status
+    if status != 200:
+        return
+    assert ("mine" in response.context["filter"].form.fields) is offered
+    listed = {p.description for p in response.context["page"].object_list}
+    assert listed == expected
