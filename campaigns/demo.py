@@ -41,8 +41,8 @@ from django.utils.translation import gettext as _
 from compounds.demo import COMMUNITY, COMPANIES, COMPOUNDS, GRIDS, SEED
 from compounds.models import Community, Compound
 
+from . import demo_patrols, services
 from . import designations as designation_services
-from . import services
 from .models import (
     Campaign,
     Designation,
@@ -502,6 +502,7 @@ def load(stdout: TextIO | None = None) -> Created:
     _load_meetings(community, staff, created)
     _load_regulations(community, compounds, created)
     _load_designations(community, compounds, staff, created)
+    patrols, problems = demo_patrols.load(community, compounds)
 
     if stdout is not None:
         if created.total():
@@ -515,6 +516,11 @@ def load(stdout: TextIO | None = None) -> Created:
             )
         else:
             stdout.write(_("Campaigns: complete already, nothing was created."))
+        if patrols:
+            stdout.write(
+                _("Patrols: created %(patrols)s patrols with %(problems)s problems.")
+                % {"patrols": patrols, "problems": problems}
+            )
     return created
 
 

@@ -10,12 +10,23 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Max, Min, Sum
 from django.utils import translation
 
+from campaigns import demo_patrols
 from campaigns.demo import OPERATIONS, PERSON_TIMES, TONNES, TRUCKLOADS, apportion, operation_plan
-from campaigns.models import Campaign, Designation, Meeting, RegulationVersion
+from campaigns.models import (
+    Campaign,
+    Designation,
+    Meeting,
+    Patrol,
+    Problem,
+    ProblemEvent,
+    RegulationVersion,
+)
+from campaigns.selectors_patrols import OVERDUE_STATUSES
 from compounds.models import Compound
+from scorecards.models import Rectification
 
 SEED_2020 = {
     "campaigns": {"operations": 59, "person_times": 1585, "truckloads": 66, "tonnes": "158.00"},
@@ -206,3 +217,97 @@ def test_apportion_refuses_what_cannot_add_up():
         apportion(3, [1, 1], minimum=2)
     with pytest.raises(ValueError, match="nothing to share"):
         apportion(3, [0, 0])
+
+
+# --- patrols and problems -------------------------------------------------------------------------
+
+
+def test_the_demo_has_patrols_across_the_grids_and_problems_in_every_state(demo):
+    # given
+    today = demo_patrols.STORY_TODAY
+    patrols = Patrol.objects.filter(grid__community__slug="tongde-lane")
+    problems = Problem.objects.filter(compound__community__slug="tongde-lane")
+
+    # when
+    days = patrols.aggregate(first=Min("patrolled_on"), last=Max("patrolled_on"))
+    statuses = set(problems.values_list("status", flat=True))
+    overdue = problems.filter(status__in=OVERDUE_STATUSES, deadline_on__lt=today)
+
+    # then: the last thirteen weeks, by every level-3 and level-4 grid's own worker
+    assert days["last"] == today
+    assert (today - days["first"]).days < 7 * demo_patrols.WEEKS
+    assert patrols.values("grid").distinct().count() == 3 + 9
+    assert not patrols.exclude(worker=F("grid__worker")).exists()
+    assert patrols.filter(worker__username="grid").exists()  # the demo grid worker's own
+    assert problems.values("compound").distinct().count() >= 15
+    # every state, and past-deadline problems of both a company and a committee
+    assert statuses == set(Problem.Status.values)
+    assert {"managed", "courtyard"} == set(overdue.values_list("compound__kind", flat=True))
+    assert problems.filter(events__action="reopened", status="assigned").exists()
+    assert problems.filter(status="answered", answered_at__date__lte=today).exists()
+    # problems still waiting for their company, not yet due
+    assert problems.filter(status="assigned", deadline_on__gte=today).exists()
+
+
+def test_the_demo_problems_hold_together(demo):
+    # given
+    problems = Problem.objects.filter(compound__community__slug="tongde-lane")
+
+    # then: the story's own days, never the clock's
+    assert not problems.filter(found_on__gt=demo_patrols.STORY_TODAY).exists()
+    assert not problems.filter(closed_on__gt=demo_patrols.STORY_TODAY).exists()
+    assert not ProblemEvent.objects.filter(at__date__gt=demo_patrols.STORY_TODAY).exists()
+    # a building's problem names its own compound's building; descriptions are Chinese text
+    assert (
+        not problems.filter(building__isnull=False)
+        .exclude(building__compound=F("compound"))
+        .exists()
+    )
+    assert all("{" not in d for d in problems.values_list("description", flat=True))
+    # each problem's history starts with being found, by the patrol's worker
+    first = problems.annotate(n=Count("events")).filter(n=0)
+    assert not first.exists()
+    assert (
+        not ProblemEvent.objects.filter(action="found")
+        .exclude(by=F("problem__patrol__worker"))
+        .exists()
+    )
+    # a company's problem is a rectification item in its inbox, in the same state
+    companies = problems.filter(company__isnull=False)
+    assert Rectification.objects.filter(problem__in=companies).count() == companies.count()
+    states = {
+        "assigned": {"open", "reopened"},
+        "answered": {"answered"},
+        "closed": {"closed"},
+    }
+    for status, rect_status in companies.values_list("status", "rectification__status"):
+        assert rect_status in states[status]
+    # a company's problems before October were fixed on the spot: the lists published for
+    # January to September by the scorecards' demo do not move
+    assert not companies.filter(found_on__lt=demo_patrols.RECTIFY_MANAGED_FROM).exists()
+
+
+def test_the_patrol_plan_is_the_same_every_run():
+    assert demo_patrols.plan() == demo_patrols.plan()
+
+
+def test_the_patrols_day_is_the_scorecards_story_day():
+    from scorecards.demo import STORY_TODAY
+
+    assert demo_patrols.STORY_TODAY == STORY_TODAY
+
+
+def test_a_second_run_adds_no_patrol(demo):
+    # given
+    before = (Patrol.objects.count(), Problem.objects.count(), ProblemEvent.objects.count())
+    rectifications = Rectification.objects.count()
+    out = io.StringIO()
+
+    # when
+    with translation.override("en"):
+        call_command("load_demo", stdout=out)
+
+    # then
+    assert (Patrol.objects.count(), Problem.objects.count(), ProblemEvent.objects.count()) == before
+    assert Rectification.objects.count() == rectifications
+    assert "Patrols: created" not in out.getvalue()
