@@ -306,7 +306,7 @@ def test_every_mistake_shows_at_once_when_editing_and_nothing_changes(
     assert response.status_code == 400
     assert field_errors(html, "patrol_rounds")
     assert field_errors(html, "fee_collection_rate")
-    assert field_errors(html, "complaints_resolved") == "已解决投诉数（2）多于收到投诉数（0）。"
+    assert field_errors(html, "complaints_resolved") == "办结投诉数（2）多于受理投诉数（0）。"
     assert snapshot(draft) == before
     draft.refresh_from_db()
     assert (draft.patrol_rounds, draft.complaints_resolved) == (0, 0)
