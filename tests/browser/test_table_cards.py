@@ -131,7 +131,6 @@ CARD_PAGES = {
         ("/registry/owners/", "#owners", True),
         ("/registry/communities/tongde-lane/", "main table.table-cards", True),
         ("/scorecards/reports/", "#reports", True),
-        ("/scorecards/reports/overdue/", "main table.table-cards", False),
         ("/scorecards/summonses/", "#summonses", False),
         (None, "#assessments", True),
     ],
