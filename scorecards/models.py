@@ -439,9 +439,10 @@ class CommitmentStatus(models.Model):
     """How the company says it kept one commitment in the month of a report."""
 
     class Status(models.TextChoices):
-        MET = "met", _("met")
-        PARTLY = "partly", _("partly met")
-        NOT_MET = "not_met", _("not met")
+        # A commitment is kept (落实), a candidate's condition met (符合): one English word each.
+        MET = "met", pgettext_lazy("commitment", "met")
+        PARTLY = "partly", pgettext_lazy("commitment", "partly met")
+        NOT_MET = "not_met", pgettext_lazy("commitment", "not met")
 
     report = models.ForeignKey(
         MonthlyReport,
