@@ -10,9 +10,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from compounds.selectors import is_registry_reader
+from compounds.selectors import is_registry_reader, staff_community_ids
 
 from .elections import has_election_scope
+from .models import Election
 
 
 def election_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -31,3 +32,11 @@ def election_reader_required(view: Callable[..., HttpResponse]) -> Callable[...,
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def can_read_ballots(user: Any, election: Election) -> bool:
+    """Who may read the ballot list (who voted and how, never what): the staff of the
+    election's community (``staff_community_ids``) and superusers."""
+    return user.is_superuser or election.committee.compound.community_id in staff_community_ids(
+        user
+    )

@@ -60,7 +60,7 @@ from .forms_elections import (
     VotingWindowForm,
 )
 from .models import Candidate, Election, Objection
-from .permissions import election_reader_required
+from .permissions import can_read_ballots, election_reader_required
 from .rules import Matter
 
 PAGE_SIZE = 50
@@ -196,6 +196,7 @@ def election_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "objections": election.objections.select_related("answered_by"),
             "log": _log_rows(election),
             "ballots_logged": ballots_logged,
+            "can_read_ballots": can_read_ballots(request.user, election),
             "check": check,
             "next_label": elections.stage_label(election.kind, check.target)
             if check.target

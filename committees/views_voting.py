@@ -34,7 +34,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from compounds.selectors import dwelling_rooms, staff_community_ids
+from compounds.selectors import dwelling_rooms
 from tongde.pages import post_data
 from tongde.text import fold_width
 
@@ -50,7 +50,7 @@ from .forms_voting import (
     open_elections,
 )
 from .models import Ballot, Election, RollEntry
-from .permissions import election_reader_required
+from .permissions import can_read_ballots, election_reader_required
 
 BALLOT_PAGE_SIZE = 100
 TRACKER_SECONDS = 30
@@ -61,12 +61,6 @@ TRACKER_SECONDS = 30
 
 def _election(request: HttpRequest, pk: int) -> Election:
     return get_object_or_404(election_list(user=request.user), pk=pk)
-
-
-def _can_read_ballots(user, election: Election) -> bool:
-    return user.is_superuser or election.committee.compound.community_id in staff_community_ids(
-        user
-    )
 
 
 def _editable(request: HttpRequest, pk: int) -> Election:
@@ -105,7 +99,7 @@ def voting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "ballots": sum(channels.values()),
             "can_edit": can_edit,
-            "can_read_ballots": _can_read_ballots(request.user, election),
+            "can_read_ballots": can_read_ballots(request.user, election),
             "is_voting": election.stage == Election.Stage.VOTING,
             "tracker_seconds": TRACKER_SECONDS,
             **_tracker_context(election),
@@ -172,7 +166,7 @@ def voting_codes(request: HttpRequest, pk: int) -> HttpResponse:
 def ballot_list(request: HttpRequest, pk: int) -> HttpResponse:
     """Who voted and how (never what): for staff and grid workers checking turnout."""
     election = _election(request, pk)
-    if not _can_read_ballots(request.user, election):
+    if not can_read_ballots(request.user, election):
         raise PermissionDenied
     ballots = (
         Ballot.objects.filter(election=election)
@@ -294,7 +288,7 @@ def tally_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["unchanged"] = result.to_json() == election.tally
         context["rows"] = _result_rows(election.tally)
         # Anomalies name dwellings: for staff and grid workers only, never for the public.
-        if _can_read_ballots(request.user, election) and result.anomalies:
+        if can_read_ballots(request.user, election) and result.anomalies:
             labels = _dwelling_labels(
                 {d for a in result.anomalies for d in a.dwelling_ids}, election=election
             )

@@ -696,3 +696,19 @@ def test_the_receipt_check_says_what_it_is_for_and_leads_on(client):
         results = reverse("committees:result_list")
     assert "never how you voted" in page
     assert f'href="{results}"' in page
+
+
+@pytest.mark.parametrize(
+    ("role", "linked"), [("committee_member_a", False), ("grid_worker", True), ("staff", True)]
+)
+def test_the_election_page_counts_the_ballots_and_links_them_for_who_may_read_them(
+    client, request, tallied, role, linked
+):
+    # given: four ballots cast, which the election log does not list one by one
+    login(client, request.getfixturevalue(role))
+    # when
+    response = client.get(reverse("committees:election_detail", args=[tallied.pk]))
+    # then: the count is the ballots', and only staff and grid workers get the ballot list
+    assert response.context["ballots_logged"] == 4
+    ballot_list = reverse("committees:ballot_list", args=[tallied.pk])
+    assert (f'href="{ballot_list}"' in response.content.decode()) is linked
