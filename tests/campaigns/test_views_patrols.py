@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from campaigns import patrols
 from campaigns.models import Patrol, Problem
@@ -484,17 +485,21 @@ def test_each_problem_action_says_what_happened_and_what_comes_next(client, worl
     def said(response) -> list[str]:
         return [str(m) for m in response.context["messages"]]
 
-    with translation.override("en"):
+    # The pages were in Chinese: each message is its msgid's Chinese translation.
+    with translation.override("zh-hans"):
         assert said(answered) == [
-            "Your answer is sent: the community will check the fix and close the problem."
+            gettext("Your answer is sent: the community will check the fix and close the problem.")
         ]
         assert said(reopened) == [
-            "The problem is sent back to the company with the new deadline. No other problem is "
-            "waiting for your check."
+            gettext(
+                "The problem is sent back to the company with the new deadline. No other problem "
+                "is waiting for your check."
+            )
         ]
         assert said(closed) == [
-            "The problem is closed. No other problem is waiting for your check."
+            gettext("The problem is closed. No other problem is waiting for your check.")
         ]
+        assert not said(closed)[0].isascii()  # translated, not the English msgid
 
 
 @pytest.mark.django_db
