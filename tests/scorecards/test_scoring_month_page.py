@@ -25,8 +25,8 @@ def _url(community, label):
 
 
 def _row(page: str, name: str) -> str:
-    """The table row of the compound ``name``."""
-    (row,) = [r for r in re.findall(r"<tr>.*?</tr>", page, re.S) if name in r]
+    """The table row of the compound ``name`` (the only one that names it)."""
+    (row,) = [r for r in re.findall(r"<tr\b[^>]*>.*?</tr>", page, re.S) if name in r]
     return row
 
 
@@ -56,6 +56,8 @@ def test_the_month_page_shows_the_latest_edition(client, community, corrected, s
     page = client.get(_url(community, "2026-09")).content.decode()
     row = _row(page, corrected.name)
     assert "72.00" in row
+    # in the score's own cell, which names its column on a phone
+    assert re.search(r'data-label="Score"[^>]*>72\.00</td>', row)
     assert "65.00" not in row
     assert "Not listed" in row
     assert "Black list" not in row
