@@ -2,8 +2,13 @@
 of a table that scrolls sideways: the committee's (the residents' opinions and the rectification
 items of their compound, even when someone pasted a long link into one), the registry lists grid
 workers use in the field (compounds, buildings, dwellings, households, owners, registrations),
-committees and their coverage, and the staff's monthly reports, talks and annual assessment, each
-of these titled by the row's name. On a desktop they stay ordinary tables."""
+committees and their coverage, grids, property companies, a dwelling's households, a committee's
+building and unit heads, patrols, meetings, regulations, the staff's monthly scoring, monthly
+reports, talks, annual assessment, agreements and ballots, each titled by the row's name where it
+has one. An empty cell is left out, label and all. On a desktop they stay ordinary tables.
+
+The proxy authorisations list is a card table too but the demo records no proxy, so it has no row
+to check here."""
 
 from __future__ import annotations
 
@@ -15,10 +20,10 @@ from django.db.models import Max
 from django.urls import reverse
 from playwright.sync_api import Browser
 
-from committees.models import Consultation
+from committees.models import Ballot, Committee, Consultation
 from compounds.demo import DEMO_PASSWORD
-from compounds.models import Community
-from scorecards.models import Agreement, Rectification
+from compounds.models import Community, Dwelling
+from scorecards.models import Agreement, Rectification, Scorecard
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.helpers import fits_phone, zh
 
@@ -44,6 +49,7 @@ LAYOUT = """(selector) => {
       display: getComputedStyle(td).display,
       label: getComputedStyle(td, "::before").content,
       header: headers[td.cellIndex],
+      blank: td.textContent.trim() === "" && !td.querySelector("a, button, img, input"),
     }));
   const frame = table.closest(".table-responsive");
   return {
@@ -114,25 +120,74 @@ def test_committee_tables_stay_tables_on_a_desktop(live_server, browser, demo):
     page.context.close()
 
 
-# The registry and the lists that staff and grid workers read on the go: (path, the table, whether
-# its first cell is the row's name and so the card's title, shown with no label). The annual
-# assessment's address depends on the demo's year: ``None`` stands for it.
+def _tongde_lane() -> Community:
+    return Community.objects.get(slug="tongde-lane")
+
+
+def _assessment_path() -> str:
+    community = _tongde_lane()
+    year = Agreement.objects.filter(compound__community=community).aggregate(y=Max("year"))["y"]
+    return reverse("scorecards:assessment_year", args=[community.pk, year])
+
+
+def _scoring_path() -> str:
+    community = _tongde_lane()
+    month = Scorecard.objects.filter(compound__community=community).aggregate(m=Max("month"))["m"]
+    return reverse("scorecards:scoring_month", args=[community.pk, f"{month:%Y-%m}"])
+
+
+def _dwelling_path() -> str:
+    dwelling = (
+        Dwelling.objects.filter(unit__building__compound__name="康盛花园", households__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    return reverse("compounds:dwelling_detail", args=[dwelling.pk])
+
+
+def _committee_path() -> str:
+    committee = Committee.objects.get(compound__name="康盛花园")
+    return reverse("committees:committee_detail", args=[committee.pk])
+
+
+def _ballots_path() -> str:
+    ballot = Ballot.objects.filter(roll_entry__election__committee__compound__name="康盛花园")
+    election_id = ballot.values_list("roll_entry__election_id", flat=True).first()
+    return reverse("committees:ballot_list", args=[election_id])
+
+
+# The registry and the lists that staff, grid workers and committee members read on the go: (path,
+# the table, whether its first cell is the row's name and so the card's title, shown with no
+# label). A page whose address depends on the demo's ids or dates is a function that finds it.
 CARD_PAGES = {
+    "committee": [
+        (_committee_path, "#heads", True),
+        ("/campaigns/meetings/", "#meetings", True),
+    ],
     "grid": [
         ("/registry/compounds/", "#compounds", True),
         ("/registry/buildings/", "#buildings", True),
         ("/registry/dwellings/", "#dwellings", True),
         ("/registry/households/", "#households", True),
         ("/registry/residents/?tab=verified", "#registrations", True),
+        ("/registry/grids/", "#grids", True),
+        ("/registry/companies/", "#companies", True),
         ("/committees/", "#committees", True),
         ("/committees/coverage/", "#coverage", True),
+        ("/campaigns/patrols/", "#patrols", False),
     ],
     "staff": [
         ("/registry/owners/", "#owners", True),
         ("/registry/communities/tongde-lane/", "main table.table-cards", True),
+        (_dwelling_path, "#dwelling-households", True),
+        (_scoring_path, "#scorecards", True),
         ("/scorecards/reports/", "#reports", True),
         ("/scorecards/summonses/", "#summonses", False),
-        (None, "#assessments", True),
+        (_assessment_path, "#assessments", True),
+        ("/scorecards/agreements/", "#agreements", True),
+        ("/campaigns/meetings/", "#meetings", True),
+        ("/campaigns/regulations/", "#regulations", True),
+        (_ballots_path, "#ballots", True),
     ],
 }
 
@@ -148,17 +203,11 @@ def _log_in(browser: Browser, base: str, device: dict, username: str):
     return page
 
 
-def _assessment_path() -> str:
-    community = Community.objects.get(slug="tongde-lane")
-    year = Agreement.objects.filter(compound__community=community).aggregate(y=Max("year"))["y"]
-    return reverse("scorecards:assessment_year", args=[community.pk, year])
-
-
 @pytest.mark.parametrize("username", sorted(CARD_PAGES))
 def test_lists_read_as_cards_on_a_phone(live_server, browser, step, demo, username):
     page = _log_in(browser, live_server.url, PHONE, username)
-    for path, selector, titled in CARD_PAGES[username]:
-        path = path or _assessment_path()
+    for where, selector, titled in CARD_PAGES[username]:
+        path = where() if callable(where) else where
         with step(page, f"{username}-{path.strip('/').replace('/', '-')}"):
             page.goto(path)
             fits_phone(page)
@@ -168,6 +217,7 @@ def test_lists_read_as_cards_on_a_phone(live_server, browser, step, demo, userna
             cells = layout["cells"]
             assert len(cells) > 1, f"{path}: the demo shows no row"
             assert {c["display"] for c in cells} <= STACKED, (path, cells)
+            assert not [c for c in cells if c["blank"]], (path, "an empty cell is shown", cells)
             if titled:
                 # The row's name heads the card: no label before it.
                 title, *cells = cells
@@ -182,8 +232,8 @@ def test_lists_read_as_cards_on_a_phone(live_server, browser, step, demo, userna
 @pytest.mark.parametrize("username", sorted(CARD_PAGES))
 def test_lists_stay_tables_on_a_desktop(live_server, browser, demo, username):
     page = _log_in(browser, live_server.url, DESKTOP, username)
-    for path, selector, _titled in CARD_PAGES[username]:
-        path = path or _assessment_path()
+    for where, selector, _titled in CARD_PAGES[username]:
+        path = where() if callable(where) else where
         page.goto(path)
         layout = page.evaluate(LAYOUT, selector)
         assert layout["headerHeight"] > 10, f"{path}: the header row is hidden on a desktop"
