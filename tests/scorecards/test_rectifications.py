@@ -253,7 +253,7 @@ def test_the_inbox_page_shows_open_items_and_the_closed_tab(
     inspections.rectification_verify(rectification=rect, user=staff, today=TODAY)
     page = client.get(url).content.decode()
     assert "垃圾满溢" not in page
-    assert "每项都已答复并核实" in page
+    assert "每项都已回复并核实" in page
     assert "垃圾满溢" in client.get(url, {"show": "closed"}).content.decode()
 
 

@@ -169,10 +169,10 @@ def test_the_to_do_pages_count_both(community, compound_a, black, staff, grid_wo
         return {str(t.label): t.count for t in tasks_for(user, TODAY)}
 
     staff_counts = counts(staff)
-    assert staff_counts["待约谈的黑榜项目"] == 1
+    assert staff_counts["待约谈的黑榜记录"] == 1
     assert staff_counts["加密检查、本月检查次数不足的小区"] == 1
     grid_counts = counts(grid_worker)
-    assert "待约谈的黑榜项目" not in grid_counts  # grid workers do not summon
+    assert "待约谈的黑榜记录" not in grid_counts  # grid workers do not summon
     assert grid_counts["加密检查、本月检查次数不足的小区"] == 1
 
 
