@@ -68,24 +68,26 @@ def demo(db):
     call_command("load_demo", stdout=io.StringIO())
 
 
-def _committee_page(browser: Browser, base: str, device: dict):
+def _log_in(browser: Browser, base: str, device: dict, username: str):
     context = browser.new_context(**device, base_url=base)
     page = context.new_page()
     page.goto("/accounts/login/")
-    page.locator("main input[name=username]").fill("committee")
+    page.locator("main input[name=username]").fill(username)
     page.locator("main input[name=password]").fill(DEMO_PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     return page
 
 
-def test_committee_tables_read_as_cards_on_a_phone(live_server, browser, step, demo):
+def test_committee_tables_are_cards_on_a_phone_and_tables_on_a_desktop(
+    live_server, browser, step, demo
+):
     for consultation in Consultation.objects.all():
         consultation.opinion += LINK
         consultation.save(update_fields=["opinion"])
     item = Rectification.objects.filter(compound__name="康盛花园").order_by("pk").first()
     Rectification.objects.filter(compound=item.compound).update(description=item.description + LINK)
-    page = _committee_page(browser, live_server.url, PHONE)
+    page = _log_in(browser, live_server.url, PHONE, "committee")
     with step(page, "rectification"):
         page.goto(f"/scorecards/rectifications/{item.pk}/")
         fits_phone(page)
@@ -107,17 +109,18 @@ def test_committee_tables_read_as_cards_on_a_phone(live_server, browser, step, d
                 assert cell["label"] == f'"{cell["header"]}" / ""', (path, cell)
             assert zh("Compound") in [c["header"] for c in labelled]
     page.context.close()
-
-
-def test_committee_tables_stay_tables_on_a_desktop(live_server, browser, demo):
-    page = _committee_page(browser, live_server.url, DESKTOP)
+    page = _log_in(browser, live_server.url, DESKTOP, "committee")
     for path, selector in TABLES.items():
         page.goto(path)
-        layout = page.evaluate(LAYOUT, selector)
-        assert layout["headerHeight"] > 10, f"{path}: the header row is hidden on a desktop"
-        assert {c["display"] for c in layout["cells"]} == {"table-cell"}, (path, layout["cells"])
-        assert {c["label"] for c in layout["cells"]} == {"none"}, (path, layout["cells"])
+        _assert_a_table(page, path, selector)
     page.context.close()
+
+
+def _assert_a_table(page, path: str, selector: str) -> None:
+    layout = page.evaluate(LAYOUT, selector)
+    assert layout["headerHeight"] > 10, f"{path}: the header row is hidden on a desktop"
+    assert {c["display"] for c in layout["cells"]} == {"table-cell"}, (path, layout["cells"])
+    assert {c["label"] for c in layout["cells"]} == {"none"}, (path, layout["cells"])
 
 
 def _tongde_lane() -> Community:
@@ -192,21 +195,21 @@ CARD_PAGES = {
 }
 
 
-def _log_in(browser: Browser, base: str, device: dict, username: str):
-    context = browser.new_context(**device, base_url=base)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.locator("main input[name=username]").fill(username)
-    page.locator("main input[name=password]").fill(DEMO_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    return page
+def test_lists_are_cards_on_a_phone_and_tables_on_a_desktop(live_server, browser, step, demo):
+    # One demo for every role (loading it is most of this test's time).
+    for username, pages in sorted(CARD_PAGES.items()):
+        _check_cards_on_a_phone(browser, live_server.url, step, username, pages)
+        page = _log_in(browser, live_server.url, DESKTOP, username)
+        for where, selector, _titled in pages:
+            path = where() if callable(where) else where
+            page.goto(path)
+            _assert_a_table(page, path, selector)
+        page.context.close()
 
 
-@pytest.mark.parametrize("username", sorted(CARD_PAGES))
-def test_lists_read_as_cards_on_a_phone(live_server, browser, step, demo, username):
-    page = _log_in(browser, live_server.url, PHONE, username)
-    for where, selector, titled in CARD_PAGES[username]:
+def _check_cards_on_a_phone(browser: Browser, base: str, step, username: str, pages) -> None:
+    page = _log_in(browser, base, PHONE, username)
+    for where, selector, titled in pages:
         path = where() if callable(where) else where
         with step(page, f"{username}-{path.strip('/').replace('/', '-')}"):
             page.goto(path)
@@ -226,17 +229,4 @@ def test_lists_read_as_cards_on_a_phone(live_server, browser, step, demo, userna
             assert labelled, (path, cells)
             for cell in labelled:
                 assert cell["label"] == f'"{cell["header"]}" / ""', (path, cell)
-    page.context.close()
-
-
-@pytest.mark.parametrize("username", sorted(CARD_PAGES))
-def test_lists_stay_tables_on_a_desktop(live_server, browser, demo, username):
-    page = _log_in(browser, live_server.url, DESKTOP, username)
-    for where, selector, _titled in CARD_PAGES[username]:
-        path = where() if callable(where) else where
-        page.goto(path)
-        layout = page.evaluate(LAYOUT, selector)
-        assert layout["headerHeight"] > 10, f"{path}: the header row is hidden on a desktop"
-        assert {c["display"] for c in layout["cells"]} == {"table-cell"}, (path, layout["cells"])
-        assert {c["label"] for c in layout["cells"]} == {"none"}, (path, layout["cells"])
     page.context.close()
