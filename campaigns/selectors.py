@@ -17,7 +17,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import (
     Coalesce,
     TruncMonth,
@@ -173,6 +173,21 @@ def public_photo_list(*, community: Community) -> QuerySet[CampaignPhoto]:
         CampaignPhoto.objects.filter(_public_photo_condition(), campaign__community=community)
         .select_related("campaign")
         .order_by("-campaign__held_on", "campaign_id", "stage", "pk")
+    )
+
+
+def public_compound_operations(*, compound: Compound, year: int) -> QuerySet[Campaign]:
+    """A compound's operations of ``year`` as the public may read them: public, not withdrawn,
+    newest first, with their disorders (the page shows figures and disorders, never a spot, a
+    note or a name)."""
+    return (
+        Campaign.objects.filter(
+            compounds=compound, held_on__year=year, is_public=True, is_withdrawn=False
+        )
+        .prefetch_related(
+            Prefetch("disorders", queryset=Disorder.objects.order_by("position", "code"))
+        )
+        .order_by("-held_on", "-pk")
     )
 
 

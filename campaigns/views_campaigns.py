@@ -53,6 +53,7 @@ from .selectors import (
     can_record_anywhere,
     disorder_communities,
     disorder_list_annotated,
+    public_compound_operations,
     public_photo_list,
     recording_communities,
     visible_compounds,
@@ -503,15 +504,9 @@ def public_totals(request: HttpRequest, slug: str) -> HttpResponse:
     year = context["year"]
     for row in context["by_compound"]:
         row["url"] = f"?{urlencode({'year': year, 'compound': row['compound_id']})}#operations"
-    operations = []
-    if compound is not None:
-        operations = list(
-            campaigns.filter(compounds=compound, held_on__year=year, is_public=True)
-            .prefetch_related(
-                Prefetch("disorders", queryset=Disorder.objects.order_by("position", "code"))
-            )
-            .order_by("-held_on", "-pk")
-        )
+    operations = (
+        [] if compound is None else public_compound_operations(compound=compound, year=year)
+    )
     return render(
         request,
         "campaigns/totals_public.html",
