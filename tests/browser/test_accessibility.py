@@ -14,7 +14,6 @@ a link leads to it.
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -25,31 +24,13 @@ from playwright.sync_api import Browser
 from compounds.demo import DEMO_PASSWORD
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import phone_overflow
+from tests.crawl import PAGES_PER_ROLE, PUBLIC_STARTS, SKIPPED, shape
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
-# Pages per role: above what any role reaches on the demo (staff about 155), so every kind of
-# page is checked; the bound only stops a runaway crawl.
-PAGES_PER_ROLE = 250
-PUBLIC_STARTS = [
-    "/",
-    "/scorecards/public/",
-    "/scorecards/bulletins/",
-    "/scorecards/assessments/",
-    "/committees/results/",
-    "/committees/vote/",
-    "/accounts/login/",
-    "/accounts/register/",
-]
-# Not pages to read: downloads, the admin, machine endpoints, another language, signing out.
-SKIPPED = re.compile(
-    r"^/(admin|api|en|i18n|media|static)/|^/accounts/logout/|\.(csv|xlsx|pdf|json|png|jpe?g)$"
-    r"|/(export|download)"
-)
-
 AXE_RUN = """async (rules) => {
   const result = await axe.run(document, {runOnly: rules});
   return result.violations.map(v => ({
@@ -57,10 +38,6 @@ AXE_RUN = """async (rules) => {
     where: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
   }));
 }"""
-
-
-def _shape(path: str) -> str:
-    return re.sub(r"\d+", "N", path)
 
 
 def _links(page, here: str, host: str) -> list[str]:
@@ -93,9 +70,9 @@ def _crawl(browser: Browser, base: str, username: str | None) -> tuple[int, list
     problems: list[str] = []
     while queue and len(shapes) < PAGES_PER_ROLE:
         path = queue.pop(0)
-        if _shape(path) in shapes:
+        if shape(path) in shapes:
             continue
-        shapes.add(_shape(path))
+        shapes.add(shape(path))
         response = page.goto(f"{base}{path}")
         if response is None or response.status != 200:
             continue

@@ -1,0 +1,205 @@
+"""Following links through the product as one role with Django's test client.
+
+The sweeps that must cover every page, not a chosen few (queries per page, another tenant's
+ids, bad input in every form), start here: ``crawl`` signs a role in, follows the links of each
+page it reaches, one page per address shape (``/registry/compounds/3/`` stands for every
+compound), and returns what each page answered, with its forms. A new page is swept as soon as a
+link leads to it. The browser crawl (``tests/browser/test_accessibility.py``) skips the same
+addresses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlparse
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+# Above what any role reaches on the demo (staff about 155 shapes); the bound only stops a
+# runaway crawl.
+PAGES_PER_ROLE = 250
+PUBLIC_STARTS = [
+    "/",
+    "/scorecards/public/",
+    "/scorecards/bulletins/",
+    "/scorecards/assessments/",
+    "/committees/results/",
+    "/committees/vote/",
+    "/accounts/login/",
+    "/accounts/register/",
+]
+# Not pages to read: downloads, the admin, machine endpoints, another language, signing out.
+SKIPPED = re.compile(
+    r"^/(admin|api|en|i18n|media|static)/|^/accounts/logout/|\.(csv|xlsx|pdf|json|png|jpe?g)$"
+    r"|/(export|download)"
+)
+ROLES = (None, "resident", "staff", "grid", "company", "committee")
+
+
+def shape(path: str) -> str:
+    """The address with its numbers blanked: one page of each kind is enough."""
+    return re.sub(r"\d+", "N", path)
+
+
+@dataclass
+class Field:
+    name: str
+    kind: str  # input type, "select" or "textarea"
+    value: str = ""
+    options: list[str] = field(default_factory=list)
+    required: bool = False
+
+
+@dataclass
+class Form:
+    action: str
+    method: str
+    enctype: str
+    fields: list[Field] = field(default_factory=list)
+
+    def data(self) -> dict[str, list[str]]:
+        """What a browser would send untouched: each field's value (checked boxes only; a
+        select's chosen or first option)."""
+        sent: dict[str, list[str]] = {}
+        for f in self.fields:
+            if f.kind in {"submit", "button", "file", "reset", "image"}:
+                continue
+            if f.kind in {"checkbox", "radio"} and f.value is None:
+                continue
+            sent.setdefault(f.name, []).append(f.value or "")
+        return sent
+
+
+@dataclass
+class Page:
+    path: str
+    status: int
+    content_type: str
+    html: str
+    forms: list[Form]
+    links: list[str]
+    sql: list[str]  # the queries the page ran, in order
+
+
+class _Parser(HTMLParser):
+    def __init__(self, here: str):
+        super().__init__(convert_charrefs=True)
+        self.here = here
+        self.links: list[str] = []
+        self.forms: list[Form] = []
+        self._select: Field | None = None
+        self._textarea: Field | None = None
+        self._option_value: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        elif tag == "form":
+            action = urljoin(self.here, a.get("action") or self.here)
+            self.forms.append(
+                Form(
+                    urlparse(action).path + (f"?{urlparse(action).query}" if "?" in action else ""),
+                    (a.get("method") or "get").lower(),
+                    a.get("enctype") or "application/x-www-form-urlencoded",
+                )
+            )
+        elif not self.forms or not a.get("name"):
+            return
+        elif tag == "input":
+            kind = (a.get("type") or "text").lower()
+            checked = "checked" in a
+            value = a.get("value", "on" if kind in {"checkbox", "radio"} else "")
+            if kind in {"checkbox", "radio"} and not checked:
+                value = None
+            self.forms[-1].fields.append(Field(a["name"], kind, value, required="required" in a))
+        elif tag == "select":
+            self._select = Field(a["name"], "select", None, required="required" in a)
+            self.forms[-1].fields.append(self._select)
+        elif tag == "textarea":
+            self._textarea = Field(a["name"], "textarea", "", required="required" in a)
+            self.forms[-1].fields.append(self._textarea)
+        if tag == "option" and self._select is not None:
+            value = a.get("value", "")
+            self._select.options.append(value)
+            if "selected" in a or self._select.value is None:
+                self._select.value = value
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea.value += data
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def parse(html: str, here: str) -> tuple[list[str], list[Form]]:
+    """The same-site page links (paths) and the forms of a page."""
+    parser = _Parser(here)
+    parser.feed(html)
+    links = []
+    for href in parser.links:
+        if href.startswith(("#", "mailto:", "tel:", "javascript:")):
+            continue
+        url = urlparse(urljoin(here, href))
+        if url.netloc in {"", "testserver"} and not SKIPPED.search(url.path):
+            links.append(url.path)
+    return links, parser.forms
+
+
+def signed_in(username: str | None) -> Client:
+    """A client signed in as the demo account ``username`` (none: the public)."""
+    client = Client()
+    if username:
+        client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def start_of(client: Client, username: str | None) -> list[str]:
+    if not username:
+        return list(PUBLIC_STARTS)
+    # Where signing in leads the role (``start`` sends each role on), and the home page.
+    response = client.get(reverse("start"))
+    landing = response.headers.get("Location") if response.status_code == 302 else None
+    return [p for p in (landing, "/") if p]
+
+
+def crawl(
+    username: str | None, *, client: Client | None = None, limit: int = PAGES_PER_ROLE
+) -> dict[str, Page]:
+    """Every page (one per address shape) the role reaches from its start by following links,
+    by path, with the queries each ran."""
+    client = client or signed_in(username)
+    queue = start_of(client, username)
+    shapes: set[str] = set()
+    pages: dict[str, Page] = {}
+    while queue and len(shapes) < limit:
+        path = queue.pop(0)
+        if shape(path) in shapes:
+            continue
+        shapes.add(shape(path))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        content_type = response.headers.get("Content-Type", "")
+        html = response.content.decode() if "text/html" in content_type else ""
+        links, forms = parse(html, f"http://testserver{path}") if html else ([], [])
+        pages[path] = Page(
+            path,
+            response.status_code,
+            content_type,
+            html,
+            forms,
+            links,
+            [q["sql"] for q in queries.captured_queries],
+        )
+        queue.extend(links)
+    return pages
