@@ -1,15 +1,17 @@
-"""Django admin for superusers: committees, members, heads, consultations and elections.
+"""Django admin for superusers: committees, members, heads, consultations and elections, read-only
+(``tongde/admin.py``).
 
-Staff use the committee pages (which go through services and selectors); the admin is the
-superuser's repair tool, with raw ids for the large foreign keys. Election records that are
-evidence are read-only here: the log, the frozen roll and the ballots. A ballot is shown without
-its choices, so that not even the admin joins a dwelling to what it voted.
+Staff use the committee pages, which go through the services: an election's every step is
+logged there, and an edit here would be missing from its log. Every opinion is kept with its
+answer. A ballot is shown without its choices, so that not even the admin joins a dwelling to
+what it voted.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from tongde.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, ReadOnlyInline
 
 from .models import (
     Ballot,
@@ -30,27 +32,14 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence: listed and opened, never added, changed or deleted through the admin."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class CommitteeMemberInline(admin.TabularInline):
+class CommitteeMemberInline(ReadOnlyInline):
     model = CommitteeMember
     extra = 0
     raw_id_fields = ["owner"]
 
 
 @admin.register(Committee)
-class CommitteeAdmin(admin.ModelAdmin):
+class CommitteeAdmin(ReadOnlyAdmin):
     list_display = ["name", "compound", "kind", "term_starts_on", "term_ends_on", "filed_on"]
     list_filter = ["kind", "compound__community"]
     search_fields = ["name", "compound__name"]
@@ -59,7 +48,7 @@ class CommitteeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommitteeMember)
-class CommitteeMemberAdmin(admin.ModelAdmin):
+class CommitteeMemberAdmin(ReadOnlyAdmin):
     list_display = [
         "name",
         "committee",
@@ -78,39 +67,35 @@ class CommitteeMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(BuildingHead)
-class BuildingHeadAdmin(admin.ModelAdmin):
+class BuildingHeadAdmin(ReadOnlyAdmin):
     list_display = ["name", "building", "starts_on", "ends_on"]
     search_fields = ["name", "building__compound__name"]
     raw_id_fields = ["building", "owner"]
 
 
 @admin.register(UnitHead)
-class UnitHeadAdmin(admin.ModelAdmin):
+class UnitHeadAdmin(ReadOnlyAdmin):
     list_display = ["name", "unit", "starts_on", "ends_on"]
     search_fields = ["name", "unit__building__compound__name"]
     raw_id_fields = ["unit", "owner"]
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(SimpleHistoryAdmin):
+class ConsultationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["received_on", "compound", "channel", "topic", "answered_on"]
     list_filter = ["channel", "compound__community"]
     search_fields = ["topic", "opinion", "answer"]
     raw_id_fields = ["compound", "recorded_by"]
     date_hierarchy = "received_on"
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # Every opinion is kept with its answer: the ledger is what staff are held to.
-        return False
 
-
-class ElectionStepInline(admin.TabularInline):
+class ElectionStepInline(ReadOnlyInline):
     model = ElectionStep
     extra = 0
 
 
 @admin.register(Election)
-class ElectionAdmin(admin.ModelAdmin):
+class ElectionAdmin(ReadOnlyAdmin):
     list_display = ["title", "committee", "kind", "matter", "stage", "stage_started_at"]
     list_filter = ["kind", "stage", "matter", "committee__compound__community"]
     search_fields = ["title", "committee__name"]
@@ -121,7 +106,7 @@ class ElectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ElectionStep)
-class ElectionStepAdmin(admin.ModelAdmin):
+class ElectionStepAdmin(ReadOnlyAdmin):
     list_display = ["election", "stage", "started_at", "ended_at"]
     list_filter = ["stage"]
     raw_id_fields = ["election"]
@@ -136,26 +121,26 @@ class ElectionLogEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Objection)
-class ObjectionAdmin(admin.ModelAdmin):
+class ObjectionAdmin(ReadOnlyAdmin):
     list_display = ["raised_on", "election", "raised_by", "answered_on"]
     search_fields = ["election__title", "raised_by", "content", "answer"]
     raw_id_fields = ["election", "answered_by"]
 
 
 @admin.register(Candidate)
-class CandidateAdmin(admin.ModelAdmin):
+class CandidateAdmin(ReadOnlyAdmin):
     list_display = ["name", "election", "nominated_on", "is_party_member", "is_veteran"]
     search_fields = ["name", "election__title"]
     raw_id_fields = ["election", "owner"]
 
 
-class VettingItemInline(admin.TabularInline):
+class VettingItemInline(ReadOnlyInline):
     model = VettingItem
     extra = 0
 
 
 @admin.register(Vetting)
-class VettingAdmin(admin.ModelAdmin):
+class VettingAdmin(ReadOnlyAdmin):
     list_display = ["candidate", "decision", "reviewer", "decided_at"]
     list_filter = ["decision"]
     search_fields = ["candidate__name", "candidate__election__title"]
@@ -173,7 +158,7 @@ class RollEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ProxyAuthorisation)
-class ProxyAuthorisationAdmin(admin.ModelAdmin):
+class ProxyAuthorisationAdmin(ReadOnlyAdmin):
     list_display = ["roll_entry", "proxy_name", "recorded_by", "recorded_at"]
     search_fields = ["proxy_name", "roll_entry__election__title"]
     raw_id_fields = ["roll_entry", "recorded_by"]

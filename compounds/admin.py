@@ -1,14 +1,17 @@
 """Django admin for superusers: every registry model, searchable, with history where kept.
 
-Staff use the registry pages (which go through services and selectors); the admin is the
-superuser's tool for repairs, so it shows raw ids for the large foreign keys and keeps
-django-simple-history's "History" button on the models that have a history.
+Staff use the registry pages, which go through the services (household moves mark the rollups
+stale, archiving keeps a compound's past); the admin shows those rows read-only
+(``tongde/admin.py``), with raw ids for the large foreign keys and django-simple-history's
+"History" button on the models that have a history. Districts, streets, communities and
+memberships have no page of their own: the admin adds and changes them, and deletes nothing.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from tongde.admin import NoDeleteAdmin, ReadOnlyAdmin, ReadOnlyHistoryAdmin, ReadOnlyInline
 
 from .models import (
     Building,
@@ -30,13 +33,13 @@ from .models import (
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(NoDeleteAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Street)
-class StreetAdmin(admin.ModelAdmin):
+class StreetAdmin(NoDeleteAdmin):
     list_display = ["name", "code", "district"]
     list_filter = ["district"]
     search_fields = ["name", "code"]
@@ -44,7 +47,7 @@ class StreetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):
+class CommunityAdmin(NoDeleteAdmin):
     list_display = ["name", "slug", "street", "area_km2", "phone"]
     list_filter = ["street__district", "street"]
     search_fields = ["name", "slug", "address"]
@@ -53,19 +56,19 @@ class CommunityAdmin(admin.ModelAdmin):
 
 
 @admin.register(PropertyCompany)
-class PropertyCompanyAdmin(SimpleHistoryAdmin):
+class PropertyCompanyAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "credit_code", "contact_name", "contact_phone"]
     search_fields = ["name", "credit_code", "contact_name"]
 
 
-class ServiceContractInline(admin.TabularInline):
+class ServiceContractInline(ReadOnlyInline):
     model = ServiceContract
     extra = 0
     autocomplete_fields = ["company"]
 
 
 @admin.register(Compound)
-class CompoundAdmin(SimpleHistoryAdmin):
+class CompoundAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "name",
         "code",
@@ -82,7 +85,7 @@ class CompoundAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ServiceContract)
-class ServiceContractAdmin(SimpleHistoryAdmin):
+class ServiceContractAdmin(ReadOnlyHistoryAdmin):
     list_display = ["compound", "company", "starts_on", "ends_on"]
     list_filter = ["compound__community", "company"]
     search_fields = ["compound__name", "company__name", "note"]
@@ -91,7 +94,7 @@ class ServiceContractAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(ReadOnlyAdmin):
     list_display = ["name", "code", "community", "level", "parent", "worker"]
     list_filter = ["community", "level"]
     search_fields = ["name", "code", "worker__username"]
@@ -100,7 +103,7 @@ class GridAdmin(admin.ModelAdmin):
 
 
 @admin.register(Building)
-class BuildingAdmin(admin.ModelAdmin):
+class BuildingAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "compound", "code", "floors", "built_year"]
     list_filter = ["compound__community", "compound__kind"]
     search_fields = ["code", "compound__name"]
@@ -108,7 +111,7 @@ class BuildingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "building", "code"]
     list_filter = ["building__compound__community"]
     search_fields = ["code", "building__code", "building__compound__name"]
@@ -117,7 +120,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Owner)
-class OwnerAdmin(SimpleHistoryAdmin):
+class OwnerAdmin(ReadOnlyHistoryAdmin):
     list_display = ["owner_ref", "name", "kind", "community", "phone"]
     list_filter = ["community", "kind"]
     search_fields = ["owner_ref", "name", "phone"]
@@ -125,7 +128,7 @@ class OwnerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Dwelling)
-class DwellingAdmin(SimpleHistoryAdmin):
+class DwellingAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "code", "area_m2", "owner", "is_developer_held"]
     list_filter = ["is_developer_held", "unit__building__compound__community"]
     search_fields = ["code", "owner__owner_ref", "owner__name", "unit__building__compound__name"]
@@ -134,7 +137,7 @@ class DwellingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(SimpleHistoryAdmin):
+class HouseholdAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "__str__",
         "head_name",
@@ -150,7 +153,7 @@ class HouseholdAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Residency)
-class ResidencyAdmin(SimpleHistoryAdmin):
+class ResidencyAdmin(ReadOnlyHistoryAdmin):
     """Decisions go through the residents' pages (they keep the rules); here for reading."""
 
     list_display = ["full_name", "dwelling", "relation", "phone", "status", "applied_at"]
@@ -161,7 +164,7 @@ class ResidencyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(NoDeleteAdmin):
     list_display = ["user", "role", "community", "company", "compound"]
     list_filter = ["role", "community"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
@@ -169,7 +172,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegistryImport)
-class RegistryImportAdmin(admin.ModelAdmin):
+class RegistryImportAdmin(ReadOnlyAdmin):
     list_display = [
         "original_name",
         "community",

@@ -1,51 +1,23 @@
-"""Django admin for superusers: every scorecards model, read-mostly.
+"""Django admin for superusers: every scorecards model, read-only (``tongde/admin.py``).
 
 Every write goes through the services (transitions logged, rubrics frozen once used, publications
-immutable, adjustments with a reason), so the admin shows the rows and changes none of them. The
-one exception is ``ScoringSettings``, a plain per-year configuration row with its own history.
+immutable, adjustments with a reason), so the admin shows the rows and changes none of them;
+the settings of a year are edited on the setup page.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
 
+from tongde.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from . import models as m
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Lists, searches and shows rows; no add, change or delete."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(m.ScoringSettings)
-class ScoringSettingsAdmin(admin.ModelAdmin):
+class ScoringSettingsAdmin(ReadOnlyAdmin):
     list_display = ["community", "year", "red_at", "black_below", "min_inspections"]
     list_filter = ["year", "community"]
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class CriterionInline(ReadOnlyInline):
