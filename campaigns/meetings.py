@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community
 from tongde import rollups, uploads
+from tongde.history import history_actor
 
 from .models import Meeting, MeetingAttendance, MeetingDecision
 from .rollups import MEETING_STATS
@@ -117,8 +118,10 @@ def _write(
     decisions: Iterable[dict[str, Any]] | None,
     minutes: IO[bytes] | None,
     clear_minutes: bool,
+    user: Any,
 ) -> Meeting:
-    """Check everything first, then write rows, then the file last (so a refusal writes none)."""
+    """Check everything first, then write rows, then the file last (so a refusal writes none).
+    The meeting's and its decisions' history name ``user``."""
     attendance_rows = None if attendance is None else _attendance_rows(meeting, attendance)
     # Empty rows (a form's spare ones) are skipped; a row with a date or a person responsible
     # but no text is refused rather than dropped, so nobody is told "saved" for what was not.
@@ -134,6 +137,7 @@ def _write(
         meeting.minutes = ""
     if content is not None:
         meeting.minutes.save(content.name, content, save=False)
+    meeting._history_user = history_actor(user)
     try:
         meeting.save()
         if attendance_rows is not None:
@@ -143,7 +147,7 @@ def _write(
                 row.full_clean()
             MeetingAttendance.objects.bulk_create(attendance_rows)
         if decision_rows is not None:
-            _write_decisions(meeting, decision_rows)
+            _write_decisions(meeting, decision_rows, user=user)
     except Exception:
         if content is not None:
             meeting.minutes.storage.delete(meeting.minutes.name)
@@ -155,7 +159,7 @@ def _write(
     return meeting
 
 
-def _write_decisions(meeting: Meeting, rows: list[dict[str, Any]]) -> None:
+def _write_decisions(meeting: Meeting, rows: list[dict[str, Any]], *, user: Any) -> None:
     existing = {d.pk: d for d in meeting.decisions.all()}
     kept = set()
     for row in rows:
@@ -165,9 +169,13 @@ def _write_decisions(meeting: Meeting, rows: list[dict[str, Any]]) -> None:
         decision.due_on = row.get("due_on")
         decision.done_on = row.get("done_on")
         decision.full_clean()
+        decision._history_user = history_actor(user)
         decision.save()
         kept.add(decision.pk)
-    meeting.decisions.exclude(pk__in=kept).delete()
+    # One by one, so that the history records who struck each decision from the minutes.
+    for struck in meeting.decisions.exclude(pk__in=kept):
+        struck._history_user = history_actor(user)
+        struck.delete()
 
 
 @transaction.atomic
@@ -204,6 +212,7 @@ def meeting_create(
         decisions=decisions,
         minutes=minutes,
         clear_minutes=False,
+        user=user,
     )
     # Recorded after it was held: its period may be rolled up already.
     rollups.mark_stale(MEETING_STATS, meeting.held_on)
@@ -237,6 +246,7 @@ def meeting_update(
         decisions=decisions,
         minutes=minutes,
         clear_minutes=clear_minutes,
+        user=user,
     )
     # Its kind or date may have changed: the figures of both dates' periods.
     rollups.mark_stale(MEETING_STATS, min(was_held_on, meeting.held_on))
@@ -257,5 +267,6 @@ def decision_mark(
     except ValidationError as exc:
         raise ValidationError({"done_on": exc.messages}) from exc
     decision.done_on = done_on
+    decision._history_user = history_actor(user)
     decision.save(update_fields=["done_on"])
     return decision

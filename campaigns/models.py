@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from compounds.models import Building, Community, Compound, Grid, PropertyCompany
 
@@ -86,6 +87,9 @@ class Campaign(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     is_withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    # Who changed the figures, withdrew or restored the operation, and when: the totals of a
+    # period are answerable for. (Bulk writes, the demo's and the bench's, record none.)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-held_on", "-pk"]
@@ -355,6 +359,7 @@ class Meeting(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-held_on", "-pk"]
@@ -396,6 +401,8 @@ class MeetingDecision(models.Model):
     responsible = models.CharField(_("responsible"), max_length=100)
     due_on = models.DateField(_("due on"), null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
+    # A decision struck from the minutes is still on record, with who struck it.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["meeting", "pk"]

@@ -25,6 +25,7 @@ from django.db.models.functions import (
     TruncWeek,
     TruncYear,
 )
+from django.utils.translation import gettext as _
 
 from compounds.models import Community, Compound, ServiceContract
 from compounds.selectors import (
@@ -34,6 +35,7 @@ from compounds.selectors import (
     compound_list,
     staff_community_ids,
 )
+from tongde.history import change_entries
 from tongde.periods import Period, PeriodKind, period_containing, periods_between
 
 from .models import Campaign, CampaignPhoto, Disorder
@@ -329,3 +331,12 @@ def campaign_years(*, campaigns: QuerySet[Campaign]) -> list[int]:
 
 def visible_compounds(*, user: AnyUser) -> QuerySet[Compound]:
     return compound_list(user=user).filter(is_archived=False).order_by("kind", "name")
+
+
+def campaign_history(campaign: Campaign) -> list[dict]:
+    """Who recorded, changed, withdrew or restored the operation, and when: for those who may
+    edit it (it names accounts)."""
+    records = campaign.history.select_related("history_user").order_by(
+        "-history_date", "-history_id"
+    )[:31]
+    return change_entries(records, lambda r: _("operation"))[:30]

@@ -32,6 +32,8 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter, TruncYear
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from compounds.models import Community, Compound, ServiceContract
 from compounds.selectors import (
@@ -40,6 +42,7 @@ from compounds.selectors import (
     is_registry_reader,
     staff_community_ids,
 )
+from tongde.history import change_entries
 from tongde.periods import Period, PeriodKind, period_containing
 
 from .models import (
@@ -329,3 +332,21 @@ def meetings_by_kind(period: Period) -> QuerySet:
         .values(subject_id=F("community_id"), dimension=F("kind"))
         .annotate(value=Count("pk"))
     )
+
+
+def meeting_history(meeting: Meeting) -> list[dict]:
+    """The changes of the meeting and of its decisions (those struck from the minutes too),
+    newest first: for those who may edit it (it names accounts)."""
+    newest_first = ("-history_date", "-history_id")
+    own = meeting.history.select_related("history_user").order_by(*newest_first)[:31]
+    decisions = (
+        MeetingDecision.history.filter(meeting_id=meeting.pk)
+        .select_related("history_user")
+        .order_by(*newest_first)[:100]
+    )
+    entries = change_entries(own, lambda r: _("meeting"))
+    entries += change_entries(
+        decisions, lambda r: _("decision “%(text)s”") % {"text": Truncator(r.text).chars(30)}
+    )
+    entries.sort(key=lambda e: (e["at"], e["order"]), reverse=True)
+    return entries[:50]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Community
 from tongde import rollups, uploads
+from tongde.history import history_actor
 from tongde.text import long_date
 
 from .models import Campaign, CampaignPhoto, Disorder, Participation
@@ -303,6 +304,7 @@ def _write(
     campaign.person_times = sum(persons.values())
     campaign.is_flagged = is_mismatched_load(campaign.truckloads, campaign.tonnes)
     campaign.full_clean(exclude=["compounds", "buildings", "disorders"])
+    campaign._history_user = history_actor(user)
     campaign.save()
     campaign.compounds.set(cleaned["compounds"])
     campaign.buildings.set(cleaned["buildings"])
@@ -400,6 +402,7 @@ def campaign_withdraw(*, campaign: Campaign, user: Any) -> Campaign:
     if campaign.is_withdrawn:
         raise ValidationError(ALREADY_WITHDRAWN)
     campaign.is_withdrawn = True
+    campaign._history_user = history_actor(user)
     campaign.save(update_fields=["is_withdrawn"])
     rollups.mark_stale(OPERATION_STATS, campaign.held_on)
     return campaign
@@ -411,6 +414,7 @@ def campaign_restore(*, campaign: Campaign, user: Any) -> Campaign:
     if not campaign.is_withdrawn:
         raise ValidationError(NOT_WITHDRAWN)
     campaign.is_withdrawn = False
+    campaign._history_user = history_actor(user)
     campaign.save(update_fields=["is_withdrawn"])
     rollups.mark_stale(OPERATION_STATS, campaign.held_on)
     return campaign

@@ -42,6 +42,7 @@ from .models import Campaign, CampaignPhoto, Disorder
 from .selectors import (
     campaign_detail_list,
     campaign_grand_total,
+    campaign_history,
     campaign_list,
     campaign_photo_list,
     campaign_totals_by_compound,
@@ -205,6 +206,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     campaign = _get_visible(request, pk)
     photos = list(campaign.photos.order_by("stage", "pk"))
+    can_edit = can_edit_campaign(user, campaign)
     return _render(
         request,
         "campaigns/campaign_detail.html",
@@ -218,8 +220,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "participations": campaign.participations.order_by("group"),
             "before": [p for p in photos if p.stage == CampaignPhoto.Stage.BEFORE],
             "after": [p for p in photos if p.stage == CampaignPhoto.Stage.AFTER],
-            "can_edit": can_edit_campaign(user, campaign),
+            "can_edit": can_edit,
             "can_publish": can_publish(user, campaign.community_id),
+            "history": campaign_history(campaign) if can_edit else None,
             "active": "operations",
         },
     )

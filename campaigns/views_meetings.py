@@ -142,6 +142,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             decision.done_on is None and decision.due_on and decision.due_on < today
         )
     attendance = list(meeting.attendance.order_by("organisation", "name"))
+    can_edit = selectors.can_edit(user, meeting.community_id)
     return render(
         request,
         "campaigns/meeting_detail.html",
@@ -150,7 +151,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attendance": attendance,
             "persons": sum(a.persons for a in attendance),
             "decisions": decisions,
-            "can_edit": selectors.can_edit(user, meeting.community_id),
+            "can_edit": can_edit,
+            "history": selectors.meeting_history(meeting) if can_edit else None,
             "is_internal": selectors.is_internal(user),
             "today": today,
         },

@@ -12,7 +12,7 @@ subqueries, never per-row queries (see tests/compounds/test_views_registry.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongde.exports import wants_xlsx
+from tongde.history import change_entries
 from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
@@ -289,34 +290,6 @@ def _form_page(
     )
 
 
-def _history(records: Iterable[Any], label: Callable[[Any], str]) -> list[dict[str, Any]]:
-    """Who changed what, when: consecutive history records of one object diffed in Python."""
-    by_object: dict[int, list[Any]] = {}
-    for record in records:
-        by_object.setdefault(record.id, []).append(record)
-    entries = []
-    for versions in by_object.values():
-        versions.sort(key=lambda r: r.history_date, reverse=True)
-        for newer, older in zip(versions, [*versions[1:], None], strict=True):
-            fields: list[str] = []
-            if older is not None and newer.history_type == "~":
-                delta = newer.diff_against(older)
-                model = newer.instance_type
-                fields = [str(model._meta.get_field(c.field).verbose_name) for c in delta.changes]
-            entries.append(
-                {
-                    "at": newer.history_date,
-                    "user": newer.history_user,
-                    "action": newer.get_history_type_display(),
-                    "subject": label(newer),
-                    "fields": fields,
-                    "reason": newer.history_change_reason,
-                }
-            )
-    entries.sort(key=lambda e: e["at"], reverse=True)
-    return entries
-
-
 # Dashboard and community ------------------------------------------------------------------------
 
 
@@ -429,8 +402,8 @@ def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("history_user", "company")
             .order_by("-history_date")[:30]
         )
-        history = _history(compound_history, lambda r: _("compound"))
-        history += _history(
+        history = change_entries(compound_history, lambda r: _("compound"))
+        history += change_entries(
             contract_history,
             lambda r: _("contract with %(company)s") % {"company": r.company.name},
         )
@@ -808,7 +781,7 @@ def dwelling_detail(request: HttpRequest, pk: int) -> HttpResponse:
         records = dwelling.history.select_related("history_user", "owner").order_by(
             "-history_date"
         )[:11]
-        history = _history(records, lambda r: _("dwelling"))[:10]
+        history = change_entries(records, lambda r: _("dwelling"))[:10]
     return _render(
         request,
         "compounds/dwelling_detail.html",
