@@ -88,7 +88,7 @@ class Campaign(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     is_withdrawn = models.BooleanField(_("withdrawn"), default=False)
     # Who changed the figures, withdrew or restored the operation, and when: the totals of a
-    # period are answerable for. (Bulk writes, the demo's and the bench's, record none.)
+    # period are answerable for. (Bulk writes, such as the bench city's, record none.)
     history = HistoricalRecords()
 
     class Meta:
