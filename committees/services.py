@@ -497,7 +497,8 @@ def committee_term_reminders_send(*, today: dt.date | None = None) -> int:
                     "committee": committee.name,
                     "compound": committee.compound.name,
                     "ends_on": committee.term_ends_on.isoformat(),
-                    "url": committee.get_absolute_url(),
+                    # Absolute, on the site's address: a mail has no page to be relative to.
+                    "url": settings.SITE_URL + committee.get_absolute_url(),
                 }
                 subject = str(REMINDER_SUBJECT) % context
                 body = str(REMINDER_BODY) % context
