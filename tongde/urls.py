@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -57,7 +56,7 @@ urlpatterns += i18n_patterns(
     # A forgotten password, or a new account's first one: a one-time link (compounds/accounts.py).
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(extra_email_context={"site_name": settings.SITE_NAME}),
+        views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
@@ -33,6 +35,17 @@ from .opendata import community_document
 from .periods import PeriodKind, parse_period
 
 logger = logging.getLogger(__name__)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, with the link in the mail on the site's address (``SITE_URL``) like every other
+    mail of the product, not on whatever host and scheme the request came by (``testserver``,
+    plain http behind the proxy, or a forged Host header)."""
+
+    @property
+    def extra_email_context(self) -> dict[str, str]:  # type: ignore[override]
+        site = urlsplit(settings.SITE_URL)
+        return {"site_name": settings.SITE_NAME, "protocol": site.scheme, "domain": site.netloc}
 
 
 @require_GET
