@@ -12,6 +12,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from scorecards import assessments, notices, scoring, summons
 from scorecards.models import Agreement, Scorecard
@@ -52,7 +53,9 @@ def test_each_company_is_told_its_drafts_and_the_reply_deadline(
     (to_b,) = _to("b@example.org")
     card_b = Scorecard.objects.get(compound=compound_b)
     assert "2026年9月" in to_b.subject
-    assert f"{compound_b.name}: 65.00" in to_b.body
+    with translation.override("zh-hans"):
+        separator = pgettext("label separator", ": ")
+    assert f"{compound_b.name}{separator}65.00" in to_b.body
     assert card_b.reply_due_on.isoformat() in to_b.body
     assert compound_a.name not in to_b.body  # nothing of another company
     assert compound_b.name not in to_a.body
