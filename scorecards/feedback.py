@@ -21,6 +21,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -121,6 +122,11 @@ def _send(feedback: WeeklyFeedback, connection) -> int:
     with translation.override(MAIL_LANGUAGE):
         context = feedback_context(feedback)
         context["site_url"] = settings.SITE_URL
+        # The feedback's own page: the company opening it from the mail is what staff read as
+        # "read" on the feedback list.
+        context["url"] = settings.SITE_URL + reverse(
+            "scorecards:feedback_detail", args=[feedback.pk]
+        )
         subject = _("Weekly feedback for %(company)s, week of %(week)s") % {
             "company": feedback.company.name,
             "week": feedback.week_start.isoformat(),
