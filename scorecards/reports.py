@@ -589,18 +589,89 @@ def report_compliance_rows(
             "pk", "month_report__pk", "month_report__first_submitted_at", "due_day", "grace_days"
         )
     )
-    out = {}
-    for pk, report_id, first_at, due_day, grace in rows:
-        due_on = report_due_on(month, due_day=due_day)
-        missing_after = due_on + dt.timedelta(days=grace)
-        out[pk] = ComplianceRow(
-            compound_id=pk,
-            status=compliance_of(first_at, due_on=due_on, missing_after=missing_after, today=today),
-            due_on=due_on,
-            missing_after=missing_after,
-            report_id=report_id,
-            first_submitted_at=first_at,
+    return {
+        pk: _compliance_row(pk, month, report_id, first_at, due_day, grace, today=today)
+        for pk, report_id, first_at, due_day, grace in rows
+    }
+
+
+def _compliance_row(
+    compound_id: int,
+    month: dt.date,
+    report_id: int | None,
+    first_submitted_at: dt.datetime | None,
+    due_day: int,
+    grace_days: int,
+    *,
+    today: dt.date,
+) -> ComplianceRow:
+    due_on = report_due_on(month, due_day=due_day)
+    missing_after = due_on + dt.timedelta(days=grace_days)
+    return ComplianceRow(
+        compound_id=compound_id,
+        status=compliance_of(
+            first_submitted_at, due_on=due_on, missing_after=missing_after, today=today
+        ),
+        due_on=due_on,
+        missing_after=missing_after,
+        report_id=report_id,
+        first_submitted_at=first_submitted_at,
+    )
+
+
+def report_compliance_by_month(
+    compounds_by_month: Mapping[dt.date, Iterable[int]], *, today: dt.date | None = None
+) -> dict[dt.date, dict[int, ComplianceRow]]:
+    """``report_compliance_rows`` for several months at once (month -> compound ids), in two
+    queries however many months: the compounds with their community's settings of the months'
+    years (a LEFT JOIN, so a community without a settings row still gives its compounds), and
+    the months' reports of those compounds."""
+    today = today or _today()
+    wanted = {month_start(m): set(ids) for m, ids in compounds_by_month.items()}
+    compound_ids = set().union(*wanted.values())
+    if not compound_ids:
+        return {month: {} for month in wanted}
+    years = {month.year for month in wanted}
+    settings: dict[int, dict[int, tuple[int, int]]] = {}
+    for pk, year, due_day, grace in (
+        Compound.objects.filter(pk__in=compound_ids)
+        .annotate(
+            year_settings=FilteredRelation(
+                "community__scoring_settings",
+                condition=Q(community__scoring_settings__year__in=years),
+            )
         )
+        .order_by()
+        .values_list(
+            "pk",
+            "year_settings__year",
+            "year_settings__report_due_day",
+            "year_settings__report_grace_days",
+        )
+    ):
+        by_year = settings.setdefault(pk, {})
+        if year is not None:
+            by_year[year] = (due_day, grace)
+    reports = {
+        (compound_id, month): (pk, first_at)
+        for compound_id, month, pk, first_at in MonthlyReport.objects.filter(
+            compound_id__in=compound_ids, month__in=list(wanted)
+        )
+        .order_by()
+        .values_list("compound_id", "month", "pk", "first_submitted_at")
+    }
+    defaults = (_default("report_due_day"), _default("report_grace_days"))
+    out: dict[dt.date, dict[int, ComplianceRow]] = {}
+    for month, ids in wanted.items():
+        out[month] = {}
+        for pk in ids:
+            if pk not in settings:
+                continue  # no such compound: as ``report_compliance_rows``, no row
+            due_day, grace = settings[pk].get(month.year, defaults)
+            report_id, first_at = reports.get((pk, month), (None, None))
+            out[month][pk] = _compliance_row(
+                pk, month, report_id, first_at, due_day, grace, today=today
+            )
     return out
 
 
@@ -648,8 +719,8 @@ def late_and_missing_by_community(
     communities: Iterable[Community | int], today: dt.date | None = None, *, months: int = 3
 ) -> dict[int, list[OverdueRow]]:
     """``late_and_missing`` for several communities at once (community id -> rows): one query
-    for the compounds and contracts and one per month for timeliness, however many
-    communities there are."""
+    for the compounds and contracts and two for timeliness, however many communities and
+    months there are."""
     today = today or _today()
     community_ids = [getattr(c, "pk", c) for c in communities]
     month = month_start(month_start(today) - dt.timedelta(days=1))
@@ -666,17 +737,21 @@ def late_and_missing_by_community(
         .select_related("compound", "company")
         .order_by("compound__name", "compound_id", "-starts_on")
     )
-    out: dict[int, list[OverdueRow]] = {pk: [] for pk in community_ids}
+    serving_by_month: dict[dt.date, dict[int, ServiceContract]] = {}
     current = month
     while current >= first:
         end = next_month(current) - dt.timedelta(days=1)
-        serving: dict[int, ServiceContract] = {}
+        serving = serving_by_month[current] = {}
         for contract in contracts:
             if contract.starts_on <= end and (
                 contract.ends_on is None or contract.ends_on >= current
             ):
                 serving.setdefault(contract.compound_id, contract)
-        rows = report_compliance_rows(serving, current, today=today) if serving else {}
+        current = month_start(current - dt.timedelta(days=1))
+    compliance = report_compliance_by_month(serving_by_month, today=today)
+    out: dict[int, list[OverdueRow]] = {pk: [] for pk in community_ids}
+    for current, serving in serving_by_month.items():
+        rows = compliance[current]
         for pk, contract in serving.items():
             row = rows[pk]
             if row.status in (Compliance.LATE, Compliance.MISSING):
@@ -690,7 +765,6 @@ def late_and_missing_by_community(
                         report_id=row.report_id,
                     )
                 )
-        current = month_start(current - dt.timedelta(days=1))
     return out
 
 

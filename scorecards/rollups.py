@@ -282,7 +282,7 @@ def report_timeliness(
     ``reports.report_compliance`` (so a month with no report at all, or only a draft, is
     "not_submitted" once the grace period has ended). A report counts for the company that filed
     it; a missing one for the company that served the compound (its newest contract of the
-    month). One query per month, plus two."""
+    month). Four queries, however many months."""
     today = today or timezone.localdate()
     # The compounds asked about only (a bulletin's community), not the whole city.
     compound_ids = subjects if by == "compound" and subjects is not None else None
@@ -298,9 +298,9 @@ def report_timeliness(
     }
     counts: dict[tuple[int, str], int] = defaultdict(int)
     wanted = None if subjects is None else set(subjects)
+    compliance = reports.report_compliance_by_month(served, today=today)
     for month, serving in served.items():
-        rows = reports.report_compliance_rows(serving, month, today=today) if serving else {}
-        for compound_id, row in rows.items():
+        for compound_id, row in compliance[month].items():
             timeliness = _TIMELINESS.get(row.status)
             if row.status == reports.Compliance.LATE and row.first_submitted_at is None:
                 timeliness = None  # still in the grace period

@@ -395,6 +395,52 @@ def test_compliance_is_one_query_for_many_compounds(community, other_community, 
     assert {result[c.pk] for c in compounds[5:]} == {"not_due"}
 
 
+def test_compliance_by_month_is_the_monthly_rule_in_two_queries(
+    community, other_community, compound_a, company_a, company_user_a
+):
+    # given a year across two calendar years, a later due day in 2026 in the other community,
+    # and reports of compound_a on time, late and never submitted
+    other = factories.CompoundFactory(community=other_community)
+    ScoringSettings.objects.create(
+        community=other_community, year=2026, report_due_day=20, report_grace_days=1
+    )
+    months = [dt.date(2025, 11, 1), dt.date(2025, 12, 1)]
+    months += [dt.date(2026, m, 1) for m in range(1, 11)]
+    for month, submitted in (
+        (dt.date(2025, 12, 1), dt.date(2026, 1, 5)),
+        (dt.date(2026, 3, 1), dt.date(2026, 4, 7)),
+        (dt.date(2026, 9, 1), None),
+    ):
+        report = create(compound_a, company_user_a, company_a, month=month)
+        if submitted:
+            submitted_on(report, submitted)
+    wanted = {month: [compound_a.pk, other.pk, 0] for month in months}  # 0: no such compound
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        found = reports.report_compliance_by_month(wanted, today=TODAY)
+
+    # then the two queries say what the one-month rule says of each month
+    assert len(queries) == 2
+    for month in months:
+        assert found[month] == reports.report_compliance_rows(wanted[month], month, today=TODAY)
+    assert found[dt.date(2025, 12, 1)][compound_a.pk].status == "on_time"
+    assert found[dt.date(2026, 3, 1)][compound_a.pk].status == "late"
+    assert found[dt.date(2026, 9, 1)][compound_a.pk].status == "missing"
+    assert found[OCT][other.pk].due_on == dt.date(2026, 11, 20)
+    assert found[dt.date(2025, 11, 1)][other.pk].due_on == dt.date(2025, 12, 5)
+
+
+def test_late_and_missing_costs_the_same_queries_for_more_months(community, compound_a, compound_b):
+    def queries(months: int) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            rows = reports.late_and_missing(community, TODAY, months=months)
+        assert len(rows) == 2 * months  # nothing filed: both compounds, every month
+        return len(ctx.captured_queries)
+
+    assert queries(2) == queries(6)
+
+
 def test_late_and_missing_for_the_dashboard(
     community, compound_a, compound_b, company_a, company_user_a
 ):

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from compounds.models import ServiceContract
 from scorecards import rollups as scorecard_rollups
@@ -191,6 +193,20 @@ def test_report_timeliness(work, community, compound_a, compound_b, company_a, c
     ScoringSettings.objects.create(community=community, year=2024, report_due_day=7)
     may = fill("scorecards.compound_reports", "month", "2024-05")
     assert may == {(compound_a.pk, "on_time"): 1, (compound_b.pk, "not_submitted"): 1}
+
+
+def test_report_timeliness_costs_the_same_queries_for_a_year_as_for_a_month(
+    work, compound_a, compound_b
+):
+    def queries(end: dt.date) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            counted = scorecard_rollups.report_timeliness(
+                dt.date(2024, 1, 1), end, subjects=[compound_a.pk, compound_b.pk]
+            )
+        assert counted
+        return len(ctx.captured_queries)
+
+    assert queries(dt.date(2024, 2, 1)) == queries(dt.date(2025, 1, 1))
 
 
 FEB = dt.date(2024, 2, 1)  # due on 5 March, missing after 8 March (defaults)
