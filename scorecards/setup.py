@@ -84,8 +84,10 @@ def rubric_for(community: Community | int, year: int) -> Rubric:
 
 def _create_default_rubric(community_id: int, year: int) -> Rubric:
     rubric = Rubric.objects.create(community_id=community_id, year=year, version=1)
-    for position, criterion in enumerate(rules.DEFAULT_RUBRIC.criteria):
-        row = RubricCriterion.objects.create(
+    # In bulk (PostgreSQL returns the new criteria's ids), not one INSERT per criterion: the
+    # rubric page creates this on a GET.
+    criteria = RubricCriterion.objects.bulk_create(
+        RubricCriterion(
             rubric=rubric,
             code=criterion.code,
             name=criterion.name,
@@ -93,14 +95,15 @@ def _create_default_rubric(community_id: int, year: int) -> Rubric:
             max_points=criterion.max_points,
             position=position,
         )
-        DeductionItem.objects.bulk_create(
-            DeductionItem(
-                criterion=row, code=code, name=name, name_zh=name_zh, points=points, position=i
-            )
-            for i, (code, name, name_zh, points) in enumerate(
-                DEFAULT_DEDUCTION_ITEMS.get(criterion.code, ())
-            )
+        for position, criterion in enumerate(rules.DEFAULT_RUBRIC.criteria)
+    )
+    DeductionItem.objects.bulk_create(
+        DeductionItem(
+            criterion=row, code=code, name=name, name_zh=name_zh, points=points, position=i
         )
+        for row in criteria
+        for i, (code, name, name_zh, points) in enumerate(DEFAULT_DEDUCTION_ITEMS.get(row.code, ()))
+    )
     VetoItem.objects.bulk_create(
         VetoItem(rubric=rubric, code=v.code, name=v.name, name_zh=v.name_zh, position=i)
         for i, v in enumerate(rules.DEFAULT_RUBRIC.veto_items)

@@ -113,8 +113,11 @@ def _rubric_rows(rubric: Rubric) -> list[RubricCriterion]:
 @staff_required
 def rubric_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     community = _community(request, slug)
-    latest = setup.rubric_for(community, _year(year))
+    year = _year(year)
     versions = list(Rubric.objects.filter(community=community, year=year).order_by("-version"))
+    # The newest version is the first of the list; the default rubric is made on first use.
+    latest = versions[0] if versions else setup.rubric_for(community, year)
+    versions = versions or [latest]
     rubric = latest
     wanted = request.GET.get("version")
     if wanted and wanted.isdigit():

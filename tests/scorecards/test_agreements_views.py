@@ -249,6 +249,28 @@ def test_rubric_editor_end_to_end(client, staff, community):
     assert rubric.criteria.get(code="parking").max_points == 5
 
 
+def test_rubric_page_query_count_equal_at_two_sizes(client, staff, community):
+    client.force_login(staff)
+    url = en_url("rubric_detail", community.slug, 2026)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    client.get(url)  # the first visit makes the default rubric
+    small = queries()
+    rubric = Rubric.objects.get(community=community, year=2026)
+    for i in range(6):
+        criterion = rubric.criteria.create(code=f"extra{i}", name=f"Extra {i}", max_points=1)
+        for j in range(3):
+            criterion.deduction_items.create(code=f"x{i}{j}", name="x", points=1, position=j)
+        rubric.veto_items.create(code=f"veto{i}", name=f"Veto {i}", position=10 + i)
+    Rubric.objects.create(community=community, year=2026, version=2)
+    Rubric.objects.filter(pk=rubric.pk).update(version=3)  # still the newest
+    assert queries() == small
+
+
 def test_frozen_rubric_editor_refuses_and_new_version_copies(client, staff, community):
     rubric = rubric_for(community, 2026)
     Rubric.objects.filter(pk=rubric.pk).update(is_frozen=True)

@@ -1,10 +1,12 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from scorecards import rules
 from scorecards.models import ScoringSettings
-from scorecards.setup import rubric_for, settings_for
+from scorecards.setup import DEFAULT_DEDUCTION_ITEMS, rubric_for, settings_for
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +39,25 @@ def test_default_rubric_is_the_domain_rubric(community):
     assert rubric.as_rules().max_total == 100
     assert rubric.criteria.get(code="fire_safety").deduction_items.count() == 2
     assert rubric_for(community, 2026).pk == rubric.pk
+
+
+def test_the_default_rubric_is_written_in_bulk(community):
+    # when a year's rubric is made on first use (the rubric page does so on a GET)
+    with CaptureQueriesContext(connection) as queries:
+        rubric = rubric_for(community, 2027)
+
+    # then one INSERT per table, not one per criterion, each item under its own criterion
+    inserts = [q["sql"].split('"')[1] for q in queries if q["sql"].startswith("INSERT")]
+    assert sorted(inserts) == [
+        "scorecards_deductionitem",
+        "scorecards_rubric",
+        "scorecards_rubriccriterion",
+        "scorecards_vetoitem",
+    ]
+    assert rubric.as_rules() == rules.DEFAULT_RUBRIC
+    for criterion in rubric.criteria.prefetch_related("deduction_items"):
+        items = sorted(criterion.deduction_items.all(), key=lambda d: d.position)
+        expected = DEFAULT_DEDUCTION_ITEMS.get(criterion.code, ())
+        assert [(d.code, d.name_zh, d.points) for d in items] == [
+            (code, name_zh, Decimal(points)) for code, _name, name_zh, points in expected
+        ]
