@@ -216,19 +216,20 @@ def year_records(
     *,
     community: Community,
     year: int,
-    agreements: QuerySet[Agreement] | None = None,
+    agreements: QuerySet[Agreement] | list[Agreement] | None = None,
     satisfaction: dict[int, Decimal | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """The year's record of each agreement of the community (or of ``agreements``), by
-    compound name, with its suggested grade; ``satisfaction`` (agreement id -> measured rate)
-    counts the owners' satisfaction staff entered. A constant number of queries."""
+    """The year's record of each agreement of the community (or of ``agreements``: a query,
+    or a list already loaded with compound and company), by compound name, with its suggested
+    grade; ``satisfaction`` (agreement id -> measured rate) counts the owners' satisfaction
+    staff entered. A constant number of queries."""
     satisfaction = satisfaction or {}
-    agreements = (
-        agreements
-        if agreements is not None
-        else Agreement.objects.filter(compound__community=community, year=year)
-    )
-    agreements = list(agreements.select_related("compound", "company").order_by("compound__name"))
+    if agreements is None:
+        agreements = Agreement.objects.filter(compound__community=community, year=year)
+    if not isinstance(agreements, list):
+        agreements = list(
+            agreements.select_related("compound", "company").order_by("compound__name")
+        )
     if not agreements:
         return []
     period = year_period(year)
@@ -287,11 +288,16 @@ def _judge(
 
 
 def agreement_record(agreement: Agreement, satisfaction: Any = None) -> dict[str, Any]:
-    """One agreement's record, with the staff's measured satisfaction counted in."""
+    """One agreement's record, with the staff's measured satisfaction counted in. An
+    agreement loaded with its compound (and community) and company is not fetched again."""
+    meta = Agreement._meta
+    loaded = meta.get_field("compound").is_cached(agreement) and meta.get_field(
+        "company"
+    ).is_cached(agreement)
     return year_records(
         community=agreement.compound.community,
         year=agreement.year,
-        agreements=Agreement.objects.filter(pk=agreement.pk),
+        agreements=[agreement] if loaded else Agreement.objects.filter(pk=agreement.pk),
         satisfaction={agreement.pk: satisfaction},
     )[0]
 

@@ -167,6 +167,29 @@ def test_the_year_page_costs_the_same_queries_at_two_sizes(client, community, st
     assert queries() == small
 
 
+def test_the_agreement_page_costs_the_same_queries_at_two_sizes(client, agreement, staff):
+    # given the preview of an agreement's record, with its commitments and the year's reports
+    client.force_login(staff)
+    url = reverse("scorecards:assessment_agreement", args=[agreement.pk])
+
+    def queries() -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return [q["sql"] for q in ctx.captured_queries]
+
+    small = queries()
+    # when the agreement has more commitments, and a report every month
+    for i in range(10):
+        agreement.commitments.create(position=10 + i, text=f"承诺{i}")
+    for month in range(1, 13):
+        report(agreement, month, fee=D("0.9"), received=1, resolved=1, hours=D("2"))
+
+    # then the page costs the same, and reads the agreement itself once
+    large = queries()
+    assert len(large) == len(small)
+    assert sum(q.startswith('SELECT "scorecards_agreement"."id"') for q in large) == 1
+
+
 # --- Publishing ----------------------------------------------------------------------------------
 
 
