@@ -3,9 +3,10 @@ of a table that scrolls sideways: the committee's (the residents' opinions and t
 items of their compound, even when someone pasted a long link into one), the registry lists grid
 workers use in the field (compounds, buildings, dwellings, households, owners, registrations),
 committees and their coverage, grids, property companies, a dwelling's households, a committee's
-building and unit heads, patrols, meetings, regulations, the staff's monthly scoring, monthly
-reports, talks, annual assessment, agreements and ballots, each titled by the row's name where it
-has one. An empty cell is left out, label and all. On a desktop they stay ordinary tables.
+members and its building and unit heads, patrols, meetings and their counts by kind (one card, a
+line per kind), regulations, the staff's monthly scoring, monthly reports, talks, annual
+assessment, agreements and ballots, each titled by the row's name where it has one. An empty cell
+is left out, label and all. On a desktop they stay ordinary tables.
 
 The proxy authorisations list is a card table too but the demo records no proxy, so it has no row
 to check here."""
@@ -164,7 +165,9 @@ def _ballots_path() -> str:
 # label). A page whose address depends on the demo's ids or dates is a function that finds it.
 CARD_PAGES = {
     "committee": [
+        (_committee_path, "#members", True),
         (_committee_path, "#heads", True),
+        ("/campaigns/meetings/", "#meeting-counts", False),
         ("/campaigns/meetings/", "#meetings", True),
     ],
     "grid": [
@@ -188,6 +191,8 @@ CARD_PAGES = {
         ("/scorecards/summonses/", "#summonses", False),
         (_assessment_path, "#assessments", True),
         ("/scorecards/agreements/", "#agreements", True),
+        (_committee_path, "#members", True),
+        ("/campaigns/meetings/", "#meeting-counts", False),
         ("/campaigns/meetings/", "#meetings", True),
         ("/campaigns/regulations/", "#regulations", True),
         (_ballots_path, "#ballots", True),
