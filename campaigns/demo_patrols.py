@@ -20,20 +20,31 @@ story ends: ``scorecards.demo.STORY_TODAY``), so every run plans the same rows w
   publishes for January to October stay as they are, problems of managed compounds before
   October are fixed on the spot, and those of October are answered within their deadline.
 
+- A grid worker's phone takes a photo of most problems when they are found (``PHOTO_SHARE``), and
+  the company answers with a photo of the fix, as the answer form demands. The photos are small
+  JPEGs drawn by ``photo()``: a wall and the ground with the clutter in front, and the same scene
+  cleared for the fix. They are stored like an upload (the problem's ``photo`` and
+  ``answer_photo`` fields, in the default storage) under names drawn from the problem, so a load
+  writes the same bytes under the same names every time.
+
 ``plan()`` is pure Python; ``load()`` writes with ``bulk_create`` (a few queries for the lot) and
-only the patrols missing by grid and day, so a second run creates nothing. No photos: the demo
-writes no files.
+only the patrols missing by grid and day, so a second run creates nothing and writes no file.
+Problems loaded before the demo had photos keep none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import random
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from PIL import Image, ImageDraw
 
 from compounds.demo import COMPOUNDS, GRIDS, SEED
 from compounds.models import Community, Compound, Grid, Membership, ServiceContract, Unit
@@ -51,6 +62,10 @@ RECTIFY_MANAGED_FROM = dt.date(2026, 10, 1)
 LAST_WEEKS_FROM = dt.date(2026, 11, 1)
 STAFF_USERNAME = "staff"
 TZ = dt.timezone(dt.timedelta(hours=8))
+# The share of problems photographed when found (the rest: no time, or nothing to see).
+PHOTO_SHARE = 0.8
+# A photo's size: a phone photo scaled down, so the demo's ~170 photos weigh a few hundred KB.
+PHOTO_SIZE = (320, 240)
 
 # (disorder code or "", what the worker writes; "{unit}" is a unit of the building, "" when none;
 # whether it concerns a building; days given to put it right)
@@ -99,6 +114,7 @@ class ProblemPlan:
     answer_after: int = 0  # days after found
     check_after: int = 0  # days after the answer (or found, for a courtyard)
     new_deadline_days: int = 0  # after the check, for a fix sent back
+    has_photo: bool = False  # photographed when found
 
 
 @dataclass(frozen=True)
@@ -163,6 +179,8 @@ def _fate(
 def plan() -> list[PatrolPlan]:
     """The patrols of the thirteen weeks up to ``STORY_TODAY`` (same result every run)."""
     rng = random.Random(SEED + 40)  # noqa: S311 -- demo data, not secrets
+    # Photos draw from their own sequence, so the rows planned before there were photos stay.
+    photo_rng = random.Random(SEED + 41)  # noqa: S311 -- demo data, not secrets
     kinds = {s.code: s.kind for s in COMPOUNDS}
     kept: dict[Any, Any] = {
         ("overdue", True): 0,
@@ -205,6 +223,7 @@ def plan() -> list[PatrolPlan]:
                     answer_after=fate[1],
                     check_after=fate[2],
                     new_deadline_days=fate[3],
+                    has_photo=photo_rng.random() < PHOTO_SHARE,
                 )
             )
         places = "、".join(rng.sample(ROUTES, 2))
@@ -212,6 +231,57 @@ def plan() -> list[PatrolPlan]:
             PatrolPlan(name, level, day, f"{name.removesuffix('网格')}：{places}", tuple(problems))
         )
     return patrols
+
+
+def photo(key: str, *, cleared: bool = False) -> bytes:
+    """A small JPEG of a problem, drawn from ``key`` (same key, same bytes): a wall over the
+    ground, with boxes and junk piled in front; ``cleared``, the same scene without them (the
+    fix). Plain shapes and colours, a few KB."""
+    rng = random.Random(key)  # noqa: S311 -- demo data, not secrets
+    width, height = PHOTO_SIZE
+    horizon = rng.randrange(height // 3, height // 2)
+    wall = tuple(rng.randrange(170, 225) for _ in range(3))
+    ground = tuple(rng.randrange(95, 140) for _ in range(3))
+    image = Image.new("RGB", PHOTO_SIZE, wall)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, horizon, width, height), fill=ground)
+    # A door or a window in the wall, which stays in the photo of the fix.
+    left = rng.randrange(10, width - 90)
+    draw.rectangle((left, horizon - 70, left + 60, horizon), fill=(90, 70, 50))
+    clutter = [
+        (
+            rng.choice((draw.rectangle, draw.ellipse)),
+            rng.randrange(-20, width - 20),
+            rng.randrange(horizon - 30, height - 30),
+            rng.randrange(25, 90),
+            rng.randrange(15, 55),
+            (rng.randrange(80, 200), rng.randrange(50, 140), rng.randrange(20, 90)),
+        )
+        for _ in range(rng.randrange(3, 8))
+    ]
+    if not cleared:
+        for shape, x, y, w, h, colour in sorted(clutter, key=lambda c: c[2]):
+            shape((x, y, x + w, y + h), fill=colour, outline=(40, 40, 40))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
+def _photo_file(key: str, *, cleared: bool = False) -> ContentFile:
+    """``photo(key)`` named as an upload is (24 hex digits), from the key: the same every load."""
+    name = hashlib.sha256(f"{key}|{cleared}".encode()).hexdigest()[:24]
+    return ContentFile(photo(key, cleared=cleared), name=f"{name}.jpg")
+
+
+def _add_photos(problem: Problem, key: str, *, has_photo: bool) -> None:
+    """Store the problem's photos as the upload paths do (``patrols.patrol_log`` and
+    ``problem_answer``): the photo when found, and the fix's with the company's answer."""
+    if has_photo:
+        found = _photo_file(key)
+        problem.photo.save(found.name, found, save=False)
+    if problem.company_answer:
+        fixed = _photo_file(key, cleared=True)
+        problem.answer_photo.save(fixed.name, fixed, save=False)
 
 
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -283,10 +353,11 @@ def load(community: Community, compounds: dict[str, Compound]) -> tuple[int, int
     steps: list[list[tuple[str, str, Any, dt.datetime, str, dt.date | None]]] = []
     for patrol, p in zip(patrols, plans, strict=True):
         patrol.recorded_at = _at(p.patrolled_on, 17, 30)
-        for item in p.problems:
+        for n, item in enumerate(p.problems):
             problem, events = _problem(
                 item, patrol, compounds, buildings, units, disorders, companies, staff
             )
+            _add_photos(problem, f"{p.grid}|{p.patrolled_on}|{n}", has_photo=item.has_photo)
             if problem.company_id:
                 events = [
                     (
