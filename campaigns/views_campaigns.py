@@ -31,7 +31,7 @@ from django.views.decorators.http import require_POST
 from compounds.models import Community, Compound
 from compounds.permissions import registry_reader_required, staff_required
 from compounds.selectors import staff_community_ids
-from tongde import exports
+from tongde import exports, uploads
 from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 from tongde.text import long_date
@@ -378,11 +378,7 @@ def campaign_photo(request: HttpRequest, pk: int, size: str) -> HttpResponse:
         raise Http404
     photo = get_object_or_404(campaign_photo_list(user=request.user), pk=pk)
     file = photo.image if size == "full" else photo.thumbnail
-    try:
-        handle = file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(handle)
+    response = FileResponse(uploads.stored_file(file))
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

@@ -73,7 +73,7 @@ def _editable_communities(user):
 
 def _file_response(field, filename: str) -> FileResponse:
     response = FileResponse(
-        field.open("rb"),
+        uploads.stored_file(field),
         content_type=uploads.content_type(field.name),
         as_attachment=False,
         filename=filename + "." + field.name.rsplit(".", 1)[-1],

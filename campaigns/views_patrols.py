@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from compounds.models import Community, Compound
 from compounds.permissions import role_required
 from compounds.selectors import can_edit_community, community_list, staff_community_ids
+from tongde import uploads
 from tongde.once import submit_once
 from tongde.pages import form_page, note_files_not_kept, post_data
 
@@ -263,7 +264,7 @@ def problem_photo(request: HttpRequest, pk: int, which: str) -> HttpResponse:
     field = {"found": problem.photo, "answer": problem.answer_photo}.get(which)
     if not field:
         raise Http404
-    return FileResponse(field.open("rb"))
+    return FileResponse(uploads.stored_file(field))
 
 
 def _action_page(

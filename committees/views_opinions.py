@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tongde import uploads
 from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
@@ -84,4 +85,4 @@ def opinion_photo(request: HttpRequest, pk: int, which: str) -> HttpResponse:
     field = {"image": opinion.photo, "thumb": opinion.photo_thumbnail}.get(which)
     if not field:
         raise Http404
-    return FileResponse(field.open("rb"))
+    return FileResponse(uploads.stored_file(field))

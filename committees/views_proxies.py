@@ -195,7 +195,7 @@ def proxy_document(request: HttpRequest, pk: int) -> FileResponse:
     _readable(request, proxy.roll_entry.election_id)
     ext = proxy.document.name.rsplit(".", 1)[-1].lower()
     response = FileResponse(
-        proxy.document.open("rb"),
+        uploads.stored_file(proxy.document),
         content_type=uploads.content_type(proxy.document.name),
         as_attachment=False,
         filename=f"proxy-{proxy.pk}.{ext}",

@@ -42,7 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compounds.permissions import role_required
-from tongde import exports
+from tongde import exports, uploads
 from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 
@@ -219,7 +219,7 @@ def inspection_photo(request: HttpRequest, pk: int, which: str) -> HttpResponse:
     field = {"image": photo.image, "thumb": photo.thumbnail}.get(which)
     if not field:
         raise Http404
-    return FileResponse(field.open("rb"))
+    return FileResponse(uploads.stored_file(field))
 
 
 def _spread_errors(exc: ValidationError, form: Any, finding_forms: list[Any]) -> None:
@@ -586,7 +586,7 @@ def rectification_photo(request: HttpRequest, pk: int, which: str) -> HttpRespon
         field = rect.problem.photo
     if not field:
         raise Http404
-    return FileResponse(field.open("rb"))
+    return FileResponse(uploads.stored_file(field))
 
 
 def _rect_action(

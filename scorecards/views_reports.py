@@ -407,7 +407,9 @@ def report_attachment(request: HttpRequest, pk: int) -> FileResponse:
     )
     field = attachment.thumbnail if request.GET.get("thumb") and attachment.thumbnail else None
     field = field or attachment.file
-    response = FileResponse(field.open("rb"), content_type=uploads.content_type(field.name))
+    response = FileResponse(
+        uploads.stored_file(field), content_type=uploads.content_type(field.name)
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

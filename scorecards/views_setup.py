@@ -382,7 +382,7 @@ def agreement_scan(request: HttpRequest, pk: int) -> FileResponse:
     if not agreement.scan:
         raise Http404
     response = FileResponse(
-        agreement.scan.open("rb"),
+        uploads.stored_file(agreement.scan),
         content_type=uploads.content_type(agreement.scan.name),
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -80,13 +80,15 @@ def _empty_cache():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _session_media_root(tmp_path_factory):
+def session_media_root(tmp_path_factory):
     # What a module-scoped fixture writes (the demo's problem photos, loaded once per module)
-    # lands here, not in the real media folder: ``_media_root`` below only covers each test.
+    # lands here, not in the real media folder: ``_media_root`` below only covers each test. A
+    # module that serves those files sets MEDIA_ROOT back to this folder for its tests.
     from django.test import override_settings
 
-    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("session-media")):
-        yield
+    root = tmp_path_factory.mktemp("session-media")
+    with override_settings(MEDIA_ROOT=root):
+        yield root
 
 
 @pytest.fixture(autouse=True)

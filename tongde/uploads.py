@@ -22,7 +22,8 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
+from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -39,6 +40,15 @@ PHOTO_TOO_LARGE = _("The photo is %(size)s; at most %(limit)s is accepted.")
 PHOTO_NOT_IMAGE = _("The file is not a photo (judged by its content, not its name).")
 PHOTO_BAD_FORMAT = _("Photos in %(format)s format are not accepted: use JPEG, PNG or WebP.")
 PHOTO_TOO_MANY_PIXELS = _("The photo has too many pixels: send a smaller one.")
+
+
+def stored_file(field) -> File:
+    """The file ``field`` names, opened for reading: 404 when the storage no longer has it (a
+    database restored without its media folder), not a server error."""
+    try:
+        return field.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
 
 
 def max_bytes() -> int:

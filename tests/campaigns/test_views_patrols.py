@@ -683,3 +683,15 @@ def test_only_mine_lists_the_problems_of_ones_own_patrols(
     assert ("mine" in response.context["filter"].form.fields) is offered
     listed = {p.description for p in response.context["page"].object_list}
     assert listed == expected
+
+
+@pytest.mark.django_db
+def test_a_photo_missing_from_storage_is_not_found_not_a_server_error(client, world):
+    # given a problem whose photo file is gone (a database restored without its media folder)
+    problem = _log(world, item(world.compound_a, photo=photo())).problems.get()
+    problem.photo.storage.delete(problem.photo.name)
+    _login(client, world, "staff")
+    # when
+    response = client.get(reverse("campaigns:problem_photo", args=[problem.pk, "found"]))
+    # then
+    assert response.status_code == 404

@@ -94,6 +94,13 @@ def _other_tenants() -> dict[str, str]:
     return {role: user.username for role, user in users.items()}
 
 
+@pytest.fixture(autouse=True)
+def _demo_media(settings, session_media_root) -> None:
+    # The demo, loaded once for the module, wrote its photos under the session's media folder;
+    # the crawl opens them (photo pages), so each test reads that folder.
+    settings.MEDIA_ROOT = session_media_root
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """The demo and the other tenants, crawled once for the module; rolled back afterwards."""

@@ -73,6 +73,13 @@ def test_shapes_blank_literals_and_lists():
     assert sql_shape(bulk) == sql_shape("INSERT INTO a SELECT * FROM UNNEST((ARRAY[3])::bigint[])")
 
 
+@pytest.fixture(autouse=True)
+def _demo_media(settings, session_media_root) -> None:
+    # The demo, loaded once for the module, wrote its photos under the session's media folder;
+    # the crawl opens them (photo pages), so each test reads that folder.
+    settings.MEDIA_ROOT = session_media_root
+
+
 @pytest.fixture(scope="module")
 def _demo(django_db_setup, django_db_blocker):
     """Load the demo once for the module; roll it back afterwards."""
