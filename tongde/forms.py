@@ -44,3 +44,20 @@ def fold_number_fields() -> None:
         current = field_class.__dict__["to_python"]
         if not getattr(current, "folds_number", False):
             field_class.to_python = _folding(current)
+
+
+SEARCH_MAX_LENGTH = 100
+
+
+class SearchForm(forms.Form):
+    """A list's search box (``?q=``). Django's ``CharField`` refuses a NUL character (which
+    PostgreSQL cannot hold in a query) and, here, a text longer than anything worth searching,
+    each with its own translated message; the list then shows unfiltered, with the message under
+    the box."""
+
+    q = forms.CharField(required=False, max_length=SEARCH_MAX_LENGTH)
+
+    @property
+    def query(self) -> str:
+        """What to search for: the typed text, stripped; nothing when it was refused."""
+        return self.cleaned_data["q"] if self.is_valid() else ""

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tongde.forms import SearchForm
 from tongde.once import submit_once
 from tongde.pages import add_service_errors, post_data
 
@@ -49,7 +50,8 @@ def account_list(request: HttpRequest) -> HttpResponse:
     if role not in Membership.Role.values:
         role = ""
     found = accounts.account_list(user=request.user, role=role)
-    query = request.GET.get("q", "").strip()
+    search = SearchForm(request.GET)
+    query = search.query
     if query:
         found = found.filter(
             Q(username__icontains=query)
@@ -60,7 +62,13 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "compounds/accounts/list.html",
-        {"page": page, "roles": Membership.Role.choices, "role": role, "q": query},
+        {
+            "page": page,
+            "roles": Membership.Role.choices,
+            "role": role,
+            "q": query,
+            "search": search,
+        },
     )
 
 

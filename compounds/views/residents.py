@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tongde.forms import SearchForm
 from tongde.once import submit_once
 from tongde.pages import add_service_errors, post_data
 
@@ -158,7 +159,8 @@ def residency_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "pending")
     if tab not in residents.TABS:
         tab = "pending"
-    query = request.GET.get("q", "").strip()
+    search = SearchForm(request.GET)
+    query = search.query
     scoped = residents.residency_list(user=request.user)
     found = residents.residency_search(scoped, tab=tab, query=query)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -169,6 +171,7 @@ def residency_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "tab": tab,
             "q": query,
+            "search": search,
             "waiting": scoped.filter(status=Residency.Status.PENDING).count(),
             "can_desk": residents.is_desk_staff(request.user),
         },
