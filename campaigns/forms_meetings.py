@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from compounds.choices import CompoundMultipleChoiceField
 from compounds.models import Community, Compound
 from tongde import uploads
-from tongde.bounds import EARLIEST, MAX_COUNT, bound
+from tongde.bounds import EARLIEST, LATEST_YEAR, MAX_COUNT, MAX_ROWS, bound
 from tongde.periods import PeriodKind
 
 from . import meetings
@@ -149,8 +149,18 @@ class DecisionForm(forms.Form):
         return data
 
 
-AttendanceFormSet = forms.formset_factory(AttendanceForm, extra=3)
-DecisionFormSet = forms.formset_factory(DecisionForm, extra=2, can_delete=True)
+# Bounded (MAX_ROWS): a tampered management form cannot make the page build thousands of rows.
+AttendanceFormSet = forms.formset_factory(
+    AttendanceForm, extra=3, max_num=MAX_ROWS, validate_max=True, absolute_max=MAX_ROWS
+)
+DecisionFormSet = forms.formset_factory(
+    DecisionForm,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_ROWS,
+    validate_max=True,
+    absolute_max=MAX_ROWS,
+)
 
 
 def attendance_rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
@@ -175,7 +185,15 @@ class DecisionDoneForm(forms.Form):
 class MeetingFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("search"), method="filter_q")
     kind = filters.ChoiceFilter(label=_("kind"), choices=Meeting.Kind.choices)
-    year = filters.NumberFilter(label=_("year"), field_name="held_on", lookup_expr="year")
+    # Bounded: a year lookup builds dates, and year -1 or 10**12 would make none.
+    year = filters.NumberFilter(
+        label=_("year"),
+        field_name="held_on",
+        lookup_expr="year",
+        min_value=EARLIEST.year,
+        max_value=LATEST_YEAR,
+        decimal_places=0,
+    )
     overdue = filters.BooleanFilter(
         label=_("with overdue decisions"),
         method="filter_overdue",

@@ -157,7 +157,12 @@ class BaseProblemFormSet(forms.BaseFormSet):
 
 
 ProblemFormSet = forms.formset_factory(
-    ProblemForm, formset=BaseProblemFormSet, extra=1, max_num=30, validate_max=True
+    ProblemForm,
+    formset=BaseProblemFormSet,
+    extra=1,
+    max_num=30,
+    validate_max=True,
+    absolute_max=30,
 )
 
 

@@ -43,6 +43,7 @@ from compounds.models import Community, Compound
 from compounds.permissions import role_required
 from compounds.selectors import can_edit_community, community_list, staff_community_ids
 from tongde import uploads
+from tongde.bounds import is_plausible_year
 from tongde.once import submit_once
 from tongde.pages import form_page, note_files_not_kept, post_data
 
@@ -443,10 +444,19 @@ def _internal_communities(user: Any) -> QuerySet[Community]:
 
 
 def _year(value: Any) -> int:
+    """The year asked for in the query string; this year when none, or none plausible."""
     try:
-        return int(value)
+        year = int(value)
     except (TypeError, ValueError):
         return timezone.localdate().year
+    return year if is_plausible_year(year) else timezone.localdate().year
+
+
+def _path_year(year: int) -> int:
+    """A year in the address: one the community can have targets for, or no such page."""
+    if not is_plausible_year(year):
+        raise Http404
+    return year
 
 
 @internal_required
@@ -483,6 +493,7 @@ def designation_list_view(
 ) -> HttpResponse:
     community = get_object_or_404(_internal_communities(request.user), pk=community_pk)
     kind = _kind(kind)
+    year = _path_year(year)
     return _render(
         request,
         "campaigns/designation_list.html",
@@ -511,6 +522,7 @@ def designation_edit(
 ) -> HttpResponse:
     community = _editable_community(request, community_pk)
     kind = _kind(kind)
+    year = _path_year(year)
     compound = get_object_or_404(Compound.objects.filter(community=community), pk=compound_pk)
     current = compound.designations.filter(year=year).first()
     initial = (
@@ -543,6 +555,7 @@ def designation_edit(
 @internal_required
 def designation_targets(request: HttpRequest, community_pk: int, year: int) -> HttpResponse:
     community = _editable_community(request, community_pk)
+    year = _path_year(year)
     progress = designations.designation_progress(community=community, year=year)
     # The field takes one decimal, as the targets are set: "80.00" would fail its own form.
     initial = {

@@ -159,7 +159,12 @@ class BaseFindingFormSet(forms.BaseFormSet):
 
 
 FindingFormSet = forms.formset_factory(
-    FindingForm, formset=BaseFindingFormSet, extra=1, max_num=30, validate_max=True
+    FindingForm,
+    formset=BaseFindingFormSet,
+    extra=1,
+    max_num=30,
+    validate_max=True,
+    absolute_max=30,
 )
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Election
+from tongde.bounds import MAX_ROWS
 from tongde.text import fold_number
 
 from . import rules
@@ -106,9 +107,26 @@ class VetoForm(forms.Form):
     name_zh = forms.CharField(label=_("name (Chinese)"), max_length=200)
 
 
-CriterionFormSet = forms.formset_factory(CriterionForm, extra=2, can_delete=True)
-DeductionFormSet = forms.formset_factory(DeductionForm, extra=3, can_delete=True)
-VetoFormSet = forms.formset_factory(VetoForm, extra=1, can_delete=True)
+# Bounded (MAX_ROWS): a tampered management form cannot make the page build thousands of rows.
+CriterionFormSet = forms.formset_factory(
+    CriterionForm,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_ROWS,
+    validate_max=True,
+    absolute_max=MAX_ROWS,
+)
+DeductionFormSet = forms.formset_factory(
+    DeductionForm,
+    extra=3,
+    can_delete=True,
+    max_num=MAX_ROWS,
+    validate_max=True,
+    absolute_max=MAX_ROWS,
+)
+VetoFormSet = forms.formset_factory(
+    VetoForm, extra=1, can_delete=True, max_num=MAX_ROWS, validate_max=True, absolute_max=MAX_ROWS
+)
 
 
 class RubricNoteForm(forms.Form):
@@ -191,7 +209,9 @@ class CommitmentForm(forms.Form):
     is_withdrawn = forms.BooleanField(label=_("withdrawn"), required=False)
 
 
-CommitmentFormSet = forms.formset_factory(CommitmentForm, extra=3)
+CommitmentFormSet = forms.formset_factory(
+    CommitmentForm, extra=3, max_num=MAX_ROWS, validate_max=True, absolute_max=MAX_ROWS
+)
 
 
 def commitment_rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:

@@ -21,6 +21,13 @@ MAX_COUNT = 100_000  # people, vehicles, truckloads, cameras, parking spaces in 
 MAX_HOUSEHOLD = 99  # residents of one dwelling, as the registry import has it
 MAX_FLOORS = 200
 EARLIEST_BUILT = 1900
+# Rows of one formset (criteria, deductions, decisions, attendance, commitments). It is also the
+# formset's ``absolute_max``: Django's default (max_num + 1000) builds up to 2,000 forms when the
+# management form says so, and renders them all back with the error.
+MAX_ROWS = 50
+# The last year a year filter or address takes (targets are set a year or two ahead); beyond it,
+# and before EARLIEST, the date arithmetic of a year lookup fails (year -1, year 10**12).
+LATEST_YEAR = 2100
 
 
 DATE_AFTER_TODAY = _("The date cannot be after today.")
@@ -93,6 +100,12 @@ def bound(
         field.validators.append(validator)
         field.widget.attrs[attr] = limit.isoformat() if hasattr(limit, "isoformat") else limit
     return field
+
+
+def is_plausible_year(year: int) -> bool:
+    """Whether a year asked for in an address or a filter is one the community can have records
+    of: from ``EARLIEST`` to ``LATEST_YEAR``, both included."""
+    return EARLIEST.year <= year <= LATEST_YEAR
 
 
 def today() -> dt.date:
