@@ -18,3 +18,6 @@ PASSWORD_TEXTS = (
         "min_length",
     ),
 )
+
+# Django's Chinese says "empty strings are not allowed" (不允许是用空字符串) for a NUL character.
+FORM_TEXTS = (gettext_noop("Null characters are not allowed."),)
