@@ -202,9 +202,11 @@ def test_committee_list_query_count_equal_at_two_sizes(
 
 
 def test_weekly_feedback_links_every_item(client, inspected, company_user_a, company_a):
-    feedback.weekly_feedback_send(feedback.week_of(inspected.inspected_on))
-    item = WeeklyFeedback.objects.get(company=company_a)
     rect = Rectification.objects.get()
+    # The week the item was created in (today), not the inspection's (two days back: the week
+    # before on a Monday or Tuesday).
+    feedback.weekly_feedback_send(feedback.week_of(rect.created_on))
+    item = WeeklyFeedback.objects.get(company=company_a)
     client.force_login(company_user_a)
     page = client.get(reverse("scorecards:feedback_detail", args=[item.pk])).content.decode()
     link = reverse("scorecards:rectification_detail", args=[rect.pk])

@@ -75,7 +75,9 @@ def world(compound_a, compound_b, staff, company_a):
         complainant_contact="13800000000",
         user=staff,
     )
-    feedback.weekly_feedback_send(feedback.week_of(day))
+    # The week the item was created in (today), not the inspection's: on a Monday or Tuesday
+    # the inspection two days back is in the week before.
+    feedback.weekly_feedback_send(feedback.week_of(Rectification.objects.get().created_on))
     return {
         "inspection": inspection,
         "photo": inspection.photos.get(),
