@@ -69,6 +69,13 @@ DATE_NAME = re.compile(r"(_on|_at|date|month|period|year|week|quarter|since|unti
 MONTH_NAME = re.compile(r"(month|period)$")
 
 
+@pytest.fixture(autouse=True)
+def _demo_media(settings, session_media_root) -> None:
+    # The demo, loaded once for the module, wrote its photos under the session's media folder;
+    # the crawl opens them (photo pages), so each test reads that folder.
+    settings.MEDIA_ROOT = session_media_root
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """Load the demo once for the module; roll it back afterwards."""
