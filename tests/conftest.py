@@ -96,6 +96,13 @@ def _media_root(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture
+def demo_media(settings, session_media_root) -> None:
+    """For the tests of a module whose demo was loaded once (``tests.crawl.demo_for_module``):
+    its photos are in the session's media folder, not in the test's own."""
+    settings.MEDIA_ROOT = session_media_root
+
+
 @pytest.fixture(autouse=True)
 def _plain_static(settings) -> None:
     # The manifest storage needs collectstatic; tests render templates without it.

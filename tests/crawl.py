@@ -10,13 +10,17 @@ addresses.
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlparse
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -203,3 +207,19 @@ def crawl(
         )
         queue.extend(links)
     return pages
+
+
+@contextmanager
+def demo_for_module(django_db_blocker) -> Iterator[None]:
+    """The demo loaded once for a module's sweep (in a module-scoped fixture), and rolled back
+    after its last test. Its photos land in the session's media folder: the module's tests read
+    them there through the ``demo_media`` fixture (``tests/conftest.py``)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("load_demo", stdout=io.StringIO())
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

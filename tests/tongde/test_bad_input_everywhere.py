@@ -33,17 +33,15 @@ session). Every failure is reported at once.
 
 from __future__ import annotations
 
-import io
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlparse
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 
-from tests.crawl import ROLES, SKIPPED, Form, crawl, shape, signed_in
+from tests.crawl import ROLES, SKIPPED, Form, crawl, demo_for_module, shape, signed_in
 
 LONG = "同" * 10_000
 NUL = "a\x00b"
@@ -69,25 +67,15 @@ DATE_NAME = re.compile(r"(_on|_at|date|month|period|year|week|quarter|since|unti
 MONTH_NAME = re.compile(r"(month|period)$")
 
 
-@pytest.fixture(autouse=True)
-def _demo_media(settings, session_media_root) -> None:
-    # The demo, loaded once for the module, wrote its photos under the session's media folder;
-    # the crawl opens them (photo pages), so each test reads that folder.
-    settings.MEDIA_ROOT = session_media_root
-
-
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """Load the demo once for the module; roll it back afterwards."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("load_demo", stdout=io.StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with demo_for_module(django_db_blocker):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _photos(demo_media) -> None:
+    """The crawl opens the demo's photos."""
 
 
 def _row_counts() -> dict[str, int]:

@@ -14,13 +14,11 @@ A page X' may rightly open though no link of its own led there is allowed below,
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.shortcuts import resolve_url
 from django.test import Client
@@ -28,7 +26,7 @@ from django.test import Client
 from compounds import residents, services
 from compounds.models import Compound, Dwelling, Grid, Membership, PropertyCompany
 from tests import factories
-from tests.crawl import SKIPPED, Page, crawl, shape
+from tests.crawl import SKIPPED, Page, crawl, demo_for_module, shape
 
 ROLES = ("staff", "grid", "company", "committee", "resident")
 
@@ -94,27 +92,18 @@ def _other_tenants() -> dict[str, str]:
     return {role: user.username for role, user in users.items()}
 
 
-@pytest.fixture(autouse=True)
-def _demo_media(settings, session_media_root) -> None:
-    # The demo, loaded once for the module, wrote its photos under the session's media folder;
-    # the crawl opens them (photo pages), so each test reads that folder.
-    settings.MEDIA_ROOT = session_media_root
-
-
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """The demo and the other tenants, crawled once for the module; rolled back afterwards."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("load_demo", stdout=io.StringIO())
-            others = _other_tenants()
-            pages = {u: crawl(u) for u in (None, *ROLES, *others.values())}
-            yield World(others, pages)
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with demo_for_module(django_db_blocker):
+        others = _other_tenants()
+        pages = {u: crawl(u) for u in (None, *ROLES, *others.values())}
+        yield World(others, pages)
+
+
+@pytest.fixture(autouse=True)
+def _photos(demo_media) -> None:
+    """The crawl opens the demo's photos."""
 
 
 def _client(username: str) -> Client:

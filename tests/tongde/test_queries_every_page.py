@@ -8,15 +8,12 @@ are one shape. A shape run more than ``BOUND`` times on one page is a query per 
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
-from tests.crawl import ROLES, crawl, shape
+from tests.crawl import ROLES, crawl, demo_for_module, shape
 
 # A page may legitimately ask the same thing a few times (a form field's choices and its
 # validation, two tables of one model); more than this is a loop.
@@ -73,25 +70,15 @@ def test_shapes_blank_literals_and_lists():
     assert sql_shape(bulk) == sql_shape("INSERT INTO a SELECT * FROM UNNEST((ARRAY[3])::bigint[])")
 
 
-@pytest.fixture(autouse=True)
-def _demo_media(settings, session_media_root) -> None:
-    # The demo, loaded once for the module, wrote its photos under the session's media folder;
-    # the crawl opens them (photo pages), so each test reads that folder.
-    settings.MEDIA_ROOT = session_media_root
-
-
 @pytest.fixture(scope="module")
 def _demo(django_db_setup, django_db_blocker):
-    """Load the demo once for the module; roll it back afterwards."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("load_demo", stdout=io.StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with demo_for_module(django_db_blocker):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _photos(demo_media) -> None:
+    """The crawl opens the demo's photos."""
 
 
 @pytest.fixture
