@@ -27,12 +27,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Compound
 from compounds.selectors import live_compound_list
 from tongde import uploads
+from tongde.mail import user_language
 
 from .models import Consultation
 
@@ -203,12 +204,11 @@ def notify_answered(consultation: Consultation, *, amended: bool = False) -> boo
         or not consultation.answer
     ):
         return False
-    # Residents read Chinese first: the mail goes out in the site's language.
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(user_language(resident)):
         context = {
             "compound": consultation.compound.name,
             "topic": consultation.topic,
-            "received_on": consultation.received_on.isoformat(),
+            "received_on": formats.date_format(consultation.received_on, "SHORT_DATE_FORMAT"),
             "answer": consultation.answer,
             "url": settings.SITE_URL + reverse("committees:my_opinions"),
         }

@@ -26,11 +26,12 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Building, Compound, Dwelling, Membership, Owner, Unit
+from tongde.mail import addresses_by_language
 from tongde.text import long_date
 
 from . import opinions
@@ -451,13 +452,15 @@ def consultation_answer_amend(
 # Term reminders ---------------------------------------------------------------------------------
 
 
-def _staff_emails(community_id: int) -> list[str]:
-    users = get_user_model().objects.filter(
-        memberships__role=Membership.Role.STAFF,
-        memberships__community_id=community_id,
-        is_active=True,
+def _staff_emails(community_id: int) -> dict[str, list[str]]:
+    """The addresses of the community's active staff, by language: one query."""
+    return addresses_by_language(
+        get_user_model().objects.filter(
+            memberships__role=Membership.Role.STAFF,
+            memberships__community_id=community_id,
+            is_active=True,
+        )
     )
-    return sorted({u.email for u in users.exclude(email="")})
 
 
 def committee_term_reminders_send(*, today: dt.date | None = None) -> int:
@@ -491,18 +494,19 @@ def committee_term_reminders_send(*, today: dt.date | None = None) -> int:
             if not recipients:
                 logger.warning("no staff email to remind of the term of committee %s", pk)
                 continue
-            # Staff read Chinese: the reminder goes out in the site's language.
-            with translation.override(settings.LANGUAGE_CODE):
-                context = {
-                    "committee": committee.name,
-                    "compound": committee.compound.name,
-                    "ends_on": committee.term_ends_on.isoformat(),
-                    # Absolute, on the site's address: a mail has no page to be relative to.
-                    "url": settings.SITE_URL + committee.get_absolute_url(),
-                }
-                subject = str(REMINDER_SUBJECT) % context
-                body = str(REMINDER_BODY) % context
-            send_mail(subject, body, None, recipients)
+            # One mail per language among the staff, each to everyone who reads it.
+            for language, addresses in recipients.items():
+                with translation.override(language):
+                    context = {
+                        "committee": committee.name,
+                        "compound": committee.compound.name,
+                        "ends_on": formats.date_format(committee.term_ends_on, "SHORT_DATE_FORMAT"),
+                        # Absolute, on the site's address: a mail has no page to be relative to.
+                        "url": settings.SITE_URL + committee.get_absolute_url(),
+                    }
+                    subject = str(REMINDER_SUBJECT) % context
+                    body = str(REMINDER_BODY) % context
+                send_mail(subject, body, None, addresses)
             committee.term_reminder_sent_on = today
             committee.save(update_fields=["term_reminder_sent_on"])
             sent += 1

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -34,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     AccountEvent,
+    AccountPreference,
     Community,
     Compound,
     Membership,
@@ -293,3 +295,25 @@ def password_link(request: HttpRequest, account: Any, *, by: Any) -> str:
         },
     )
     return request.build_absolute_uri(path)
+
+
+# An account's own settings ----------------------------------------------------------------------
+
+LANGUAGE_NOT_OFFERED = _("Choose one of the languages offered.")
+
+
+def account_language_set(*, user: Any, language: str) -> None:
+    """Record ``language`` as the one ``user`` reads mail in (and its links lead to).
+
+    One query whether or not the account had a preference (an upsert on the one-to-one), so the
+    middleware that follows a switch of the pages' language may call it within a page."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": LANGUAGE_NOT_OFFERED}, code="invalid")
+    AccountPreference.objects.bulk_create(
+        [AccountPreference(user=user, language=language)],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["language"],
+    )
+    # A preference already read through ``user.preference`` would be stale now.
+    user._state.fields_cache.pop("preference", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
@@ -67,3 +68,18 @@ class AccountForm(MembershipForm):
         username = self.cleaned_data["username"].strip()
         get_user_model().username_validator(username)
         return check_login_name_free(username)
+
+
+class LanguageForm(forms.Form):
+    """The language an account reads its mail in. Each language is named in itself, as the
+    language links of the menu name them, so whoever cannot read the page still finds theirs."""
+
+    language = forms.ChoiceField(
+        label=_("Language of your mail"),
+        choices=settings.LANGUAGES,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Mail from the community is written in this language, and its links open the pages "
+            "in it. Switching the pages to the other language changes it too."
+        ),
+    )

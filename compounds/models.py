@@ -736,3 +736,25 @@ class RegistryImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"
+
+
+class AccountPreference(models.Model):
+    """What an account chose for itself: the language its mail is written in (and its links
+    lead to). No row, or no language, is the site's ``LANGUAGE_CODE``."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="preference",
+        verbose_name=_("account"),
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
+
+    class Meta:
+        verbose_name = _("account preference")
+        verbose_name_plural = _("account preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language or settings.LANGUAGE_CODE}"

@@ -8,7 +8,8 @@ gets no feedback that week.
 One ``WeeklyFeedback`` row per company and week (a unique constraint): a re-run finds the row and
 neither rebuilds it nor mails again (``emailed_at`` is stamped under a row lock, so two workers
 racing on the same week send one mail). The mail goes to the company's users (``Membership`` role
-company) with an address, in Chinese, from ``templates/scorecards/email/weekly_feedback.txt``.
+company) with an address, each in their own language (``tongde.mail``), from
+``templates/scorecards/email/weekly_feedback.txt``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from compounds.models import PropertyCompany, ServiceContract
@@ -30,8 +31,6 @@ from compounds.selectors import AnyUser, company_ids, staff_community_ids
 
 from .models import Rectification, WeeklyFeedback
 from .notices import company_recipients
-
-MAIL_LANGUAGE = "zh-hans"
 
 
 def week_of(day: dt.date) -> dt.date:
@@ -89,8 +88,8 @@ def week_items(week_start: dt.date) -> dict[int, CompanyWeek]:
     return out
 
 
-def _recipients(company_id: int) -> list[str]:
-    return company_recipients([company_id]).get(company_id, [])
+def _recipients(company_id: int) -> dict[str, list[str]]:
+    return company_recipients([company_id]).get(company_id, {})
 
 
 def feedback_context(feedback: WeeklyFeedback) -> dict:
@@ -116,27 +115,33 @@ def feedback_context(feedback: WeeklyFeedback) -> dict:
 
 
 def _send(feedback: WeeklyFeedback, connection) -> int:
-    recipients = _recipients(feedback.company_id)
-    if not recipients:
-        return 0
-    with translation.override(MAIL_LANGUAGE):
-        context = feedback_context(feedback)
-        context["site_url"] = settings.SITE_URL
+    messages = []
+    # The items are read once; each language among the recipients gets its own rendering.
+    context = feedback_context(feedback)
+    for language, addresses in _recipients(feedback.company_id).items():
+        with translation.override(language):
+            subject, body = _mail(feedback, context)
+        messages += [
+            EmailMessage(subject=subject, body=body, to=[address], connection=connection)
+            for address in addresses
+        ]
+    return (connection.send_messages(messages) or 0) if messages else 0
+
+
+def _mail(feedback: WeeklyFeedback, context: dict) -> tuple[str, str]:
+    """The subject and body of ``feedback``, in the active language."""
+    context = {
+        **context,
+        "site_url": settings.SITE_URL,
         # The feedback's own page: the company opening it from the mail is what staff read as
         # "read" on the feedback list.
-        context["url"] = settings.SITE_URL + reverse(
-            "scorecards:feedback_detail", args=[feedback.pk]
-        )
-        subject = _("Weekly feedback for %(company)s, week of %(week)s") % {
-            "company": feedback.company.name,
-            "week": feedback.week_start.isoformat(),
-        }
-        body = render_to_string("scorecards/email/weekly_feedback.txt", context)
-    messages = [
-        EmailMessage(subject=subject, body=body, to=[address], connection=connection)
-        for address in recipients
-    ]
-    return connection.send_messages(messages) or 0
+        "url": settings.SITE_URL + reverse("scorecards:feedback_detail", args=[feedback.pk]),
+    }
+    subject = _("Weekly feedback for %(company)s, week of %(week)s") % {
+        "company": feedback.company.name,
+        "week": formats.date_format(feedback.week_start, "SHORT_DATE_FORMAT"),
+    }
+    return subject, render_to_string("scorecards/email/weekly_feedback.txt", context)
 
 
 def _row(company_id: int, week_start: dt.date, week: CompanyWeek) -> tuple[WeeklyFeedback, bool]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_from_path, override
 
 from .views import api_error
 
@@ -73,3 +75,54 @@ def _referrer(request: HttpRequest) -> str | None:
     if not on_site or urlsplit(referrer).path == request.path:
         return None
     return referrer
+
+
+class LanguageFollowsMiddleware:
+    """A signed-in account that switches the pages' language by the menu's language links gets
+    its mail in that language from then on (``AccountPreference``).
+
+    Why the Referer and not a remembered "last language": the links are plain links (see
+    ``context_processors.language_links``), so the switch is told by where the request came
+    from: this very page in the other language (same path and query, translated). Nothing else
+    counts (a link from a mail, the unprefixed Chinese address typed by hand, a redirect), so
+    reading one Chinese page never overrides an English choice made on the account page. The
+    check is string work on the request; the one query, an upsert, happens only on a switch.
+    A browser that sends no Referer keeps the preference as it was, which is safe."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and response.get("Content-Type", "").startswith("text/html")
+            and "Referer" in request.headers
+            and request.user.is_authenticated
+        ):
+            language = _switched_to(request)
+            if language is not None:
+                from compounds.accounts import account_language_set
+
+                account_language_set(user=request.user, language=language)
+        return response
+
+
+def _switched_to(request: HttpRequest) -> str | None:
+    """The language of this page if the Referer is the same page in another language."""
+    referrer = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(
+        referrer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    current = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    parts = urlsplit(referrer)
+    came_from = get_language_from_path(parts.path) or settings.LANGUAGE_CODE
+    if came_from == current:
+        return None
+    here = f"{parts.path}?{parts.query}" if parts.query else parts.path
+    # The Referer's address resolves only in its own language (the prefix is the language's).
+    with override(came_from):
+        same_page = translate_url(here, current) == request.get_full_path()
+    return current if same_page else None

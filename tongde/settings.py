@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A signed-in account switching the pages' language switches its mail's (one query then).
+    "tongde.middleware.LanguageFollowsMiddleware",
     # An empty 405 (a POST-only action opened by a link) becomes a page, or JSON under /api/.
     "tongde.middleware.MethodNotAllowedPageMiddleware",
     # Last, as django-axes asks: it must see the outcome of authentication.

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from compounds.forms_residents import LoginForm
+from compounds.views import preferences as preference_views
 from compounds.views import residents as resident_views
 
 from . import views
@@ -41,6 +42,8 @@ urlpatterns += i18n_patterns(
     path("accounts/register/done/", resident_views.register_done, name="register_done"),
     path("accounts/homes/", resident_views.my_homes, name="my_homes"),
     path("accounts/start/", views.start, name="start"),
+    # Any account's own settings: the language of its mail (compounds/views/preferences.py).
+    path("accounts/me/", preference_views.my_account, name="my_account"),
     path("today/", views.today, name="today"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -20,7 +22,8 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import Resolver404, resolve
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -31,16 +34,30 @@ from compounds.models import Community
 from compounds.selectors import is_registry_reader
 
 from . import attention
+from .mail import user_language
 from .opendata import community_document
 from .periods import PeriodKind, parse_period
 
 logger = logging.getLogger(__name__)
 
 
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, with each mail in its account's language (``tongde.mail``), else in the language
+    of the page the request was made from (active while the view runs); the link inside then
+    leads to the page in that language."""
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        context = args[2] if len(args) > 2 else kwargs["context"]
+        with translation.override(user_language(context["user"], default=get_language())):
+            super().send_mail(*args, **kwargs)
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's, with the link in the mail on the site's address (``SITE_URL``) like every other
     mail of the product, not on whatever host and scheme the request came by (``testserver``,
     plain http behind the proxy, or a forged Host header)."""
+
+    form_class = PasswordResetForm
 
     @property
     def extra_email_context(self) -> dict[str, str]:  # type: ignore[override]

@@ -190,7 +190,9 @@ def test_only_active_users_with_an_address_of_the_company(company_a, company_use
     gone.email, gone.is_active = "gone@example.org", False
     gone.save()
     factories.membership_user("company", company=company_a)  # no address
-    assert notices.company_recipients([company_a.pk]) == {company_a.pk: ["a@example.org"]}
+    assert notices.company_recipients([company_a.pk]) == {
+        company_a.pk: {"zh-hans": ["a@example.org"]}
+    }
 
 
 def test_a_mail_server_down_leaves_the_drafts_drafted(
