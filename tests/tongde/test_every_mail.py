@@ -1,11 +1,13 @@
 """Every mail the product sends, read as the person who receives it.
 
 Each mail is triggered through the real service on small data (the locmem backend keeps it in
-``mail.outbox``) and read the way its recipient would: a subject naming what it is about, the body
-in the recipient's language (the product keeps no language per user, so the site's: Chinese),
-months and dates written as the pages write them, links absolute on the site's address and opening
-for the recipient signed in, no template syntax, no ``None``, no English left in the Chinese, and
-an HTML part (if ever one is sent) that says what the text says. A recipient without an address
+``mail.outbox``) and read the way its recipient would, once by a recipient who reads Chinese and
+once by one who chose English (``reader``): a subject naming what it is about, the body in the
+recipient's language, months and dates written as the pages write them, links absolute on the
+site's address, in the recipient's language (``/en/`` for English) and opening for the recipient
+signed in, no template syntax, no ``None``, no English left in the Chinese and no Chinese in the
+English but the names and words people typed, and an HTML part (if ever one is sent) that says
+what the text says. A recipient without an address
 gets no mail, and the service goes on without error.
 
 The mails (where from, to whom):
@@ -32,6 +34,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -40,12 +43,16 @@ from django.utils import translation
 from committees import services as committee_services
 from committees.models import Committee, Consultation
 from committees.opinions import opinion_submit
+from compounds.accounts import account_language_set
+from compounds.models import Community, Compound, PropertyCompany
 from scorecards import assessments, feedback, scoring, summons
 from scorecards.models import Agreement, WeeklyFeedback
 from tests.committees.factories import CommitteeFactory
 from tests.scorecards.test_inspections import finding_input, record
 from tests.scorecards.test_public_data import publish, row
 from tests.scorecards.test_scoring import MONTH, TODAY, finding, inspect
+from tongde.mail import user_language
+from tongde.text import month_name
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +67,37 @@ ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 # English punctuation between Chinese words: a colon or comma followed by a space or a line's end
 # (the pages write them through the "label separator" and "list separator" msgids).
 ENGLISH_PUNCTUATION = re.compile(r"[:,](?=\s|$)", re.MULTILINE)
+# Chinese characters and full-width punctuation, which an English mail holds only in what people
+# typed: names from the registry and the texts below.
+CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+TYPED = (
+    "楼道堆物",
+    "消防通道停车",
+    "灭火器过期",
+    "灭火器过期系误记，两项扣分重复记录。",
+    "停车的是访客车辆。",
+    "复核属实。",
+    "王晓梅",
+    "项目经理",
+    "楼道堆物反复出现",
+    "一周内清理",
+    "全年履约良好。",
+    "楼道灯不亮",
+    "已报修。",
+    "已更换灯具。",
+    "甲小区业委会",
+)
+
+
+@pytest.fixture(params=["zh-hans", "en"])
+def reader(request) -> str:
+    """The language the recipients chose: each mail is read in both."""
+    return request.param
+
+
+def _month(day: dt.date, language: str) -> str:
+    with translation.override(language):
+        return month_name(day)
 
 
 @pytest.fixture(autouse=True)
@@ -90,6 +128,16 @@ def read_as_recipient(message, user, *, about: list[str], signed_in: bool = True
     login name), which may be in any script."""
     subject, body = message.subject, message.body
     assert message.to == [user.email]
+    language = user_language(get_user_model().objects.get(pk=user.pk))
+    typed = [
+        *data,
+        *TYPED,
+        settings.SITE_NAME,
+        *Compound.objects.values_list("name", flat=True),
+        *PropertyCompany.objects.values_list("name", flat=True),
+        *Community.objects.values_list("name", flat=True),
+        *Committee.objects.values_list("name", flat=True),
+    ]
     for name in about:
         assert name in subject, (name, subject)
     for text in (subject, body):
@@ -101,13 +149,25 @@ def read_as_recipient(message, user, *, about: list[str], signed_in: bool = True
         assert "None" not in text, text
         assert not BARE_PATH.findall(prose), text
         assert not ISO_MONTH.findall(prose), (ISO_MONTH.findall(prose), text)
-        # Chinese, all of it: the product keeps no language per user, so the site's.
-        assert re.search(r"[\u4e00-\u9fff]", text), text
-        assert not ENGLISH_WORD.findall(prose), (ENGLISH_WORD.findall(prose), text)
-        assert not ENGLISH_PUNCTUATION.findall(prose), text
-    # Links: absolute on the site's address, and open for the recipient.
+        if language == "en":
+            # English, all of it but what people typed.
+            corpus = "\n".join(typed)
+            stray = [run for run in CHINESE.findall(prose) if run not in corpus]
+            assert not stray, (stray, text)
+            assert ENGLISH_WORD.findall(prose), text
+        else:
+            assert re.search(r"[\u4e00-\u9fff]", text), text
+            assert not ENGLISH_WORD.findall(prose), (ENGLISH_WORD.findall(prose), text)
+            assert not ENGLISH_PUNCTUATION.findall(prose), text
+            # Chinese parentheses are full-width.
+            assert not re.findall(r"\([^)]*[\u4e00-\u9fff]", prose), text
+    # Links: absolute on the site's address, in the recipient's language, and open for them.
     links = URL.findall(body)
     assert links, body
+    prefix = SITE + ("/en/" if language == "en" else "/")
+    assert all(link.startswith(prefix) for link in links), (language, links)
+    if language != "en":
+        assert not [link for link in links if link.startswith(SITE + "/en/")], links
     client = Client()
     if signed_in:
         client.force_login(user)
@@ -130,20 +190,22 @@ def read_as_recipient(message, user, *, about: list[str], signed_in: bool = True
     return body
 
 
-def _with_email(user, address: str):
+def _with_email(user, address: str, language: str | None = None):
     user.email = address
     user.save()
+    if language is not None:
+        account_language_set(user=user, language=language)
     return user
 
 
 @pytest.fixture
-def company_a_user(company_user_a):
-    return _with_email(company_user_a, "a@example.org")
+def company_a_user(company_user_a, reader):
+    return _with_email(company_user_a, "a@example.org", reader)
 
 
 @pytest.fixture
-def company_b_user(company_user_b):
-    return _with_email(company_user_b, "b@example.org")
+def company_b_user(company_user_b, reader):
+    return _with_email(company_user_b, "b@example.org", reader)
 
 
 def _to(user) -> list:
@@ -165,13 +227,20 @@ def september(compound_a, compound_b):
 
 
 def test_drafts_ready(
-    september, company_a_user, company_b_user, compound_b, django_capture_on_commit_callbacks
+    september,
+    company_a_user,
+    company_b_user,
+    compound_b,
+    reader,
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         scoring.draft_month(MONTH, today=TODAY)
     for user in (company_a_user, company_b_user):
         (message,) = _to(user)
-        read_as_recipient(message, user, about=["2026年9月", user.memberships.get().company.name])
+        read_as_recipient(
+            message, user, about=[_month(MONTH, reader), user.memberships.get().company.name]
+        )
     (message,) = _to(company_b_user)
     assert compound_b.name in message.body
 
@@ -183,6 +252,7 @@ def test_list_published_and_its_correction(
     community,
     staff,
     compound_b,
+    reader,
     django_capture_on_commit_callbacks,
 ):
     scoring.draft_month(MONTH, today=TODAY, notify=False)
@@ -190,7 +260,7 @@ def test_list_published_and_its_correction(
         publication = scoring.publish_month(community=community, month=MONTH, user=staff)
     for user in (company_a_user, company_b_user):
         (message,) = _to(user)
-        read_as_recipient(message, user, about=["2026年9月", community.name])
+        read_as_recipient(message, user, about=[_month(MONTH, reader), community.name])
     entry_b = publication.entries.get(compound=compound_b)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -201,7 +271,7 @@ def test_list_published_and_its_correction(
             user=staff,
         )
     (message,) = _to(company_b_user)
-    read_as_recipient(message, company_b_user, about=["2026年9月", community.name])
+    read_as_recipient(message, company_b_user, about=[_month(MONTH, reader), community.name])
 
 
 @pytest.mark.parametrize("outcome", ["rejected", "upheld"])
@@ -212,6 +282,7 @@ def test_appeal_decided(
     staff,
     compound_b,
     outcome,
+    reader,
     django_capture_on_commit_callbacks,
 ):
     scoring.draft_month(MONTH, today=TODAY, notify=False)
@@ -221,7 +292,7 @@ def test_appeal_decided(
     with django_capture_on_commit_callbacks(execute=True):
         scoring.appeal_decide(appeal=appeal, status=outcome, decision="复核属实。", user=staff)
     (message,) = _to(company_b_user)
-    read_as_recipient(message, company_b_user, about=[compound_b.name, "2026年9月"])
+    read_as_recipient(message, company_b_user, about=[compound_b.name, _month(MONTH, reader)])
 
 
 def test_summons_recorded(company_a_user, compound_a, staff, django_capture_on_commit_callbacks):
@@ -280,9 +351,9 @@ def test_weekly_feedback(company_a_user, compound_a, company_a, staff):
 
 @pytest.mark.parametrize("amended", [False, True])
 def test_opinion_answered_or_amended(
-    resident, staff, compound_a, amended, django_capture_on_commit_callbacks
+    resident, staff, compound_a, amended, reader, django_capture_on_commit_callbacks
 ):
-    _with_email(resident, "zhang@example.org")
+    _with_email(resident, "zhang@example.org", reader)
     given = opinion_submit(
         user=resident,
         compound=compound_a,
@@ -307,8 +378,8 @@ def test_opinion_answered_or_amended(
     read_as_recipient(message, resident, about=[compound_a.name])
 
 
-def test_committee_term_reminder(compound_a, staff):
-    _with_email(staff, "staff@tongde.example")
+def test_committee_term_reminder(compound_a, staff, reader):
+    _with_email(staff, "staff@tongde.example", reader)
     committee = CommitteeFactory(
         compound=compound_a,
         name="甲小区业委会",
@@ -323,8 +394,8 @@ def test_committee_term_reminder(compound_a, staff):
 # --- the accounts -----------------------------------------------------------------------------
 
 
-def test_password_reset(resident):
-    _with_email(resident, "zhang@example.org")
+def test_password_reset(resident, reader):
+    _with_email(resident, "zhang@example.org", reader)
     Client().post(reverse("password_reset"), {"email": "zhang@example.org"})
     (message,) = _to(resident)
     read_as_recipient(
