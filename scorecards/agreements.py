@@ -292,6 +292,26 @@ def rubric_update(
     return rubric
 
 
+@transaction.atomic
+def rubric_adopt(
+    *,
+    community: Community,
+    year: int,
+    criteria: list[Mapping[str, Any]],
+    deductions: list[Mapping[str, Any]],
+    vetoes: list[Mapping[str, Any]],
+    note: str | None = None,
+) -> Rubric:
+    """The first save of a year's rubric, from the unsaved default the rubric page showed:
+    version 1 is created from the default and edited as ``rubric_update``, all or nothing (a
+    refused edit leaves the year with no rubric). If a concurrent save made version 1 first,
+    this edit applies to it, so the year still has one version 1."""
+    rubric = setup.rubric_for(community, year)
+    return rubric_update(
+        rubric=rubric, criteria=criteria, deductions=deductions, vetoes=vetoes, note=note
+    )
+
+
 # --- Agreements --------------------------------------------------------------------------------
 
 

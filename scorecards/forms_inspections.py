@@ -29,8 +29,8 @@ from compounds.models import Compound, PropertyCompany
 from compounds.selectors import company_list, staff_community_ids
 
 from .inspections import UNFINISHED, due_soon_q, overdue_q
-from .models import Complaint, DeductionItem, Rectification, RubricCriterion, VetoItem
-from .setup import rubric_for
+from .models import Complaint, DeductionItem, Rectification, Rubric, RubricCriterion, VetoItem
+from .setup import newest_rubric_ids, rubric_for
 
 
 def _photo_field(label: str, *, required: bool = False) -> forms.FileField:
@@ -74,12 +74,26 @@ def _compounds(user: Any) -> QuerySet[Compound]:
     ).select_related("community")
 
 
-def _rubric_ids(user: Any) -> list[int]:
-    """The current rubric of this year of each of the user's communities (created from the
-    defaults on first use), so the form offers this year's criteria; for a date in another year
-    the service takes the items of the same codes from that year's rubric."""
+def _rubric_ids(user: Any, *, create: bool = False) -> list[int]:
+    """The rubric of this year of each of the user's communities, so the form offers this
+    year's criteria; for a date in another year the service takes the items of the same codes
+    from that year's rubric (``inspections._in_rubric``).
+
+    Showing the form creates nothing: a community with no rubric this year offers its newest
+    earlier one, mapped by code the same way. Sending it (``create``) makes this year's from the
+    defaults where there is none (``rubric_for``, in the request's transaction, see
+    ``views_inspections``), and still accepts the earlier one the page offered."""
     year = timezone.localdate().year
-    return [rubric_for(c, year).pk for c in _communities(user)]
+    communities = _communities(user)
+    offered = newest_rubric_ids(communities, year)
+    if create:
+        this_year = set(
+            Rubric.objects.filter(community_id__in=communities, year=year).values_list(
+                "community_id", flat=True
+            )
+        )
+        offered |= {rubric_for(c, year).pk for c in communities if c not in this_year}
+    return sorted(offered)
 
 
 def _criterion_label(c: RubricCriterion) -> str:
@@ -211,7 +225,7 @@ class ComplaintForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["compound"].queryset = _compounds(user)
         self.fields["deduction_item"].queryset = DeductionItem.objects.filter(
-            criterion__rubric_id__in=_rubric_ids(user)
+            criterion__rubric_id__in=_rubric_ids(user, create=self.is_bound)
         ).select_related("criterion")
         self.fields["deduction_item"].label_from_instance = lambda d: (
             f"{d.criterion.display_name}: {d.display_name} (-{d.points})"
@@ -232,7 +246,7 @@ class VerifyComplaintForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["deduction_item"].queryset = DeductionItem.objects.filter(
-            criterion__rubric_id__in=_rubric_ids(user)
+            criterion__rubric_id__in=_rubric_ids(user, create=self.is_bound)
         ).select_related("criterion")
         self.fields["deduction_item"].label_from_instance = lambda d: (
             f"{d.criterion.display_name}: {d.display_name} (-{d.points})"

@@ -76,7 +76,7 @@ from .models import (
 from .public import listing_order
 from .reports import late_and_missing_by_community, report_compliance
 from .rollups import PUBLISHED_STATS
-from .setup import rubric_for, settings_for
+from .setup import rubric_for, settings_for, settings_of
 from .signals import announce_on_commit
 
 CONFLICT = _("Someone changed this scorecard since you opened it; reload it and try again.")
@@ -1519,7 +1519,8 @@ def appeal_file(
 
 def appeal_closes_on(entry: PublicationEntry) -> dt.date:
     publication = entry.publication
-    config = settings_for(publication.community_id, publication.month.year)
+    # A read (the appeal page shows it): the settings as they stand, written nowhere.
+    config = settings_of(publication.community_id, publication.month.year)
     return _closes_on(publication, config.appeal_days)
 
 

@@ -1,4 +1,5 @@
-"""Settings and rubric of a community's year, created from the DOMAIN.md defaults on first use.
+"""Settings and rubric of a community's year, created from the DOMAIN.md defaults on first use
+(a use that needs them to compute: pages show them unsaved, ``settings_of`` and ``default_rubric``).
 
 Every other module asks here for "the bands and calendar of this community in this year" and "the
 rubric scorecards of this year use", so the defaults live in one place (``scorecards.rules``).
@@ -6,7 +7,12 @@ rubric scorecards of this year use", so the defaults live in one place (``scorec
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 
 from compounds.models import Community
 
@@ -44,8 +50,10 @@ DEFAULT_DEDUCTION_ITEMS: dict[str, tuple[tuple[str, str, str, str], ...]] = {
 }
 
 
-def settings_for(community: Community | int, year: int) -> ScoringSettings:
-    """The community's settings for ``year``: the latest earlier year's, else the defaults."""
+def settings_of(community: Community | int, year: int) -> ScoringSettings:
+    """The community's settings for ``year`` as they stand, written nowhere: the saved row, else
+    an unsaved one holding what ``settings_for`` would save (the latest earlier year's values,
+    else the defaults). Pages read this: looking at next year must not decide next year."""
     community_id = getattr(community, "pk", community)
     found = ScoringSettings.objects.filter(community_id=community_id, year=year).first()
     if found:
@@ -62,32 +70,40 @@ def settings_for(community: Community | int, year: int) -> ScoringSettings:
             for f in ScoringSettings._meta.concrete_fields
             if f.name not in ("id", "community", "year")
         }
+    return ScoringSettings(community_id=community_id, year=year, **fields)
+
+
+def settings_for(community: Community | int, year: int) -> ScoringSettings:
+    """The community's settings for ``year``, saved on first use from ``settings_of``."""
+    row = settings_of(community, year)
+    if row.pk is not None:
+        return row
     try:
         with transaction.atomic():
-            return ScoringSettings.objects.create(community_id=community_id, year=year, **fields)
+            row.save(force_insert=True)
+            return row
     except IntegrityError:  # created meanwhile by a concurrent request
-        return ScoringSettings.objects.get(community_id=community_id, year=year)
+        return ScoringSettings.objects.get(community_id=row.community_id, year=year)
 
 
-def rubric_for(community: Community | int, year: int) -> Rubric:
-    """The newest rubric version of ``year``, created from the default rubric on first use."""
-    community_id = getattr(community, "pk", community)
-    found = Rubric.objects.filter(community_id=community_id, year=year).order_by("-version").first()
-    if found:
-        return found
-    try:
-        with transaction.atomic():
-            return _create_default_rubric(community_id, year)
-    except IntegrityError:
-        return Rubric.objects.filter(community_id=community_id, year=year).latest("version")
+@dataclass(frozen=True)
+class RubricDraft:
+    """The rows ``rubric_for`` would create for a year with no rubric, unsaved: what the rubric
+    page shows until staff save the first version. Each criterion carries its deduction items
+    in ``items``, as ``rubric_rows`` gives them for a saved rubric."""
+
+    rubric: Rubric
+    criteria: list[RubricCriterion]
+    vetoes: list[VetoItem]
 
 
-def _create_default_rubric(community_id: int, year: int) -> Rubric:
-    rubric = Rubric.objects.create(community_id=community_id, year=year, version=1)
-    # In bulk (PostgreSQL returns the new criteria's ids), not one INSERT per criterion: the
-    # rubric page creates this on a GET.
-    criteria = RubricCriterion.objects.bulk_create(
-        RubricCriterion(
+def default_rubric(community: Community | int, year: int) -> RubricDraft:
+    """The default rubric of DOMAIN.md with its standard deduction items, as version 1 of
+    ``year``, unsaved."""
+    rubric = Rubric(community_id=getattr(community, "pk", community), year=year, version=1)
+    criteria = []
+    for position, criterion in enumerate(rules.DEFAULT_RUBRIC.criteria):
+        row = RubricCriterion(
             rubric=rubric,
             code=criterion.code,
             name=criterion.name,
@@ -95,17 +111,74 @@ def _create_default_rubric(community_id: int, year: int) -> Rubric:
             max_points=criterion.max_points,
             position=position,
         )
-        for position, criterion in enumerate(rules.DEFAULT_RUBRIC.criteria)
-    )
-    DeductionItem.objects.bulk_create(
-        DeductionItem(
-            criterion=row, code=code, name=name, name_zh=name_zh, points=points, position=i
-        )
-        for row in criteria
-        for i, (code, name, name_zh, points) in enumerate(DEFAULT_DEDUCTION_ITEMS.get(row.code, ()))
-    )
-    VetoItem.objects.bulk_create(
+        row.items = [
+            DeductionItem(
+                criterion=row,
+                code=code,
+                name=name,
+                name_zh=name_zh,
+                points=Decimal(points),
+                position=i,
+            )
+            for i, (code, name, name_zh, points) in enumerate(
+                DEFAULT_DEDUCTION_ITEMS.get(criterion.code, ())
+            )
+        ]
+        criteria.append(row)
+    vetoes = [
         VetoItem(rubric=rubric, code=v.code, name=v.name, name_zh=v.name_zh, position=i)
         for i, v in enumerate(rules.DEFAULT_RUBRIC.veto_items)
+    ]
+    return RubricDraft(rubric, criteria, vetoes)
+
+
+def rubric_rows(rubric: Rubric) -> list[RubricCriterion]:
+    """The criteria of a saved rubric in order, each with its deduction items in ``items``."""
+    return list(
+        rubric.criteria.prefetch_related(
+            Prefetch(
+                "deduction_items",
+                queryset=DeductionItem.objects.order_by("position", "pk"),
+                to_attr="items",
+            )
+        )
     )
-    return rubric
+
+
+def newest_rubric_ids(community_ids: Iterable[int], year: int) -> set[int]:
+    """Of each community, the newest version of its latest rubric up to ``year``; none for a
+    community that never had one. One query, writing nothing."""
+    newest: dict[int, int] = {}
+    for community_id, pk in (
+        Rubric.objects.filter(community_id__in=list(community_ids), year__lte=year)
+        .order_by("community_id", "-year", "-version")
+        .values_list("community_id", "pk")
+    ):
+        newest.setdefault(community_id, pk)
+    return set(newest.values())
+
+
+def rubric_for(community: Community | int, year: int) -> Rubric:
+    """The newest rubric version of ``year``, created from the default rubric on first use.
+
+    Only what needs a rubric to compute calls this (drafting scores, recording findings, a
+    first save of the rubric): pages read ``default_rubric`` instead, so that looking creates
+    no version nobody decided on."""
+    community_id = getattr(community, "pk", community)
+    found = Rubric.objects.filter(community_id=community_id, year=year).order_by("-version").first()
+    if found:
+        return found
+    try:
+        with transaction.atomic():
+            return _create(default_rubric(community_id, year))
+    except IntegrityError:  # created meanwhile by a concurrent request
+        return Rubric.objects.filter(community_id=community_id, year=year).latest("version")
+
+
+def _create(draft: RubricDraft) -> Rubric:
+    draft.rubric.save(force_insert=True)
+    # In bulk (PostgreSQL returns the new criteria's ids), not one INSERT per criterion.
+    RubricCriterion.objects.bulk_create(draft.criteria)
+    DeductionItem.objects.bulk_create(item for row in draft.criteria for item in row.items)
+    VetoItem.objects.bulk_create(draft.vetoes)
+    return draft.rubric

@@ -28,14 +28,22 @@ one service each.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.db.models import Count, Min, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -236,15 +244,37 @@ def _spread_errors(exc: ValidationError, form: Any, finding_forms: list[Any]) ->
             form.add_error(None if key == NON_FIELD_ERRORS else key, errors)
 
 
+def _all_or_nothing(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A POST in one transaction, rolled back unless it saved (a redirect). Its form makes this
+    year's rubric before validating where there is none (``forms_inspections._rubric_ids``):
+    a refused form must leave no rubric behind, a page shown never makes one."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        with transaction.atomic():
+            response = view(request, *args, **kwargs)
+            if not isinstance(response, HttpResponseRedirect):
+                transaction.set_rollback(True)
+        return response
+
+    return wrapper
+
+
 @internal_required
 @submit_once
+@_all_or_nothing
 def inspection_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     data = post_data(request)
     files = request.FILES if data is not None else None
     form = InspectionForm(data, files, user=user)
     formset = FindingFormSet(
-        data, files, prefix="finding", form_kwargs={"rubric_ids": _rubric_ids(user)}
+        data,
+        files,
+        prefix="finding",
+        form_kwargs={"rubric_ids": _rubric_ids(user, create=data is not None)},
     )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         filled = formset.filled_forms()
@@ -340,6 +370,7 @@ def complaint_list_view(request: HttpRequest) -> HttpResponse:
 
 @internal_required
 @submit_once
+@_all_or_nothing
 def complaint_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = ComplaintForm(post_data(request), user=user)
@@ -378,6 +409,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
 
 
 @internal_required
+@_all_or_nothing
 def complaint_verify(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     complaint: Complaint = get_object_or_404(complaint_list(user=user), pk=pk)

@@ -12,10 +12,13 @@ its commitments (``agreements.agreement_list``); another's agreement answers the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -43,7 +46,7 @@ from .forms_setup import (
     commitment_rows,
     formset_rows,
 )
-from .models import Agreement, DeductionItem, Rubric, RubricCriterion
+from .models import Agreement, Rubric, RubricCriterion, VetoItem
 
 PAGE_SIZE = 50
 
@@ -86,7 +89,8 @@ def setup_home(request: HttpRequest) -> HttpResponse:
 @staff_required
 def settings_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     community = _community(request, slug)
-    row = setup.settings_for(community, _year(year))
+    # Unsaved for a year with none yet: the first save creates it (settings_update).
+    row = setup.settings_of(community, _year(year))
     form = SettingsForm(post_data(request), instance=row)
 
     def save(form: SettingsForm) -> str:
@@ -98,15 +102,7 @@ def settings_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         form,
         save=save,
         template="scorecards/setup/settings_form.html",
-        context={"community": community, "year": year},
-    )
-
-
-def _rubric_rows(rubric: Rubric) -> list[RubricCriterion]:
-    return list(
-        rubric.criteria.prefetch_related(
-            Prefetch("deduction_items", queryset=DeductionItem.objects.order_by("position", "pk"))
-        )
+        context={"community": community, "year": year, "is_saved": row.pk is not None},
     )
 
 
@@ -115,16 +111,22 @@ def rubric_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     community = _community(request, slug)
     year = _year(year)
     versions = list(Rubric.objects.filter(community=community, year=year).order_by("-version"))
-    # The newest version is the first of the list; the default rubric is made on first use.
-    latest = versions[0] if versions else setup.rubric_for(community, year)
-    versions = versions or [latest]
-    rubric = latest
     wanted = request.GET.get("version")
-    if wanted and wanted.isdigit():
-        rubric = next((v for v in versions if v.version == int(wanted)), None)
-        if rubric is None:
+    if not versions:
+        # A year with no rubric shows the default unsaved; its first save makes version 1.
+        if wanted:
             raise Http404
-    criteria = _rubric_rows(rubric)
+        draft = setup.default_rubric(community, year)
+        rubric, latest, criteria, vetoes = draft.rubric, None, draft.criteria, draft.vetoes
+    else:
+        # The newest version is the first of the list.
+        rubric = latest = versions[0]
+        if wanted and wanted.isdigit():
+            rubric = next((v for v in versions if v.version == int(wanted)), None)
+            if rubric is None:
+                raise Http404
+        criteria = setup.rubric_rows(rubric)
+        vetoes = list(rubric.veto_items.all())
     return render(
         request,
         "scorecards/setup/rubric_detail.html",
@@ -135,7 +137,7 @@ def rubric_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             "latest": latest,
             "versions": versions,
             "criteria": criteria,
-            "vetoes": list(rubric.veto_items.all()),
+            "vetoes": vetoes,
             "total": sum((c.max_points for c in criteria), 0),
         },
     )
@@ -148,10 +150,17 @@ def _rubric_of(request: HttpRequest, pk: int) -> Rubric:
     )
 
 
-@staff_required
-def rubric_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    rubric = _rubric_of(request, pk)
-    criteria = _rubric_rows(rubric)
+def _rubric_editor(
+    request: HttpRequest,
+    *,
+    community: Community,
+    rubric: Rubric,
+    criteria: list[RubricCriterion],
+    vetoes: list[VetoItem],
+    save: Callable[..., Rubric],
+) -> HttpResponse:
+    """The editor of a rubric's rows, saved or not (``criteria`` carry their ``items``); a valid
+    POST calls ``save`` with the rows and the note."""
     data = post_data(request)
     criteria_fs = CriterionFormSet(
         data,
@@ -173,15 +182,13 @@ def rubric_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "points": d.points,
             }
             for c in criteria
-            for d in c.deduction_items.all()
+            for d in c.items
         ],
     )
     vetoes_fs = VetoFormSet(
         data,
         prefix="v",
-        initial=[
-            {"code": v.code, "name": v.name, "name_zh": v.name_zh} for v in rubric.veto_items.all()
-        ],
+        initial=[{"code": v.code, "name": v.name, "name_zh": v.name_zh} for v in vetoes],
     )
     note_form = RubricNoteForm(data, initial={"note": rubric.note})
     status = 200
@@ -189,8 +196,7 @@ def rubric_edit(request: HttpRequest, pk: int) -> HttpResponse:
         valid = all(f.is_valid() for f in (criteria_fs, deductions_fs, vetoes_fs, note_form))
         if valid:
             try:
-                agreements.rubric_update(
-                    rubric=rubric,
+                saved = save(
                     criteria=formset_rows(criteria_fs),
                     deductions=formset_rows(deductions_fs),
                     vetoes=formset_rows(vetoes_fs),
@@ -201,8 +207,8 @@ def rubric_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
                 return redirect(
-                    reverse("scorecards:rubric_detail", args=[rubric.community.slug, rubric.year])
-                    + f"?version={rubric.version}"
+                    reverse("scorecards:rubric_detail", args=[community.slug, saved.year])
+                    + f"?version={saved.version}"
                 )
         status = 400
     return render(
@@ -210,7 +216,7 @@ def rubric_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "scorecards/setup/rubric_form.html",
         {
             "rubric": rubric,
-            "community": rubric.community,
+            "community": community,
             "criteria_fs": criteria_fs,
             "deductions_fs": deductions_fs,
             "vetoes_fs": vetoes_fs,
@@ -218,6 +224,39 @@ def rubric_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "total": sum((c.max_points for c in criteria), 0),
         },
         status=status,
+    )
+
+
+@staff_required
+def rubric_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rubric = _rubric_of(request, pk)
+    return _rubric_editor(
+        request,
+        community=rubric.community,
+        rubric=rubric,
+        criteria=setup.rubric_rows(rubric),
+        vetoes=list(rubric.veto_items.all()),
+        save=partial(agreements.rubric_update, rubric=rubric),
+    )
+
+
+@staff_required
+def rubric_adopt(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """The editor of a year with no rubric yet, on the unsaved default: saving makes version 1.
+    Once the year has one, this address leads to its newest version's editor."""
+    community = _community(request, slug)
+    year = _year(year)
+    latest = Rubric.objects.filter(community=community, year=year).order_by("-version").first()
+    if latest is not None:
+        return redirect("scorecards:rubric_edit", latest.pk)
+    draft = setup.default_rubric(community, year)
+    return _rubric_editor(
+        request,
+        community=community,
+        rubric=draft.rubric,
+        criteria=draft.criteria,
+        vetoes=draft.vetoes,
+        save=partial(agreements.rubric_adopt, community=community, year=year),
     )
 
 
@@ -394,6 +433,7 @@ urlpatterns = [
     path("setup/", setup_home, name="setup_home"),
     path("setup/<slug:slug>/<int:year>/settings/", settings_edit, name="settings_edit"),
     path("setup/<slug:slug>/<int:year>/rubric/", rubric_detail, name="rubric_detail"),
+    path("setup/<slug:slug>/<int:year>/rubric/edit/", rubric_adopt, name="rubric_adopt"),
     path("setup/rubrics/<int:pk>/edit/", rubric_edit, name="rubric_edit"),
     path("setup/rubrics/<int:pk>/new-version/", rubric_new_version, name="rubric_new_version"),
     path("agreements/", agreement_list, name="agreement_list"),
