@@ -114,6 +114,11 @@ class _Parser(HTMLParser):
                     a.get("enctype") or "application/x-www-form-urlencoded",
                 )
             )
+        elif tag == "option" and self._select is not None:
+            value = a.get("value", "")
+            self._select.options.append(value)
+            if "selected" in a or self._select.value is None:
+                self._select.value = value
         elif not self.forms or not a.get("name"):
             return
         elif tag == "input":
@@ -129,11 +134,6 @@ class _Parser(HTMLParser):
         elif tag == "textarea":
             self._textarea = Field(a["name"], "textarea", "", required="required" in a)
             self.forms[-1].fields.append(self._textarea)
-        if tag == "option" and self._select is not None:
-            value = a.get("value", "")
-            self._select.options.append(value)
-            if "selected" in a or self._select.value is None:
-                self._select.value = value
 
     def handle_data(self, data):
         if self._textarea is not None:

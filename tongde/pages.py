@@ -8,11 +8,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from . import concurrency
 
 # Lazy: a module constant is made before any request chooses the language.
 FILE_NOT_KEPT = gettext_lazy(
@@ -43,22 +46,47 @@ def form_page(
     context: dict[str, Any],
     render_page: Callable[..., HttpResponse] = render,
     success: str | None = None,
+    edited: models.Model | None = None,
 ) -> HttpResponse:
     """GET shows the form; a valid POST calls the service and redirects to the URL it returns
     with ``success`` (default "Saved.") as a message; a refusal by the service is shown on the
-    form with status 400 and nothing is saved (services are atomic)."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            url = save(form)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, success or _("Saved."))
-            return redirect(url)
-    status = 400 if request.method == "POST" else 200
-    if status == 400:
+    form with status 400 and nothing is saved (services are atomic).
+
+    A form that edits a saved row (``edited``, else a model form's saved instance) is refused
+    with status 409 if someone else changed the row since it was shown (``tongde.concurrency``);
+    the row stays locked from that check until the service has saved."""
+    edited = edited if edited is not None else _edited_row(form)
+    if edited is not None:
+        concurrency.add_field(form, edited)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    if edited is not None and concurrency.refuse_if_changed(
+                        form, concurrency.locked(edited)
+                    ):
+                        status = 409
+                    else:
+                        form.cleaned_data.pop(concurrency.EDITED_FROM, None)
+                        url = save(form)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if status != 409:
+                    messages.success(request, success or _("Saved."))
+                    return redirect(url)
+    if status != 200:
         note_files_not_kept(request, form)
     return render_page(request, template, {"form": form, **context}, status=status)
+
+
+def _edited_row(form: BaseForm) -> models.Model | None:
+    instance = getattr(form, "instance", None)
+    if isinstance(instance, models.Model) and not instance._state.adding:
+        return instance
+    return None
 
 
 def note_files_not_kept(request: HttpRequest, form: BaseForm, *, refused: bool = False) -> None:
