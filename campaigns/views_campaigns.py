@@ -37,7 +37,8 @@ from tongde.pages import form_page, post_data
 from tongde.text import long_date
 
 from . import services
-from .forms import CampaignFilter, CampaignForm, DisorderForm, TotalsForm
+from .edits import Link, edit_page, names
+from .forms import GROUP_FIELDS, CampaignFilter, CampaignForm, DisorderForm, TotalsForm
 from .models import Campaign, CampaignPhoto, Disorder
 from .selectors import (
     campaign_detail_list,
@@ -308,13 +309,45 @@ def campaign_update(request: HttpRequest, pk: int) -> HttpResponse:
         _warn_if_flagged(request, updated)
         return updated.get_absolute_url()
 
-    return _form_page(
+    return edit_page(
         request,
         form,
+        row=campaign,
+        links=lambda: _campaign_links(campaign),
         save=save,
-        title=_("Edit the operation of %(date)s") % {"date": long_date(campaign.held_on)},
-        cancel_url=campaign.get_absolute_url(),
+        template="campaigns/campaign_form.html",
+        context={
+            "title": _("Edit the operation of %(date)s") % {"date": long_date(campaign.held_on)},
+            "cancel_url": campaign.get_absolute_url(),
+            "active": "operations",
+        },
+        render_page=_render,
     )
+
+
+def _campaign_links(campaign: Campaign) -> dict[str, Link]:
+    """What the edit form shows of the operation outside its row, by form field."""
+    compounds = list(campaign.compounds.order_by("pk"))
+    buildings = list(campaign.buildings.select_related("compound").order_by("pk"))
+    disorders = list(campaign.disorders.order_by("pk"))
+    persons = dict(campaign.participations.values_list("group", "persons"))
+
+    def label(field: str) -> str:
+        return str(Campaign._meta.get_field(field).verbose_name)
+
+    links = {
+        "compounds": Link([c.pk for c in compounds], names(compounds), label("compounds")),
+        "buildings": Link(
+            [b.pk for b in buildings],
+            names(f"{b.compound.name} {b.code}" for b in buildings),
+            label("buildings"),
+        ),
+        "disorders": Link([d.pk for d in disorders], names(disorders), label("disorders")),
+    }
+    for name, group, group_label in GROUP_FIELDS:
+        count = persons.get(group, 0)
+        links[name] = Link(count, str(count), str(group_label))
+    return links
 
 
 def _confirm(
@@ -606,6 +639,7 @@ def disorder_update(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         save=save,
+        edited=disorder,
         template="campaigns/disorder_form.html",
         context={
             "title": _("Edit %(name)s") % {"name": disorder.name},
