@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,6 +36,7 @@ from tongde.periods import PeriodKind
 
 from . import meetings, regulations
 from . import selectors_meetings as selectors
+from .edits import Link, add_fields, edit_page, names, pop_tokens, refuse_if_edited
 from .forms_meetings import (
     AttendanceFormSet,
     DecisionDoneForm,
@@ -190,39 +192,30 @@ def _meeting_page(request: HttpRequest, *, meeting: Meeting | None, communities)
     )
     attendance = AttendanceFormSet(data, prefix="attendance", initial=attendance_initial)
     decisions = DecisionFormSet(data, prefix="decisions", initial=decision_initial)
+    links = None if meeting is None else (lambda: _meeting_links(meeting))
+    add_fields(form, row=meeting, links=links)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and all(
         [form.is_valid(), attendance.is_valid(), decisions.is_valid()]
     ):
         cleaned = dict(form.cleaned_data)
         cleaned.pop("community", None)
+        pop_tokens(cleaned)
         minutes = cleaned.pop("minutes", None) or None
         try:
-            if meeting is None:
-                community = form.chosen_community()
-                _require_edit(request.user, community.pk)
-                saved = meetings.meeting_create(
-                    community=community,
-                    data=cleaned,
-                    attendance=attendance_rows(attendance),
-                    decisions=decision_rows(decisions),
-                    minutes=minutes,
-                    user=request.user,
-                )
-            else:
-                saved = meetings.meeting_update(
-                    meeting=meeting,
-                    data=cleaned,
-                    attendance=attendance_rows(attendance),
-                    decisions=decision_rows(decisions),
-                    minutes=minutes,
-                    clear_minutes=cleaned.get("clear_minutes", False),
-                    user=request.user,
-                )
+            with transaction.atomic():
+                if meeting is not None and refuse_if_edited(form, row=meeting, links=links):
+                    status = 409
+                else:
+                    saved = _meeting_save(
+                        request, form, meeting, cleaned, minutes, attendance, decisions
+                    )
         except ValidationError as exc:
             _meeting_errors(form, attendance, decisions, exc)
         else:
-            messages.success(request, _("Saved."))
-            return redirect("campaigns:meeting_detail", pk=saved.pk)
+            if status != 409:
+                messages.success(request, _("Saved."))
+                return redirect("campaigns:meeting_detail", pk=saved.pk)
     return render(
         request,
         "campaigns/meeting_form.html",
@@ -240,7 +233,57 @@ def _meeting_page(request: HttpRequest, *, meeting: Meeting | None, communities)
                 else reverse("campaigns:meeting_list")
             ),
         },
-        status=400 if request.method == "POST" else 200,
+        status=status,
+    )
+
+
+def _meeting_links(meeting: Meeting) -> dict[str, Link]:
+    """The meeting's rows the edit form shows below it. Decisions are locked too: marking one
+    done locks the decision, not the meeting."""
+    attendance = list(meeting.attendance.order_by("pk"))
+    decisions = list(meeting.decisions.select_for_update().order_by("pk"))
+    return {
+        "attendance": Link(
+            [[a.organisation, a.name, a.persons] for a in attendance],
+            names(attendance),
+            _("Attendance by organisation"),
+        ),
+        "decisions": Link(
+            [[d.pk, d.text, d.responsible, d.due_on, d.done_on] for d in decisions],
+            names(decisions),
+            _("Decisions"),
+        ),
+    }
+
+
+def _meeting_save(
+    request: HttpRequest,
+    form: MeetingForm,
+    meeting: Meeting | None,
+    cleaned: dict[str, Any],
+    minutes: Any,
+    attendance: Any,
+    decisions: Any,
+) -> Meeting:
+    if meeting is None:
+        community = form.chosen_community()
+        _require_edit(request.user, community.pk)
+        return meetings.meeting_create(
+            community=community,
+            data=cleaned,
+            attendance=attendance_rows(attendance),
+            decisions=decision_rows(decisions),
+            minutes=minutes,
+            user=request.user,
+        )
+    return meetings.meeting_update(
+        meeting=meeting,
+        data=cleaned,
+        attendance=attendance_rows(attendance),
+        decisions=decision_rows(decisions),
+        minutes=minutes,
+        clear_minutes=cleaned.get("clear_minutes", False),
+        user=request.user,
     )
 
 
@@ -395,6 +438,7 @@ def regulation_update(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         save=save,
+        edited=regulation,
         template=FORM_TEMPLATE,
         context={
             "title": _("Edit %(title)s") % {"title": regulation.title},
@@ -453,13 +497,21 @@ def _version_page(
         else _("Edit version %(number)s of %(title)s")
         % {"number": version.number, "title": regulation.title}
     )
-    return form_page(
+    return edit_page(
         request,
         form,
+        row=version,
+        links=None if version is None else (lambda: _version_links(version)),
         save=save,
         template=FORM_TEMPLATE,
         context={"title": title, "cancel_url": detail_url},
     )
+
+
+def _version_links(version: RegulationVersion) -> dict[str, Link]:
+    compounds = list(version.compounds.order_by("pk"))
+    label = str(RegulationVersion._meta.get_field("compounds").verbose_name)
+    return {"compounds": Link([c.pk for c in compounds], names(compounds), label)}
 
 
 @registry_reader_required
