@@ -48,6 +48,7 @@ from tongde.once import submit_once
 from tongde.pages import form_page, note_files_not_kept, post_data
 
 from . import designations, patrols
+from .edits import Link, edit_page
 from .forms_patrols import (
     AGE_CHOICES,
     FIXED,
@@ -541,6 +542,8 @@ def designation_edit(
         request,
         form,
         save=save,
+        # None: the form creates the year's designation, and nobody's edit can be undone.
+        edited=current,
         template="campaigns/designation_form.html",
         context={
             "title": _("%(compound)s: designation for %(year)s")
@@ -576,9 +579,11 @@ def designation_targets(request: HttpRequest, community_pk: int, year: int) -> H
             )
         return back
 
-    return form_page(
+    return edit_page(
         request,
         form,
+        row=None,
+        links=lambda: _target_links(community, year, form),
         save=save,
         template="campaigns/designation_form.html",
         context={
@@ -589,6 +594,23 @@ def designation_targets(request: HttpRequest, community_pk: int, year: int) -> H
         },
         render_page=_render,
     )
+
+
+def _target_links(community: Community, year: int, form: TargetForm) -> dict[str, Link]:
+    """The page edits up to two rows, one per kind, or the defaults where none is set yet: each
+    kind's target as the form shows it (a row set to the default is no change). The rows there
+    are stay locked until the save."""
+    stored = dict(
+        DesignationTarget.objects.select_for_update()
+        .filter(community=community, year=year)
+        .values_list("kind", "target_rate")
+    )
+    links = {}
+    for kind in DesignationTarget.Kind.values:
+        rate = stored.get(kind, designations.DEFAULT_TARGETS[kind])
+        percent = str((rate * 100).quantize(Decimal("0.1")))
+        links[kind] = Link(percent, percent, str(form.fields[kind].label))
+    return links
 
 
 urlpatterns = [
