@@ -31,13 +31,12 @@ from django.views.decorators.http import require_POST
 from compounds.models import Community, Compound
 from compounds.permissions import registry_reader_required, staff_required
 from compounds.selectors import staff_community_ids
-from tongde import exports, uploads
+from tongde import concurrency, exports, uploads
 from tongde.once import submit_once
 from tongde.pages import form_page, post_data
 from tongde.text import long_date
 
 from . import services
-from .edits import Link, edit_page, names
 from .forms import GROUP_FIELDS, CampaignFilter, CampaignForm, DisorderForm, TotalsForm
 from .models import Campaign, CampaignPhoto, Disorder
 from .selectors import (
@@ -309,10 +308,10 @@ def campaign_update(request: HttpRequest, pk: int) -> HttpResponse:
         _warn_if_flagged(request, updated)
         return updated.get_absolute_url()
 
-    return edit_page(
+    return form_page(
         request,
         form,
-        row=campaign,
+        edited=campaign,
         links=lambda: _campaign_links(campaign),
         save=save,
         template="campaigns/campaign_form.html",
@@ -325,7 +324,7 @@ def campaign_update(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _campaign_links(campaign: Campaign) -> dict[str, Link]:
+def _campaign_links(campaign: Campaign) -> dict[str, concurrency.Link]:
     """What the edit form shows of the operation outside its row, by form field."""
     compounds = list(campaign.compounds.order_by("pk"))
     buildings = list(campaign.buildings.select_related("compound").order_by("pk"))
@@ -336,17 +335,21 @@ def _campaign_links(campaign: Campaign) -> dict[str, Link]:
         return str(Campaign._meta.get_field(field).verbose_name)
 
     links = {
-        "compounds": Link([c.pk for c in compounds], names(compounds), label("compounds")),
-        "buildings": Link(
+        "compounds": concurrency.Link(
+            [c.pk for c in compounds], concurrency.names(compounds), label("compounds")
+        ),
+        "buildings": concurrency.Link(
             [b.pk for b in buildings],
-            names(f"{b.compound.name} {b.code}" for b in buildings),
+            concurrency.names(f"{b.compound.name} {b.code}" for b in buildings),
             label("buildings"),
         ),
-        "disorders": Link([d.pk for d in disorders], names(disorders), label("disorders")),
+        "disorders": concurrency.Link(
+            [d.pk for d in disorders], concurrency.names(disorders), label("disorders")
+        ),
     }
     for name, group, group_label in GROUP_FIELDS:
         count = persons.get(group, 0)
-        links[name] = Link(count, str(count), str(group_label))
+        links[name] = concurrency.Link(count, str(count), str(group_label))
     return links
 
 

@@ -29,14 +29,13 @@ from django.views.decorators.http import require_POST
 
 from compounds.models import Compound
 from compounds.permissions import registry_reader_required, staff_required
-from tongde import uploads
+from tongde import concurrency, uploads
 from tongde.once import submit_once
 from tongde.pages import add_service_errors, form_page, post_data
 from tongde.periods import PeriodKind
 
 from . import meetings, regulations
 from . import selectors_meetings as selectors
-from .edits import Link, add_fields, edit_page, names, pop_tokens, refuse_if_edited
 from .forms_meetings import (
     AttendanceFormSet,
     DecisionDoneForm,
@@ -193,18 +192,20 @@ def _meeting_page(request: HttpRequest, *, meeting: Meeting | None, communities)
     attendance = AttendanceFormSet(data, prefix="attendance", initial=attendance_initial)
     decisions = DecisionFormSet(data, prefix="decisions", initial=decision_initial)
     links = None if meeting is None else (lambda: _meeting_links(meeting))
-    add_fields(form, row=meeting, links=links)
+    concurrency.add_fields(form, row=meeting, links=links)
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and all(
         [form.is_valid(), attendance.is_valid(), decisions.is_valid()]
     ):
         cleaned = dict(form.cleaned_data)
         cleaned.pop("community", None)
-        pop_tokens(cleaned)
+        concurrency.pop_tokens(cleaned)
         minutes = cleaned.pop("minutes", None) or None
         try:
             with transaction.atomic():
-                if meeting is not None and refuse_if_edited(form, row=meeting, links=links):
+                if meeting is not None and concurrency.refuse_if_edited(
+                    form, row=meeting, links=links
+                ):
                     status = 409
                 else:
                     saved = _meeting_save(
@@ -237,20 +238,20 @@ def _meeting_page(request: HttpRequest, *, meeting: Meeting | None, communities)
     )
 
 
-def _meeting_links(meeting: Meeting) -> dict[str, Link]:
+def _meeting_links(meeting: Meeting) -> dict[str, concurrency.Link]:
     """The meeting's rows the edit form shows below it. Decisions are locked too: marking one
     done locks the decision, not the meeting."""
     attendance = list(meeting.attendance.order_by("pk"))
     decisions = list(meeting.decisions.select_for_update().order_by("pk"))
     return {
-        "attendance": Link(
+        "attendance": concurrency.Link(
             [[a.organisation, a.name, a.persons] for a in attendance],
-            names(attendance),
+            concurrency.names(attendance),
             _("Attendance by organisation"),
         ),
-        "decisions": Link(
+        "decisions": concurrency.Link(
             [[d.pk, d.text, d.responsible, d.due_on, d.done_on] for d in decisions],
-            names(decisions),
+            concurrency.names(decisions),
             _("Decisions"),
         ),
     }
@@ -497,10 +498,10 @@ def _version_page(
         else _("Edit version %(number)s of %(title)s")
         % {"number": version.number, "title": regulation.title}
     )
-    return edit_page(
+    return form_page(
         request,
         form,
-        row=version,
+        edited=version,
         links=None if version is None else (lambda: _version_links(version)),
         save=save,
         template=FORM_TEMPLATE,
@@ -508,10 +509,14 @@ def _version_page(
     )
 
 
-def _version_links(version: RegulationVersion) -> dict[str, Link]:
+def _version_links(version: RegulationVersion) -> dict[str, concurrency.Link]:
     compounds = list(version.compounds.order_by("pk"))
     label = str(RegulationVersion._meta.get_field("compounds").verbose_name)
-    return {"compounds": Link([c.pk for c in compounds], names(compounds), label)}
+    return {
+        "compounds": concurrency.Link(
+            [c.pk for c in compounds], concurrency.names(compounds), label
+        )
+    }
 
 
 @registry_reader_required

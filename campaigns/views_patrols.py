@@ -42,13 +42,12 @@ from django.utils.translation import gettext as _
 from compounds.models import Community, Compound
 from compounds.permissions import role_required
 from compounds.selectors import can_edit_community, community_list, staff_community_ids
-from tongde import uploads
+from tongde import concurrency, uploads
 from tongde.bounds import is_plausible_year
 from tongde.once import submit_once
 from tongde.pages import form_page, note_files_not_kept, post_data
 
 from . import designations, patrols
-from .edits import Link, edit_page
 from .forms_patrols import (
     AGE_CHOICES,
     FIXED,
@@ -579,10 +578,9 @@ def designation_targets(request: HttpRequest, community_pk: int, year: int) -> H
             )
         return back
 
-    return edit_page(
+    return form_page(
         request,
         form,
-        row=None,
         links=lambda: _target_links(community, year, form),
         save=save,
         template="campaigns/designation_form.html",
@@ -596,7 +594,7 @@ def designation_targets(request: HttpRequest, community_pk: int, year: int) -> H
     )
 
 
-def _target_links(community: Community, year: int, form: TargetForm) -> dict[str, Link]:
+def _target_links(community: Community, year: int, form: TargetForm) -> dict[str, concurrency.Link]:
     """The page edits up to two rows, one per kind, or the defaults where none is set yet: each
     kind's target as the form shows it (a row set to the default is no change). The rows there
     are stay locked until the save."""
@@ -609,7 +607,7 @@ def _target_links(community: Community, year: int, form: TargetForm) -> dict[str
     for kind in DesignationTarget.Kind.values:
         rate = stored.get(kind, designations.DEFAULT_TARGETS[kind])
         percent = str((rate * 100).quantize(Decimal("0.1")))
-        links[kind] = Link(percent, percent, str(form.fields[kind].label))
+        links[kind] = concurrency.Link(percent, percent, str(form.fields[kind].label))
     return links
 
 

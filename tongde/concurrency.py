@@ -8,8 +8,13 @@ shows says what it is now, and the form comes back with the editor's own values 
 fingerprint, so that saving again replaces the other change knowingly. A form sent without the
 fingerprint (an old page, a script) is not checked, as before.
 
-``form_page`` (``tongde.pages``) does this for every model form that edits a saved row; a view
-with its own form calls ``fingerprint`` on show and ``refuse_if_changed`` on save.
+What a page shows outside its row (an operation's compounds, a meeting's attendance, which live
+in other tables and change without touching the row) is fingerprinted the same way as *links*
+(``LINKS_FROM``): one ``Link`` per thing shown, named as the form field that shows it.
+
+``form_page`` (``tongde.pages``) does this for every model form that edits a saved row, and for
+any form given ``edited=`` and ``links=``; a view with its own flow calls ``add_fields`` on show
+and ``refuse_if_edited`` in the transaction that saves.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -28,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 EDITED_FROM = "edited_from"
+LINKS_FROM = "links_from"
 
 CHANGED_MEANWHILE = gettext_lazy(
     "Someone else changed this record since you opened it. Nothing was saved: your changes "
@@ -51,10 +59,14 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
+def _token(values: Mapping[str, Any]) -> str:
+    digests = {name: _digest(value) for name, value in values.items()}
+    return base64.urlsafe_b64encode(json.dumps(digests, sort_keys=True).encode()).decode()
+
+
 def fingerprint(instance: models.Model) -> str:
     """The row's fields as short hashes, in a string fit for a hidden input."""
-    digests = {f.name: _digest(f.value_from_object(instance)) for f in _fields(instance)}
-    return base64.urlsafe_b64encode(json.dumps(digests, sort_keys=True).encode()).decode()
+    return _token({f.name: f.value_from_object(instance) for f in _fields(instance)})
 
 
 def _digests(token: str) -> dict[str, str] | None:
@@ -127,3 +139,90 @@ def refuse_if_changed(form: BaseForm, current: models.Model) -> bool:
 def locked(instance: models.Model) -> models.Model:
     """``instance``'s row as it is now, locked until the transaction ends."""
     return type(instance)._base_manager.select_for_update().get(pk=instance.pk)
+
+
+# What a form shows outside its row --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """What the form shows of one link: ``value`` is compared (JSON-able: ids, numbers, dates),
+    ``shown`` is what an error says it is now, ``label`` names it when no form field shows it."""
+
+    value: Any
+    shown: str
+    label: str
+
+
+Links = Callable[[], Mapping[str, Link]]
+
+
+def names(objects: Any) -> str:
+    """Linked rows as an error shows them: "甲小区、乙小区"."""
+    return pgettext("list separator", ", ").join(str(o) for o in objects)
+
+
+def _add_links_field(form: BaseForm, links: Mapping[str, Link]) -> None:
+    form.fields[LINKS_FROM] = forms.CharField(
+        widget=forms.HiddenInput,
+        required=False,
+        initial=_token({name: link.value for name, link in links.items()}),
+    )
+
+
+def _refuse_if_links_changed(form: BaseForm, links: Mapping[str, Link]) -> bool:
+    """``refuse_if_changed`` for ``links``, read under the lock of the row they belong to."""
+    token = form.data.get(form.add_prefix(LINKS_FROM)) if form.is_bound else None
+    if not token:
+        return False
+    then = _digests(token)
+    changed = [
+        name
+        for name, link in links.items()
+        if then is None or then.get(name) != _digest(link.value)
+    ]
+    if not changed:
+        return False
+    elsewhere = []
+    for name in changed:
+        if name in form.fields:
+            form.add_error(name, FIELD_NOW % {"value": links[name].shown or "—"})
+        else:
+            elsewhere.append(links[name].label)
+    if str(CHANGED_MEANWHILE) not in form.non_field_errors():
+        form.add_error(None, str(CHANGED_MEANWHILE))
+    if elsewhere:
+        form.add_error(
+            None,
+            CHANGED_MEANWHILE_FIELDS % {"fields": pgettext("list separator", ", ").join(elsewhere)},
+        )
+    data = form.data.copy()
+    data[form.add_prefix(LINKS_FROM)] = _token({n: link.value for n, link in links.items()})
+    form.data = data
+    return True
+
+
+def add_fields(form: BaseForm, *, row: models.Model | None, links: Links | None = None) -> None:
+    """Give ``form`` the hidden fingerprints of ``row`` and its ``links`` as they are now."""
+    if row is not None:
+        add_field(form, row)
+    if links is not None:
+        _add_links_field(form, links())
+
+
+def refuse_if_edited(form: BaseForm, *, row: models.Model | None, links: Links | None) -> bool:
+    """Both checks, inside the transaction that saves: ``row`` is locked first, so the links
+    its services change under that lock are read as they stand. Both are checked so that a
+    refused form says everything that changed, and a second save goes through."""
+    refused = False
+    if row is not None:
+        refused = refuse_if_changed(form, locked(row))
+    if links is not None:
+        refused = _refuse_if_links_changed(form, links()) or refused
+    return refused
+
+
+def pop_tokens(cleaned: dict[str, Any]) -> None:
+    """The fingerprints out of a form's cleaned data, before a service reads it."""
+    cleaned.pop(EDITED_FROM, None)
+    cleaned.pop(LINKS_FROM, None)

@@ -47,29 +47,28 @@ def form_page(
     render_page: Callable[..., HttpResponse] = render,
     success: str | None = None,
     edited: models.Model | None = None,
+    links: concurrency.Links | None = None,
 ) -> HttpResponse:
     """GET shows the form; a valid POST calls the service and redirects to the URL it returns
     with ``success`` (default "Saved.") as a message; a refusal by the service is shown on the
     form with status 400 and nothing is saved (services are atomic).
 
-    A form that edits a saved row (``edited``, else a model form's saved instance) is refused
-    with status 409 if someone else changed the row since it was shown (``tongde.concurrency``);
-    the row stays locked from that check until the service has saved."""
+    A form that edits a saved row (``edited``, else a model form's saved instance) and what it
+    shows outside the row (``links``) is refused with status 409 if someone else changed either
+    since it was shown (``tongde.concurrency``); the row stays locked from that check until the
+    service has saved."""
     edited = edited if edited is not None else _edited_row(form)
-    if edited is not None:
-        concurrency.add_field(form, edited)
+    concurrency.add_fields(form, row=edited, links=links)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    if edited is not None and concurrency.refuse_if_changed(
-                        form, concurrency.locked(edited)
-                    ):
+                    if concurrency.refuse_if_edited(form, row=edited, links=links):
                         status = 409
                     else:
-                        form.cleaned_data.pop(concurrency.EDITED_FROM, None)
+                        concurrency.pop_tokens(form.cleaned_data)
                         url = save(form)
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -1,6 +1,6 @@
 """Two people editing the same operation, disorder, meeting, regulation, version, designation or
 targets: the second save is refused (409) and saves nothing, the refused page says what changed,
-and sending it again saves (``tongde.concurrency``, ``campaigns.edits``).
+and sending it again saves (``tongde.concurrency``).
 
 Each test opens the real page, lets a colleague change the record through its service (or its
 own page), sends the first user's edit as the browser would, then sends the page that came back.
@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from campaigns import designations, meetings, regulations, services
-from campaigns.edits import LINKS_FROM
 from campaigns.models import (
     Campaign,
     Designation,
@@ -71,7 +70,12 @@ def _refused(response, path: str, sent: dict[str, list[str]]) -> dict[str, list[
     assert str(concurrency.CHANGED_MEANWHILE) in form.non_field_errors()
     again = _sent(response, path)
     for name, values in sent.items():
-        if name not in {concurrency.EDITED_FROM, LINKS_FROM, "once", "csrfmiddlewaretoken"}:
+        if name not in {
+            concurrency.EDITED_FROM,
+            concurrency.LINKS_FROM,
+            "once",
+            "csrfmiddlewaretoken",
+        }:
             assert again.get(name, []) == values, name
     return again
 
