@@ -20,6 +20,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,12 +32,13 @@ from django.views.decorators.http import require_POST
 from compounds import selectors as registry
 from compounds.models import Compound, ServiceContract
 from compounds.permissions import registry_reader_required, role_required, staff_required
-from tongde import uploads
+from tongde import concurrency, uploads
 from tongde.pages import add_service_errors, note_files_not_kept, post_data
 
 from . import agreements, inspections, reports
 from .forms_reports import ReportFilter, ReportForm, ReviewForm, parse_month
 from .models import (
+    CommitmentStatus,
     MonthlyReport,
     ReportAttachment,
     ScoringSettings,
@@ -272,6 +274,13 @@ def _own(request: HttpRequest, pk: int) -> MonthlyReport:
     return report
 
 
+def _report_children(report: MonthlyReport) -> concurrency.Children:
+    # The commitments' statuses are written from the same form: a colleague's statuses would
+    # be overwritten by the ones shown here. Attachments are left out: a save adds its own
+    # files and removes only the ones ticked, so it never undoes another's.
+    return {"commitment_statuses": CommitmentStatus.objects.filter(report=report)}
+
+
 @registry_reader_required
 def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     report = _own(request, pk)
@@ -288,30 +297,38 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         fixed_month=True,
         initial=ReportForm.initial_from(report),
     )
+    concurrency.add_field(form, report, _report_children(report))
     attachments = list(report.attachments.filter(is_removed=False))
     # The files ticked for removal stay ticked when the form comes back with an error.
     remove = [int(x) for x in request.POST.getlist("remove") if x.isascii() and x.isdigit()]
     status = 200
     if request.method == "POST":
+        status = 400
         if form.is_valid():
             try:
-                reports.report_update(
-                    report=report,
-                    by=request.user,
-                    data=form.data_dict(),
-                    statuses=form.statuses(),
-                    photos=form.cleaned_data["photos"],
-                    docs=form.cleaned_data["documents"],
-                    remove_attachments=remove,
-                )
+                with transaction.atomic():
+                    if concurrency.refuse_if_changed(
+                        form, concurrency.locked(report), _report_children(report)
+                    ):
+                        status = 409
+                    else:
+                        reports.report_update(
+                            report=report,
+                            by=request.user,
+                            data=form.data_dict(),
+                            statuses=form.statuses(),
+                            photos=form.cleaned_data["photos"],
+                            docs=form.cleaned_data["documents"],
+                            remove_attachments=remove,
+                        )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                if _submit_asked(request):
-                    return _submit_after_save(request, report)
-                messages.success(request, _("Saved."))
-                return redirect("scorecards:report_detail", report.pk)
-        status = 400
+                if status != 409:
+                    if _submit_asked(request):
+                        return _submit_after_save(request, report)
+                    messages.success(request, _("Saved."))
+                    return redirect("scorecards:report_detail", report.pk)
         note_files_not_kept(request, form)
     return render(
         request,

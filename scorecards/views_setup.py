@@ -18,6 +18,7 @@ from functools import partial
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,8 +30,8 @@ from django.views.decorators.http import require_POST
 from compounds import selectors as registry
 from compounds.models import Community, Compound
 from compounds.permissions import role_required, staff_required
-from tongde import uploads
-from tongde.pages import add_service_errors, form_page, post_data
+from tongde import concurrency, uploads
+from tongde.pages import add_service_errors, form_page, note_files_not_kept, post_data
 
 from . import agreements, setup
 from .forms_setup import (
@@ -46,7 +47,7 @@ from .forms_setup import (
     commitment_rows,
     formset_rows,
 )
-from .models import Agreement, Rubric, RubricCriterion, VetoItem
+from .models import Agreement, Commitment, DeductionItem, Rubric, RubricCriterion, VetoItem
 
 PAGE_SIZE = 50
 
@@ -160,8 +161,10 @@ def _rubric_editor(
     save: Callable[..., Rubric],
 ) -> HttpResponse:
     """The editor of a rubric's rows, saved or not (``criteria`` carry their ``items``); a valid
-    POST calls ``save`` with the rows and the note."""
+    POST calls ``save`` with the rows and the note. A saved rubric's editor is refused (409) if
+    someone else changed the rubric or its rows since the page was shown."""
     data = post_data(request)
+    is_saved = rubric.pk is not None
     criteria_fs = CriterionFormSet(
         data,
         prefix="c",
@@ -191,26 +194,35 @@ def _rubric_editor(
         initial=[{"code": v.code, "name": v.name, "name_zh": v.name_zh} for v in vetoes],
     )
     note_form = RubricNoteForm(data, initial={"note": rubric.note})
+    if is_saved:
+        concurrency.add_field(note_form, rubric, _rubric_children(rubric))
     status = 200
     if request.method == "POST":
+        status = 400
         valid = all(f.is_valid() for f in (criteria_fs, deductions_fs, vetoes_fs, note_form))
         if valid:
             try:
-                saved = save(
-                    criteria=formset_rows(criteria_fs),
-                    deductions=formset_rows(deductions_fs),
-                    vetoes=formset_rows(vetoes_fs),
-                    note=note_form.cleaned_data["note"],
-                )
+                with transaction.atomic():
+                    if is_saved and concurrency.refuse_if_changed(
+                        note_form, concurrency.locked(rubric), _rubric_children(rubric)
+                    ):
+                        status = 409
+                    else:
+                        saved = save(
+                            criteria=formset_rows(criteria_fs),
+                            deductions=formset_rows(deductions_fs),
+                            vetoes=formset_rows(vetoes_fs),
+                            note=note_form.cleaned_data["note"],
+                        )
             except ValidationError as exc:
                 add_service_errors(note_form, exc)
             else:
-                messages.success(request, _("Saved."))
-                return redirect(
-                    reverse("scorecards:rubric_detail", args=[community.slug, saved.year])
-                    + f"?version={saved.version}"
-                )
-        status = 400
+                if status != 409:
+                    messages.success(request, _("Saved."))
+                    return redirect(
+                        reverse("scorecards:rubric_detail", args=[community.slug, saved.year])
+                        + f"?version={saved.version}"
+                    )
     return render(
         request,
         "scorecards/setup/rubric_form.html",
@@ -225,6 +237,16 @@ def _rubric_editor(
         },
         status=status,
     )
+
+
+def _rubric_children(rubric: Rubric) -> concurrency.Children:
+    # The rubric's rows are what its editor edits; the rubric row itself holds little more
+    # than the note, so its fingerprint alone would miss almost every other edit.
+    return {
+        "criteria": RubricCriterion.objects.filter(rubric=rubric),
+        "deduction_items": DeductionItem.objects.filter(criterion__rubric=rubric),
+        "veto_items": VetoItem.objects.filter(rubric=rubric),
+    }
 
 
 @staff_required
@@ -371,11 +393,18 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _agreement_children(agreement: Agreement) -> concurrency.Children:
+    # The commitments are edited on the same page: another's change to them is a change of
+    # the agreement (the service rewrites every row shown, so it would be undone silently).
+    return {"commitments": Commitment.objects.filter(agreement=agreement)}
+
+
 @staff_required
 def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = get_object_or_404(_agreements(request.user), pk=pk)
     data = post_data(request)
     form = AgreementForm(data, request.FILES or None, instance=agreement)
+    concurrency.add_field(form, agreement, _agreement_children(agreement))
     commitments = CommitmentFormSet(
         data,
         prefix="k",
@@ -386,20 +415,28 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
+        status = 400
         if form.is_valid() and commitments.is_valid():
             try:
-                agreements.agreement_update(
-                    agreement=agreement,
-                    data=form.data_dict(),
-                    commitments=commitment_rows(commitments),
-                    scan=form.cleaned_data.get("scan"),
-                )
+                with transaction.atomic():
+                    if concurrency.refuse_if_changed(
+                        form, concurrency.locked(agreement), _agreement_children(agreement)
+                    ):
+                        status = 409
+                    else:
+                        agreements.agreement_update(
+                            agreement=agreement,
+                            data=form.data_dict(),
+                            commitments=commitment_rows(commitments),
+                            scan=form.cleaned_data.get("scan"),
+                        )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("Saved."))
-                return redirect("scorecards:agreement_detail", agreement.pk)
-        status = 400
+                if status != 409:
+                    messages.success(request, _("Saved."))
+                    return redirect("scorecards:agreement_detail", agreement.pk)
+        note_files_not_kept(request, form)
         # The form's instance took the posted values: show the stored ones beside the errors.
         agreement.refresh_from_db()
     return render(
