@@ -24,7 +24,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -90,6 +90,7 @@ def _form_page(
     template: str = "committees/election_form.html",
     context: dict[str, Any] | None = None,
     success: str | None = None,
+    edited: Model | None = None,
 ) -> HttpResponse:
     return form_page(
         request,
@@ -97,6 +98,7 @@ def _form_page(
         save=save,
         template=template,
         success=success,
+        edited=edited,
         context={
             "title": title,
             "cancel_url": cancel_url,
@@ -311,6 +313,9 @@ def election_window(request: HttpRequest, pk: int) -> HttpResponse:
         title=_("Voting window"),
         cancel_url=election.get_absolute_url(),
         election=election,
+        # The election row as a whole: had it moved on meanwhile (another window, the next
+        # stage), this window was chosen for an election that is no longer there.
+        edited=election,
     )
 
 
@@ -385,6 +390,7 @@ def candidate_correct(request: HttpRequest, pk: int) -> HttpResponse:
         template="committees/candidate_form.html",
         context={"candidate": candidate, "closed": closed},
         success=_("The candidate is corrected; the election log keeps what changed."),
+        edited=candidate,
     )
 
 
