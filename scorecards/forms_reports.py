@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.forms import MultipleFileInput
 from tongde import uploads
-from tongde.concurrency import EDITED_FROM
+from tongde.concurrency import EDITED_FROM, LINKS_FROM
 
 from . import rules
 from .forms_setup import PercentField
@@ -185,7 +185,7 @@ class ReportForm(forms.Form):
         return [(self[f"status_{c.pk}"], self[f"note_{c.pk}"]) for c in self.commitments]
 
     def report_fields(self) -> list[forms.BoundField]:
-        skip = {"month", "photos", "documents", "fee_rate_confirmed", EDITED_FROM}
+        skip = {"month", "photos", "documents", "fee_rate_confirmed", EDITED_FROM, LINKS_FROM}
         return [
             self[name]
             for name in self.fields

@@ -274,11 +274,11 @@ def _own(request: HttpRequest, pk: int) -> MonthlyReport:
     return report
 
 
-def _report_children(report: MonthlyReport) -> concurrency.Children:
+def _report_rows(report: MonthlyReport) -> dict[str, concurrency.Link]:
     # The commitments' statuses are written from the same form: a colleague's statuses would
     # be overwritten by the ones shown here. Attachments are left out: a save adds its own
     # files and removes only the ones ticked, so it never undoes another's.
-    return {"commitment_statuses": CommitmentStatus.objects.filter(report=report)}
+    return {"commitment_statuses": concurrency.rows(CommitmentStatus.objects.filter(report=report))}
 
 
 @registry_reader_required
@@ -297,7 +297,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         fixed_month=True,
         initial=ReportForm.initial_from(report),
     )
-    concurrency.add_field(form, report, _report_children(report))
+    concurrency.add_fields(form, row=report, links=lambda: _report_rows(report))
     attachments = list(report.attachments.filter(is_removed=False))
     # The files ticked for removal stay ticked when the form comes back with an error.
     remove = [int(x) for x in request.POST.getlist("remove") if x.isascii() and x.isdigit()]
@@ -307,8 +307,8 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    if concurrency.refuse_if_changed(
-                        form, concurrency.locked(report), _report_children(report)
+                    if concurrency.refuse_if_edited(
+                        form, row=report, links=lambda: _report_rows(report)
                     ):
                         status = 409
                     else:

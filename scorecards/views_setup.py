@@ -195,7 +195,7 @@ def _rubric_editor(
     )
     note_form = RubricNoteForm(data, initial={"note": rubric.note})
     if is_saved:
-        concurrency.add_field(note_form, rubric, _rubric_children(rubric))
+        concurrency.add_fields(note_form, row=rubric, links=partial(_rubric_rows, rubric))
     status = 200
     if request.method == "POST":
         status = 400
@@ -203,8 +203,8 @@ def _rubric_editor(
         if valid:
             try:
                 with transaction.atomic():
-                    if is_saved and concurrency.refuse_if_changed(
-                        note_form, concurrency.locked(rubric), _rubric_children(rubric)
+                    if is_saved and concurrency.refuse_if_edited(
+                        note_form, row=rubric, links=partial(_rubric_rows, rubric)
                     ):
                         status = 409
                     else:
@@ -239,13 +239,13 @@ def _rubric_editor(
     )
 
 
-def _rubric_children(rubric: Rubric) -> concurrency.Children:
+def _rubric_rows(rubric: Rubric) -> dict[str, concurrency.Link]:
     # The rubric's rows are what its editor edits; the rubric row itself holds little more
     # than the note, so its fingerprint alone would miss almost every other edit.
     return {
-        "criteria": RubricCriterion.objects.filter(rubric=rubric),
-        "deduction_items": DeductionItem.objects.filter(criterion__rubric=rubric),
-        "veto_items": VetoItem.objects.filter(rubric=rubric),
+        "criteria": concurrency.rows(RubricCriterion.objects.filter(rubric=rubric)),
+        "deduction_items": concurrency.rows(DeductionItem.objects.filter(criterion__rubric=rubric)),
+        "veto_items": concurrency.rows(VetoItem.objects.filter(rubric=rubric)),
     }
 
 
@@ -393,10 +393,10 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _agreement_children(agreement: Agreement) -> concurrency.Children:
+def _agreement_rows(agreement: Agreement) -> dict[str, concurrency.Link]:
     # The commitments are edited on the same page: another's change to them is a change of
     # the agreement (the service rewrites every row shown, so it would be undone silently).
-    return {"commitments": Commitment.objects.filter(agreement=agreement)}
+    return {"commitments": concurrency.rows(Commitment.objects.filter(agreement=agreement))}
 
 
 @staff_required
@@ -404,7 +404,7 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = get_object_or_404(_agreements(request.user), pk=pk)
     data = post_data(request)
     form = AgreementForm(data, request.FILES or None, instance=agreement)
-    concurrency.add_field(form, agreement, _agreement_children(agreement))
+    concurrency.add_fields(form, row=agreement, links=partial(_agreement_rows, agreement))
     commitments = CommitmentFormSet(
         data,
         prefix="k",
@@ -419,8 +419,8 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid() and commitments.is_valid():
             try:
                 with transaction.atomic():
-                    if concurrency.refuse_if_changed(
-                        form, concurrency.locked(agreement), _agreement_children(agreement)
+                    if concurrency.refuse_if_edited(
+                        form, row=agreement, links=partial(_agreement_rows, agreement)
                     ):
                         status = 409
                     else:

@@ -157,6 +157,17 @@ class Link:
 Links = Callable[[], Mapping[str, Link]]
 
 
+def rows(queryset: models.QuerySet) -> Link:
+    """A set of child rows a page edits with its parent (an agreement's commitments in a
+    formset) as one link: any row added, removed or changed there is a change, named by the
+    rows' plural name. Read fresh, never from rows the queryset cached when the page was shown."""
+    values = [
+        [row.pk, *(f.value_from_object(row) for f in _fields(row))]
+        for row in queryset.all().order_by("pk")
+    ]
+    return Link(values, "", str(queryset.model._meta.verbose_name_plural))
+
+
 def names(objects: Any) -> str:
     """Linked rows as an error shows them: "甲小区、乙小区"."""
     return pgettext("list separator", ", ").join(str(o) for o in objects)

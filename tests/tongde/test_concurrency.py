@@ -136,23 +136,28 @@ def test_an_edit_with_nothing_changed_meanwhile_saves(compound_a, staff, client)
 
 @pytest.mark.django_db
 def test_a_change_to_a_rows_children_is_named_by_their_plural(compound_a):
-    # given: a form shown with the compound's buildings as its children
-    buildings = {"buildings": compound_a.buildings.all()}
+    # given: a form shown with the compound's buildings as child rows
+    def links():
+        return {"buildings": concurrency.rows(compound_a.buildings.all())}
+
     form = _NameForm({"name": compound_a.name})
-    concurrency.add_field(form, compound_a, buildings)
-    token = concurrency.fingerprint(compound_a, buildings)
-    form.data = {**form.data, concurrency.EDITED_FROM: token}
-    assert concurrency.changed_children(buildings, token) == []
+    concurrency.add_fields(form, row=compound_a, links=links)
+    form.data = {
+        **form.data,
+        concurrency.EDITED_FROM: form.fields[concurrency.EDITED_FROM].initial,
+        concurrency.LINKS_FROM: form.fields[concurrency.LINKS_FROM].initial,
+    }
     # when: a building is added meanwhile, the compound row itself untouched
     factories.BuildingFactory(compound=compound_a)
     assert form.is_valid()
-    refused = concurrency.refuse_if_changed(form, Compound.objects.get(pk=compound_a.pk), buildings)
+    refused = concurrency.refuse_if_edited(form, row=compound_a, links=links)
     # then
     assert refused
-    assert concurrency.changed_children(buildings, token) == ["buildings"]
     assert str(compound_a.buildings.model._meta.verbose_name_plural) in " ".join(
         form.non_field_errors()
     )
-    # ... and the form now holds a fingerprint that matches the rows as they are
-    now = form.data[concurrency.EDITED_FROM]
-    assert concurrency.changed_children(buildings, now) == []
+    # ... and the form now holds fingerprints that match the rows as they are
+    again = _NameForm(form.data)
+    concurrency.add_fields(again, row=compound_a, links=links)
+    assert again.is_valid()
+    assert not concurrency.refuse_if_edited(again, row=compound_a, links=links)
