@@ -242,7 +242,7 @@ def _meeting_links(meeting: Meeting) -> dict[str, concurrency.Link]:
     """The meeting's rows the edit form shows below it. Decisions are locked too: marking one
     done locks the decision, not the meeting."""
     attendance = list(meeting.attendance.order_by("pk"))
-    decisions = list(meeting.decisions.select_for_update().order_by("pk"))
+    decisions = list(concurrency.locking(meeting.decisions.order_by("pk")))
     return {
         "attendance": concurrency.Link(
             [[a.organisation, a.name, a.persons] for a in attendance],

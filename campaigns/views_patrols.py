@@ -599,9 +599,9 @@ def _target_links(community: Community, year: int, form: TargetForm) -> dict[str
     kind's target as the form shows it (a row set to the default is no change). The rows there
     are stay locked until the save."""
     stored = dict(
-        DesignationTarget.objects.select_for_update()
-        .filter(community=community, year=year)
-        .values_list("kind", "target_rate")
+        concurrency.locking(
+            DesignationTarget.objects.filter(community=community, year=year)
+        ).values_list("kind", "target_rate")
     )
     links = {}
     for kind in DesignationTarget.Kind.values:

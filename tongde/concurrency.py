@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.db import models
+from django.db import models, transaction
 from django.forms import BaseForm
 from django.utils import formats
 from django.utils.text import Truncator
@@ -139,6 +139,15 @@ def refuse_if_changed(form: BaseForm, current: models.Model) -> bool:
 def locked(instance: models.Model) -> models.Model:
     """``instance``'s row as it is now, locked until the transaction ends."""
     return type(instance)._base_manager.select_for_update().get(pk=instance.pk)
+
+
+def locking(queryset: models.QuerySet) -> models.QuerySet:
+    """``queryset`` locking the rows it reads when read in the transaction that saves. Showing
+    the page reads them plainly: ``select_for_update`` outside a transaction is an error (which
+    tests, each run inside one, never see)."""
+    if transaction.get_connection().in_atomic_block:
+        return queryset.select_for_update()
+    return queryset
 
 
 # What a form shows outside its row --------------------------------------------------------------

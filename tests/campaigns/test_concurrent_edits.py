@@ -285,3 +285,19 @@ def test_a_target_set_again_to_what_the_page_showed_is_no_change(
     )
     data["model_courtyard"] = ["40"]
     assert client.post(path, data).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pages_that_lock_rows_open_outside_a_transaction(client, staff, community):
+    # Every other test runs inside a transaction, where reading rows for update is allowed; a
+    # real GET runs in autocommit, where it is an error.
+    meeting = Meeting.objects.create(
+        community=community, kind="promotion", held_on=dt.date(2020, 3, 4), title="动员部署会"
+    )
+    MeetingDecision.objects.create(meeting=meeting, text="签订目标责任书", responsible="城管办")
+    client.force_login(staff)
+    for path in (
+        reverse("campaigns:meeting_update", args=[meeting.pk]),
+        reverse("campaigns:designation_targets", args=[community.pk, 2020]),
+    ):
+        assert client.get(path).status_code == 200, path
