@@ -2,10 +2,11 @@
 
 The sweeps that must cover every page, not a chosen few (queries per page, another tenant's
 ids, bad input in every form), start here: ``crawl`` signs a role in, follows the links of each
-page it reaches, one page per address shape (``/registry/compounds/3/`` stands for every
-compound), and returns what each page answered, with its forms. A new page is swept as soon as a
-link leads to it. The browser crawl (``tests/browser/test_accessibility.py``) skips the same
-addresses.
+page it reaches and the redirects it answers, one page per address shape
+(``/registry/compounds/3/`` stands for every compound, ``?month=2026-09&band=red`` for every
+month and band), and returns what each page answered, with its forms. A new page, or a new
+filter on a page, is swept as soon as a link leads to it. The browser crawl
+(``tests/browser/test_accessibility.py``) skips the same addresses.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlparse
+from urllib.parse import parse_qsl, urljoin, urlparse
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -28,6 +29,11 @@ from django.urls import reverse
 # Above what any role reaches on the demo (staff about 155 shapes); the bound only stops a
 # runaway crawl.
 PAGES_PER_ROLE = 250
+# Filter links of one page in more combinations than this (a list whose every column filters and
+# sorts) are the same code read with other keys: the first few stand for the rest, and the crawl
+# stays within the CI budget.
+QUERIES_PER_PATH = 4
+REDIRECTS = {301, 302, 303, 307, 308}
 PUBLIC_STARTS = [
     "/",
     "/scorecards/public/",
@@ -38,17 +44,25 @@ PUBLIC_STARTS = [
     "/accounts/login/",
     "/accounts/register/",
 ]
-# Not pages to read: downloads, the admin, machine endpoints, another language, signing out.
+# Not pages to read: downloads (a list's ``?format=xlsx`` too), the admin, machine endpoints,
+# another language, signing out. Matched against the path and its query.
 SKIPPED = re.compile(
     r"^/(admin|api|en|i18n|media|static)/|^/accounts/logout/|\.(csv|xlsx|pdf|json|png|jpe?g)$"
-    r"|/(export|download)"
+    r"|/(export|download)|[?&]format="
 )
 ROLES = (None, "resident", "staff", "grid", "company", "committee")
 
 
 def shape(path: str) -> str:
-    """The address with its numbers blanked: one page of each kind is enough."""
-    return re.sub(r"\d+", "N", path)
+    """The address with its numbers blanked and its query reduced to its sorted keys: one page
+    of each kind, and one of each filter, is enough (``?month=2026-09&band=red`` and
+    ``?band=black&month=2026-08`` are one, ``?band=`` and ``?compound=`` two)."""
+    path, _, query = path.partition("?")
+    blanked = re.sub(r"\d+", "N", path)
+    if not query:
+        return blanked
+    keys = sorted({re.sub(r"\d+", "N", k) for k, _ in parse_qsl(query, keep_blank_values=True)})
+    return blanked + "?" + "&".join(f"{k}=" for k in keys)
 
 
 @dataclass
@@ -82,13 +96,15 @@ class Form:
 
 @dataclass
 class Page:
-    path: str
+    path: str  # with its query string, if any
     status: int
     content_type: str
     html: str
     forms: list[Form]
     links: list[str]
     sql: list[str]  # the queries the page ran, in order
+    # Where a redirect sent the client: a page of the site as its path and query, else as sent.
+    location: str | None = None
 
 
 class _Parser(HTMLParser):
@@ -146,17 +162,22 @@ class _Parser(HTMLParser):
             self._textarea = None
 
 
+def same_site(href: str, here: str) -> str | None:
+    """The path and query an address leads to on this site, if it is a page to read."""
+    if href.startswith(("#", "mailto:", "tel:", "javascript:")):
+        return None
+    url = urlparse(urljoin(here, href))
+    path = url.path + (f"?{url.query}" if url.query else "")
+    if url.netloc not in {"", "testserver"} or SKIPPED.search(path):
+        return None
+    return path
+
+
 def parse(html: str, here: str) -> tuple[list[str], list[Form]]:
-    """The same-site page links (paths) and the forms of a page."""
+    """The same-site page links (paths with their query strings) and the forms of a page."""
     parser = _Parser(here)
     parser.feed(html)
-    links = []
-    for href in parser.links:
-        if href.startswith(("#", "mailto:", "tel:", "javascript:")):
-            continue
-        url = urlparse(urljoin(here, href))
-        if url.netloc in {"", "testserver"} and not SKIPPED.search(url.path):
-            links.append(url.path)
+    links = [link for href in parser.links if (link := same_site(href, here))]
     return links, parser.forms
 
 
@@ -180,22 +201,35 @@ def start_of(client: Client, username: str | None) -> list[str]:
 def crawl(
     username: str | None, *, client: Client | None = None, limit: int = PAGES_PER_ROLE
 ) -> dict[str, Page]:
-    """Every page (one per address shape) the role reaches from its start by following links,
-    by path, with the queries each ran."""
+    """Every page (one per address shape) the role reaches from its start by following links
+    and redirects, by path and query, with the queries each ran."""
     client = client or signed_in(username)
     queue = start_of(client, username)
     shapes: set[str] = set()
+    queries_of: dict[str, int] = {}  # path shape -> query shapes crawled
     pages: dict[str, Page] = {}
     while queue and len(shapes) < limit:
         path = queue.pop(0)
         if shape(path) in shapes:
             continue
+        if "?" in path:
+            bare = shape(path.partition("?")[0])
+            if queries_of.get(bare, 0) >= QUERIES_PER_PATH:
+                continue
+            queries_of[bare] = queries_of.get(bare, 0) + 1
         shapes.add(shape(path))
+        here = f"http://testserver{path}"
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path)
         content_type = response.headers.get("Content-Type", "")
         html = response.content.decode() if "text/html" in content_type else ""
-        links, forms = parse(html, f"http://testserver{path}") if html else ([], [])
+        links, forms = parse(html, here) if html else ([], [])
+        location = None
+        if response.status_code in REDIRECTS and response.headers.get("Location"):
+            location = response.headers["Location"]
+            # The page a redirect leads to ("this month" to a dated month) is a page too.
+            if target := same_site(location, here):
+                location, links = target, [target]
         pages[path] = Page(
             path,
             response.status_code,
@@ -204,6 +238,7 @@ def crawl(
             forms,
             links,
             [q["sql"] for q in queries.captured_queries],
+            location,
         )
         queue.extend(links)
     return pages
