@@ -122,6 +122,10 @@ def election_list_view(request: HttpRequest) -> HttpResponse:
     community_id = request.GET.get("community", "")
     if community_id.isdigit():
         qs = qs.filter(committee__compound__community_id=int(community_id))
+    # A committee's page links here for its own elections.
+    committee_id = request.GET.get("committee", "")
+    if committee_id.isdigit():
+        qs = qs.filter(committee_id=int(committee_id))
     stage = request.GET.get("stage", "")
     if stage in Election.Stage.values:
         qs = qs.filter(stage=stage)
@@ -140,7 +144,12 @@ def election_list_view(request: HttpRequest) -> HttpResponse:
             "communities": communities,
             "stages": Election.Stage.choices,
             "kinds": Election.Kind.choices,
-            "selected": {"community": community_id, "stage": stage, "kind": kind},
+            "selected": {
+                "community": community_id,
+                "committee": committee_id,
+                "stage": stage,
+                "kind": kind,
+            },
             "can_create": bool(
                 user.is_superuser or any(can_edit_community(user, c.pk) for c in communities)
             ),

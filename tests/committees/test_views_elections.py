@@ -161,6 +161,25 @@ def test_the_list_shows_each_reader_only_their_elections(
 
 
 @pytest.mark.django_db
+def test_a_committees_elections_link_lists_that_committees_elections_only(
+    client, election, compound_b, committee_a, staff
+):
+    # given: another compound of the community has an election too
+    ElectionFactory(committee=CommitteeFactory(compound=compound_b), title="乙小区换届")
+    client.force_login(staff)
+    query = f"?committee={committee_a.pk}"
+
+    # when: staff follow the committee page's "Elections" link
+    detail = client.get(committee_a.get_absolute_url()).content.decode()
+    response = client.get(en_url("election_list") + query)
+
+    # then
+    assert f'/committees/elections/{query}"' in detail
+    assert [row["election"].title for row in response.context["rows"]] == [election.title]
+    assert f'name="committee" value="{committee_a.pk}"' in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_readers_see_no_edit_buttons(client, election, grid_worker):
     # given
     client.force_login(grid_worker)
