@@ -72,6 +72,8 @@ class Field:
     value: str = ""
     options: list[str] = field(default_factory=list)
     required: bool = False
+    multiple: bool = False  # a select of many: ``chosen`` holds what is selected
+    chosen: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -89,6 +91,11 @@ class Form:
             if f.kind in {"submit", "button", "file", "reset", "image"}:
                 continue
             if f.kind in {"checkbox", "radio"} and f.value is None:
+                continue
+            if f.multiple:
+                # Only the options selected; none selected sends nothing at all.
+                if f.chosen:
+                    sent.setdefault(f.name, []).extend(f.chosen)
                 continue
             sent.setdefault(f.name, []).append(f.value or "")
         return sent
@@ -135,6 +142,8 @@ class _Parser(HTMLParser):
             self._select.options.append(value)
             if "selected" in a or self._select.value is None:
                 self._select.value = value
+            if "selected" in a:
+                self._select.chosen.append(value)
         elif not self.forms or not a.get("name"):
             return
         elif tag == "input":
@@ -145,7 +154,9 @@ class _Parser(HTMLParser):
                 value = None
             self.forms[-1].fields.append(Field(a["name"], kind, value, required="required" in a))
         elif tag == "select":
-            self._select = Field(a["name"], "select", None, required="required" in a)
+            self._select = Field(
+                a["name"], "select", None, required="required" in a, multiple="multiple" in a
+            )
             self.forms[-1].fields.append(self._select)
         elif tag == "textarea":
             self._textarea = Field(a["name"], "textarea", "", required="required" in a)
@@ -159,6 +170,9 @@ class _Parser(HTMLParser):
         if tag == "select":
             self._select = None
         elif tag == "textarea":
+            # A browser drops the one line break that opens a textarea's content.
+            if self._textarea is not None and self._textarea.value.startswith("\n"):
+                self._textarea.value = self._textarea.value[1:]
             self._textarea = None
 
 

@@ -36,3 +36,33 @@ def test_links_keep_their_query_strings():
     html = '<a href="?status=overdue&amp;page=2">x</a><a href="/b/">y</a>'
     links, _ = parse(html, "http://testserver/a/")
     assert links == ["/a/?status=overdue&page=2", "/b/"]
+
+
+@pytest.mark.parametrize(
+    ("html", "sent"),
+    [
+        # A select sends its selected option, else its first.
+        (
+            '<select name="k"><option value="">-</option><option value="a" selected>A</option>'
+            "</select>",
+            {"k": ["a"]},
+        ),
+        (
+            '<select name="k"><option value="x">X</option><option value="y">Y</option></select>',
+            {"k": ["x"]},
+        ),
+        # A select of many sends what is selected, and nothing when nothing is.
+        (
+            '<select name="m" multiple><option value="1" selected>1</option><option value="2">2'
+            '</option><option value="3" selected>3</option></select>',
+            {"m": ["1", "3"]},
+        ),
+        ('<select name="m" multiple><option value="1">1</option></select>', {}),
+        # A textarea's opening line break is not part of its value.
+        ('<textarea name="t">\nfirst line\n</textarea>', {"t": ["first line\n"]}),
+        ('<input type="checkbox" name="c"><input type="checkbox" name="d" checked>', {"d": ["on"]}),
+    ],
+)
+def test_a_form_sends_what_a_browser_sends_untouched(html, sent):
+    _, (form,) = parse(f'<form method="post">{html}</form>', "http://testserver/a/")
+    assert form.data() == sent
