@@ -82,10 +82,16 @@ def _rubric_ids(user: Any, *, create: bool = False) -> list[int]:
     Showing the form creates nothing: a community with no rubric this year offers its newest
     earlier one, mapped by code the same way. Sending it (``create``) makes this year's from the
     defaults where there is none (``rubric_for``, in the request's transaction, see
-    ``views_inspections``), and still accepts the earlier one the page offered."""
+    ``views_inspections``), and still accepts the earlier one the page offered.
+
+    One exception: a community that has never had a rubric gets this year's default when the
+    form is first shown. There is no earlier one to offer, and a form offering no criteria could
+    record only a clean visit; the default is what its first save would make anyway."""
     year = timezone.localdate().year
     communities = _communities(user)
     offered = newest_rubric_ids(communities, year)
+    covered = set(Rubric.objects.filter(pk__in=offered).values_list("community_id", flat=True))
+    offered |= {rubric_for(c, year).pk for c in communities if c not in covered}
     if create:
         this_year = set(
             Rubric.objects.filter(community_id__in=communities, year=year).values_list(

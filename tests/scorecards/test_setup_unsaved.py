@@ -348,7 +348,8 @@ def test_the_inspection_form_offers_last_years_rubric_and_the_post_makes_this_ye
 
 
 def test_a_refused_inspection_leaves_no_rubric_behind(client, compound_a, grid_worker):
-    # given no rubric at all: the form has no criterion to offer yet
+    # given last year's rubric only: the form offers it and makes nothing
+    rubric_for(compound_a.community, 2025)
     client.force_login(grid_worker)
     before = rows()
     assert client.get(reverse("scorecards:inspection_create")).status_code == 200
@@ -370,7 +371,24 @@ def test_a_refused_inspection_leaves_no_rubric_behind(client, compound_a, grid_w
 
 
 def test_the_complaint_form_creates_no_rubric_when_shown(client, compound_a, staff):
+    rubric_for(compound_a.community, 2025)
     client.force_login(staff)
     before = rows()
     assert client.get(reverse("scorecards:complaint_create")).status_code == 200
     assert rows() == before
+
+
+def test_a_community_that_never_had_a_rubric_gets_the_default_with_its_first_form(
+    client, compound_a, grid_worker
+):
+    # given a community with no rubric at all (there is no earlier one to offer)
+    client.force_login(grid_worker)
+    assert not Rubric.objects.filter(community=compound_a.community).exists()
+    # when the inspection form is first shown
+    page = client.get(reverse("scorecards:inspection_create")).content.decode()
+    # then it offers this year's default criteria, made once
+    rubric = Rubric.objects.get(community=compound_a.community)
+    assert (rubric.year, rubric.version) == (2026, 1)
+    assert f'value="{rubric.criteria.get(code="fire_safety").pk}"' in page
+    client.get(reverse("scorecards:inspection_create"))
+    assert Rubric.objects.filter(community=compound_a.community).count() == 1
