@@ -118,22 +118,37 @@ def refuse_if_changed(form: BaseForm, current: models.Model) -> bool:
     changed = changed_fields(current, token)
     if not changed:
         return False
+    _refuse(
+        form,
+        {f.name: (str(f.verbose_name), lambda f=f: _shown(current, f)) for f in changed},
+        EDITED_FROM,
+        fingerprint(current),
+    )
+    return True
+
+
+def _refuse(
+    form: BaseForm, changed: Mapping[str, tuple[str, Callable[[], str]]], token_field: str, now: str
+) -> None:
+    """Say on ``form`` what changed (``{name: (label, current value)}``): on the field of that
+    name when the form shows one, else by its label above the form; and put the fingerprint as
+    it is ``now`` in ``token_field``, so a second save goes through."""
     elsewhere = []
-    for field in changed:
-        if field.name in form.fields and field.name != EDITED_FROM:
-            form.add_error(field.name, FIELD_NOW % {"value": _shown(current, field)})
+    for name, (label, shown) in changed.items():
+        if name in form.fields and name not in {EDITED_FROM, LINKS_FROM}:
+            form.add_error(name, FIELD_NOW % {"value": shown() or "—"})
         else:
-            elsewhere.append(str(field.verbose_name))
-    form.add_error(None, str(CHANGED_MEANWHILE))
+            elsewhere.append(label)
+    if str(CHANGED_MEANWHILE) not in form.non_field_errors():
+        form.add_error(None, str(CHANGED_MEANWHILE))
     if elsewhere:
         form.add_error(
             None,
             CHANGED_MEANWHILE_FIELDS % {"fields": pgettext("list separator", ", ").join(elsewhere)},
         )
     data = form.data.copy()
-    data[form.add_prefix(EDITED_FROM)] = fingerprint(current)
+    data[form.add_prefix(token_field)] = now
     form.data = data
-    return True
 
 
 def locked(instance: models.Model) -> models.Model:
@@ -203,22 +218,12 @@ def _refuse_if_links_changed(form: BaseForm, links: Mapping[str, Link]) -> bool:
     ]
     if not changed:
         return False
-    elsewhere = []
-    for name in changed:
-        if name in form.fields:
-            form.add_error(name, FIELD_NOW % {"value": links[name].shown or "—"})
-        else:
-            elsewhere.append(links[name].label)
-    if str(CHANGED_MEANWHILE) not in form.non_field_errors():
-        form.add_error(None, str(CHANGED_MEANWHILE))
-    if elsewhere:
-        form.add_error(
-            None,
-            CHANGED_MEANWHILE_FIELDS % {"fields": pgettext("list separator", ", ").join(elsewhere)},
-        )
-    data = form.data.copy()
-    data[form.add_prefix(LINKS_FROM)] = _token({n: link.value for n, link in links.items()})
-    form.data = data
+    _refuse(
+        form,
+        {name: (links[name].label, lambda name=name: links[name].shown) for name in changed},
+        LINKS_FROM,
+        _token({n: link.value for n, link in links.items()}),
+    )
     return True
 
 

@@ -18,7 +18,7 @@ from django.urls import resolve
 from campaigns.models import Designation
 from compounds.selectors import company_ids
 from scorecards.models import MonthlyReport, ScoringSettings
-from tests.crawl import crawl, demo_for_module
+from tests.crawl import crawl
 from tongde.concurrency import EDITED_FROM, LINKS_FROM
 
 EDIT_ADDRESS = re.compile(
@@ -55,22 +55,6 @@ def _no_designation(kwargs: dict) -> bool:
     return not Designation.objects.filter(
         compound_id=kwargs["compound_pk"], year=kwargs["year"]
     ).exists()
-
-
-@pytest.fixture(scope="module")
-def _demo(django_db_setup, django_db_blocker):
-    with demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _photos(demo_media) -> None:
-    """The crawl opens the demo's photos."""
-
-
-@pytest.fixture
-def demo(_demo, db):
-    return _demo
 
 
 @pytest.mark.parametrize("role", ["staff", "company"])

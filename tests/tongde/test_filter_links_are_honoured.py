@@ -29,7 +29,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
 from campaigns.views_patrols import _internal_communities
-from tests.crawl import ROLES, crawl, demo_for_module, same_site, shape, signed_in
+from tests.crawl import ROLES, crawl, same_site, shape, signed_in
 
 # Keys that only choose a page of a list: on a one-page list, ``?page=1`` is the list.
 PAGING = {"page"}
@@ -146,22 +146,6 @@ def test_the_view_of_a_page_is_its_mains_text_and_chosen_filters():
     assert one.seen != chosen.seen
     assert one.text == "Reports all 甲 2 rows"
     assert one.options["compound"] == {"", "3"}
-
-
-@pytest.fixture(scope="module")
-def _demo(django_db_setup, django_db_blocker):
-    with demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _photos(demo_media) -> None:
-    """The crawl opens the demo's photos."""
-
-
-@pytest.fixture
-def demo(_demo, db):
-    return _demo
 
 
 def _view(client, path: str) -> View | None:

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.crawl import ROLES, crawl, demo_for_module, shape
+from tests.crawl import ROLES, crawl, shape
 
 _WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
@@ -38,22 +38,6 @@ def test_written_tables_reads_the_statement():
             "SELECT 1 FOR UPDATE",
         ]
     ) == ["scorecards_rubric", "auth_user", "django_session"]
-
-
-@pytest.fixture(scope="module")
-def _demo(django_db_setup, django_db_blocker):
-    with demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _photos(demo_media) -> None:
-    """The crawl opens the demo's photos."""
-
-
-@pytest.fixture
-def demo(_demo, db):
-    return _demo
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "public")

@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-from tests.crawl import ROLES, crawl, demo_for_module, shape
+from tests.crawl import ROLES, crawl, shape
 
 # A page may legitimately ask the same thing a few times (a form field's choices and its
 # validation, two tables of one model); more than this is a loop.
@@ -68,22 +68,6 @@ def test_shapes_blank_literals_and_lists():
     assert len(repeats(cursors)) == 1
     bulk = "INSERT INTO a SELECT * FROM UNNEST((ARRAY[1,2])::bigint[])"
     assert sql_shape(bulk) == sql_shape("INSERT INTO a SELECT * FROM UNNEST((ARRAY[3])::bigint[])")
-
-
-@pytest.fixture(scope="module")
-def _demo(django_db_setup, django_db_blocker):
-    with demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _photos(demo_media) -> None:
-    """The crawl opens the demo's photos."""
-
-
-@pytest.fixture
-def demo(_demo, db):
-    return _demo
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "public")
