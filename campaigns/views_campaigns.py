@@ -229,12 +229,21 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _form_page(
-    request: HttpRequest, form: CampaignForm, *, save: Any, title: str, cancel_url: str
+    request: HttpRequest,
+    form: CampaignForm,
+    *,
+    save: Any,
+    title: str,
+    cancel_url: str,
+    edited: Campaign | None = None,
+    links: concurrency.Links | None = None,
 ) -> HttpResponse:
     return form_page(
         request,
         form,
         save=save,
+        edited=edited,
+        links=links,
         template="campaigns/campaign_form.html",
         context={"title": title, "cancel_url": cancel_url, "active": "operations"},
         render_page=_render,
@@ -308,19 +317,14 @@ def campaign_update(request: HttpRequest, pk: int) -> HttpResponse:
         _warn_if_flagged(request, updated)
         return updated.get_absolute_url()
 
-    return form_page(
+    return _form_page(
         request,
         form,
+        save=save,
+        title=_("Edit the operation of %(date)s") % {"date": long_date(campaign.held_on)},
+        cancel_url=campaign.get_absolute_url(),
         edited=campaign,
         links=lambda: _campaign_links(campaign),
-        save=save,
-        template="campaigns/campaign_form.html",
-        context={
-            "title": _("Edit the operation of %(date)s") % {"date": long_date(campaign.held_on)},
-            "cancel_url": campaign.get_absolute_url(),
-            "active": "operations",
-        },
-        render_page=_render,
     )
 
 

@@ -18,7 +18,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -202,21 +201,21 @@ def _meeting_page(request: HttpRequest, *, meeting: Meeting | None, communities)
         concurrency.pop_tokens(cleaned)
         minutes = cleaned.pop("minutes", None) or None
         try:
-            with transaction.atomic():
-                if meeting is not None and concurrency.refuse_if_edited(
-                    form, row=meeting, links=links
-                ):
-                    status = 409
-                else:
-                    saved = _meeting_save(
-                        request, form, meeting, cleaned, minutes, attendance, decisions
-                    )
+            saved = concurrency.save_unless_changed(
+                form,
+                row=meeting,
+                links=links,
+                save=lambda: _meeting_save(
+                    request, form, meeting, cleaned, minutes, attendance, decisions
+                ),
+            )
+        except concurrency.ChangedMeanwhile:
+            status = 409
         except ValidationError as exc:
             _meeting_errors(form, attendance, decisions, exc)
         else:
-            if status != 409:
-                messages.success(request, _("Saved."))
-                return redirect("campaigns:meeting_detail", pk=saved.pk)
+            messages.success(request, _("Saved."))
+            return redirect("campaigns:meeting_detail", pk=saved.pk)
     return render(
         request,
         "campaigns/meeting_form.html",

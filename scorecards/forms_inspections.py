@@ -29,8 +29,8 @@ from compounds.models import Compound, PropertyCompany
 from compounds.selectors import company_list, staff_community_ids
 
 from .inspections import UNFINISHED, due_soon_q, overdue_q
-from .models import Complaint, DeductionItem, Rectification, Rubric, RubricCriterion, VetoItem
-from .setup import newest_rubric_ids, rubric_for
+from .models import Complaint, DeductionItem, Rectification, RubricCriterion, VetoItem
+from .setup import newest_rubrics, rubric_for
 
 
 def _photo_field(label: str, *, required: bool = False) -> forms.FileField:
@@ -89,17 +89,11 @@ def _rubric_ids(user: Any, *, create: bool = False) -> list[int]:
     record only a clean visit; the default is what its first save would make anyway."""
     year = timezone.localdate().year
     communities = _communities(user)
-    offered = newest_rubric_ids(communities, year)
-    covered = set(Rubric.objects.filter(pk__in=offered).values_list("community_id", flat=True))
-    offered |= {rubric_for(c, year).pk for c in communities if c not in covered}
-    if create:
-        this_year = set(
-            Rubric.objects.filter(community_id__in=communities, year=year).values_list(
-                "community_id", flat=True
-            )
-        )
-        offered |= {rubric_for(c, year).pk for c in communities if c not in this_year}
-    return sorted(offered)
+    newest = newest_rubrics(communities, year)
+    offered = {pk for pk, _year in newest.values()}
+    # Made now: a community with no rubric at all, and on sending, one with none this year.
+    missing = [c for c in communities if c not in newest or (create and newest[c][1] != year)]
+    return sorted(offered | {rubric_for(c, year).pk for c in missing})
 
 
 def _criterion_label(c: RubricCriterion) -> str:

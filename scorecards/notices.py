@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -62,6 +63,23 @@ def _send(mails: list[tuple[str, str, list[str]]]) -> int:
     return connection.send_messages(messages) or 0
 
 
+def _in_languages(
+    recipients: dict[str, list[str]], write: Callable[[], tuple[str, str]]
+) -> list[tuple[str, str, list[str]]]:
+    """The mail ``write`` makes (subject, body), once per language among ``recipients``
+    (``{language: addresses}``), each to the addresses that read it."""
+    mails = []
+    for language, addresses in recipients.items():
+        with translation.override(language):
+            mails.append((*write(), addresses))
+    return mails
+
+
+def _to_company(company_id: int, write: Callable[[], tuple[str, str]]) -> int:
+    """Send a company's users the mail ``write`` makes, each in their language."""
+    return _send(_in_languages(company_recipients([company_id]).get(company_id, {}), write))
+
+
 def drafts_ready(card_ids: list[int]) -> int:
     """Tell each company which of its compounds have a new draft: per compound the score and
     band, each criterion with points deducted, any veto, and the link to the scorecard, where it
@@ -93,12 +111,15 @@ def drafts_ready(card_ids: list[int]) -> int:
     ):
         by_company[card.company_id].append(card)
     recipients = company_recipients(by_company)
-    mails = []
-    for company_id, cards in by_company.items():
-        for language, addresses in recipients.get(company_id, {}).items():
-            with translation.override(language):
-                mails.append((*_drafts_ready_mail(cards), addresses))
-    return _send(mails)
+    return _send(
+        [
+            mail
+            for company_id, cards in by_company.items()
+            for mail in _in_languages(
+                recipients.get(company_id, {}), partial(_drafts_ready_mail, cards)
+            )
+        ]
+    )
 
 
 def _drafts_ready_mail(cards: list[Scorecard]) -> tuple[str, str]:
@@ -130,12 +151,16 @@ def list_published(publication_id: int) -> int:
     for entry in publication.entries.select_related("publication").order_by("compound_name"):
         by_company[entry.company_id].append(entry)
     recipients = company_recipients(by_company)
-    mails = []
-    for company_id, entries in by_company.items():
-        for language, addresses in recipients.get(company_id, {}).items():
-            with translation.override(language):
-                mails.append((*_list_published_mail(publication, entries), addresses))
-    return _send(mails)
+    return _send(
+        [
+            mail
+            for company_id, entries in by_company.items()
+            for mail in _in_languages(
+                recipients.get(company_id, {}),
+                partial(_list_published_mail, publication, entries),
+            )
+        ]
+    )
 
 
 def _list_published_mail(publication: Publication, entries: list) -> tuple[str, str]:
@@ -165,13 +190,7 @@ def appeal_decided(appeal_id: int) -> int:
     """Tell the company the outcome of its appeal and the reason. Returns the mails sent."""
     appeal = Appeal.objects.select_related("entry__publication__community").get(pk=appeal_id)
     entry = appeal.entry
-    mails = []
-    for language, addresses in (
-        company_recipients([entry.company_id]).get(entry.company_id, {}).items()
-    ):
-        with translation.override(language):
-            mails.append((*_appeal_decided_mail(appeal), addresses))
-    return _send(mails)
+    return _to_company(entry.company_id, partial(_appeal_decided_mail, appeal))
 
 
 def _appeal_decided_mail(appeal: Appeal) -> tuple[str, str]:
@@ -195,13 +214,7 @@ def summons_recorded(summons_id: int) -> int:
     """Send the company the record of the talks: what it undertook, by when, and the closer
     inspection. Returns the mails sent."""
     summons = Summons.objects.select_related("compound", "company").get(pk=summons_id)
-    mails = []
-    for language, addresses in (
-        company_recipients([summons.company_id]).get(summons.company_id, {}).items()
-    ):
-        with translation.override(language):
-            mails.append((*_summons_recorded_mail(summons), addresses))
-    return _send(mails)
+    return _to_company(summons.company_id, partial(_summons_recorded_mail, summons))
 
 
 def _summons_recorded_mail(summons: Summons) -> tuple[str, str]:
@@ -224,13 +237,7 @@ def assessment_published(assessment_id: int) -> int:
         "agreement__compound", "agreement__company", "community", "correction_of"
     ).get(pk=assessment_id)
     agreement = assessment.agreement
-    mails = []
-    for language, addresses in (
-        company_recipients([agreement.company_id]).get(agreement.company_id, {}).items()
-    ):
-        with translation.override(language):
-            mails.append((*_assessment_published_mail(assessment), addresses))
-    return _send(mails)
+    return _to_company(agreement.company_id, partial(_assessment_published_mail, assessment))
 
 
 def _assessment_published_mail(assessment: Assessment) -> tuple[str, str]:

@@ -145,17 +145,18 @@ def rubric_rows(rubric: Rubric) -> list[RubricCriterion]:
     )
 
 
-def newest_rubric_ids(community_ids: Iterable[int], year: int) -> set[int]:
-    """Of each community, the newest version of its latest rubric up to ``year``; none for a
-    community that never had one. One query, writing nothing."""
-    newest: dict[int, int] = {}
-    for community_id, pk in (
+def newest_rubrics(community_ids: Iterable[int], year: int) -> dict[int, tuple[int, int]]:
+    """Of each community, the newest version of its latest rubric up to ``year``, as
+    ``{community id: (rubric id, its year)}``; none for a community that never had one. One
+    query, writing nothing."""
+    newest: dict[int, tuple[int, int]] = {}
+    for community_id, pk, rubric_year in (
         Rubric.objects.filter(community_id__in=list(community_ids), year__lte=year)
         .order_by("community_id", "-year", "-version")
-        .values_list("community_id", "pk")
+        .values_list("community_id", "pk", "year")
     ):
-        newest.setdefault(community_id, pk)
-    return set(newest.values())
+        newest.setdefault(community_id, (pk, rubric_year))
+    return newest
 
 
 def rubric_for(community: Community | int, year: int) -> Rubric:

@@ -16,11 +16,11 @@ Who may do what (tests/scorecards/test_reports_views.py holds the full table):
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -274,7 +274,7 @@ def _own(request: HttpRequest, pk: int) -> MonthlyReport:
     return report
 
 
-def _report_rows(report: MonthlyReport) -> dict[str, concurrency.Link]:
+def _report_links(report: MonthlyReport) -> dict[str, concurrency.Link]:
     # The commitments' statuses are written from the same form: a colleague's statuses would
     # be overwritten by the ones shown here. Attachments are left out: a save adds its own
     # files and removes only the ones ticked, so it never undoes another's.
@@ -297,7 +297,8 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         fixed_month=True,
         initial=ReportForm.initial_from(report),
     )
-    concurrency.add_fields(form, row=report, links=lambda: _report_rows(report))
+    links = partial(_report_links, report)
+    concurrency.add_fields(form, row=report, links=links)
     attachments = list(report.attachments.filter(is_removed=False))
     # The files ticked for removal stay ticked when the form comes back with an error.
     remove = [int(x) for x in request.POST.getlist("remove") if x.isascii() and x.isdigit()]
@@ -306,29 +307,29 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    if concurrency.refuse_if_edited(
-                        form, row=report, links=lambda: _report_rows(report)
-                    ):
-                        status = 409
-                    else:
-                        reports.report_update(
-                            report=report,
-                            by=request.user,
-                            data=form.data_dict(),
-                            statuses=form.statuses(),
-                            photos=form.cleaned_data["photos"],
-                            docs=form.cleaned_data["documents"],
-                            remove_attachments=remove,
-                        )
+                concurrency.save_unless_changed(
+                    form,
+                    row=report,
+                    links=links,
+                    save=lambda: reports.report_update(
+                        report=report,
+                        by=request.user,
+                        data=form.data_dict(),
+                        statuses=form.statuses(),
+                        photos=form.cleaned_data["photos"],
+                        docs=form.cleaned_data["documents"],
+                        remove_attachments=remove,
+                    ),
+                )
+            except concurrency.ChangedMeanwhile:
+                status = 409
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                if status != 409:
-                    if _submit_asked(request):
-                        return _submit_after_save(request, report)
-                    messages.success(request, _("Saved."))
-                    return redirect("scorecards:report_detail", report.pk)
+                if _submit_asked(request):
+                    return _submit_after_save(request, report)
+                messages.success(request, _("Saved."))
+                return redirect("scorecards:report_detail", report.pk)
         note_files_not_kept(request, form)
     return render(
         request,

@@ -18,7 +18,6 @@ from functools import partial
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -194,35 +193,37 @@ def _rubric_editor(
         initial=[{"code": v.code, "name": v.name, "name_zh": v.name_zh} for v in vetoes],
     )
     note_form = RubricNoteForm(data, initial={"note": rubric.note})
-    if is_saved:
-        concurrency.add_fields(note_form, row=rubric, links=partial(_rubric_rows, rubric))
+    # The unsaved default of a year has nothing anybody could have changed meanwhile.
+    row = rubric if is_saved else None
+    links = partial(_rubric_links, rubric) if is_saved else None
+    concurrency.add_fields(note_form, row=row, links=links)
     status = 200
     if request.method == "POST":
         status = 400
         valid = all(f.is_valid() for f in (criteria_fs, deductions_fs, vetoes_fs, note_form))
         if valid:
             try:
-                with transaction.atomic():
-                    if is_saved and concurrency.refuse_if_edited(
-                        note_form, row=rubric, links=partial(_rubric_rows, rubric)
-                    ):
-                        status = 409
-                    else:
-                        saved = save(
-                            criteria=formset_rows(criteria_fs),
-                            deductions=formset_rows(deductions_fs),
-                            vetoes=formset_rows(vetoes_fs),
-                            note=note_form.cleaned_data["note"],
-                        )
+                saved = concurrency.save_unless_changed(
+                    note_form,
+                    row=row,
+                    links=links,
+                    save=lambda: save(
+                        criteria=formset_rows(criteria_fs),
+                        deductions=formset_rows(deductions_fs),
+                        vetoes=formset_rows(vetoes_fs),
+                        note=note_form.cleaned_data["note"],
+                    ),
+                )
+            except concurrency.ChangedMeanwhile:
+                status = 409
             except ValidationError as exc:
                 add_service_errors(note_form, exc)
             else:
-                if status != 409:
-                    messages.success(request, _("Saved."))
-                    return redirect(
-                        reverse("scorecards:rubric_detail", args=[community.slug, saved.year])
-                        + f"?version={saved.version}"
-                    )
+                messages.success(request, _("Saved."))
+                return redirect(
+                    reverse("scorecards:rubric_detail", args=[community.slug, saved.year])
+                    + f"?version={saved.version}"
+                )
     return render(
         request,
         "scorecards/setup/rubric_form.html",
@@ -239,7 +240,7 @@ def _rubric_editor(
     )
 
 
-def _rubric_rows(rubric: Rubric) -> dict[str, concurrency.Link]:
+def _rubric_links(rubric: Rubric) -> dict[str, concurrency.Link]:
     # The rubric's rows are what its editor edits; the rubric row itself holds little more
     # than the note, so its fingerprint alone would miss almost every other edit.
     return {
@@ -393,7 +394,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _agreement_rows(agreement: Agreement) -> dict[str, concurrency.Link]:
+def _agreement_links(agreement: Agreement) -> dict[str, concurrency.Link]:
     # The commitments are edited on the same page: another's change to them is a change of
     # the agreement (the service rewrites every row shown, so it would be undone silently).
     return {"commitments": concurrency.rows(Commitment.objects.filter(agreement=agreement))}
@@ -404,7 +405,8 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = get_object_or_404(_agreements(request.user), pk=pk)
     data = post_data(request)
     form = AgreementForm(data, request.FILES or None, instance=agreement)
-    concurrency.add_fields(form, row=agreement, links=partial(_agreement_rows, agreement))
+    links = partial(_agreement_links, agreement)
+    concurrency.add_fields(form, row=agreement, links=links)
     commitments = CommitmentFormSet(
         data,
         prefix="k",
@@ -418,24 +420,24 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
         if form.is_valid() and commitments.is_valid():
             try:
-                with transaction.atomic():
-                    if concurrency.refuse_if_edited(
-                        form, row=agreement, links=partial(_agreement_rows, agreement)
-                    ):
-                        status = 409
-                    else:
-                        agreements.agreement_update(
-                            agreement=agreement,
-                            data=form.data_dict(),
-                            commitments=commitment_rows(commitments),
-                            scan=form.cleaned_data.get("scan"),
-                        )
+                concurrency.save_unless_changed(
+                    form,
+                    row=agreement,
+                    links=links,
+                    save=lambda: agreements.agreement_update(
+                        agreement=agreement,
+                        data=form.data_dict(),
+                        commitments=commitment_rows(commitments),
+                        scan=form.cleaned_data.get("scan"),
+                    ),
+                )
+            except concurrency.ChangedMeanwhile:
+                status = 409
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                if status != 409:
-                    messages.success(request, _("Saved."))
-                    return redirect("scorecards:agreement_detail", agreement.pk)
+                messages.success(request, _("Saved."))
+                return redirect("scorecards:agreement_detail", agreement.pk)
         note_files_not_kept(request, form)
         # The form's instance took the posted values: show the stored ones beside the errors.
         agreement.refresh_from_db()

@@ -24,7 +24,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.db import models, transaction
@@ -33,6 +33,8 @@ from django.utils import formats
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+
+T = TypeVar("T")
 
 EDITED_FROM = "edited_from"
 LINKS_FROM = "links_from"
@@ -245,6 +247,21 @@ def refuse_if_edited(form: BaseForm, *, row: models.Model | None, links: Links |
     if links is not None:
         refused = _refuse_if_links_changed(form, links()) or refused
     return refused
+
+
+class ChangedMeanwhile(Exception):
+    """Raised by ``save_unless_changed``: the form already says what changed; answer 409."""
+
+
+def save_unless_changed(
+    form: BaseForm, *, row: models.Model | None, links: Links | None, save: Callable[[], T]
+) -> T:
+    """``save()``, in the transaction that first checks ``row`` and ``links`` under lock
+    (``refuse_if_edited``): a check and a save apart would let a change slip in between."""
+    with transaction.atomic():
+        if refuse_if_edited(form, row=row, links=links):
+            raise ChangedMeanwhile
+        return save()
 
 
 def pop_tokens(cleaned: dict[str, Any]) -> None:

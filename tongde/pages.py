@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -63,19 +63,18 @@ def form_page(
     if request.method == "POST":
         status = 400
         if form.is_valid():
+            concurrency.pop_tokens(form.cleaned_data)
             try:
-                with transaction.atomic():
-                    if concurrency.refuse_if_edited(form, row=edited, links=links):
-                        status = 409
-                    else:
-                        concurrency.pop_tokens(form.cleaned_data)
-                        url = save(form)
+                url = concurrency.save_unless_changed(
+                    form, row=edited, links=links, save=lambda: save(form)
+                )
+            except concurrency.ChangedMeanwhile:
+                status = 409
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                if status != 409:
-                    messages.success(request, success or _("Saved."))
-                    return redirect(url)
+                messages.success(request, success or _("Saved."))
+                return redirect(url)
     if status != 200:
         note_files_not_kept(request, form)
     return render_page(request, template, {"form": form, **context}, status=status)
